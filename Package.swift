@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "git-aee",
+    products: [
+        .executable(name: "git-aee", targets: ["git-aee"]),
+    ],
+    targets: [
+        // libgit2 from the system (Debian: libgit2-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // The only code that touches libgit2's C API.
+        .target(name: "Git", dependencies: ["CLibGit2"]),
+        // Tasks, their state machine, the store in git, configuration.
+        .target(name: "AEECore", dependencies: ["Git"]),
+        // Parsing and printing only.
+        .executableTarget(name: "git-aee", dependencies: ["AEECore"]),
+        .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "AEECoreTests", dependencies: ["AEECore", "Git"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["git-aee"]),
+    ]
+)

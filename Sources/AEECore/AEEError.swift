@@ -1,0 +1,103 @@
+import Git
+
+/// Everything the core can refuse, each with a message for the person at the terminal.
+public enum AEEError: Error, CustomStringConvertible, Equatable {
+    case notARepository(GitError)
+    case needsWorkTree(command: String)
+    /// A JSON file (config, record, event log) that is malformed or has a wrong value.
+    case invalidFile(file: String, key: String, reason: String)
+    case configExists(file: String)
+    case unknownTask(String)
+    case ambiguousTask(String, candidates: [TaskID])
+    case invalidTaskID(String)
+    case taskHasNoBranch(TaskID)
+    case illegalTransition(TaskID, from: TaskState, to: TaskState)
+    case emptyTitle
+    case titleControlCharacter(UInt32)
+    case unknownGate(String, known: [String])
+    case invalidSetting(key: String, value: String, expected: String)
+    case concurrentUpdate(TaskID)
+    case invalidDate(variable: String, value: String)
+    case fileSystem(path: String, reason: String)
+    case git(GitError)
+
+    public var description: String {
+        switch self {
+        case .notARepository(let error):
+            error.isOwnerMismatch ? error.message : "not a git repository (or any of the parent directories): .git"
+        case .needsWorkTree(let command):
+            "git aee \(command) must be run in a work tree"
+        case .invalidFile(let file, let key, let reason):
+            key.isEmpty ? "\(file): \(reason)" : "\(file): '\(key)': \(reason)"
+        case .configExists(let file):
+            "\(file) already exists"
+        case .unknownTask(let prefix):
+            "no task matches '\(prefix)'"
+        case .ambiguousTask(let prefix, let candidates):
+            "task id '\(prefix)' is ambiguous: \(candidates.map(\.rawValue).joined(separator: ", "))"
+        case .invalidTaskID(let text):
+            "'\(text.escapedForTerminal)' is not a task id (ids are lowercase letters and digits)"
+        case .taskHasNoBranch(let id):
+            "task \(id) has no branch aee/\(id); its record is only in HEAD's history and cannot change"
+        case .illegalTransition(let id, let from, let to):
+            "cannot move task \(id) from \(from) to \(to)"
+        case .emptyTitle:
+            "the task title is empty"
+        case .titleControlCharacter(let scalar):
+            "the task title contains the control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(to: 4))"
+        case .unknownGate(let name, let known):
+            "unknown gate '\(name.escapedForTerminal)' (known: \(known.joined(separator: ", ")))"
+        case .invalidSetting(let key, let value, let expected):
+            "bad value '\(value.escapedForTerminal)' for \(key): expected \(expected)"
+        case .concurrentUpdate(let id):
+            "task \(id) kept changing under us; try again"
+        case .invalidDate(let variable, let value):
+            "invalid date format in \(variable): \(value.escapedForTerminal)"
+        case .fileSystem(let path, let reason):
+            "\(path): \(reason)"
+        case .git(let error):
+            error.description
+        }
+    }
+
+    /// A next step for the user, printed as `hint:` lines.
+    public var hint: String? {
+        switch self {
+        case .configExists:
+            "use 'git aee init --force' to overwrite it"
+        case .ambiguousTask:
+            "type more characters of the id"
+        case .unknownTask:
+            "'git aee list' shows the tasks"
+        case .illegalTransition(_, let from, _):
+            "from \(from) a task may move to: " + (StateMachine.successors(of: from).map(\.rawValue).joined(separator: ", ").nonEmpty ?? "nothing (it is final)")
+        case .unknownGate:
+            "define gates in .aee/config.json ('git aee init' writes a starter) or with 'git config aee.gate.<name>.run CMD'"
+        case .concurrentUpdate:
+            "another git aee process is changing the same task"
+        default:
+            nil
+        }
+    }
+}
+
+extension String {
+    /// Control characters shown as escapes, so a hostile string cannot drive the terminal.
+    public var escapedForTerminal: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

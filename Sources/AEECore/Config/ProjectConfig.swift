@@ -1,0 +1,136 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The team's configuration, committed as `.aee/config.json`.
+public struct ProjectConfig: Codable, Equatable, Sendable {
+    public static let path = ".aee/config.json"
+    public static let currentVersion = 1
+    public static let defaultMaxIterations = 20
+    public static let maxIterationsRange = 1...1000
+
+    public var version: Int
+    public var agent: AgentSettings
+    public var gates: [String: GateDefinition]
+    public var defaultGates: [String]
+    /// The gates the pre-push hook runs; nil means `defaultGates`.
+    public var prePushGates: [String]?
+    public var maxIterations: Int
+    public var runMode: RunMode
+
+    /// How the coding agent is run.
+    public struct AgentSettings: Codable, Equatable, Sendable {
+        /// A shell command; nil until the team picks an agent.
+        public var command: String?
+        public var timeoutSeconds: Int
+
+        public init(command: String?, timeoutSeconds: Int) {
+            self.command = command
+            self.timeoutSeconds = timeoutSeconds
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case command
+            case timeoutSeconds = "timeout_seconds"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            command = try container.decodeIfPresent(String.self, forKey: .command)
+            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 1800
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(command, forKey: .command)
+            try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        }
+    }
+
+    public init(agent: AgentSettings, gates: [String: GateDefinition], defaultGates: [String], maxIterations: Int = defaultMaxIterations, runMode: RunMode = .autonomous) {
+        version = Self.currentVersion
+        self.agent = agent
+        self.gates = gates
+        self.defaultGates = defaultGates
+        prePushGates = nil
+        self.maxIterations = maxIterations
+        self.runMode = runMode
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case version, agent, gates
+        case defaultGates = "default_gates"
+        case prePushGates = "pre_push_gates"
+        case maxIterations = "max_iterations"
+        case runMode = "run_mode"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        guard version == Self.currentVersion else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.version], debugDescription: "this git-aee reads version \(Self.currentVersion); upgrade git-aee to read version \(version)"))
+        }
+        agent = try container.decodeIfPresent(AgentSettings.self, forKey: .agent) ?? AgentSettings(command: nil, timeoutSeconds: 1800)
+        gates = try container.decodeIfPresent([String: GateDefinition].self, forKey: .gates) ?? [:]
+        defaultGates = try container.decodeIfPresent([String].self, forKey: .defaultGates) ?? []
+        prePushGates = try container.decodeIfPresent([String].self, forKey: .prePushGates)
+        maxIterations = try container.decodeIfPresent(Int.self, forKey: .maxIterations) ?? Self.defaultMaxIterations
+        runMode = try container.decodeIfPresent(RunMode.self, forKey: .runMode) ?? .autonomous
+        try validate()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(agent, forKey: .agent)
+        try container.encode(gates, forKey: .gates)
+        try container.encode(defaultGates, forKey: .defaultGates)
+        try container.encodeIfPresent(prePushGates, forKey: .prePushGates)
+        try container.encode(maxIterations, forKey: .maxIterations)
+        try container.encode(runMode, forKey: .runMode)
+    }
+
+    /// The names a gate may be called by: they appear in paths, trailers and git config keys.
+    public static func isValidGateName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 64, (0x61...0x7A).contains(first) || (0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+    }
+
+    private func validate() throws {
+        func fail(_ path: [any CodingKey], _ reason: String) -> DecodingError {
+            DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: reason))
+        }
+        if let bad = gates.keys.sorted().first(where: { !Self.isValidGateName($0) }) {
+            throw fail([CodingKeys.gates, AnyCodingKey(stringValue: bad)], "a gate name is lowercase letters, digits, '-' and '_'")
+        }
+        let known = Set(gates.keys).union(GateDefinition.builtins)
+        for (key, list) in [(CodingKeys.defaultGates, defaultGates), (CodingKeys.prePushGates, prePushGates ?? [])] {
+            if let unknown = list.first(where: { !known.contains($0) }) {
+                throw fail([key], "names the unknown gate '\(unknown.escapedForTerminal)'")
+            }
+        }
+        for name in gates.keys.sorted() {
+            if let unknown = gates[name]!.needs.first(where: { !known.contains($0) }) {
+                throw fail([CodingKeys.gates, AnyCodingKey(stringValue: name), GateDefinition.CodingKeys.needs], "names the unknown gate '\(unknown.escapedForTerminal)'")
+            }
+        }
+        if !Self.maxIterationsRange.contains(maxIterations) {
+            throw fail([CodingKeys.maxIterations], "expected 1 to \(Self.maxIterationsRange.upperBound)")
+        }
+    }
+
+    /// Reads the config from a working tree; nil when the file does not exist.
+    public static func load(workingDirectory: String) throws -> ProjectConfig? {
+        let file = workingDirectory + path
+        guard let data = FileManager.default.contents(atPath: file) else {
+            if FileManager.default.fileExists(atPath: file) { throw AEEError.fileSystem(path: path, reason: "cannot be read") }
+            return nil
+        }
+        return try JSONInput.decode(ProjectConfig.self, from: Array(data), file: path)
+    }
+}

@@ -1,0 +1,33 @@
+import Git
+
+/// Git configuration as git itself would see it: `git -c` first, then the repository's, the user's and the system's files.
+public struct Settings {
+    let commandLine: CommandLineConfig
+    let files: Config
+
+    init(commandLine: CommandLineConfig, files: Config) {
+        self.commandLine = commandLine
+        self.files = files
+    }
+
+    public func string(_ key: String) throws -> String? {
+        if let value = commandLine.value(key) { return value ?? "true" }
+        do { return try files.string(key) } catch let error as GitError { throw AEEError.git(error) }
+    }
+
+    public func bool(_ key: String) throws -> Bool? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Config.parseBool(text) else {
+            throw AEEError.invalidSetting(key: key, value: text, expected: "true or false")
+        }
+        return value
+    }
+
+    public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Config.parseInt(text), let int = Int(exactly: value), range.contains(int) else {
+            throw AEEError.invalidSetting(key: key, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return int
+    }
+}

@@ -1,0 +1,98 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decodes JSON that came from a file or another program, turning Foundation's errors into one line that names the key.
+enum JSONInput {
+    /// Deeper than any record we write; deeper input is refused before Foundation's recursive parser sees it.
+    static let maximumDepth = 64
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
+        if let problem = nestingProblem(bytes) {
+            throw AEEError.invalidFile(file: file, key: "", reason: problem)
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch let error as DecodingError {
+            let (key, reason) = explain(error)
+            throw AEEError.invalidFile(file: file, key: key, reason: reason)
+        }
+    }
+
+    static func explain(_ error: DecodingError) -> (key: String, reason: String) {
+        switch error {
+        case .typeMismatch(let type, let context):
+            return (path(context.codingPath), "expected \(describe(type))")
+        case .valueNotFound(let type, let context):
+            return (path(context.codingPath), "expected \(describe(type)), found null")
+        case .keyNotFound(let key, let context):
+            return (path(context.codingPath + [key]), "missing")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return ("", "not valid JSON") }
+            return (path(context.codingPath), context.debugDescription)
+        @unknown default:
+            return ("", "not valid JSON")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            .reduce("") { $0.isEmpty || $1.hasPrefix("[") ? $0 + $1 : $0 + "." + $1 }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "a list"
+        case is [String: Any].Type: "an object"
+        default: "a value of another type"
+        }
+    }
+
+    /// A reason to refuse input that nests deeper than `maximumDepth`, or nil.
+    static func nestingProblem(_ bytes: [UInt8]) -> String? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth > maximumDepth { return "nested deeper than \(maximumDepth) levels" }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return nil
+    }
+}
+
+/// Any key, for looking at the keys an object actually has.
+struct AnyCodingKey: CodingKey {
+    let stringValue: String
+    let intValue: Int? = nil
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses keys the type does not know, so a typo in a hand-edited file is reported instead of ignored.
+    func rejectUnknownKeys<Key: CodingKey & CaseIterable>(_: Key.Type) throws {
+        let container = try container(keyedBy: AnyCodingKey.self)
+        let known = Set(Key.allCases.map(\.stringValue))
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [AnyCodingKey(stringValue: unknown)],
+                debugDescription: "unknown key (known: \(known.sorted().joined(separator: ", ")))"))
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Git
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Tasks kept in git: each change is one commit on `aee/<id>`, written into the object database and published by one compare-and-swap of the branch.
+/// Nothing here reads or writes the index or the working tree.
+public struct TaskStore {
+    let repository: Repository
+
+    /// What `list` found: the records, and what could not be read (reported, not fatal).
+    public struct Listing {
+        public var tasks: [TaskRecord]
+        public var problems: [String]
+    }
+
+    /// One audit event and the commit that recorded it (nil when the commit could not be matched).
+    public struct HistoryEntry {
+        public let event: TaskEvent
+        public let commit: String?
+    }
+
+    // MARK: Reading
+
+    public func list(state: TaskState? = nil) throws -> Listing {
+        var listing = Listing(tasks: [], problems: [])
+        for location in try repository.taskLocations() {
+            do {
+                let record = try read(at: location)
+                if state == nil || record.state == state { listing.tasks.append(record) }
+            } catch {
+                listing.problems.append("\(error)")
+            }
+        }
+        listing.tasks.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        return listing
+    }
+
+    /// The one task whose id starts with `prefix`.
+    public func resolve(_ prefix: String) throws -> TaskID {
+        let text = prefix.lowercased()
+        guard TaskID.isPrefix(text) else { throw AEEError.invalidTaskID(prefix) }
+        let matches = try repository.taskIDs().filter { $0.rawValue.hasPrefix(text) }.sorted()
+        switch matches.count {
+        case 0: throw AEEError.unknownTask(prefix)
+        case 1: return matches[0]
+        default: throw AEEError.ambiguousTask(prefix, candidates: matches)
+        }
+    }
+
+    public func record(of id: TaskID) throws -> TaskRecord {
+        try read(at: try location(of: id))
+    }
+
+    /// The audit timeline, oldest first, each event paired with the commit that recorded it.
+    public func history(of id: TaskID) throws -> [HistoryEntry] {
+        let location = try location(of: id)
+        let record = try read(at: location)
+        let events = try readEvents(at: location)
+        let stop = record.baseCommit.flatMap(OID.init(hex:))
+        let commits = try repository.firstParentHistory(from: location.commit, stoppingAt: stop)
+            .filter { commit in (try? Trailer.parse(commit.message))?.contains { $0.key == "AEE-Task" && $0.value == id.rawValue } == true }
+            .reversed()
+            .map(\.oid.hex)
+        // Each recording commit adds exactly one event; when a history was rewritten and the counts differ, events stand alone.
+        let paired = commits.count == events.count
+        return events.enumerated().map { HistoryEntry(event: $1, commit: paired ? commits[$0] : nil) }
+    }
+
+    // MARK: Writing
+
+    /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (nil: a root commit).
+    public func create(title: String, metadata: TaskMetadata, base: (commit: OID, branch: String?)?, identity: Identity) throws -> TaskRecord {
+        let title = try TaskTitle.validated(title)
+        let baseTree = try base.map { base in try repository.commit(base.commit).tree }
+        for _ in 0..<8 {
+            let id = TaskID.random()
+            // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
+            if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
+            let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,
+                                    baseCommit: base?.commit.hex, baseBranch: base?.branch, metadata: metadata)
+            let event = TaskEvent(time: identity.timestamp, event: "created", actor: identity.actor, fromState: nil, toState: .draft)
+            let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
+            do {
+                try write(record, appending: event, toLog: [], parent: base?.commit, tree: baseTree, message: message, identity: identity, expecting: nil)
+                return record
+            } catch let error as GitError where error.isExists {
+                continue
+            }
+        }
+        throw AEEError.concurrentUpdate(TaskID.random())
+    }
+
+    /// Moves a task to `state`, recording who, when and why; refuses moves the state machine does not allow.
+    @discardableResult
+    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity) throws -> TaskRecord {
+        for attempt in 0..<12 {
+            let location = try location(of: id)
+            guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
+            var record = try read(at: location)
+            guard let eventName = StateMachine.event(from: record.state, to: state) else {
+                throw AEEError.illegalTransition(id, from: record.state, to: state)
+            }
+            let log = (try repository.blob(at: id.eventLogPath, inTree: location.tree)) ?? []
+            let event = TaskEvent(time: identity.timestamp, event: eventName, actor: identity.actor, fromState: record.state, toState: state, details: details)
+            record.state = state
+            record.updatedAt = identity.timestamp
+            let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
+            do {
+                try write(record, appending: event, toLog: log, parent: location.commit, tree: location.tree, message: message, identity: identity, expecting: location.commit)
+                return record
+            } catch let error as GitError where error.isModified || error.isLocked {
+                // Another writer moved the branch or holds its lock: read again and re-check the move.
+                usleep(useconds_t(min(1 << attempt, 200) * 1000))
+            }
+        }
+        throw AEEError.concurrentUpdate(id)
+    }
+
+    // MARK: Internals
+
+    private func location(of id: TaskID) throws -> TaskLocation {
+        guard let location = try repository.taskLocation(id) else {
+            throw AEEError.unknownTask(id.rawValue)
+        }
+        return location
+    }
+
+    private func read(at location: TaskLocation) throws -> TaskRecord {
+        let path = location.id.recordPath
+        guard let bytes = try repository.blob(at: path, inTree: location.tree) else {
+            throw AEEError.invalidFile(file: path, key: "", reason: "missing from \(location.branch ?? "HEAD")")
+        }
+        let record = try JSONInput.decode(TaskRecord.self, from: bytes, file: path)
+        guard record.id == location.id else {
+            throw AEEError.invalidFile(file: path, key: "id", reason: "says \(record.id), but the record is filed under \(location.id)")
+        }
+        return record
+    }
+
+    private func readEvents(at location: TaskLocation) throws -> [TaskEvent] {
+        let path = location.id.eventLogPath
+        let bytes = (try repository.blob(at: path, inTree: location.tree)) ?? []
+        return try bytes.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
+            do {
+                return try JSONInput.decode(TaskEvent.self, from: Array(line), file: path)
+            } catch AEEError.invalidFile(let file, let key, let reason) {
+                throw AEEError.invalidFile(file: "\(file) line \(index + 1)", key: key, reason: reason)
+            }
+        }
+    }
+
+    /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
+    /// a crash at any point leaves either the old branch or the new one, never a half-written record.
+    private func write(_ record: TaskRecord, appending event: TaskEvent, toLog log: [UInt8], parent: OID?, tree: OID?, message: CommitMessage, identity: Identity, expecting expected: OID?) throws {
+        let recordBytes = try CanonicalJSON.encode(record)
+        let logBytes = log + (try CanonicalJSON.compact(event)) + [UInt8(ascii: "\n")]
+        let updates = [
+            TreeUpdate(path: record.id.recordPath, blob: try repository.writeBlob(recordBytes)),
+            TreeUpdate(path: record.id.eventLogPath, blob: try repository.writeBlob(logBytes)),
+        ]
+        let newTree = try repository.writeTree(base: tree, applying: updates)
+        let commit = try repository.writeCommit(tree: newTree, parents: parent.map { [$0] } ?? [], author: identity.author, committer: identity.committer, message: message.text)
+        try repository.updateReference(record.id.branch, to: commit, expecting: expected, reflogMessage: "aee: \(message.event) \(record.id)")
+    }
+}

@@ -1,0 +1,46 @@
+/// A task's id: eight characters of Crockford's lowercase base32, random, so clones never need to agree on a counter.
+/// Every id that reaches a path or a ref name has passed `init?(_:)`.
+public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    static let length = 8
+
+    /// Accepts only what `random()` could have made, so an id is always safe as a path component and a ref name.
+    public init?(_ text: String) {
+        guard text.utf8.count == Self.length, text.utf8.allSatisfy({ Self.alphabet.contains($0) }) else { return nil }
+        rawValue = text
+    }
+
+    public static func random() -> TaskID {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] }
+        return TaskID(String(decoding: bytes, as: UTF8.self))!
+    }
+
+    /// Whether `text` could begin an id (what a user may type to name one).
+    public static func isPrefix(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= length && text.utf8.allSatisfy { alphabet.contains($0) }
+    }
+
+    public var branch: String { "refs/heads/aee/\(rawValue)" }
+    public var recordDirectory: String { ".aee/tasks/\(rawValue)" }
+    public var recordPath: String { "\(recordDirectory)/task.json" }
+    public var eventLogPath: String { "\(recordDirectory)/events.jsonl" }
+    public var description: String { rawValue }
+
+    public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = TaskID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a task id"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

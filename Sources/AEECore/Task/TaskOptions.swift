@@ -1,0 +1,60 @@
+import Git
+
+/// What a user asked for when creating a task; unset values come from `git config aee.*`, then `.aee/config.json`, then defaults.
+public struct TaskOptions: Sendable {
+    public var gates: [String] = []
+    public var maxIterations: Int?
+    public var runMode: RunMode?
+
+    public init(gates: [String] = [], maxIterations: Int? = nil, runMode: RunMode? = nil) {
+        self.gates = gates
+        self.maxIterations = maxIterations
+        self.runMode = runMode
+    }
+
+    func metadata(config: ProjectConfig?, settings: Settings) throws -> TaskMetadata {
+        let known = try knownGates(config: config, settings: settings)
+        if let unknown = gates.first(where: { !known.contains($0) }) {
+            throw AEEError.unknownGate(unknown, known: known.sorted())
+        }
+        if let maxIterations, !ProjectConfig.maxIterationsRange.contains(maxIterations) {
+            throw AEEError.invalidSetting(key: "--max-iterations", value: String(maxIterations), expected: "a whole number from 1 to \(ProjectConfig.maxIterationsRange.upperBound)")
+        }
+        let configuredMode = try settings.string("aee.runMode").map { text in
+            guard let mode = RunMode(rawValue: text) else {
+                throw AEEError.invalidSetting(key: "aee.runMode", value: text, expected: "autonomous or interactive")
+            }
+            return mode
+        }
+        return TaskMetadata(
+            gates: gates.isEmpty ? (config?.defaultGates.nonEmpty ?? ["doctor"]) : gates.uniqued(),
+            maxIterations: try maxIterations
+                ?? settings.int("aee.maxIterations", in: ProjectConfig.maxIterationsRange)
+                ?? config?.maxIterations
+                ?? ProjectConfig.defaultMaxIterations,
+            runMode: runMode ?? configuredMode ?? config?.runMode ?? .autonomous)
+    }
+
+    /// Gates a task may name: the team's, the built-ins, and the person's own `aee.gate.<name>.run`.
+    func knownGates(config: ProjectConfig?, settings: Settings) throws -> Set<String> {
+        Set(config?.gates.keys.map { $0 } ?? []).union(GateDefinition.builtins).union(try settings.personalGateNames())
+    }
+}
+
+extension Settings {
+    /// Names of gates defined in git config as `aee.gate.<name>.run`.
+    func personalGateNames() throws -> [String] {
+        let fromFiles = (try? files.names(matching: #"^aee\.gate\..*\.run$"#)) ?? []
+        let fromCommandLine = commandLine.entries(withPrefix: "aee.gate.").map(\.key).filter { $0.hasSuffix(".run") }
+        return (fromFiles + fromCommandLine).map { String($0.dropFirst("aee.gate.".count).dropLast(".run".count)) }
+    }
+}
+
+extension Array where Element: Hashable {
+    var nonEmpty: Self? { isEmpty ? nil : self }
+
+    func uniqued() -> Self {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

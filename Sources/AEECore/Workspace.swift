@@ -1,0 +1,91 @@
+import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The repository a command runs in, with the configuration git would apply there; the CLI's one door into the core.
+public final class Workspace {
+    let repository: Repository
+    public let settings: Settings
+    let environment: [String: String]
+
+    init(repository: Repository, settings: Settings, environment: [String: String]) {
+        self.repository = repository
+        self.settings = settings
+        self.environment = environment
+    }
+
+    /// Opens the repository git would use here: `GIT_DIR`/`GIT_WORK_TREE`, else the nearest one above the current directory.
+    public static func open(environment: [String: String]) throws -> Workspace {
+        let repository: Repository
+        do {
+            repository = try Repository.openFromEnvironment()
+        } catch let error as GitError where error.isNotFound || error.isOwnerMismatch {
+            throw AEEError.notARepository(error)
+        }
+        let settings = Settings(commandLine: CommandLineConfig(environment: environment), files: try repository.configuration())
+        return Workspace(repository: repository, settings: settings, environment: environment)
+    }
+
+    public var store: TaskStore { TaskStore(repository: repository) }
+
+    /// The working tree's root (with a trailing slash); refuses in a bare repository.
+    public func workingDirectory(for command: String) throws -> String {
+        guard let directory = repository.workingDirectory else { throw AEEError.needsWorkTree(command: command) }
+        return directory
+    }
+
+    public func identity() throws -> Identity {
+        try Identity.resolve(settings: settings, environment: environment)
+    }
+
+    /// The team's `.aee/config.json` from the working tree, or nil when there is none (or no working tree).
+    public func projectConfig() throws -> ProjectConfig? {
+        guard let directory = repository.workingDirectory else { return nil }
+        return try ProjectConfig.load(workingDirectory: directory)
+    }
+
+    /// Whether output may be coloured as far as configuration goes (`color.aee`, then `color.ui`): nil means "when stdout is a terminal".
+    public func colorPreference() throws -> Bool? {
+        for key in ["color.aee", "color.ui"] {
+            guard let value = try settings.string(key) else { continue }
+            switch value.lowercased() {
+            case "always": return true
+            case "auto": return nil
+            default:
+                // git reads `true` as "auto" and `false`/`never` as off.
+                guard let flag = Config.parseBool(value) else { throw AEEError.invalidSetting(key: key, value: value, expected: "always, auto, never, true or false") }
+                return flag ? nil : false
+            }
+        }
+        return nil
+    }
+
+    /// Creates a DRAFT task on `aee/<id>` from the commit HEAD points at.
+    public func createTask(title: String, options: TaskOptions) throws -> (record: TaskRecord, identity: Identity) {
+        _ = try workingDirectory(for: "task")
+        let metadata = try options.metadata(config: try projectConfig(), settings: settings)
+        let identity = try identity()
+        let head = try repository.head()
+        let base = head.commit.map { (commit: $0, branch: head.branchName) }
+        return (try store.create(title: title, metadata: metadata, base: base, identity: identity), identity)
+    }
+
+    /// Writes the starter `.aee/config.json` into the working tree; returns the file written and what the commands were guessed from.
+    public func writeStarterConfig(force: Bool) throws -> (file: String, guessedFrom: String?) {
+        let root = try workingDirectory(for: "init")
+        let file = root + ProjectConfig.path
+        if !force, FileManager.default.fileExists(atPath: file) { throw AEEError.configExists(file: ProjectConfig.path) }
+        let (config, marker) = StarterConfig.guess(workingDirectory: root)
+        do {
+            try FileManager.default.createDirectory(atPath: root + ".aee", withIntermediateDirectories: true)
+            // Written to a temporary file and renamed, so a crash never leaves half a config.
+            try Data(try CanonicalJSON.encode(config)).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch let error as CocoaError {
+            throw AEEError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.code))")
+        }
+        return (ProjectConfig.path, marker)
+    }
+}

@@ -1,0 +1,45 @@
+import CLibGit2
+
+/// A failed libgit2 call: which function failed, its return code and libgit2's own message.
+public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let code: Int32
+    public let function: String
+    public let message: String
+
+    init(code: Int32, function: String) {
+        self.code = code
+        self.function = function
+        if let last = git_error_last(), let text = last.pointee.message {
+            self.message = String(cString: text).trimmingTrailingNewlines()
+        } else {
+            self.message = "libgit2 error \(code)"
+        }
+    }
+
+    public var description: String { "\(message) (\(function))" }
+
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    public var isExists: Bool { code == GIT_EEXISTS.rawValue }
+    /// The ref moved since it was read: a compare-and-swap lost.
+    public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
+    /// Another process holds the lock file (`X.lock`).
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
+    public var isBareRepository: Bool { code == GIT_EBAREREPO.rawValue }
+    public var isUnbornBranch: Bool { code == GIT_EUNBORNBRANCH.rawValue }
+    public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
+}
+
+/// Turns a libgit2 return code into a thrown `GitError` naming the call.
+@discardableResult
+func check(_ result: Int32, _ function: String) throws -> Int32 {
+    guard result < 0 else { return result }
+    throw GitError(code: result, function: function)
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,71 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Repository {
+    /// The commit a ref points at (following symbolic refs), or nil when the ref does not exist.
+    public func resolveReference(_ name: String) throws -> OID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, name)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_reference_name_to_id")
+        return OID(oid)
+    }
+
+    /// Every ref whose name matches the glob, with the object it resolves to.
+    public func references(matching glob: String) throws -> [(name: String, target: OID)] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_glob_new(&iterator, pointer, glob), "git_reference_iterator_glob_new")
+        defer { git_reference_iterator_free(iterator) }
+        var found: [(String, OID)] = []
+        var reference: OpaquePointer?
+        while true {
+            let result = git_reference_next(&reference, iterator)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_reference_next")
+            defer { git_reference_free(reference) }
+            if let target = git_reference_target(reference) {
+                found.append((String(cString: git_reference_name(reference)), OID(target.pointee)))
+            }
+        }
+        return found
+    }
+
+    /// Points `name` at `target` only if it still points at `expected` (nil: only if it does not exist yet).
+    /// Throws a `GitError` with `isModified` or `isExists` when another writer got there first.
+    public func updateReference(_ name: String, to target: OID, expecting expected: OID?, reflogMessage: String) throws {
+        var targetRaw = target.raw
+        var reference: OpaquePointer?
+        // libgit2 leaves its `.lock` file behind if a signal kills us mid-update, which then blocks git
+        // itself; holding SIGINT/SIGTERM/SIGHUP for these microseconds closes that window.
+        let result = SignalDeferral.run {
+            if var expectedRaw = expected?.raw {
+                return git_reference_create_matching(&reference, pointer, name, &targetRaw, 1, &expectedRaw, reflogMessage)
+            }
+            return git_reference_create(&reference, pointer, name, &targetRaw, 0, reflogMessage)
+        }
+        git_reference_free(reference)
+        try check(result, expected == nil ? "git_reference_create" : "git_reference_create_matching")
+    }
+
+    /// Whether `name` is a well-formed ref name by git's rules.
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        _ = LibGit2.ready
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+    }
+}
+
+/// Blocks the terminating signals around a critical section and lets them through afterwards.
+enum SignalDeferral {
+    static func run<T>(_ body: () -> T) -> T {
+        var blocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return body()
+    }
+}

@@ -1,0 +1,114 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One entry of a tree, copied out of libgit2.
+public struct TreeEntry: Sendable, Equatable {
+    public let name: String
+    public let oid: OID
+    public let isTree: Bool
+}
+
+/// One change to a tree: a path (`a/b/c`, no leading slash) and the blob to put there, or nil to remove it.
+public struct TreeUpdate: Sendable {
+    public let path: String
+    public let blob: OID?
+
+    public init(path: String, blob: OID?) {
+        self.path = path
+        self.blob = blob
+    }
+}
+
+extension Repository {
+    func withTree<T>(_ oid: OID, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var handle: OpaquePointer?
+        var raw = oid.raw
+        try check(git_tree_lookup(&handle, pointer, &raw), "git_tree_lookup")
+        defer { git_tree_free(handle) }
+        return try body(handle!)
+    }
+
+    /// The object at `path` inside `tree`, or nil when nothing is there.
+    public func entry(at path: String, inTree tree: OID) throws -> TreeEntry? {
+        try withTree(tree) { handle in
+            var entry: OpaquePointer?
+            let result = git_tree_entry_bypath(&entry, handle, path)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check(result, "git_tree_entry_bypath")
+            defer { git_tree_entry_free(entry) }
+            return TreeEntry(entry!)
+        }
+    }
+
+    /// The entries of the tree at `tree`.
+    public func entries(ofTree tree: OID) throws -> [TreeEntry] {
+        try withTree(tree) { handle in
+            (0..<git_tree_entrycount(handle)).map { TreeEntry(git_tree_entry_byindex(handle, $0)!) }
+        }
+    }
+
+    /// The contents of the blob at `path` in `tree`, or nil when there is no blob there.
+    public func blob(at path: String, inTree tree: OID) throws -> [UInt8]? {
+        guard let entry = try entry(at: path, inTree: tree), !entry.isTree else { return nil }
+        return try blob(entry.oid)
+    }
+
+    public func blob(_ oid: OID) throws -> [UInt8] {
+        var handle: OpaquePointer?
+        var raw = oid.raw
+        try check(git_blob_lookup(&handle, pointer, &raw), "git_blob_lookup")
+        defer { git_blob_free(handle) }
+        let size = Int(git_blob_rawsize(handle))
+        guard size > 0, let bytes = git_blob_rawcontent(handle) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: size))
+    }
+
+    public func writeBlob(_ bytes: [UInt8]) throws -> OID {
+        var oid = git_oid()
+        _ = try bytes.withUnsafeBytes { buffer in
+            try check(git_blob_create_from_buffer(&oid, pointer, buffer.baseAddress, buffer.count), "git_blob_create_from_buffer")
+        }
+        return OID(oid)
+    }
+
+    /// Writes the tree that is `base` (or an empty tree) with `updates` applied.
+    /// Only the trees along the changed paths are rebuilt, so the cost follows the depth and width of those paths, not the size of the repository.
+    public func writeTree(base: OID?, applying updates: [TreeUpdate]) throws -> OID {
+        let baseTree = try base ?? writeEmptyTree()
+        return try withTree(baseTree) { handle in
+            var oid = git_oid()
+            // The C strings must stay alive for the whole call, so they are duplicated and freed after it.
+            let paths = updates.map { strdup($0.path)! }
+            defer { paths.forEach { free($0) } }
+            var raw = zip(updates, paths).map { update, path in
+                git_tree_update(
+                    action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
+                    id: update.blob?.raw ?? git_oid(),
+                    filemode: GIT_FILEMODE_BLOB,
+                    path: UnsafePointer(path)
+                )
+            }
+            try check(git_tree_create_updated(&oid, pointer, handle, raw.count, &raw), "git_tree_create_updated")
+            return OID(oid)
+        }
+    }
+
+    private func writeEmptyTree() throws -> OID {
+        var builder: OpaquePointer?
+        try check(git_treebuilder_new(&builder, pointer, nil), "git_treebuilder_new")
+        defer { git_treebuilder_free(builder) }
+        var oid = git_oid()
+        try check(git_treebuilder_write(&oid, builder), "git_treebuilder_write")
+        return OID(oid)
+    }
+}
+
+extension TreeEntry {
+    init(_ entry: OpaquePointer) {
+        name = String(cString: git_tree_entry_name(entry))
+        oid = OID(git_tree_entry_id(entry).pointee)
+        isTree = git_tree_entry_type(entry) == GIT_OBJECT_TREE
+    }
+}

@@ -1,0 +1,55 @@
+import AEECore
+
+/// A `git aee` subcommand: its option table and what it does with parsed arguments.
+protocol Command: Sendable {
+    static var spec: CommandSpec { get }
+    /// Returns the exit status.
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32
+}
+
+/// What a command runs with: the terminal, the environment, and the repository, opened only when asked for.
+final class Context {
+    let terminal: Terminal
+    let environment: [String: String]
+    private var opened: Workspace?
+
+    init(terminal: Terminal, environment: [String: String]) {
+        self.terminal = terminal
+        self.environment = environment
+    }
+
+    func workspace() throws -> Workspace {
+        if let opened { return opened }
+        let workspace = try Workspace.open(environment: environment)
+        opened = workspace
+        return workspace
+    }
+
+    func palette() throws -> Palette {
+        terminal.colors(preference: try workspace().colorPreference())
+    }
+
+    /// Resolves what the user typed to one task id.
+    func task(_ text: String) throws -> TaskID {
+        try workspace().store.resolve(text)
+    }
+
+    /// Prints a record as JSON, the same bytes as its `task.json`.
+    func printJSON<T: Encodable>(_ value: T) throws {
+        terminal.write(try CanonicalJSON.encode(value))
+    }
+}
+
+/// Every command, in the order `git aee help` lists them.
+let commands: [any Command.Type] = [
+    InitCommand.self,
+    TaskCommand.self,
+    ApproveCommand.self,
+    CancelCommand.self,
+    ListCommand.self,
+    ShowCommand.self,
+    LogCommand.self,
+    HelpCommand.self,
+]
+
+let version = "0.1.0"

@@ -1,0 +1,40 @@
+import AEECore
+
+/// `git aee show <id>`: one task's record.
+enum ShowCommand: Command {
+    static let spec = CommandSpec(
+        name: "show",
+        summary: "show a task's record",
+        synopsis: "<id> [--json]",
+        options: [OptionSpec(long: "json", help: "print the record exactly as task.json holds it")],
+        positionals: 1...1)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let workspace = try context.workspace()
+        let record = try workspace.store.record(of: try context.task(arguments.positionals[0]))
+        if arguments.flag("json") {
+            try context.printJSON(record)
+            return 0
+        }
+        let palette = try context.palette()
+        let base = record.baseCommit.map { commit in
+            String(commit.prefix(12)) + (record.baseBranch.map { " (\($0.hasPrefix("refs/heads/") ? String($0.dropFirst(11)) : $0))" } ?? " (detached)")
+        } ?? "(none: the repository had no commits)"
+        let rows: [(String, String)] = [
+            ("task", record.id.rawValue),
+            ("title", TaskTitle.oneLine(record.title, limit: 10_000)),
+            ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.escapedForTerminal))" } ?? "")),
+            ("iteration", "\(record.iteration) of \(record.metadata.maxIterations)"),
+            ("mode", record.metadata.runMode.rawValue),
+            ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),
+            ("branch", "aee/\(record.id)"),
+            ("base", base.escapedForTerminal),
+            ("created", "\(record.createdAt) by \(record.createdBy.escapedForTerminal)"),
+            ("updated", record.updatedAt.description),
+        ]
+        for (key, value) in rows {
+            context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
+        }
+        return 0
+    }
+}
