@@ -4,6 +4,11 @@ import CLibGit2
 public struct Trailer: Sendable, Equatable {
     public let key: String
     public let value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
 }
 
 extension Trailer {

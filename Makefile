@@ -1,0 +1,43 @@
+# git aee: `make test` installs what it needs (libgit2-dev, pkg-config) when missing, builds and runs every test.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib
+
+.PHONY: all build release test install uninstall demo bench deps clean
+
+all: build
+
+# apt-get runs only when pkg-config cannot find libgit2, with sudo when not root.
+deps:
+	@if ! pkg-config --exists libgit2 2>/dev/null; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "installing libgit2-dev and pkg-config"; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgit2-dev pkg-config >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+install: release
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1"
+	install -m 755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee" "$(DESTDIR)$(PREFIX)/bin/git-aee"
+	install -m 644 docs/git-aee.1 "$(DESTDIR)$(PREFIX)/share/man/man1/git-aee.1"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/git-aee" "$(DESTDIR)$(PREFIX)/share/man/man1/git-aee.1"
+
+demo: build
+	bash examples/demo.sh "$$($(SWIFT) build --show-bin-path)/git-aee"
+
+bench: release
+	python3 benchmarks/store.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
+
+clean:
+	rm -rf .build benchmarks/work

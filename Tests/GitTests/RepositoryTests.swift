@@ -1,0 +1,88 @@
+import Foundation
+import Git
+import Testing
+
+/// A fresh `git init` in a temporary directory, removed afterwards.
+final class TemporaryRepository {
+    let path: String
+    let repository: Repository
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("aee-git-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = ["init", "-q", path]
+        try process.run()
+        process.waitUntilExit()
+        repository = try Repository.open(at: path)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    let signature = Signature(name: "T", email: "t@example.com", time: 1_800_000_000, offsetMinutes: 0)
+
+    func commit(_ files: [String: String], parent: OID? = nil) throws -> OID {
+        let base = try parent.map { try repository.commit($0).tree }
+        let updates = try files.map { TreeUpdate(path: $0.key, blob: try repository.writeBlob(Array($0.value.utf8))) }
+        let tree = try repository.writeTree(base: base, applying: updates)
+        return try repository.writeCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature, committer: signature, message: "m\n")
+    }
+}
+
+@Suite("the libgit2 wrapper")
+struct RepositoryTests {
+    @Test("a tree update rebuilds the changed path and keeps every other entry")
+    func treeUpdate() throws {
+        let temp = try TemporaryRepository()
+        let first = try temp.commit(["a/b/c.txt": "c", "a/d.txt": "d", "top.txt": "t"])
+        let second = try temp.commit(["a/b/e.txt": "e"], parent: first)
+        let tree = try temp.repository.commit(second).tree
+        #expect(try temp.repository.blob(at: "a/b/c.txt", inTree: tree) == Array("c".utf8))
+        #expect(try temp.repository.blob(at: "a/b/e.txt", inTree: tree) == Array("e".utf8))
+        #expect(try temp.repository.blob(at: "top.txt", inTree: tree) == Array("t".utf8))
+        #expect(try temp.repository.blob(at: "a/missing", inTree: tree) == nil)
+        #expect(try temp.repository.entries(ofTree: try #require(try temp.repository.entry(at: "a", inTree: tree)).oid).map(\.name) == ["b", "d.txt"])
+        // The untouched subtree is the very same object.
+        #expect(try temp.repository.entry(at: "top.txt", inTree: tree)?.oid == (try temp.repository.entry(at: "top.txt", inTree: try temp.repository.commit(first).tree)?.oid))
+    }
+
+    @Test("a ref moves only from the value the writer expects")
+    func compareAndSwap() throws {
+        let temp = try TemporaryRepository()
+        let one = try temp.commit(["f": "1"])
+        let two = try temp.commit(["f": "2"], parent: one)
+        let three = try temp.commit(["f": "3"], parent: one)
+        try temp.repository.updateReference("refs/heads/x", to: one, expecting: nil, reflogMessage: "create")
+        #expect(throws: GitError.self) { try temp.repository.updateReference("refs/heads/x", to: two, expecting: nil, reflogMessage: "again") }
+        try temp.repository.updateReference("refs/heads/x", to: two, expecting: one, reflogMessage: "advance")
+        let stale = #expect(throws: GitError.self) { try temp.repository.updateReference("refs/heads/x", to: three, expecting: one, reflogMessage: "stale") }
+        #expect(stale?.isModified == true)
+        #expect(try temp.repository.resolveReference("refs/heads/x") == two)
+        #expect(try temp.repository.resolveReference("refs/heads/none") == nil)
+    }
+
+    @Test("errors carry libgit2's message and the failing call")
+    func errors() throws {
+        let temp = try TemporaryRepository()
+        let missing = try #require(OID(hex: String(repeating: "ab", count: 20)))
+        let error = #expect(throws: GitError.self) { try temp.repository.commit(missing) }
+        #expect(error?.function == "git_commit_lookup")
+        #expect(error?.isNotFound == true)
+        #expect(error?.message.isEmpty == false)
+    }
+
+    @Test("HEAD in a new repository is an unborn branch")
+    func unbornHead() throws {
+        let temp = try TemporaryRepository()
+        guard case .unborn(let branch) = try temp.repository.head() else { Issue.record("expected unborn"); return }
+        #expect(branch.hasPrefix("refs/heads/"))
+    }
+
+    @Test("ref names are checked by git's rules", arguments: [
+        ("refs/heads/aee/k3m9x2ab", true), ("refs/heads/a..b", false), ("refs/heads/x.lock", false), ("refs/heads/a@{b", false), ("refs/heads/a\u{7}", false),
+    ])
+    func referenceNames(name: String, valid: Bool) {
+        #expect(Repository.isValidReferenceName(name) == valid)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@Suite("bad input: one clear line, a non-zero exit, nothing written")
+struct BadInputTests {
+    @Test("outside a repository: fatal, 128")
+    func notARepository() throws {
+        let scratch = try Scratch("plain", initialize: false)
+        let outcome = try scratch.aee("list", environment: ["GIT_CEILING_DIRECTORIES": scratch.root.path])
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr == "fatal: not a git repository (or any of the parent directories): .git\n")
+    }
+
+    @Test("titles: empty is refused, control characters are refused, newlines are kept in the record but not in the subject")
+    func titles() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let before = try repo.refs()
+        let empty = try repo.aee("task", "  ", "--draft")
+        #expect(empty.status == 128)
+        #expect(empty.stderr == "fatal: the task title is empty\n")
+        let escape = try repo.aee("task", "bad \u{1B}[31m title", "--draft")
+        #expect(escape.status == 128)
+        #expect(escape.stderr == "fatal: the task title contains the control character U+001B\n")
+        #expect(try repo.refs() == before)
+
+        let id = try repo.draft("Line one\n\nAEE-Task: forged\nAEE-State: SUCCEEDED")
+        #expect(try repo.git("log", "-1", "--format=%s", "aee/\(id)") == "aee(\(id)): created: Line one AEE-Task: forged AEE-State: SUCCEEDED\n")
+        #expect(try repo.git("log", "-1", "--format=%(trailers:key=AEE-Task,valueonly,separator=%x2C)", "aee/\(id)") == "\(id)\n")
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["title"] as? String == "Line one\n\nAEE-Task: forged\nAEE-State: SUCCEEDED")
+    }
+
+    @Test("a malformed or wrong-typed config names the key and writes nothing")
+    func badConfig() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let before = try repo.refs()
+        let cases: [(String, String)] = [
+            ("{ not json", "fatal: .aee/config.json: not valid JSON\n"),
+            (#"{"version": 1, "max_iterations": "ten"}"#, "fatal: .aee/config.json: 'max_iterations': expected a whole number\n"),
+            (#"{"version": 1, "gates": {"tests": {"run": 5}}}"#, "fatal: .aee/config.json: 'gates.tests.run': expected a string\n"),
+            (#"{"version": 1, "max_iteration": 3}"#, "fatal: .aee/config.json: 'max_iteration': unknown key"),
+            (#"{"version": 1, "default_gates": ["nope"]}"#, "fatal: .aee/config.json: 'default_gates': names the unknown gate 'nope'\n"),
+            (#"{"max_iterations": 3}"#, "fatal: .aee/config.json: 'version': missing\n"),
+            (String(repeating: "[", count: 100_000), "fatal: .aee/config.json: nested deeper than 64 levels\n"),
+        ]
+        for (contents, expected) in cases {
+            try repo.write(".aee/config.json", contents)
+            let outcome = try repo.aee("task", "x", "--draft")
+            #expect(outcome.status == 128, "\(contents.prefix(40))")
+            #expect(outcome.stderr.hasPrefix(expected), "\(contents.prefix(40)): \(outcome.stderr)")
+            #expect(outcome.stderr.split(separator: "\n").count == 1, "one line: \(outcome.stderr)")
+        }
+        #expect(try repo.refs() == before)
+    }
+
+    @Test("unknown flags and wrong argument counts are usage errors, 129")
+    func usageErrors() throws {
+        let repo = try Scratch()
+        let flag = try repo.aee("list", "--frobnicate")
+        #expect(flag.status == 129)
+        #expect(flag.stderr.hasPrefix("error: unknown option '--frobnicate'\nusage: git aee list"))
+        let missing = try repo.aee("task", "--draft")
+        #expect(missing.status == 129)
+        #expect(missing.stderr.hasPrefix("error: expected 1 argument\n"))
+        let command = try repo.aee("frobnicate")
+        #expect(command.status == 129)
+        #expect(command.stderr.hasPrefix("error: 'frobnicate' is not a git aee command\n"))
+        let value = try repo.aee("task", "x", "--draft", "--max-iterations", "many")
+        #expect(value.status == 129)
+        let range = try repo.aee("task", "x", "--draft", "--max-iterations", "0")
+        #expect(range.status == 128)
+        #expect(range.stderr.contains("--max-iterations"))
+        let gate = try repo.aee("task", "x", "--draft", "--gate", "nope")
+        #expect(gate.status == 128)
+        #expect(gate.stderr.hasPrefix("fatal: unknown gate 'nope' (known: doctor)\n"))
+    }
+
+    @Test("a task record edited by hand into garbage is reported, not crashed on")
+    func corruptRecord() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let good = try repo.draft("good")
+        let bad = try repo.draft("bad")
+        try repo.git("checkout", "-q", "aee/\(bad)")
+        try repo.write(".aee/tasks/\(bad)/task.json", #"{"id": "\#(bad)", "state": "EXPLODED"}"#)
+        try repo.git("commit", "-q", "-am", "break it")
+        try repo.git("checkout", "-q", "main")
+        let list = try repo.aee("list")
+        #expect(list.status == 0)
+        #expect(list.stdout.contains(good))
+        #expect(list.stderr.hasPrefix("warning: .aee/tasks/\(bad)/task.json: "))
+        let show = try repo.aee("show", bad)
+        #expect(show.status == 128)
+        #expect(show.stderr.hasPrefix("fatal: .aee/tasks/\(bad)/task.json: "))
+    }
+}

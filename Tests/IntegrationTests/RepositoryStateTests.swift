@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@Suite("works wherever git works")
+struct RepositoryStateTests {
+    @Test("a repository with no commits: the task branch is a root commit")
+    func noCommits() throws {
+        let repo = try Scratch()
+        let id = try repo.draft()
+        #expect(try repo.git("rev-list", "--count", "aee/\(id)") == "1\n")
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["base_commit"] is NSNull)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a detached HEAD: the task starts at that commit and records no branch")
+    func detachedHead() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.commitFile("second", "2\n")
+        try repo.git("checkout", "-q", "--detach", "HEAD~1")
+        let id = try repo.draft()
+        let record = try repo.json(try repo.aee("show", id, "--json").stdout)
+        #expect(record["base_commit"] as? String == (try repo.git("rev-parse", "HEAD")).trimmingCharacters(in: .newlines))
+        #expect(record["base_branch"] is NSNull)
+    }
+
+    @Test("a linked worktree sees and writes the same tasks")
+    func linkedWorktree() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let first = try repo.draft("from main")
+        let worktree = repo.root.appendingPathComponent("linked tree")
+        try repo.git("worktree", "add", "-q", "-b", "side", worktree.path)
+        let second = try repo.aee("task", "from the worktree", "--draft", in: worktree).stdout.trimmingCharacters(in: .newlines)
+        let listed = try repo.aee("list", in: worktree).stdout
+        #expect(listed.contains(first) && listed.contains(second))
+        #expect(try repo.json(try repo.aee("show", second, "--json").stdout)["base_branch"] as? String == "refs/heads/side")
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a subdirectory, a path with spaces, and GIT_DIR from the environment")
+    func subdirectoryAndGitDir() throws {
+        let repo = try Scratch("repo with spaces")
+        try repo.commitFile("src/deep/file.txt", "x\n")
+        let id = try repo.aee("task", "from a subdirectory", "--draft", in: repo.directory.appendingPathComponent("src/deep")).stdout.trimmingCharacters(in: .newlines)
+        #expect(id.count == 8)
+        // git --git-dir=... aee list reaches us as GIT_DIR.
+        let outside = try repo.aee("list", in: repo.root, environment: ["GIT_DIR": repo.directory.appendingPathComponent(".git").path])
+        #expect(outside.status == 0)
+        #expect(outside.stdout.contains(id))
+        let viaGit = try repo.run("/usr/bin/git", ["--git-dir=\(repo.directory.path)/.git", "aee", "list"], in: repo.root,
+                                  extraEnvironment: ["PATH": URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!])
+        #expect(viaGit.stdout.contains(id))
+    }
+
+    @Test("a bare repository: reading works, creating a task needs a work tree")
+    func bareRepository() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let id = try repo.draft()
+        let bare = repo.root.appendingPathComponent("bare.git")
+        try repo.git("clone", "-q", "--bare", repo.directory.path, bare.path)
+        try repo.git("fetch", "-q", repo.directory.path, "refs/heads/aee/*:refs/heads/aee/*", in: bare)
+        #expect(try repo.aee("list", in: bare).stdout.contains(id))
+        let outcome = try repo.aee("task", "x", "--draft", in: bare)
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr == "fatal: git aee task must be run in a work tree\n")
+    }
+}
