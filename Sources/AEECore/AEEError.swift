@@ -17,6 +17,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case unknownGate(String, known: [String])
     case invalidSetting(key: String, value: String, expected: String)
     case concurrentUpdate(TaskID)
+    case noFreeTaskID
     case invalidDate(variable: String, value: String)
     case fileSystem(path: String, reason: String)
     case git(GitError)
@@ -51,6 +52,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "bad value '\(value.escapedForTerminal)' for \(key): expected \(expected)"
         case .concurrentUpdate(let id):
             "task \(id) kept changing under us; try again"
+        case .noFreeTaskID:
+            "could not find an unused task id"
         case .invalidDate(let variable, let value):
             "invalid date format in \(variable): \(value.escapedForTerminal)"
         case .fileSystem(let path, let reason):

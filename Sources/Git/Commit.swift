@@ -6,8 +6,6 @@ public struct Commit: Sendable, Equatable {
     public let tree: OID
     public let parents: [OID]
     public let message: String
-    /// Committer time, seconds since the epoch.
-    public let time: Int64
 }
 
 extension Repository {
@@ -19,8 +17,7 @@ extension Repository {
                 oid: oid,
                 tree: OID(git_commit_tree_id(handle).pointee),
                 parents: parents,
-                message: String(cString: git_commit_message_raw(handle)),
-                time: Int64(git_commit_time(handle))
+                message: String(cString: git_commit_message_raw(handle))
             )
         }
     }

@@ -24,8 +24,6 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
     /// Another process holds the lock file (`X.lock`).
     public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
-    public var isBareRepository: Bool { code == GIT_EBAREREPO.rawValue }
-    public var isUnbornBranch: Bool { code == GIT_EUNBORNBRANCH.rawValue }
     public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
 }
 

@@ -48,13 +48,6 @@ extension Repository {
         git_reference_free(reference)
         try check(result, expected == nil ? "git_reference_create" : "git_reference_create_matching")
     }
-
-    /// Whether `name` is a well-formed ref name by git's rules.
-    public static func isValidReferenceName(_ name: String) -> Bool {
-        _ = LibGit2.ready
-        var valid: Int32 = 0
-        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
-    }
 }
 
 /// Blocks the terminating signals around a critical section and lets them through afterwards.

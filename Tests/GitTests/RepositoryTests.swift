@@ -78,11 +78,4 @@ struct RepositoryTests {
         guard case .unborn(let branch) = try temp.repository.head() else { Issue.record("expected unborn"); return }
         #expect(branch.hasPrefix("refs/heads/"))
     }
-
-    @Test("ref names are checked by git's rules", arguments: [
-        ("refs/heads/aee/k3m9x2ab", true), ("refs/heads/a..b", false), ("refs/heads/x.lock", false), ("refs/heads/a@{b", false), ("refs/heads/a\u{7}", false),
-    ])
-    func referenceNames(name: String, valid: Bool) {
-        #expect(Repository.isValidReferenceName(name) == valid)
-    }
 }

@@ -18,6 +18,24 @@ public enum CanonicalJSON {
         return Array(try encoder.encode(value))
     }
 
+    /// `{"<key>": [<items>]}` in canonical form, each item already canonical JSON (as records are stored), nested without re-encoding.
+    public static func document(key: String, items: [[UInt8]]) -> [UInt8] {
+        guard !items.isEmpty else { return Array("{\n  \"\(key)\": []\n}\n".utf8) }
+        var out = Array("{\n  \"\(key)\": [\n".utf8)
+        out.reserveCapacity(items.reduce(out.count + 16) { $0 + $1.count * 5 / 4 })
+        for (index, item) in items.enumerated() {
+            let lines = item.split(separator: UInt8(ascii: "\n"))
+            for (number, line) in lines.enumerated() {
+                out.append(contentsOf: "    ".utf8)
+                out.append(contentsOf: line)
+                if number < lines.count - 1 { out.append(UInt8(ascii: "\n")) }
+            }
+            out.append(contentsOf: (index == items.count - 1 ? "\n" : ",\n").utf8)
+        }
+        out.append(contentsOf: "  ]\n}\n".utf8)
+        return out
+    }
+
     static func indent(_ compact: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(compact.count * 2)

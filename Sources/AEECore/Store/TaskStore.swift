@@ -1,3 +1,4 @@
+import Dispatch
 import Git
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,14 @@ public struct TaskStore {
 
     /// What `list` found: the records, and what could not be read (reported, not fatal).
     public struct Listing {
-        public var tasks: [TaskRecord]
+        public var tasks: [StoredRecord]
         public var problems: [String]
+    }
+
+    /// A record and the bytes it is stored as (canonical JSON when git aee wrote it).
+    public struct StoredRecord: Sendable {
+        public let record: TaskRecord
+        public let json: [UInt8]
     }
 
     /// One audit event and the commit that recorded it (nil when the commit could not be matched).
@@ -23,16 +30,23 @@ public struct TaskStore {
     // MARK: Reading
 
     public func list(state: TaskState? = nil) throws -> Listing {
+        // libgit2 reads serially; decoding, the larger share of the work, is spread over the cores.
+        let blobs = try repository.taskLocations().map { location in (location, Result { try readBytes(at: location) }) }
+        let decoded = blobs.concurrentMap { location, bytes in
+            Result { try decode(try bytes.get(), at: location) }
+        }
         var listing = Listing(tasks: [], problems: [])
-        for location in try repository.taskLocations() {
-            do {
-                let record = try read(at: location)
-                if state == nil || record.state == state { listing.tasks.append(record) }
-            } catch {
+        for (result, (_, bytes)) in zip(decoded, blobs) {
+            switch (result, bytes) {
+            case (.success(let record), .success(let json)):
+                if state == nil || record.state == state { listing.tasks.append(StoredRecord(record: record, json: json)) }
+            case (.failure(let error), _):
+                listing.problems.append("\(error)")
+            case (_, .failure(let error)):
                 listing.problems.append("\(error)")
             }
         }
-        listing.tasks.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        listing.tasks.sort { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
         return listing
     }
 
@@ -88,17 +102,19 @@ public struct TaskStore {
                 continue
             }
         }
-        throw AEEError.concurrentUpdate(TaskID.random())
+        throw AEEError.noFreeTaskID
     }
 
     /// Moves a task to `state`, recording who, when and why; refuses moves the state machine does not allow.
+    /// Returns the state the move started from and the new record.
     @discardableResult
-    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity) throws -> TaskRecord {
+    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity) throws -> (from: TaskState, record: TaskRecord) {
         for attempt in 0..<12 {
             let location = try location(of: id)
             guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
             var record = try read(at: location)
-            guard let eventName = StateMachine.event(from: record.state, to: state) else {
+            let from = record.state
+            guard let eventName = StateMachine.event(from: from, to: state) else {
                 throw AEEError.illegalTransition(id, from: record.state, to: state)
             }
             let log = (try repository.blob(at: id.eventLogPath, inTree: location.tree)) ?? []
@@ -108,7 +124,7 @@ public struct TaskStore {
             let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
             do {
                 try write(record, appending: event, toLog: log, parent: location.commit, tree: location.tree, message: message, identity: identity, expecting: location.commit)
-                return record
+                return (from, record)
             } catch let error as GitError where error.isModified || error.isLocked {
                 // Another writer moved the branch or holds its lock: read again and re-check the move.
                 usleep(useconds_t(min(1 << attempt, 200) * 1000))
@@ -127,10 +143,18 @@ public struct TaskStore {
     }
 
     private func read(at location: TaskLocation) throws -> TaskRecord {
-        let path = location.id.recordPath
-        guard let bytes = try repository.blob(at: path, inTree: location.tree) else {
-            throw AEEError.invalidFile(file: path, key: "", reason: "missing from \(location.branch ?? "HEAD")")
+        try decode(try readBytes(at: location), at: location)
+    }
+
+    private func readBytes(at location: TaskLocation) throws -> [UInt8] {
+        guard let bytes = try repository.blob(at: location.id.recordPath, inTree: location.tree) else {
+            throw AEEError.invalidFile(file: location.id.recordPath, key: "", reason: "missing from \(location.branch ?? "HEAD")")
         }
+        return bytes
+    }
+
+    private func decode(_ bytes: [UInt8], at location: TaskLocation) throws -> TaskRecord {
+        let path = location.id.recordPath
         let record = try JSONInput.decode(TaskRecord.self, from: bytes, file: path)
         guard record.id == location.id else {
             throw AEEError.invalidFile(file: path, key: "id", reason: "says \(record.id), but the record is filed under \(location.id)")

@@ -8,7 +8,7 @@ enum ListCommand: Command {
         synopsis: "[--state <state>] [--json]",
         options: [
             OptionSpec(long: "state", value: "state", help: "only tasks in this state (draft, approved, queued, running, succeeded, failed, blocked, canceled)"),
-            OptionSpec(long: "json", help: "print {\"tasks\": [records]}"),
+            OptionSpec(long: "json", help: "print {\"tasks\": [records, as stored]}"),
         ])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
@@ -21,21 +21,16 @@ enum ListCommand: Command {
         let listing = try context.workspace().store.list(state: state)
         for problem in listing.problems { context.terminal.warning(problem) }
         if arguments.flag("json") {
-            try context.printJSON(TaskList(tasks: listing.tasks))
+            context.terminal.write(CanonicalJSON.document(key: "tasks", items: listing.tasks.map(\.json)))
             return 0
         }
         let palette = try context.palette()
-        for task in listing.tasks {
+        for task in listing.tasks.map(\.record) {
             let updated = String(task.updatedAt.description.prefix(16)).replacingT()
             context.terminal.print("\(task.id)  \(palette.state(task.state, padded: 9))  \(palette.dim(updated))  \(TaskTitle.oneLine(task.title))")
         }
         return 0
     }
-}
-
-/// The `list --json` document.
-struct TaskList: Encodable {
-    let tasks: [TaskRecord]
 }
 
 extension String {

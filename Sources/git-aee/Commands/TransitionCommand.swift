@@ -6,8 +6,7 @@ enum TransitionCommand {
         let workspace = try context.workspace()
         let id = try context.task(arguments.positionals[0])
         let identity = try workspace.identity()
-        let before = try workspace.store.record(of: id).state
-        let record = try workspace.store.transition(id, to: state, details: details, note: note, identity: identity)
+        let (before, record) = try workspace.store.transition(id, to: state, details: details, note: note, identity: identity)
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         if arguments.flag("json") {
             try context.printJSON(record)
