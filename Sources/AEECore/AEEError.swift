@@ -18,6 +18,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(key: String, value: String, expected: String)
     case concurrentUpdate(TaskID)
     case noFreeTaskID
+    case taskNamespaceTaken
     case invalidDate(variable: String, value: String)
     case fileSystem(path: String, reason: String)
     case git(GitError)
@@ -54,6 +55,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "task \(id) kept changing under us; try again"
         case .noFreeTaskID:
             "could not find an unused task id"
+        case .taskNamespaceTaken:
+            "a branch named 'aee' exists, so git cannot hold task branches 'aee/<id>' beside it"
         case .invalidDate(let variable, let value):
             "invalid date format in \(variable): \(value.escapedForTerminal)"
         case .fileSystem(let path, let reason):
@@ -78,6 +81,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "define gates in .aee/config.json ('git aee init' writes a starter) or with 'git config aee.gate.<name>.run CMD'"
         case .concurrentUpdate:
             "another git aee process is changing the same task"
+        case .taskNamespaceTaken:
+            "rename that branch, for example: git branch -m aee aee-old"
         default:
             nil
         }

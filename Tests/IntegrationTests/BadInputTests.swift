@@ -76,6 +76,18 @@ struct BadInputTests {
         #expect(gate.stderr.hasPrefix("fatal: unknown gate 'nope' (known: doctor)\n"))
     }
 
+    @Test("a user branch named 'aee' is reported with the way out, before anything is written")
+    func branchNamedAee() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.git("branch", "aee")
+        let objects = try repo.git("count-objects")
+        let outcome = try repo.aee("task", "x", "--draft")
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr == "fatal: a branch named 'aee' exists, so git cannot hold task branches 'aee/<id>' beside it\nhint: rename that branch, for example: git branch -m aee aee-old\n")
+        #expect(try repo.git("count-objects") == objects)
+    }
+
     @Test("a task record edited by hand into garbage is reported, not crashed on")
     func corruptRecord() throws {
         let repo = try Scratch()

@@ -86,6 +86,8 @@ public struct TaskStore {
     /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (nil: a root commit).
     public func create(title: String, metadata: TaskMetadata, base: (commit: OID, branch: String?)?, identity: Identity) throws -> TaskRecord {
         let title = try TaskTitle.validated(title)
+        // A ref is a file: with `refs/heads/aee` present, no `refs/heads/aee/<id>` can exist.
+        if try repository.resolveReference("refs/heads/aee") != nil { throw AEEError.taskNamespaceTaken }
         let baseTree = try base.map { base in try repository.commit(base.commit).tree }
         for _ in 0..<8 {
             let id = TaskID.random()
