@@ -13,10 +13,12 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // glibc extensions Swift's Glibc module does not export (pipe2, posix_spawn chdir).
+        .target(name: "CSystem"),
         // The only code that touches libgit2's C API.
         .target(name: "Git", dependencies: ["CLibGit2"]),
         // Tasks, their state machine, the store in git, configuration.
-        .target(name: "AEECore", dependencies: ["Git"]),
+        .target(name: "AEECore", dependencies: ["Git", "CSystem"]),
         // Parsing and printing only.
         .executableTarget(name: "git-aee", dependencies: ["AEECore"]),
         .testTarget(name: "GitTests", dependencies: ["Git"]),

@@ -1,0 +1,14 @@
+#ifndef AEE_CSYSTEM_H
+#define AEE_CSYSTEM_H
+
+#include <spawn.h>
+
+/* glibc's GNU extensions, which Swift's Glibc module does not export. */
+
+/* pipe2(fds, O_CLOEXEC): both ends close-on-exec from birth, so a command spawned by another thread never inherits them. */
+int aee_pipe_cloexec(int fds[2]);
+
+/* posix_spawn_file_actions_addchdir_np: the child starts in `path` without the parent changing directory. */
+int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+#endif

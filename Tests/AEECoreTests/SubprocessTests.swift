@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import AEECore
+
+@Suite("running commands")
+struct SubprocessTests {
+    let environment = ["PATH": "/usr/bin:/bin"]
+
+    func shell(_ command: String, timeout: Double = 30, cap: Int = 64 * 1024, in directory: String = "/tmp") throws -> Subprocess.Outcome {
+        var process = Subprocess.shell(command, directory: directory, environment: environment, timeoutSeconds: timeout)
+        process.outputCap = cap
+        return try process.run()
+    }
+
+    @Test("exit codes, signals and interleaved output are reported")
+    func exitAndOutput() throws {
+        let ok = try shell("echo out; echo err >&2")
+        #expect(ok.succeeded)
+        #expect(String(decoding: ok.output, as: UTF8.self) == "out\nerr\n")
+        let failed = try shell("exit 3")
+        #expect(failed.exitCode == 3)
+        #expect(!failed.succeeded)
+        let killed = try shell("kill -9 $$")
+        #expect(killed.exitCode == nil)
+        #expect(killed.signal == 9)
+    }
+
+    @Test("only the tail of a large output is kept, and the cut is counted")
+    func outputCap() throws {
+        let outcome = try shell("head -c 5000000 /dev/zero | tr '\\\\0' a; echo END", cap: 1000)
+        #expect(outcome.output.count == 1000)
+        #expect(outcome.droppedBytes == 5_000_004 - 1000)
+        #expect(String(decoding: outcome.output.suffix(4), as: UTF8.self) == "END\n")
+    }
+
+    @Test("runs in the directory it is given, with only the environment it is given")
+    func directoryAndEnvironment() throws {
+        let outcome = try shell("pwd; echo ${HOME:-unset}", in: "/usr")
+        #expect(String(decoding: outcome.output, as: UTF8.self) == "/usr\nunset\n")
+        #expect(throws: AEEError.self) { try shell("true", in: "/nonexistent/dir") }
+    }
+
+    @Test("on timeout the whole group is killed, the orphaned child included")
+    func timeoutKillsGroup() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-orphan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let outcome = try shell("sleep 300 & echo $! > '\(pidFile)'; sleep 300", timeout: 0.5)
+        #expect(outcome.timedOut)
+        #expect(outcome.seconds < 5)
+        let orphan = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Reaped by init or not, a killed process no longer answers signal 0... give init a moment to reap it.
+        var alive = true
+        for _ in 0..<50 where alive {
+            alive = kill(orphan, 0) == 0 && !isZombie(orphan)
+            if alive { usleep(20_000) }
+        }
+        #expect(!alive)
+    }
+
+    @Test("a command that exits leaves nothing running behind it")
+    func leftoversKilled() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-left-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let outcome = try shell("sleep 300 & echo $! > '\(pidFile)'; exit 0", timeout: 30)
+        #expect(outcome.succeeded)
+        #expect(outcome.seconds < 5)
+        let leftover = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var alive = true
+        for _ in 0..<50 where alive {
+            alive = kill(leftover, 0) == 0 && !isZombie(leftover)
+            if alive { usleep(20_000) }
+        }
+        #expect(!alive)
+    }
+
+    func isZombie(_ pid: Int32) -> Bool {
+        (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first == "Z"
+    }
+}
