@@ -15,6 +15,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case emptyTitle
     case titleControlCharacter(UInt32)
     case unknownGate(String, known: [String])
+    case gateCycle([String])
     case invalidSetting(key: String, value: String, expected: String)
     case concurrentUpdate(TaskID)
     case noFreeTaskID
@@ -49,6 +50,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the task title contains the control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(to: 4))"
         case .unknownGate(let name, let known):
             "unknown gate '\(name.escapedForTerminal)' (known: \(known.joined(separator: ", ")))"
+        case .gateCycle(let names):
+            "the gates' 'needs' form a loop: \(names.joined(separator: " -> "))"
         case .invalidSetting(let key, let value, let expected):
             "bad value '\(value.escapedForTerminal)' for \(key): expected \(expected)"
         case .concurrentUpdate(let id):

@@ -112,3 +112,13 @@ extension TreeEntry {
         isTree = git_tree_entry_type(entry) == GIT_OBJECT_TREE
     }
 }
+
+extension Repository {
+    /// The id git would give `bytes` as a blob, without writing anything.
+    public static func hash(of bytes: [UInt8]) -> OID {
+        _ = LibGit2.ready
+        var oid = git_oid()
+        bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        return OID(oid)
+    }
+}

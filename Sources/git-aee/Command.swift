@@ -49,6 +49,7 @@ let commands: [any Command.Type] = [
     ListCommand.self,
     ShowCommand.self,
     LogCommand.self,
+    GateCommand.self,
     HelpCommand.self,
 ]
 

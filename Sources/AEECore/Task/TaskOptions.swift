@@ -13,9 +13,9 @@ public struct TaskOptions: Sendable {
     }
 
     func metadata(config: ProjectConfig?, settings: Settings) throws -> TaskMetadata {
-        let known = try knownGates(config: config, settings: settings)
-        if let unknown = gates.first(where: { !known.contains($0) }) {
-            throw AEEError.unknownGate(unknown, known: known.sorted())
+        let catalog = try GateCatalog(config: config, settings: settings)
+        if let unknown = gates.first(where: { catalog.gates[$0] == nil }) {
+            throw AEEError.unknownGate(unknown, known: catalog.gates.keys.sorted())
         }
         if let maxIterations, !ProjectConfig.maxIterationsRange.contains(maxIterations) {
             throw AEEError.invalidSetting(key: "--max-iterations", value: String(maxIterations), expected: "a whole number from 1 to \(ProjectConfig.maxIterationsRange.upperBound)")
@@ -27,7 +27,7 @@ public struct TaskOptions: Sendable {
             return mode
         }
         return TaskMetadata(
-            gates: gates.isEmpty ? (config?.defaultGates.nonEmpty ?? ["doctor"]) : gates.uniqued(),
+            gates: gates.isEmpty ? catalog.defaultGates : gates.uniqued(),
             maxIterations: try maxIterations
                 ?? settings.int("aee.maxIterations", in: ProjectConfig.maxIterationsRange)
                 ?? config?.maxIterations
@@ -35,10 +35,6 @@ public struct TaskOptions: Sendable {
             runMode: runMode ?? configuredMode ?? config?.runMode ?? .autonomous)
     }
 
-    /// Gates a task may name: the team's, the built-ins, and the person's own `aee.gate.<name>.run`.
-    func knownGates(config: ProjectConfig?, settings: Settings) throws -> Set<String> {
-        Set(config?.gates.keys.map { $0 } ?? []).union(GateDefinition.builtins).union(try settings.personalGateNames())
-    }
 }
 
 extension Settings {

@@ -1,0 +1,31 @@
+import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension Workspace {
+    /// Runs `names` (the default gates when empty, plus what they need) against the working tree as it is now,
+    /// untracked files included; passes already recorded for this tree are not run again unless `useCache` is false.
+    public func judgeWorkingTree(_ names: [String], useCache: Bool, progress: @escaping @Sendable (GateResult) -> Void = { _ in }) throws -> GateReport {
+        let root = try workingDirectory(for: "gate")
+        let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
+        let plan = try catalog.plan(names)
+        let tree = try repository.workingTreeTree()
+        let cache = PassCache(repository: repository)
+        let cached = useCache ? Set(plan.filter { cache.hasPassed($0, tree: tree) }.map(\.name)) : []
+        let doctor = Doctor(repository: repository, root: root, catalog: catalog, path: environment["PATH"] ?? "")
+        var verdict: (problems: [String], milliseconds: Int) = ([], 0)
+        if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
+            let started = Subprocess.now()
+            verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
+        }
+        let runner = GateRunner(directory: root, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
+                                doctor: verdict, now: { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
+        let results = runner.run(plan, cached: cached, progress: progress)
+        let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
+        try cache.record(fresh, tree: tree, identity: try identity())
+        return GateReport(tree: tree.hex, results: results)
+    }
+}

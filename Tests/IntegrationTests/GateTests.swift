@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@Suite("gates judging the working tree")
+struct GateTests {
+    /// A repository whose config defines `gates` (name -> JSON object) and `default_gates`.
+    func repository(gates: [String: String], defaults: [String]) throws -> Scratch {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let body = gates.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ")
+        let list = defaults.map { "\"\($0)\"" }.joined(separator: ", ")
+        try repo.write(".aee/config.json", "{\"version\": 1, \"gates\": {\(body)}, \"default_gates\": [\(list)]}\n")
+        try repo.git("add", ".aee/config.json")
+        try repo.git("commit", "-q", "-m", "config")
+        return repo
+    }
+
+    @Test("independent gates run at the same time")
+    func parallel() throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        // Each gate waits for the other to have started; run one after the other, the first would time out.
+        func waiting(_ me: String, _ other: String) -> String {
+            #"{"run": "touch \#(marks)/\#(me); while [ ! -e \#(marks)/\#(other) ]; do sleep 0.02; done", "timeout_seconds": 20}"#
+        }
+        let repo = try repository(gates: ["a": waiting("a", "b"), "b": waiting("b", "a")], defaults: ["a", "b"])
+        let outcome = try repo.aee("gate", "--json")
+        #expect(outcome.status == 0, "\(outcome.stdout)")
+        let report = try repo.json(outcome.stdout)
+        #expect(report["passed"] as? Bool == true)
+    }
+
+    @Test("a tree that passed is not judged again; --no-cache, a changed file or a changed command run it again")
+    func passCache() throws {
+        let counter = FileManager.default.temporaryDirectory.appendingPathComponent("aee-count-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try repository(gates: ["count": #"{"run": "echo run >> \#(counter)"}"#], defaults: ["count"])
+        func runs() throws -> Int { (try? String(contentsOfFile: counter, encoding: .utf8))?.split(separator: "\n").count ?? 0 }
+        #expect(try repo.aee("gate").status == 0)
+        #expect(try runs() == 1)
+        let second = try repo.aee("gate")
+        #expect(second.stdout.contains("cached"))
+        #expect(try runs() == 1)
+        #expect(try repo.aee("gate", "--no-cache").status == 0)
+        #expect(try runs() == 2)
+        try repo.write("new-file.txt", "untracked counts too\n")
+        #expect(try repo.aee("gate").status == 0)
+        #expect(try runs() == 3)
+        #expect(try repo.aee("gate").status == 0)
+        #expect(try runs() == 3)
+        // The note is plain git, on the tree that was judged.
+        let tree = try repo.json(try repo.aee("gate", "--json").stdout)["tree"] as! String
+        #expect(try repo.git("notes", "--ref", "aee-gates", "show", tree).contains("\"gate\":\"count\""))
+        // Changing the gate's command makes it a different gate.
+        try repo.git("config", "aee.gate.count.run", "echo changed >> \(counter)")
+        #expect(try repo.aee("gate").status == 0)
+        #expect(try runs() == 4)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a failure exits 1 with its output; what needs it is skipped; failures are not cached")
+    func failureAndSkip() throws {
+        let repo = try repository(gates: [
+            "bad": #"{"run": "echo broken on stdout; echo details >&2; exit 3"}"#,
+            "later": #"{"run": "true", "needs": ["bad"]}"#,
+        ], defaults: ["later"])
+        let outcome = try repo.aee("gate")
+        #expect(outcome.status == 1)
+        #expect(outcome.stdout.contains("broken on stdout\ndetails\n"))
+        #expect(outcome.stderr == "error: 2 of 2 gates did not pass: bad, later\n")
+        let report = try repo.json(try repo.aee("gate", "--json").stdout)
+        let results = try #require(report["results"] as? [[String: Any]])
+        #expect(results.map { $0["gate"] as? String } == ["bad", "later"])
+        #expect(results.map { $0["status"] as? String } == ["failed", "skipped"])
+        #expect(results[0]["exit_code"] as? Int == 3)
+        #expect(results[0]["cached"] as? Bool == false)
+    }
+
+    @Test("a gate that hangs is killed at its timeout, with everything it started")
+    func timeout() throws {
+        let repo = try repository(gates: ["hang": #"{"run": "sleep 300 & sleep 300", "timeout_seconds": 1}"#], defaults: ["hang"])
+        let outcome = try repo.aee("gate", "--json")
+        #expect(outcome.status == 1)
+        let result = try #require((try repo.json(outcome.stdout)["results"] as? [[String: Any]])?.first)
+        #expect(result["status"] as? String == "timed_out")
+    }
+
+    @Test("gates do not see git's repository variables, and the user's index is not written")
+    func environmentAndIndex() throws {
+        let repo = try repository(gates: ["env": #"{"run": "echo dir=${GIT_DIR:-unset} index=${GIT_INDEX_FILE:-unset}"}"#], defaults: ["env"])
+        try repo.write("untracked.txt", "x\n")
+        let index = try Data(contentsOf: repo.directory.appendingPathComponent(".git/index"))
+        let outcome = try repo.aee("gate", "--json", environment: ["GIT_DIR": repo.directory.appendingPathComponent(".git").path, "GIT_INDEX_FILE": "/nonexistent"])
+        let result = try #require((try repo.json(outcome.stdout)["results"] as? [[String: Any]])?.first)
+        #expect(result["output_tail"] as? String == "dir=unset index=unset\n")
+        #expect(try Data(contentsOf: repo.directory.appendingPathComponent(".git/index")) == index)
+        #expect(try repo.git("status", "--porcelain") == "?? untracked.txt\n")
+    }
+
+    @Test("bad gate definitions are refused: unknown names and needs loops")
+    func badDefinitions() throws {
+        let repo = try repository(gates: ["a": #"{"run": "true", "needs": ["b"]}"#, "b": #"{"run": "true", "needs": ["a"]}"#], defaults: ["a"])
+        let loop = try repo.aee("gate")
+        #expect(loop.status == 128)
+        #expect(loop.stderr == "fatal: the gates' 'needs' form a loop: a -> b -> a\n")
+        try repo.write(".aee/config.json", #"{"version": 1, "gates": {"a": {"run": "true"}}}"# + "\n")
+        let unknown = try repo.aee("gate", "nope")
+        #expect(unknown.status == 128)
+        #expect(unknown.stderr.hasPrefix("fatal: unknown gate 'nope' (known: a, doctor)"))
+    }
+
+    @Test("doctor finds conflict markers and commands missing from PATH")
+    func doctor() throws {
+        let repo = try repository(gates: ["tool": #"{"run": "no-such-tool-anywhere --check"}"#], defaults: ["doctor"])
+        try repo.write("README", "<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> other\n")
+        let outcome = try repo.aee("gate", "--json")
+        #expect(outcome.status == 1)
+        let tail = try #require((try repo.json(outcome.stdout)["results"] as? [[String: Any]])?.first?["output_tail"] as? String)
+        #expect(tail == "README: conflict markers\ngate 'tool': 'no-such-tool-anywhere' is not on PATH\n")
+    }
+}
