@@ -16,6 +16,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case titleControlCharacter(UInt32)
     case unknownGate(String, known: [String])
     case gateCycle([String])
+    case hookChainOccupied(hook: String, chained: String)
+    case hookEdited(String)
+    case hookNotInstalled(String)
+    case badHookInput(String)
     case invalidSetting(key: String, value: String, expected: String)
     case concurrentUpdate(TaskID)
     case noFreeTaskID
@@ -50,6 +54,14 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the task title contains the control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(to: 4))"
         case .unknownGate(let name, let known):
             "unknown gate '\(name.escapedForTerminal)' (known: \(known.joined(separator: ", ")))"
+        case .hookChainOccupied(let hook, let chained):
+            "\(hook) is another tool's hook and \(chained) already exists, so it cannot be kept aside"
+        case .hookEdited(let hook):
+            "\(hook) is git aee's hook but has been edited"
+        case .hookNotInstalled(let hook):
+            "\(hook) is not git aee's hook; left alone"
+        case .badHookInput(let line):
+            "unexpected pre-push input line: '\(line.escapedForTerminal)'"
         case .gateCycle(let names):
             "the gates' 'needs' form a loop: \(names.joined(separator: " -> "))"
         case .invalidSetting(let key, let value, let expected):
@@ -86,6 +98,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "another git aee process is changing the same task"
         case .taskNamespaceTaken:
             "rename that branch, for example: git branch -m aee aee-old"
+        case .hookChainOccupied(_, let chained):
+            "merge the two hooks into \(chained) by hand, then run 'git aee hooks install' again"
+        case .hookEdited:
+            "'git aee hooks install --force' replaces it with the current version"
         default:
             nil
         }

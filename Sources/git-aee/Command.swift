@@ -50,6 +50,8 @@ let commands: [any Command.Type] = [
     ShowCommand.self,
     LogCommand.self,
     GateCommand.self,
+    HooksCommand.self,
+    HookCommand.self,
     HelpCommand.self,
 ]
 

@@ -11,13 +11,17 @@ struct Doctor {
     let root: String
     let catalog: GateCatalog
     let path: String
+    /// False when judging a commit checked out elsewhere: the index and the working tree are not what is judged.
+    let checksWorkingTree: Bool
 
     /// Problems found, one line each; none means healthy.
     func problems() throws -> [String] {
         var problems: [String] = []
-        if try repository.hasConflicts() { problems.append("unmerged paths in the index: finish or abort the merge") }
-        for file in try repository.changedPaths() where hasConflictMarkers(root + file) {
-            problems.append("\(file): conflict markers")
+        if checksWorkingTree {
+            if try repository.hasConflicts() { problems.append("unmerged paths in the index: finish or abort the merge") }
+            for file in try repository.changedPaths() where hasConflictMarkers(root + file) {
+                problems.append("\(file): conflict markers")
+            }
         }
         for gate in catalog.gates.values.sorted(by: { $0.name < $1.name }) {
             guard let command = gate.definition.run, let program = Self.program(of: command) else { continue }

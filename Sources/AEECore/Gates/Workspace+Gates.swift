@@ -8,22 +8,26 @@ import Foundation
 extension Workspace {
     /// Runs `names` (the default gates when empty, plus what they need) against the working tree as it is now,
     /// untracked files included; passes already recorded for this tree are not run again unless `useCache` is false.
-    public func judgeWorkingTree(_ names: [String], useCache: Bool, progress: @escaping @Sendable (GateResult) -> Void = { _ in }) throws -> GateReport {
+    public func judgeWorkingTree(_ names: [String], useCache: Bool) throws -> GateReport {
         let root = try workingDirectory(for: "gate")
         let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
-        let plan = try catalog.plan(names)
-        let tree = try repository.workingTreeTree()
+        return try judge(try repository.workingTreeTree(), in: root, plan: try catalog.plan(names), catalog: catalog,
+                         useCache: useCache, isWorkingTree: true)
+    }
+
+    /// Judges `tree` with the gates checked out in `directory`; records fresh passes in the cache.
+    func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, useCache: Bool, isWorkingTree: Bool) throws -> GateReport {
         let cache = PassCache(repository: repository)
         let cached = useCache ? Set(plan.filter { cache.hasPassed($0, tree: tree) }.map(\.name)) : []
-        let doctor = Doctor(repository: repository, root: root, catalog: catalog, path: environment["PATH"] ?? "")
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
+            let doctor = Doctor(repository: repository, root: directory, catalog: catalog, path: environment["PATH"] ?? "", checksWorkingTree: isWorkingTree)
             let started = Subprocess.now()
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
         }
-        let runner = GateRunner(directory: root, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
+        let runner = GateRunner(directory: directory, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
                                 doctor: verdict, now: { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
-        let results = runner.run(plan, cached: cached, progress: progress)
+        let results = runner.run(plan, cached: cached)
         let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
         try cache.record(fresh, tree: tree, identity: try identity())
         return GateReport(tree: tree.hex, results: results)

@@ -1,0 +1,75 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Puts the pre-push hook in place without clobbering one that is there, and takes it out again.
+public struct HookInstaller {
+    /// The effective hooks directory, with a trailing slash (git's `git rev-parse --git-path hooks`).
+    public let directory: String
+
+    public enum Outcome: Equatable, Sendable {
+        case installed
+        case alreadyInstalled
+        /// A foreign hook was kept as `pre-push.aee-chained` and will run first.
+        case installedChaining
+        case removed
+        /// Ours was removed and the chained hook put back as `pre-push`.
+        case removedRestoring
+    }
+
+    var hook: String { directory + "pre-push" }
+    var chained: String { directory + HookScript.chainedName }
+
+    public func install(force: Bool) throws -> Outcome {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: directory) {
+            do { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw AEEError.fileSystem(path: directory, reason: "cannot create the hooks directory")
+            }
+        }
+        var outcome = Outcome.installed
+        if let existing = manager.contents(atPath: hook) {
+            if String(decoding: existing, as: UTF8.self) == HookScript.prePush { return .alreadyInstalled }
+            if !isOurs(existing) {
+                guard !manager.fileExists(atPath: chained) else { throw AEEError.hookChainOccupied(hook: hook, chained: chained) }
+                try move(hook, to: chained)
+                outcome = .installedChaining
+            } else if !force {
+                throw AEEError.hookEdited(hook)
+            }
+        }
+        try write(HookScript.prePush, to: hook)
+        return outcome
+    }
+
+    public func uninstall() throws -> Outcome {
+        guard let existing = FileManager.default.contents(atPath: hook), isOurs(existing) else { throw AEEError.hookNotInstalled(hook) }
+        guard unlink(hook) == 0 else { throw AEEError.fileSystem(path: hook, reason: String(cString: strerror(errno))) }
+        guard FileManager.default.fileExists(atPath: chained) else { return .removed }
+        try move(chained, to: hook)
+        return .removedRestoring
+    }
+
+    func isOurs(_ contents: Data) -> Bool {
+        String(decoding: contents, as: UTF8.self).contains(HookScript.marker)
+    }
+
+    private func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else { throw AEEError.fileSystem(path: from, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Written beside the target and renamed over it, so git never runs half a hook.
+    private func write(_ text: String, to path: String) throws {
+        let temporary = path + ".aee-tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)),
+              chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw AEEError.fileSystem(path: path, reason: "cannot be written")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line git gives a pre-push hook: `<local ref> <local oid> <remote ref> <remote oid>`.
+public struct PushedRef: Equatable, Sendable {
+    public let localRef: String
+    public let localOID: String
+    public let remoteRef: String
+
+    /// Parses git's stdin; deletions (an all-zero local oid, of either hash length) and blank lines are dropped.
+    public static func parse(_ input: String) throws -> [PushedRef] {
+        try input.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ").map(String.init)
+            guard !fields.isEmpty else { return nil }
+            guard fields.count == 4, fields[1].count == 40 || fields[1].count == 64,
+                  fields[1].allSatisfy({ $0.isHexDigit }) else { throw AEEError.badHookInput(String(line)) }
+            if fields[1].allSatisfy({ $0 == "0" }) { return nil }
+            return PushedRef(localRef: fields[0], localOID: fields[1], remoteRef: fields[2])
+        }
+    }
+}
+
+/// What the hook decided for one pushed ref.
+public struct PushVerdict: Sendable {
+    public let ref: PushedRef
+    public let commit: String
+    public let report: GateReport
+}
+
+extension Workspace {
+    /// The pre-push hook's effective directory: `core.hooksPath` (relative to the working tree root) or the common git directory's `hooks`.
+    public func hookInstaller() throws -> HookInstaller {
+        var directory: String
+        if var configured = try settings.string("core.hooksPath") {
+            if configured.hasPrefix("~/") { configured = (environment["HOME"] ?? "") + configured.dropFirst(1) }
+            directory = configured.hasPrefix("/") ? configured : (repository.workingDirectory ?? repository.commonDirectory) + configured
+        } else {
+            directory = repository.commonDirectory + "hooks"
+        }
+        if !directory.hasSuffix("/") { directory += "/" }
+        return HookInstaller(directory: directory)
+    }
+
+    /// Judges the tip commit of every pushed ref with the pre-push gates: from the cache when its tree passed before,
+    /// in the working tree when that holds the same tree, else in a scratch checkout of the commit.
+    public func checkPush(_ refs: [PushedRef]) throws -> [PushVerdict] {
+        let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
+        let plan = try catalog.plan(catalog.prePushGates)
+        let cache = PassCache(repository: repository)
+        var verdicts: [PushVerdict] = []
+        var judged: [OID: GateReport] = [:]
+        var workingTree: OID?? = .none
+        for ref in refs {
+            guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
+            let tree = try repository.commit(commit).tree
+            if judged[tree] == nil {
+                if plan.allSatisfy({ cache.hasPassed($0, tree: tree) }) {
+                    judged[tree] = try judge(tree, in: repository.workingDirectory ?? repository.commonDirectory, plan: plan, catalog: catalog, useCache: true, isWorkingTree: false)
+                } else {
+                    if workingTree == nil { workingTree = .some(repository.workingDirectory == nil ? nil : try repository.workingTreeTree()) }
+                    if let root = repository.workingDirectory, workingTree == .some(tree) {
+                        judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, useCache: true, isWorkingTree: true)
+                    } else {
+                        judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog)
+                    }
+                }
+            }
+            verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
+        }
+        return verdicts
+    }
+
+    /// Writes `tree` into a scratch directory beside the git directory and judges it there; the directory goes afterwards.
+    private func judgeCheckout(of tree: OID, plan: [Gate], catalog: GateCatalog) throws -> GateReport {
+        let scratch = repository.commonDirectory + "aee/checkout-\(tree.hex.prefix(12))-\(getpid())/"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        do {
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw AEEError.fileSystem(path: scratch, reason: "cannot create a checkout to judge the pushed commit in")
+        }
+        try repository.checkout(tree: tree, into: scratch)
+        return try judge(tree, in: scratch, plan: plan, catalog: catalog, useCache: true, isWorkingTree: false)
+    }
+}

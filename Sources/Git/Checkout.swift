@@ -1,0 +1,31 @@
+import CLibGit2
+
+extension Repository {
+    /// Writes the files of `tree` into `directory` (which need not be a worktree), leaving the index, HEAD and the
+    /// working tree alone: a scratch copy of a commit for gates to judge.
+    public func checkout(tree: OID, into directory: String) throws {
+        try withTree(tree) { handle in
+            var options = git_checkout_options()
+            try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+            try directory.withCString { path in
+                options.target_directory = path
+                try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
+            }
+        }
+    }
+
+    /// The commit an object id leads to (a commit, or an annotated tag of one), or nil for anything else.
+    public func peelToCommit(_ oid: OID) throws -> OID? {
+        var object: OpaquePointer?
+        var raw = oid.raw
+        let result = git_object_lookup(&object, pointer, &raw, GIT_OBJECT_ANY)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_object_lookup")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
+        defer { git_object_free(peeled) }
+        return OID(git_object_id(peeled).pointee)
+    }
+}

@@ -1,0 +1,68 @@
+import AEECore
+
+/// `git aee hooks install|uninstall`: puts the pre-push hook in place, or takes it out.
+enum HooksCommand: Command {
+    static let spec = CommandSpec(
+        name: "hooks",
+        summary: "install or uninstall the pre-push hook",
+        synopsis: "(install [--force] | uninstall)",
+        options: [OptionSpec(long: "force", short: "f", help: "replace an edited copy of git aee's hook")],
+        positionals: 1...1)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let installer = try context.workspace().hookInstaller()
+        let hook = installer.directory + "pre-push"
+        switch arguments.positionals[0] {
+        case "install":
+            switch try installer.install(force: arguments.flag("force")) {
+            case .alreadyInstalled: context.terminal.print("\(hook) is already git aee's hook")
+            case .installedChaining: context.terminal.print("Installed \(hook); the hook that was there is kept as \(installer.directory)pre-push.aee-chained and runs first")
+            default: context.terminal.print("Installed \(hook)")
+            }
+        case "uninstall":
+            let outcome = try installer.uninstall()
+            context.terminal.print("Removed \(hook)" + (outcome == .removedRestoring ? "; the hook kept aside is back in its place" : ""))
+        case let other:
+            throw UsageError.badValue(option: "hooks", value: other, expected: "install or uninstall")
+        }
+        return 0
+    }
+}
+
+/// `git aee hook pre-push <remote> <url>`: what the installed hook runs, with git's ref lines on stdin.
+enum HookCommand: Command {
+    static let spec = CommandSpec(
+        name: "hook",
+        summary: "run a hook's check (called by the installed pre-push hook)",
+        synopsis: "pre-push <remote> <url>",
+        positionals: 1...3)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        guard arguments.positionals[0] == "pre-push" else {
+            throw UsageError.badValue(option: "hook", value: arguments.positionals[0], expected: "pre-push")
+        }
+        let input = StandardInput.readAll()
+        if context.environment["AEE_SKIP_GATES"] == "1" {
+            context.terminal.warning("AEE_SKIP_GATES=1: the gates were not run for this push")
+            return 0
+        }
+        ProcessGroups.shared.killOnInterrupt()
+        let verdicts = try context.workspace().checkPush(try PushedRef.parse(input))
+        let failures = verdicts.filter { !$0.report.passed }
+        for verdict in failures {
+            let failed = verdict.report.results.filter { !$0.passed }
+            context.terminal.stderr("git aee: \(verdict.ref.localRef) (\(verdict.commit.prefix(12))) did not pass: \(failed.map(\.gate).joined(separator: ", "))")
+            for result in failed where result.status != .skipped {
+                context.terminal.stderr("--- \(result.gate): \(result.command.escapedForTerminal)")
+                let lines = result.outputTail.split(separator: "\n").suffix(GateCommand.tailLines)
+                if !lines.isEmpty { context.terminal.stderr(lines.map { String($0).escapedForTerminal }.joined(separator: "\n")) }
+            }
+        }
+        guard failures.isEmpty else {
+            context.terminal.error("push stopped by git aee's gates")
+            context.terminal.hint("fix what failed, or push with --no-verify (or AEE_SKIP_GATES=1) to skip the gates")
+            return 1
+        }
+        return 0
+    }
+}

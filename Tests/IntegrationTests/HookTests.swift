@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@Suite("the pre-push hook, with real pushes to a bare remote")
+struct HookTests {
+    /// A repository with a bare `origin`, a gate `check` that fails when a file FAIL exists and counts its runs
+    /// in `counter`, and the hook installed; PATH finds this build's git-aee.
+    func pushable(counter: String) throws -> Scratch {
+        let repo = try Scratch()
+        let remote = repo.root.appendingPathComponent("origin.git").path
+        try repo.git("init", "-q", "--bare", remote)
+        try repo.git("remote", "add", "origin", remote)
+        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        try repo.write(".aee/config.json", #"{"version": 1, "gates": {"check": {"run": "echo run >> \#(counter); test ! -e FAIL"}}, "default_gates": ["check"]}"# + "\n")
+        try repo.git("add", ".aee/config.json")
+        try repo.git("commit", "-q", "-m", "config")
+        #expect(try repo.aee("hooks", "install").status == 0)
+        return repo
+    }
+
+    func push(_ repo: Scratch, _ refspec: String = "HEAD:main", environment: [String: String] = [:]) throws -> Outcome {
+        try repo.run("/usr/bin/git", ["push", "-q", "origin", refspec], extraEnvironment: environment)
+    }
+
+    func remoteHead(_ repo: Scratch, _ branch: String = "main") throws -> String? {
+        let outcome = try repo.run("/usr/bin/git", ["--git-dir", repo.root.appendingPathComponent("origin.git").path, "rev-parse", "--verify", "-q", branch])
+        return outcome.status == 0 ? outcome.stdout : nil
+    }
+
+    func counted(_ counter: String) -> Int {
+        (try? String(contentsOfFile: counter, encoding: .utf8))?.split(separator: "\n").count ?? 0
+    }
+
+    func counterPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("aee-hook-count-\(UUID().uuidString)").path
+    }
+
+    @Test("a passing tree pushes; the same tree pushed again is not judged again")
+    func passAndCache() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        #expect(try push(repo).status == 0)
+        #expect(counted(counter) == 1)
+        #expect(try push(repo, "HEAD:copy").status == 0)
+        #expect(counted(counter) == 1)
+        #expect(try remoteHead(repo, "copy") != nil)
+    }
+
+    @Test("a failing gate stops the push and leaves the remote unchanged")
+    func failureBlocks() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        #expect(try push(repo).status == 0)
+        let before = try remoteHead(repo)
+        try repo.write("FAIL", "x\n")
+        try repo.git("add", "FAIL")
+        try repo.git("commit", "-q", "-m", "breaks the gate")
+        let outcome = try push(repo)
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("did not pass: check"))
+        #expect(outcome.stderr.contains("error: push stopped by git aee's gates"))
+        #expect(try remoteHead(repo) == before)
+        // --no-verify skips it, as git does; so does AEE_SKIP_GATES=1, with a warning.
+        let skipped = try push(repo, environment: ["AEE_SKIP_GATES": "1"])
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("warning: AEE_SKIP_GATES=1"))
+    }
+
+    @Test("the pushed commit is judged, not the working tree")
+    func judgesPushedCommit() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        // The commit is good; the working tree holds an untracked FAIL that the push does not carry.
+        try repo.write("FAIL", "not committed\n")
+        #expect(try push(repo).status == 0)
+        // The commit is bad; the working tree no longer holds FAIL.
+        try repo.git("add", "FAIL")
+        try repo.git("commit", "-q", "-m", "bad")
+        try repo.git("rm", "-q", "--cached", "FAIL")
+        try FileManager.default.removeItem(at: repo.directory.appendingPathComponent("FAIL"))
+        #expect(try push(repo).status != 0)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a pre-push hook that was there keeps running, first, on the same input")
+    func chainsExistingHook() throws {
+        let counter = counterPath()
+        let seen = counterPath()
+        defer { [counter, seen].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let repo = try pushable(counter: counter)
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        let hook = repo.directory.appendingPathComponent(".git/hooks/pre-push").path
+        try "#!/bin/sh\ncat >> \(seen)\ntest ! -e VETO\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let install = try repo.aee("hooks", "install")
+        #expect(install.stdout.contains("pre-push.aee-chained"))
+        #expect(try repo.aee("hooks", "install").stdout.contains("already"))
+        #expect(try push(repo).status == 0)
+        let head = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        #expect((try? String(contentsOfFile: seen, encoding: .utf8)) == "HEAD \(head) refs/heads/main \(String(repeating: "0", count: 40))\n")
+        #expect(counted(counter) == 1)
+        // Its veto still stops the push, before the gates run.
+        try repo.write("VETO", "x\n")
+        try repo.git("add", "VETO")
+        try repo.git("commit", "-q", "-m", "veto")
+        #expect(try push(repo).status != 0)
+        #expect(counted(counter) == 1)
+        // Uninstalling puts it back.
+        #expect(try repo.aee("hooks", "uninstall").stdout.contains("back in its place"))
+        #expect(try String(contentsOfFile: hook, encoding: .utf8).contains("cat >> \(seen)"))
+    }
+
+    @Test("deleting a remote branch is not judged; core.hooksPath is respected; a missing git-aee stops the push")
+    func deletionHooksPathAndMissingBinary() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        #expect(try push(repo, "HEAD:doomed").status == 0)
+        #expect(try push(repo, ":doomed").status == 0)
+        #expect(try remoteHead(repo, "doomed") == nil)
+
+        try repo.git("config", "core.hooksPath", "custom-hooks")
+        #expect(try repo.aee("hooks", "install").status == 0)
+        #expect(FileManager.default.isExecutableFile(atPath: repo.directory.appendingPathComponent("custom-hooks/pre-push").path))
+
+        let missing = try push(repo, "HEAD:elsewhere", environment: ["PATH": "/usr/bin:/bin"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("git-aee is not on PATH"))
+        #expect(try remoteHead(repo, "elsewhere") == nil)
+    }
+
+    @Test("hooks/pre-push in the source tree is exactly what install writes")
+    func shippedHookMatches() throws {
+        let repo = try Scratch()
+        #expect(try repo.aee("hooks", "install").status == 0)
+        let installed = try Data(contentsOf: repo.directory.appendingPathComponent(".git/hooks/pre-push"))
+        let shipped = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../hooks/pre-push"))
+        #expect(installed == shipped)
+    }
+}
