@@ -15,17 +15,17 @@ struct GateTests {
         return repo
     }
 
-    @Test("independent gates run at the same time")
+    @Test("independent gates run at the same time, as many as --jobs allows")
     func parallel() throws {
         let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: marks) }
-        // Each gate waits for the other to have started; run one after the other, the first would time out.
-        func waiting(_ me: String, _ other: String) -> String {
-            #"{"run": "touch \#(marks)/\#(me); while [ ! -e \#(marks)/\#(other) ]; do sleep 0.02; done", "timeout_seconds": 20}"#
+        // Each gate waits until all three have started: run fewer at once, and the first ones time out.
+        func waiting(_ me: String) -> String {
+            #"{"run": "touch \#(marks)/\#(me); while [ $(ls \#(marks) | wc -l) -lt 3 ]; do sleep 0.02; done", "timeout_seconds": 20}"#
         }
-        let repo = try repository(gates: ["a": waiting("a", "b"), "b": waiting("b", "a")], defaults: ["a", "b"])
-        let outcome = try repo.aee("gate", "--json")
+        let repo = try repository(gates: ["a": waiting("a"), "b": waiting("b"), "c": waiting("c")], defaults: ["a", "b", "c"])
+        let outcome = try repo.aee("gate", "--json", "--jobs", "3")
         #expect(outcome.status == 0, "\(outcome.stdout)")
         let report = try repo.json(outcome.stdout)
         #expect(report["passed"] as? Bool == true)

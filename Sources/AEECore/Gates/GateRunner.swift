@@ -15,15 +15,20 @@ struct GateRunner: Sendable {
     /// run because it reads the repository, whose libgit2 handle must not cross threads.
     let doctor: (problems: [String], milliseconds: Int)
     let now: @Sendable () -> Timestamp
+    /// How many gates may run at once.
+    let jobs: Int
+
+    /// The default for `jobs`: one gate per core, as CPU-bound test suites want (`aee.gateJobs` or `--jobs` raise it for waiting gates).
+    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     static let outputCap = 16 * 1024
 
     /// Results in the order of `plan`; gates named in `cached` are reported as cached passes without running.
-    func run(_ plan: [Gate], cached: Set<String>, progress: @escaping @Sendable (GateResult) -> Void = { _ in }) -> [GateResult] {
+    func run(_ plan: [Gate], cached: Set<String>) -> [GateResult] {
         let results = Mutex<[String: GateResult]>([:])
         let started = Mutex<Set<String>>([])
         let group = DispatchGroup()
-        let slots = DispatchSemaphore(value: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let slots = DispatchSemaphore(value: max(1, jobs))
 
         // Starts every gate whose needs are settled; called at the start and whenever a gate finishes.
         @Sendable func launchReady() {
@@ -48,18 +53,18 @@ struct GateRunner: Sendable {
                 switch decided {
                 case .none:
                     continue
-                case .some(.some(let settled)):
-                    progress(settled)
+                case .some(.some):
                     launchReady()
                     return
                 case .some(.none):
                     group.enter()
-                    DispatchQueue.global().async {
+                    // A queue of its own per gate: libdispatch's global queue runs one thread per core and a gate
+                    // blocks its thread while it waits, so --jobs above the core count would never be reached.
+                    DispatchQueue(label: "git-aee.gate.\(gate.name)").async {
                         slots.wait()
                         let result = execute(gate)
                         slots.signal()
                         results.withLock { $0[gate.name] = result }
-                        progress(result)
                         launchReady()
                         group.leave()
                     }

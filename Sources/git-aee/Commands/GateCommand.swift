@@ -5,8 +5,9 @@ enum GateCommand: Command {
     static let spec = CommandSpec(
         name: "gate",
         summary: "judge the working tree with the gates",
-        synopsis: "[<name>...] [--no-cache] [--json]",
+        synopsis: "[<name>...] [--no-cache] [--jobs <n>] [--json]",
         options: [
+            OptionSpec(long: "jobs", short: "j", value: "n", help: "run up to n gates at once (default: aee.gateJobs, else the number of cores)"),
             OptionSpec(long: "no-cache", help: "run every gate, even on a tree that already passed it"),
             OptionSpec(long: "json", help: "print the results as a gate_results.json document"),
         ],
@@ -18,7 +19,9 @@ enum GateCommand: Command {
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         ProcessGroups.shared.killOnInterrupt()
         let workspace = try context.workspace()
-        let report = try workspace.judgeWorkingTree(arguments.positionals, useCache: !arguments.flag("no-cache"))
+        let jobs = try arguments.int("jobs")
+        if let jobs, jobs < 1 { throw UsageError.badValue(option: "jobs", value: String(jobs), expected: "a whole number from 1") }
+        let report = try workspace.judgeWorkingTree(arguments.positionals, useCache: !arguments.flag("no-cache"), jobs: jobs)
         if arguments.flag("json") {
             try context.printJSON(report)
         } else {
