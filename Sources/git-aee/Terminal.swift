@@ -51,6 +51,11 @@ final class Terminal {
         stderr(message.split(separator: "\n", omittingEmptySubsequences: false).map { "\(prefix): \($0)" }.joined(separator: "\n"))
     }
 
+    /// Whether a person is watching: stdout and stderr are terminals and TERM is not dumb (live displays only then).
+    var isInteractive: Bool {
+        isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb"
+    }
+
     /// Colour on stdout: never with NO_COLOR or TERM=dumb, always when configured so, else only on a terminal.
     func colors(preference: Bool?) -> Palette {
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return Palette(enabled: false) }

@@ -4,6 +4,12 @@ import Synchronization
 import Glibc
 #endif
 
+/// What a gate run reports as it goes, for a live display.
+public enum GateEvent: Sendable {
+    case started(String)
+    case finished(GateResult)
+}
+
 /// Runs gates against one checked-out tree: each as soon as everything it needs has passed, in parallel up to the
 /// number of cores; a gate whose need did not pass is skipped, saying which.
 struct GateRunner: Sendable {
@@ -24,7 +30,7 @@ struct GateRunner: Sendable {
     static let outputCap = 16 * 1024
 
     /// Results in the order of `plan`; gates named in `cached` are reported as cached passes without running.
-    func run(_ plan: [Gate], cached: Set<String>) -> [GateResult] {
+    func run(_ plan: [Gate], cached: Set<String>, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) -> [GateResult] {
         let results = Mutex<[String: GateResult]>([:])
         let started = Mutex<Set<String>>([])
         let group = DispatchGroup()
@@ -62,7 +68,9 @@ struct GateRunner: Sendable {
                     // blocks its thread while it waits, so --jobs above the core count would never be reached.
                     DispatchQueue(label: "git-aee.gate.\(gate.name)").async {
                         slots.wait()
+                        events(.started(gate.name))
                         let result = execute(gate)
+                        events(.finished(result))
                         slots.signal()
                         results.withLock { $0[gate.name] = result }
                         launchReady()

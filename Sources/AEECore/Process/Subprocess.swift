@@ -155,7 +155,8 @@ public struct Subprocess: Sendable {
         return pid
     }
 
-    static func now() -> Double {
+    /// Seconds on the monotonic clock, for durations.
+    public static func now() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9

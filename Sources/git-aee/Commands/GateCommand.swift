@@ -21,7 +21,11 @@ enum GateCommand: Command {
         let workspace = try context.workspace()
         let jobs = try arguments.int("jobs")
         if let jobs, jobs < 1 { throw UsageError.badValue(option: "jobs", value: String(jobs), expected: "a whole number from 1") }
-        let report = try workspace.judgeWorkingTree(arguments.positionals, useCache: !arguments.flag("no-cache"), jobs: jobs)
+        let spinner = !arguments.flag("json") && context.terminal.isInteractive ? GateSpinner() : nil
+        defer { spinner?.stop() }
+        let report = try workspace.judgeWorkingTree(arguments.positionals, useCache: !arguments.flag("no-cache"), jobs: jobs,
+                                                    events: { event in spinner?.record(event) })
+        spinner?.stop()
         if arguments.flag("json") {
             try context.printJSON(report)
         } else {
