@@ -85,8 +85,10 @@ def instructions(args, cwd):
     if not shutil.which("valgrind"):
         return None
     out = os.path.join(cwd, "..", "callgrind.out")
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *args], cwd=cwd, env=ENV, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    counted = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *args], cwd=cwd, env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if counted.returncode != 0 or not os.path.exists(out):
+        return None
     with open(out) as handle:
         total = next(int(line.split()[1]) for line in handle if line.startswith("summary:") or line.startswith("totals:"))
     os.remove(out)
@@ -155,10 +157,10 @@ def main():
         make_repo(path, files)
         aee, porcelain, plumbing, counted = bench_writes(binary, path, options.runs)
         writes[files] = (aee, counted)
-        print(f"   {files:>8}  {aee:8.2f}  {porcelain:9.2f}  {plumbing:8.2f}  {aee / porcelain:13.2f}  {aee / plumbing:12.2f}  {counted or 0:20,}")
+        print(f"   {files:>8}  {aee:8.2f}  {porcelain:9.2f}  {plumbing:8.2f}  {aee / porcelain:13.2f}  {aee / plumbing:12.2f}  {f'{counted:,}' if counted else 'n/a':>20}")
     (small, small_count), (large, large_count) = writes[100], writes[options.large_files]
     print(f"   git aee, {options.large_files} files against 100 files: {large / small:.2f}x wall time"
-          + (f", {large_count / small_count:.4f}x instructions" if small_count else "") + "\n")
+          + (f", {large_count / small_count:.4f}x instructions" if small_count and large_count else "") + "\n")
 
     print(f"2. Reading every record, {options.tasks} tasks (ms)")
     path = os.path.join(work, "tasks")
