@@ -15,14 +15,6 @@ public struct Settings {
         do { return try files.string(key) } catch let error as GitError { throw AEEError.git(error) }
     }
 
-    public func bool(_ key: String) throws -> Bool? {
-        guard let text = try string(key) else { return nil }
-        guard let value = Config.parseBool(text) else {
-            throw AEEError.invalidSetting(key: key, value: text, expected: "true or false")
-        }
-        return value
-    }
-
     public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Config.parseInt(text), let int = Int(exactly: value), range.contains(int) else {
