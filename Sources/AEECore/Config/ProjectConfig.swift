@@ -23,7 +23,7 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     /// How the coding agent is run.
     public struct AgentSettings: Codable, Equatable, Sendable {
         /// A shell command; nil until the team picks an agent.
-        public var command: String?
+        @ExplicitNull public var command: String?
         public var timeoutSeconds: Int
 
         public init(command: String?, timeoutSeconds: Int) {
@@ -41,12 +41,6 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             command = try container.decodeIfPresent(String.self, forKey: .command)
             timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 1800
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(command, forKey: .command)
-            try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
         }
     }
 

@@ -1,5 +1,5 @@
 /// What one gate said about one tree.
-public struct GateResult: Codable, Sendable, Equatable {
+public struct GateResult: Encodable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
         case passed, failed, skipped
         case timedOut = "timed_out"
@@ -11,7 +11,7 @@ public struct GateResult: Codable, Sendable, Equatable {
     public var tree: String
     public var status: Status
     /// nil when the gate did not run (skipped, cached, timed out, killed by a signal) or is a built-in.
-    public var exitCode: Int32?
+    @ExplicitNull public var exitCode: Int32?
     public var durationMilliseconds: Int
     /// The last part of what the gate printed (stdout and stderr interleaved).
     public var outputTail: String
@@ -45,20 +45,7 @@ public struct GateResult: Codable, Sendable, Equatable {
         self.at = at
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        gate = try container.decode(String.self, forKey: .gate)
-        command = try container.decode(String.self, forKey: .command)
-        tree = try container.decode(String.self, forKey: .tree)
-        status = try container.decode(Status.self, forKey: .status)
-        exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
-        durationMilliseconds = try container.decode(Int.self, forKey: .durationMilliseconds)
-        outputTail = try container.decode(String.self, forKey: .outputTail)
-        outputDroppedBytes = try container.decode(Int.self, forKey: .outputDroppedBytes)
-        cached = try container.decode(Bool.self, forKey: .cached)
-        at = try container.decode(Timestamp.self, forKey: .at)
-    }
-
+    /// Written by hand only to add `passed`, which is derived from `status` and so not stored.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(gate, forKey: .gate)
@@ -66,7 +53,7 @@ public struct GateResult: Codable, Sendable, Equatable {
         try container.encode(tree, forKey: .tree)
         try container.encode(status, forKey: .status)
         try container.encode(passed, forKey: .passed)
-        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(_exitCode, forKey: .exitCode)
         try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
         try container.encode(outputTail, forKey: .outputTail)
         try container.encode(outputDroppedBytes, forKey: .outputDroppedBytes)
@@ -76,7 +63,7 @@ public struct GateResult: Codable, Sendable, Equatable {
 }
 
 /// One run of gates over one tree: the `gate_results.json` document.
-public struct GateReport: Codable, Sendable, Equatable {
+public struct GateReport: Encodable, Sendable, Equatable {
     public var tree: String
     public var passed: Bool
     public var results: [GateResult]

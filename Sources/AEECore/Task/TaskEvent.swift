@@ -5,7 +5,7 @@ public struct TaskEvent: Codable, Equatable, Sendable {
     public var event: String
     /// Who did it, as `Name <email>`.
     public var actor: String
-    public var fromState: TaskState?
+    @ExplicitNull public var fromState: TaskState?
     public var toState: TaskState
     public var details: [String: String]
 
@@ -22,15 +22,5 @@ public struct TaskEvent: Codable, Equatable, Sendable {
         case time, event, actor, details
         case fromState = "from_state"
         case toState = "to_state"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(time, forKey: .time)
-        try container.encode(event, forKey: .event)
-        try container.encode(actor, forKey: .actor)
-        try container.encode(fromState, forKey: .fromState)
-        try container.encode(toState, forKey: .toState)
-        try container.encode(details, forKey: .details)
     }
 }

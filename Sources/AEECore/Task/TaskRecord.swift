@@ -34,11 +34,11 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     /// The commit the task started from; nil in a repository that had no commits.
-    public var baseCommit: String?
+    @ExplicitNull public var baseCommit: String?
     /// The branch HEAD named when the task was created; nil on a detached HEAD.
-    public var baseBranch: String?
+    @ExplicitNull public var baseBranch: String?
     public var iteration: Int
-    public var exitReason: String?
+    @ExplicitNull public var exitReason: String?
     public var metadata: TaskMetadata
 
     public static let currentVersion = 1
@@ -66,22 +66,5 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         iteration = 0
         exitReason = nil
         self.metadata = metadata
-    }
-
-    // Written by hand so that absent values are an explicit `null`: every record has every key.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        try container.encode(id, forKey: .id)
-        try container.encode(title, forKey: .title)
-        try container.encode(state, forKey: .state)
-        try container.encode(createdBy, forKey: .createdBy)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(baseCommit, forKey: .baseCommit)
-        try container.encode(baseBranch, forKey: .baseBranch)
-        try container.encode(iteration, forKey: .iteration)
-        try container.encode(exitReason, forKey: .exitReason)
-        try container.encode(metadata, forKey: .metadata)
     }
 }
