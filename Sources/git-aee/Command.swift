@@ -34,7 +34,7 @@ final class Context {
         try workspace().store.resolve(text)
     }
 
-    /// Prints a record as JSON, the same bytes as its `task.json`.
+    /// Prints a value as canonical JSON (for a task record: the same bytes as its `task.json`).
     func printJSON<T: Encodable>(_ value: T) throws {
         terminal.write(try CanonicalJSON.encode(value))
     }

@@ -72,3 +72,13 @@ public struct GateCatalog: Sendable {
         Repository.hash(of: (try? CanonicalJSON.encode(definition)) ?? []).hex
     }
 }
+
+extension Settings {
+    /// Names of gates defined in git config as `aee.gate.<name>.run`.
+    func personalGateNames() throws -> [String] {
+        let fromFiles: [String]
+        do { fromFiles = try files.names(matching: #"^aee\.gate\..*\.run$"#) } catch let error as GitError { throw AEEError.git(error) }
+        let fromCommandLine = commandLine.entries(withPrefix: "aee.gate.").map(\.key).filter { $0.hasSuffix(".run") }
+        return (fromFiles + fromCommandLine).map { String($0.dropFirst("aee.gate.".count).dropLast(".run".count)) }
+    }
+}

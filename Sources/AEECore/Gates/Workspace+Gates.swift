@@ -1,9 +1,4 @@
 import Git
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 extension Workspace {
     /// Runs `names` (the default gates when empty, plus what they need) against the working tree as it is now,
@@ -11,15 +6,21 @@ extension Workspace {
     public func judgeWorkingTree(_ names: [String], useCache: Bool, jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
         let root = try workingDirectory(for: "gate")
         let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
-        return try judge(try repository.workingTreeTree(), in: root, plan: try catalog.plan(names), catalog: catalog,
-                         useCache: useCache, isWorkingTree: true, jobs: jobs, events: events)
+        let plan = try catalog.plan(names)
+        let tree = try repository.workingTreeTree()
+        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: useCache ? cachedPasses(plan, tree: tree) : [],
+                         isWorkingTree: true, jobs: jobs, events: events)
     }
 
-    /// Judges `tree` with the gates checked out in `directory`; records fresh passes in the cache.
-    func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, useCache: Bool, isWorkingTree: Bool,
-               jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
+    /// The gates of `plan` that already passed `tree`, by name.
+    func cachedPasses(_ plan: [Gate], tree: OID) -> Set<String> {
         let cache = PassCache(repository: repository)
-        let cached = useCache ? Set(plan.filter { cache.hasPassed($0, tree: tree) }.map(\.name)) : []
+        return Set(plan.filter { cache.hasPassed($0, tree: tree) }.map(\.name))
+    }
+
+    /// Judges `tree` with the gates checked out in `directory`, taking the gates in `cached` as passed; records fresh passes.
+    func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, isWorkingTree: Bool,
+               jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
             let doctor = Doctor(repository: repository, root: directory, catalog: catalog, path: environment["PATH"] ?? "", checksWorkingTree: isWorkingTree)
@@ -27,11 +28,11 @@ extension Workspace {
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
         }
         let runner = GateRunner(directory: directory, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
-                                doctor: verdict, now: { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) },
+                                doctor: verdict, now: { Timestamp.now },
                                 jobs: try jobs ?? settings.int("aee.gateJobs", in: 1...256) ?? GateRunner.cores)
         let results = runner.run(plan, cached: cached, events: events)
         let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
-        try cache.record(fresh, tree: tree, identity: try identity())
+        try PassCache(repository: repository).record(fresh, tree: tree, identity: try identity())
         return GateReport(tree: tree.hex, results: results)
     }
 }

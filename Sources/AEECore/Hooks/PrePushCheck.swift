@@ -53,23 +53,22 @@ extension Workspace {
     public func checkPush(_ refs: [PushedRef]) throws -> [PushVerdict] {
         let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
         let plan = try catalog.plan(catalog.prePushGates)
-        let cache = PassCache(repository: repository)
+        // Computing the working tree's id reads every file's status: done only if some tree needs it, and once.
+        lazy var workingTree = Result { try repository.workingDirectory.map { _ in try repository.workingTreeTree() } }
         var verdicts: [PushVerdict] = []
         var judged: [OID: GateReport] = [:]
-        var workingTree: OID?? = .none
         for ref in refs {
             guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
             let tree = try repository.commit(commit).tree
             if judged[tree] == nil {
-                if plan.allSatisfy({ cache.hasPassed($0, tree: tree) }) {
-                    judged[tree] = try judge(tree, in: repository.workingDirectory ?? repository.commonDirectory, plan: plan, catalog: catalog, useCache: true, isWorkingTree: false)
+                let cached = cachedPasses(plan, tree: tree)
+                if cached.count == plan.count {
+                    // Nothing will run, so the directory does not matter.
+                    judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)
+                } else if let root = repository.workingDirectory, try workingTree.get() == tree {
+                    judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, isWorkingTree: true)
                 } else {
-                    if workingTree == nil { workingTree = .some(repository.workingDirectory == nil ? nil : try repository.workingTreeTree()) }
-                    if let root = repository.workingDirectory, workingTree == .some(tree) {
-                        judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, useCache: true, isWorkingTree: true)
-                    } else {
-                        judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog)
-                    }
+                    judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog, cached: cached)
                 }
             }
             verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
@@ -78,7 +77,7 @@ extension Workspace {
     }
 
     /// Writes `tree` into a scratch directory beside the git directory and judges it there; the directory goes afterwards.
-    private func judgeCheckout(of tree: OID, plan: [Gate], catalog: GateCatalog) throws -> GateReport {
+    private func judgeCheckout(of tree: OID, plan: [Gate], catalog: GateCatalog, cached: Set<String>) throws -> GateReport {
         let scratch = repository.commonDirectory + "aee/checkout-\(tree.hex.prefix(12))-\(getpid())/"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
@@ -87,6 +86,6 @@ extension Workspace {
             throw AEEError.fileSystem(path: scratch, reason: "cannot create a checkout to judge the pushed commit in")
         }
         try repository.checkout(tree: tree, into: scratch)
-        return try judge(tree, in: scratch, plan: plan, catalog: catalog, useCache: true, isWorkingTree: false)
+        return try judge(tree, in: scratch, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)
     }
 }

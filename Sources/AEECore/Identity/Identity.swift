@@ -22,7 +22,7 @@ public struct Identity: Sendable {
     /// The committer's time, which is also the time written into the records.
     public var timestamp: Timestamp { Timestamp(seconds: committer.time) }
 
-    static func resolve(settings: Settings, environment: [String: String], now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Identity {
+    static func resolve(settings: Settings, environment: [String: String], now: Int64 = Timestamp.now.seconds) throws -> Identity {
         let configuredName = try settings.string("user.name")
         let configuredEmail = try settings.string("user.email") ?? environment["EMAIL"]
         var isFallback = false

@@ -1,9 +1,17 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A moment in UTC, whole seconds, written as ISO 8601 (`2026-11-25T10:00:00Z`).
 /// Parsed and printed by hand: Foundation's formatter costs more than the whole of `list` can afford per record.
 public struct Timestamp: Codable, Comparable, Hashable, Sendable, CustomStringConvertible {
     public let seconds: Int64
 
     public init(seconds: Int64) { self.seconds = seconds }
+
+    public static var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
     public init?(iso8601 text: String) {
         let bytes = Array(text.utf8)

@@ -32,17 +32,18 @@ public struct TaskStore {
     public func list(state: TaskState? = nil) throws -> Listing {
         // libgit2 reads serially; decoding, the larger share of the work, is spread over the cores.
         let blobs = try repository.taskLocations().map { location in (location, Result { try readBytes(at: location) }) }
-        let decoded = blobs.concurrentMap { location, bytes in
-            Result { try decode(try bytes.get(), at: location) }
+        let stored = blobs.concurrentMap { location, bytes in
+            Result { () throws -> StoredRecord in
+                let json = try bytes.get()
+                return StoredRecord(record: try decode(json, at: location), json: json)
+            }
         }
         var listing = Listing(tasks: [], problems: [])
-        for (result, (_, bytes)) in zip(decoded, blobs) {
-            switch (result, bytes) {
-            case (.success(let record), .success(let json)):
-                if state == nil || record.state == state { listing.tasks.append(StoredRecord(record: record, json: json)) }
-            case (.failure(let error), _):
-                listing.problems.append("\(error)")
-            case (_, .failure(let error)):
+        for result in stored {
+            switch result {
+            case .success(let task):
+                if state == nil || task.record.state == state { listing.tasks.append(task) }
+            case .failure(let error):
                 listing.problems.append("\(error)")
             }
         }

@@ -1,5 +1,3 @@
-import Git
-
 /// What a user asked for when creating a task; unset values come from `git config aee.*`, then `.aee/config.json`, then defaults.
 public struct TaskOptions: Sendable {
     public var gates: [String] = []
@@ -35,16 +33,6 @@ public struct TaskOptions: Sendable {
             runMode: runMode ?? configuredMode ?? config?.runMode ?? .autonomous)
     }
 
-}
-
-extension Settings {
-    /// Names of gates defined in git config as `aee.gate.<name>.run`.
-    func personalGateNames() throws -> [String] {
-        let fromFiles: [String]
-        do { fromFiles = try files.names(matching: #"^aee\.gate\..*\.run$"#) } catch let error as GitError { throw AEEError.git(error) }
-        let fromCommandLine = commandLine.entries(withPrefix: "aee.gate.").map(\.key).filter { $0.hasSuffix(".run") }
-        return (fromFiles + fromCommandLine).map { String($0.dropFirst("aee.gate.".count).dropLast(".run".count)) }
-    }
 }
 
 extension Array where Element: Hashable {
