@@ -27,6 +27,14 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case invalidDate(variable: String, value: String)
     case fileSystem(path: String, reason: String)
     case git(GitError)
+    case noAgent
+    case agentNotFound(String)
+    case interactiveNeedsTerminal
+    case taskNotRunnable(TaskID, TaskState)
+    case taskRunning(TaskID, owner: String, alive: Bool)
+    case attemptExists(TaskID, branch: String)
+    case dirtyWorkTree(paths: [String])
+    case cannotFastForward(branch: String, task: TaskID, reason: String)
 
     public var description: String {
         switch self {
@@ -78,6 +86,22 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "\(path): \(reason)"
         case .git(let error):
             error.description
+        case .noAgent:
+            "no agent is configured to run the task"
+        case .agentNotFound(let program):
+            "the agent command '\(program.escapedForTerminal)' was not found"
+        case .interactiveNeedsTerminal:
+            "interactive mode asks for approval of the plan on a terminal, and there is none"
+        case .taskNotRunnable(let id, let state):
+            "task \(id) is \(state); only APPROVED, QUEUED or BLOCKED tasks can run"
+        case .taskRunning(let id, let owner, let alive):
+            alive ? "task \(id) is already running (\(owner))" : "task \(id) was left RUNNING by \(owner), which is no longer running"
+        case .attemptExists(let id, let branch):
+            "task \(id): branch \(branch.dropFirst("refs/heads/".count)) is left over from a run that did not finish"
+        case .dirtyWorkTree(let paths):
+            "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? "" : "s") differ: " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
+        case .cannotFastForward(let branch, _, let reason):
+            "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
         }
     }
 
@@ -102,6 +126,22 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "merge the two hooks into \(chained) by hand, then run 'git aee hooks install' again"
         case .hookEdited:
             "'git aee hooks install --force' replaces it with the current version"
+        case .noAgent:
+            "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
+        case .agentNotFound:
+            "check the command (--agent, git config aee.agent, or .aee/config.json); a relative path is taken from the top of the working tree"
+        case .interactiveNeedsTerminal:
+            "run it from a terminal, or pass --mode autonomous"
+        case .taskNotRunnable(let id, let state):
+            state == .draft ? "approve it first: git aee approve \(id)" : nil
+        case .taskRunning(let id, _, let alive):
+            alive ? "'git aee cancel \(id)' stops it" : "'git aee cancel \(id)' ends it; its work so far is on its branches"
+        case .attemptExists(let id, _):
+            "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
+        case .dirtyWorkTree:
+            "commit or stash your changes, or run without --here (the task then gets a worktree of its own)"
+        case .cannotFastForward(_, let task, _):
+            "the result stays on the task's branch; merge it yourself: git merge aee/\(task)"
         default:
             nil
         }

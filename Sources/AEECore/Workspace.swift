@@ -63,10 +63,14 @@ public final class Workspace {
         return nil
     }
 
+    /// The settings a task created with `options` would get.
+    public func taskMetadata(_ options: TaskOptions) throws -> TaskMetadata {
+        try options.metadata(config: try projectConfig(), settings: settings)
+    }
+
     /// Creates a DRAFT task on `aee/<id>` from the commit HEAD points at.
-    public func createTask(title: String, options: TaskOptions) throws -> (record: TaskRecord, identity: Identity) {
+    public func createTask(title: String, metadata: TaskMetadata) throws -> (record: TaskRecord, identity: Identity) {
         _ = try workingDirectory(for: "task")
-        let metadata = try options.metadata(config: try projectConfig(), settings: settings)
         let identity = try identity()
         let head = try repository.head()
         let base = head.commit.map { (commit: $0, branch: head.branchName) }

@@ -1,4 +1,7 @@
 import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Repository {
     /// Writes the files of `tree` into `directory` (which need not be a worktree), leaving the index, HEAD and the
@@ -27,5 +30,42 @@ extension Repository {
         guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
         defer { git_object_free(peeled) }
         return OID(git_object_id(peeled).pointee)
+    }
+}
+
+/// How a checkout treats files that differ from what HEAD says.
+public enum CheckoutMode: Sendable {
+    /// Refuse to overwrite local changes (git's own behaviour for `switch`).
+    case safe
+    /// Make the files match, discarding local changes; for worktrees git aee owns.
+    case force
+}
+
+extension Repository {
+    /// Makes the working tree and index match `commit` (only under `paths` when given) and detaches HEAD there.
+    public func checkoutDetached(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode) throws {
+        try checkout(commit, paths: paths, mode: mode)
+        try detachHead(at: commit)
+    }
+
+    /// Makes the working tree and index match `commit` (only under `paths` when given); HEAD is left alone.
+    /// With `.force` and `paths`, untracked files under those paths are removed too.
+    public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode) throws {
+        let tree = try self.commit(commit).tree
+        try withTree(tree) { handle in
+            var options = git_checkout_options()
+            try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
+            switch mode {
+            case .safe: options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+            case .force: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | (paths == nil ? 0 : GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue)
+            }
+            let strings = (paths ?? []).map { strdup($0) }
+            defer { strings.forEach { free($0) } }
+            var pointers = strings
+            try pointers.withUnsafeMutableBufferPointer { buffer in
+                if paths != nil { options.paths = git_strarray(strings: buffer.baseAddress, count: buffer.count) }
+                try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
+            }
+        }
     }
 }

@@ -30,14 +30,22 @@ extension Repository {
         return try body(handle!)
     }
 
-    /// Commits reachable from `tip` by first parents, newest first, stopping before `stop`.
-    public func firstParentHistory(from tip: OID, stoppingAt stop: OID?) throws -> [Commit] {
+    /// Every commit reachable from `tip` but not from `stop`, oldest first, parents before children.
+    public func history(from tip: OID, excluding stop: OID?) throws -> [Commit] {
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        try check(git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "git_revwalk_sorting")
+        var tipRaw = tip.raw
+        try check(git_revwalk_push(walk, &tipRaw), "git_revwalk_push")
+        if var stopRaw = stop?.raw { try check(git_revwalk_hide(walk, &stopRaw), "git_revwalk_hide") }
         var history: [Commit] = []
-        var next: OID? = tip
-        while let oid = next, oid != stop {
-            let commit = try commit(oid)
-            history.append(commit)
-            next = commit.parents.first
+        var next = git_oid()
+        while true {
+            let result = git_revwalk_next(&next, walk)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_revwalk_next")
+            history.append(try commit(OID(next)))
         }
         return history
     }

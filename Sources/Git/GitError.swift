@@ -24,6 +24,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
     /// Another process holds the lock file (`X.lock`).
     public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
+    /// A checkout would overwrite local changes.
+    public var isConflict: Bool { code == GIT_ECONFLICT.rawValue }
     public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
 }
 

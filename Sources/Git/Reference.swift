@@ -62,3 +62,19 @@ enum SignalDeferral {
         return body()
     }
 }
+
+extension Repository {
+    /// Deletes the ref `name` only if it still points at `expected`; nothing to do when it is already gone.
+    public func deleteReference(_ name: String, expecting expected: OID) throws {
+        var reference: OpaquePointer?
+        let found = git_reference_lookup(&reference, pointer, name)
+        if found == GIT_ENOTFOUND.rawValue { return }
+        try check(found, "git_reference_lookup")
+        defer { git_reference_free(reference) }
+        guard let target = git_reference_target(reference), OID(target.pointee) == expected else {
+            throw GitError(code: GIT_EMODIFIED.rawValue, function: "git_reference_delete")
+        }
+        let result = SignalDeferral.run { git_reference_delete(reference) }
+        try check(result, "git_reference_delete")
+    }
+}

@@ -10,14 +10,23 @@ public struct TreeEntry: Sendable, Equatable {
     public let isTree: Bool
 }
 
-/// One change to a tree: a path (`a/b/c`, no leading slash) and the blob to put there, or nil to remove it.
+/// One change to a tree: a path (`a/b/c`, no leading slash) and the blob (or whole tree) to put there, or nil to remove it.
 public struct TreeUpdate: Sendable {
     public let path: String
     public let blob: OID?
+    let isTree: Bool
 
     public init(path: String, blob: OID?) {
         self.path = path
         self.blob = blob
+        isTree = false
+    }
+
+    /// Puts the existing tree `tree` at `path`, replacing whatever was there.
+    public init(path: String, tree: OID) {
+        self.path = path
+        blob = tree
+        isTree = true
     }
 }
 
@@ -86,7 +95,7 @@ extension Repository {
                 git_tree_update(
                     action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
                     id: update.blob?.raw ?? git_oid(),
-                    filemode: GIT_FILEMODE_BLOB,
+                    filemode: update.isTree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB,
                     path: UnsafePointer(path)
                 )
             }

@@ -71,6 +71,15 @@ struct ParsedArguments {
         return number
     }
 
+    /// The value of `long` as a non-negative decimal number (`--max-cost 2.50`).
+    func amount(_ long: String) throws -> Double? {
+        guard let text = value(long) else { return nil }
+        guard let number = Double(text), number.isFinite, number >= 0 else {
+            throw UsageError.badValue(option: long, value: text, expected: "an amount, 0 or more")
+        }
+        return number
+    }
+
     /// The value of `long` as one of `Choice`'s raw values.
     func choice<Choice: RawRepresentable & CaseIterable>(_ long: String, _: Choice.Type) throws -> Choice? where Choice.RawValue == String {
         guard let text = value(long) else { return nil }

@@ -44,6 +44,7 @@ final class Context {
 let commands: [any Command.Type] = [
     InitCommand.self,
     TaskCommand.self,
+    RunCommand.self,
     ApproveCommand.self,
     CancelCommand.self,
     ListCommand.self,

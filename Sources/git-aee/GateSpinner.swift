@@ -1,24 +1,23 @@
 import AEECore
-import Dispatch
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// One line on stderr, redrawn ten times a second, naming the gates running and for how long.
+/// The gates running and for how long, as a live line on stderr.
 final class GateSpinner: Sendable {
-    private let running = Mutex<[(name: String, since: Double)]>([])
-    private let frame = Mutex(0)
-    /// Dispatch sources are thread-safe; Dispatch just does not say so to the compiler.
-    nonisolated(unsafe) private let timer: DispatchSourceTimer
-    private static let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+    private let board = GateBoard()
+    private let line: LiveLine
 
     init() {
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "git-aee.spinner"))
-        timer.schedule(deadline: .now(), repeating: .milliseconds(100))
-        timer.setEventHandler { [weak self] in self?.draw() }
-        timer.resume()
+        line = LiveLine { [board] in board.summary }
     }
+
+    func record(_ event: GateEvent) { board.record(event) }
+
+    func stop() { line.stop() }
+}
+
+/// Which gates are running, since when.
+final class GateBoard: Sendable {
+    private let running = Mutex<[(name: String, since: Double)]>([])
 
     func record(_ event: GateEvent) {
         running.withLock { gates in
@@ -29,25 +28,11 @@ final class GateSpinner: Sendable {
         }
     }
 
-    /// Stops redrawing and clears the line; safe to call twice.
-    func stop() {
-        timer.cancel()
-        Self.write("\r\u{1B}[K")
-    }
-
-    private func draw() {
+    /// `running tests 3s, lint 1s`, or nil when no gate runs.
+    var summary: String? {
         let gates = running.withLock { $0 }
-        let index = frame.withLock { value in
-            value += 1
-            return value
-        }
-        guard !gates.isEmpty else { return Self.write("\r\u{1B}[K") }
+        guard !gates.isEmpty else { return nil }
         let now = Subprocess.now()
-        let names = gates.map { "\($0.name) \(Int(now - $0.since))s" }.joined(separator: ", ")
-        Self.write("\r\u{1B}[K\(Self.frames[index % Self.frames.count]) running \(names)")
-    }
-
-    private static func write(_ text: String) {
-        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        return "running " + gates.map { "\($0.name) \(Int(now - $0.since))s" }.joined(separator: ", ")
     }
 }

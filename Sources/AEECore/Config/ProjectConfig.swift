@@ -19,28 +19,49 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     public var prePushGates: [String]?
     public var maxIterations: Int
     public var runMode: RunMode
+    /// Failed iterations in a row with the same failure after which a run stops as `stalled`.
+    public var stallLimit: Int
+    /// A wall-clock limit for one run of a task; nil: none.
+    public var taskTimeoutSeconds: Int?
+    /// Whether a human must approve each plan: asked in interactive mode, blocking in autonomous mode.
+    public var requirePlanApproval: Bool
+    public static let defaultStallLimit = 3
 
     /// How the coding agent is run.
     public struct AgentSettings: Codable, Equatable, Sendable {
         /// A shell command; nil until the team picks an agent.
         @ExplicitNull public var command: String?
         public var timeoutSeconds: Int
+        /// Agent calls that may fail in one run before it stops with `agent_error`.
+        public var maxFailures: Int
 
-        public init(command: String?, timeoutSeconds: Int) {
+        public static let defaultTimeoutSeconds = 1800
+        public static let defaultMaxFailures = 3
+
+        public init(command: String?, timeoutSeconds: Int = defaultTimeoutSeconds, maxFailures: Int = defaultMaxFailures) {
             self.command = command
             self.timeoutSeconds = timeoutSeconds
+            self.maxFailures = maxFailures
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case command
             case timeoutSeconds = "timeout_seconds"
+            case maxFailures = "max_failures"
         }
 
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             command = try container.decodeIfPresent(String.self, forKey: .command)
-            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 1800
+            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
+            maxFailures = try container.decodeIfPresent(Int.self, forKey: .maxFailures) ?? Self.defaultMaxFailures
+            if timeoutSeconds < 1 {
+                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.timeoutSeconds], debugDescription: "expected 1 second or more"))
+            }
+            if maxFailures < 1 {
+                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.maxFailures], debugDescription: "expected 1 or more"))
+            }
         }
     }
 
@@ -52,6 +73,9 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         prePushGates = nil
         self.maxIterations = maxIterations
         self.runMode = runMode
+        stallLimit = Self.defaultStallLimit
+        taskTimeoutSeconds = nil
+        requirePlanApproval = false
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -60,6 +84,9 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         case prePushGates = "pre_push_gates"
         case maxIterations = "max_iterations"
         case runMode = "run_mode"
+        case stallLimit = "stall_limit"
+        case taskTimeoutSeconds = "task_timeout_seconds"
+        case requirePlanApproval = "require_plan_approval"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -69,12 +96,15 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         guard version == Self.currentVersion else {
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.version], debugDescription: "this git-aee reads version \(Self.currentVersion); upgrade git-aee to read version \(version)"))
         }
-        agent = try container.decodeIfPresent(AgentSettings.self, forKey: .agent) ?? AgentSettings(command: nil, timeoutSeconds: 1800)
+        agent = try container.decodeIfPresent(AgentSettings.self, forKey: .agent) ?? AgentSettings(command: nil)
         gates = try container.decodeIfPresent([String: GateDefinition].self, forKey: .gates) ?? [:]
         defaultGates = try container.decodeIfPresent([String].self, forKey: .defaultGates) ?? []
         prePushGates = try container.decodeIfPresent([String].self, forKey: .prePushGates)
         maxIterations = try container.decodeIfPresent(Int.self, forKey: .maxIterations) ?? Self.defaultMaxIterations
         runMode = try container.decodeIfPresent(RunMode.self, forKey: .runMode) ?? .autonomous
+        stallLimit = try container.decodeIfPresent(Int.self, forKey: .stallLimit) ?? Self.defaultStallLimit
+        taskTimeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .taskTimeoutSeconds)
+        requirePlanApproval = try container.decodeIfPresent(Bool.self, forKey: .requirePlanApproval) ?? false
         try validate()
     }
 
@@ -87,6 +117,9 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         try container.encodeIfPresent(prePushGates, forKey: .prePushGates)
         try container.encode(maxIterations, forKey: .maxIterations)
         try container.encode(runMode, forKey: .runMode)
+        try container.encode(stallLimit, forKey: .stallLimit)
+        try container.encodeIfPresent(taskTimeoutSeconds, forKey: .taskTimeoutSeconds)
+        try container.encode(requirePlanApproval, forKey: .requirePlanApproval)
     }
 
     /// The names a gate may be called by: they appear in paths, trailers and git config keys.
@@ -116,6 +149,8 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         if !Self.maxIterationsRange.contains(maxIterations) {
             throw fail([CodingKeys.maxIterations], "expected 1 to \(Self.maxIterationsRange.upperBound)")
         }
+        if stallLimit < 2 { throw fail([CodingKeys.stallLimit], "expected 2 or more") }
+        if let taskTimeoutSeconds, taskTimeoutSeconds < 1 { throw fail([CodingKeys.taskTimeoutSeconds], "expected 1 second or more") }
     }
 
     /// Reads the config from a working tree; nil when the file does not exist.

@@ -25,7 +25,7 @@ struct Doctor {
         }
         for gate in catalog.gates.values.sorted(by: { $0.name < $1.name }) {
             guard let command = gate.definition.run, let program = Self.program(of: command) else { continue }
-            if !isRunnable(program) { problems.append("gate '\(gate.name)': '\(program)' is not on PATH") }
+            if !Self.isRunnable(program, root: root, path: path) { problems.append("gate '\(gate.name)': '\(program)' is not on PATH") }
         }
         return problems
     }
@@ -52,7 +52,8 @@ struct Doctor {
         return first
     }
 
-    func isRunnable(_ program: String) -> Bool {
+    /// Whether `program` names an executable: a path (relative ones from `root`) or a name found on `path`.
+    static func isRunnable(_ program: String, root: String, path: String) -> Bool {
         if program.contains("/") {
             let full = program.hasPrefix("/") ? program : root + program
             return FileManager.default.isExecutableFile(atPath: full)

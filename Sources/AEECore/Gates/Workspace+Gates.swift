@@ -13,14 +13,16 @@ extension Workspace {
     }
 
     /// The gates of `plan` that already passed `tree`, by name.
-    func cachedPasses(_ plan: [Gate], tree: OID) -> Set<String> {
+    func cachedPasses(_ plan: [Gate], tree: OID) throws -> Set<String> {
         let cache = PassCache(repository: repository)
-        return Set(plan.filter { cache.hasPassed($0, tree: tree) }.map(\.name))
+        let judged = try repository.judgedTree(tree)
+        return Set(plan.filter { cache.hasPassed($0, tree: judged) }.map(\.name))
     }
 
     /// Judges `tree` with the gates checked out in `directory`, taking the gates in `cached` as passed; records fresh passes.
     func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, isWorkingTree: Bool,
                jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
+        let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
             let doctor = Doctor(repository: repository, root: directory, catalog: catalog, path: environment["PATH"] ?? "", checksWorkingTree: isWorkingTree)
@@ -34,5 +36,14 @@ extension Workspace {
         let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
         try PassCache(repository: repository).record(fresh, tree: tree, identity: try identity())
         return GateReport(tree: tree.hex, results: results)
+    }
+}
+
+extension Repository {
+    /// The tree gates are said to judge: `tree` without the task records under `.aee/tasks`, which no gate reads and
+    /// every step of a task changes; so a pass found by a task still counts when its commits are pushed.
+    func judgedTree(_ tree: OID) throws -> OID {
+        guard try entry(at: ".aee/tasks", inTree: tree) != nil else { return tree }
+        return try writeTree(base: tree, applying: [TreeUpdate(path: ".aee/tasks", blob: nil)])
     }
 }

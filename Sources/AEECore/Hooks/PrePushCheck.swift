@@ -61,7 +61,7 @@ extension Workspace {
             guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
             let tree = try repository.commit(commit).tree
             if judged[tree] == nil {
-                let cached = cachedPasses(plan, tree: tree)
+                let cached = try cachedPasses(plan, tree: tree)
                 if cached.count == plan.count {
                     // Nothing will run, so the directory does not matter.
                     judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)

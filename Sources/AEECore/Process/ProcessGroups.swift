@@ -9,22 +9,49 @@ public final class ProcessGroups: Sendable {
     public static let shared = ProcessGroups()
 
     private let groups = Mutex<Set<pid_t>>([])
+    private let received = Atomic<Int32>(0)
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
 
-    func insert(_ pid: pid_t) { groups.withLock { _ = $0.insert(pid) } }
+    func insert(_ pid: pid_t) {
+        groups.withLock { _ = $0.insert(pid) }
+        // An interrupt that landed while the command was being started must still reach it.
+        if interruption != nil { killpg(pid, SIGKILL) }
+    }
+
     func remove(_ pid: pid_t) { groups.withLock { _ = $0.remove(pid) } }
+
+    /// The signal that interrupted git aee, when `interceptInterrupts` is in force and one came.
+    public var interruption: Int32? {
+        let signal = received.load(ordering: .acquiring)
+        return signal == 0 ? nil : signal
+    }
 
     /// On SIGINT, SIGTERM or SIGHUP: kill every running group, then die of the same signal, as a shell expects.
     /// Handled on a dispatch queue rather than in a signal handler, where taking a lock is not allowed.
     public func killOnInterrupt() {
+        handleInterrupts { signal in
+            Glibc.signal(signal, SIG_DFL)
+            raise(signal)
+        }
+    }
+
+    /// On SIGINT, SIGTERM or SIGHUP: kill every running group and remember the signal, so the caller can record
+    /// the interruption and exit itself. A second signal kills git aee at once.
+    public func interceptInterrupts() {
+        handleInterrupts { signal in
+            for other in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(other, SIG_DFL) }
+        }
+    }
+
+    private func handleInterrupts(then finish: @escaping @Sendable (Int32) -> Void) {
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             Glibc.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [self] in
+                received.store(signal, ordering: .releasing)
                 groups.withLock { $0.forEach { killpg($0, SIGKILL) } }
-                Glibc.signal(signal, SIG_DFL)
-                raise(signal)
+                finish(signal)
             }
             source.resume()
             sources.append(source)

@@ -17,6 +17,8 @@ public struct Subprocess: Sendable {
     public var timeoutSeconds: Double
     /// Bytes of output kept: the tail, which is where failures are reported.
     public var outputCap: Int
+    /// A file read as standard input; nil for `/dev/null`.
+    public var input: String?
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
         self.arguments = arguments
@@ -123,7 +125,7 @@ public struct Subprocess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
         aee_spawn_file_actions_addchdir(&actions, directory)

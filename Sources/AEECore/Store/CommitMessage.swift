@@ -6,6 +6,8 @@ struct CommitMessage {
     let title: String
     /// One line of prose between subject and trailers (for example a cancel reason), or nil.
     var note: String?
+    /// Trailers after `AEE-State` (`AEE-Iteration`, `AEE-Work-Item`, `AEE-Gate`); values are git aee's own, validated names.
+    var trailers: [(key: String, value: String)] = []
 
     /// The trailer block stands alone as the last paragraph: git ignores a block that mixes in prose.
     /// Title and note are folded to one line, so nothing a user typed can end up looking like a trailer.
@@ -14,11 +16,9 @@ struct CommitMessage {
         if let note, !note.trimmingWhitespace.isEmpty {
             paragraphs.append(TaskTitle.oneLine(note, limit: 1000))
         }
-        paragraphs.append([
-            "AEE-Task: \(task)",
-            "AEE-Event: \(event)",
-            "AEE-State: \(state)",
-        ].joined(separator: "\n"))
+        let lines = ["AEE-Task: \(task)", "AEE-Event: \(event)", "AEE-State: \(state)"]
+            + trailers.map { "\($0.key): \(TaskTitle.oneLine($0.value, limit: 200))" }
+        paragraphs.append(lines.joined(separator: "\n"))
         return paragraphs.joined(separator: "\n\n") + "\n"
     }
 }

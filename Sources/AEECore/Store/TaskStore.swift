@@ -73,9 +73,10 @@ public struct TaskStore {
         let record = try read(at: location)
         let events = try readEvents(at: location)
         let stop = record.baseCommit.flatMap(OID.init(hex:))
-        let commits = try repository.firstParentHistory(from: location.commit, stoppingAt: stop)
+        // Attempts hang off the task branch as merges' second parents, so the walk covers all parents, in the
+        // order their events were appended.
+        let commits = try repository.history(from: location.commit, excluding: stop)
             .filter { commit in (try? Trailer.parse(commit.message))?.contains { $0.key == "AEE-Task" && $0.value == id.rawValue } == true }
-            .reversed()
             .map(\.oid.hex)
         // Each recording commit adds exactly one event; when a history was rewritten and the counts differ, events stand alone.
         let paired = commits.count == events.count
@@ -111,7 +112,8 @@ public struct TaskStore {
     /// Moves a task to `state`, recording who, when and why; refuses moves the state machine does not allow.
     /// Returns the state the move started from and the new record.
     @discardableResult
-    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity) throws -> (from: TaskState, record: TaskRecord) {
+    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity,
+                           updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
         for attempt in 0..<12 {
             let location = try location(of: id)
             guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
@@ -124,6 +126,8 @@ public struct TaskStore {
             let event = TaskEvent(time: identity.timestamp, event: eventName, actor: identity.actor, fromState: record.state, toState: state, details: details)
             record.state = state
             record.updatedAt = identity.timestamp
+            if state == .canceled { record.exitReason = ExitReason.canceled.rawValue }
+            update(&record)
             let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
             do {
                 try write(record, appending: event, toLog: log, parent: location.commit, tree: location.tree, message: message, identity: identity, expecting: location.commit)
@@ -180,14 +184,39 @@ public struct TaskStore {
     /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
     /// a crash at any point leaves either the old branch or the new one, never a half-written record.
     private func write(_ record: TaskRecord, appending event: TaskEvent, toLog log: [UInt8], parent: OID?, tree: OID?, message: CommitMessage, identity: Identity, expecting expected: OID?) throws {
-        let recordBytes = try CanonicalJSON.encode(record)
-        let logBytes = log + (try CanonicalJSON.compact(event)) + [UInt8(ascii: "\n")]
-        let updates = [
-            TreeUpdate(path: record.id.recordPath, blob: try repository.writeBlob(recordBytes)),
-            TreeUpdate(path: record.id.eventLogPath, blob: try repository.writeBlob(logBytes)),
-        ]
-        let newTree = try repository.writeTree(base: tree, applying: updates)
-        let commit = try repository.writeCommit(tree: newTree, parents: parent.map { [$0] } ?? [], author: identity.author, committer: identity.committer, message: message.text)
-        try repository.updateReference(record.id.branch, to: commit, expecting: expected, reflogMessage: "aee: \(message.event) \(record.id)")
+        let change = RecordChange(record: record, event: event, message: message)
+        _ = try commit(change, onto: tree, log: log, parents: parent.map { [$0] } ?? [], branch: record.id.branch, expecting: expected, identity: identity)
     }
+
+    /// Writes `change` into `tree` as a commit with `parents` and moves `branch` from `expected` (nil: creates it).
+    /// The event is appended to the log found in `tree`. Returns the new commit.
+    func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
+        let log = try tree.flatMap { try repository.blob(at: change.record.id.eventLogPath, inTree: $0) } ?? []
+        return try commit(change, onto: tree, log: log, parents: parents, branch: branch, expecting: expected, identity: identity)
+    }
+
+    private func commit(_ change: RecordChange, onto tree: OID?, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
+        let id = change.record.id
+        let logBytes = log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]
+        var updates = [
+            TreeUpdate(path: id.recordPath, blob: try repository.writeBlob(try CanonicalJSON.encode(change.record))),
+            TreeUpdate(path: id.eventLogPath, blob: try repository.writeBlob(logBytes)),
+        ]
+        for artifact in change.artifacts {
+            updates.append(TreeUpdate(path: "\(id.recordDirectory)/\(artifact.path)", blob: try repository.writeBlob(artifact.bytes)))
+        }
+        let newTree = try repository.writeTree(base: tree, applying: updates)
+        let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
+        try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: "aee: \(change.message.event) \(id)")
+        return commit
+    }
+}
+
+/// One commit's worth of change to a task: the record as it now is, one new event, and files for its directory.
+struct RecordChange {
+    var record: TaskRecord
+    var event: TaskEvent
+    /// Paths relative to the task's directory (`iterations/2/open_plan.json`) with their contents.
+    var artifacts: [(path: String, bytes: [UInt8])] = []
+    var message: CommitMessage
 }

@@ -29,6 +29,9 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
     public var eventLogPath: String { "\(recordDirectory)/events.jsonl" }
     public var description: String { rawValue }
 
+    /// The branch that keeps iteration `iteration`'s attempt (git cannot hold `aee/<id>/...` beside `aee/<id>`).
+    public func attemptBranch(_ iteration: Int) -> String { "\(branch)-attempt-\(iteration)" }
+
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public init(from decoder: any Decoder) throws {

@@ -3,11 +3,15 @@ public struct TaskOptions: Sendable {
     public var gates: [String] = []
     public var maxIterations: Int?
     public var runMode: RunMode?
+    public var retry: RetryStrategy
+    public var maxCostUSD: Double?
 
-    public init(gates: [String] = [], maxIterations: Int? = nil, runMode: RunMode? = nil) {
+    public init(gates: [String] = [], maxIterations: Int? = nil, runMode: RunMode? = nil, retry: RetryStrategy = .continue, maxCostUSD: Double? = nil) {
         self.gates = gates
         self.maxIterations = maxIterations
         self.runMode = runMode
+        self.retry = retry
+        self.maxCostUSD = maxCostUSD
     }
 
     func metadata(config: ProjectConfig?, settings: Settings) throws -> TaskMetadata {
@@ -17,6 +21,9 @@ public struct TaskOptions: Sendable {
         }
         if let maxIterations, !ProjectConfig.maxIterationsRange.contains(maxIterations) {
             throw AEEError.invalidSetting(key: "--max-iterations", value: String(maxIterations), expected: "a whole number from 1 to \(ProjectConfig.maxIterationsRange.upperBound)")
+        }
+        if let maxCostUSD, !(maxCostUSD.isFinite && maxCostUSD >= 0) {
+            throw AEEError.invalidSetting(key: "--max-cost", value: String(maxCostUSD), expected: "an amount in US dollars, 0 or more")
         }
         let configuredMode = try settings.string("aee.runMode").map { text in
             guard let mode = RunMode(rawValue: text) else {
@@ -30,7 +37,9 @@ public struct TaskOptions: Sendable {
                 ?? settings.int("aee.maxIterations", in: ProjectConfig.maxIterationsRange)
                 ?? config?.maxIterations
                 ?? ProjectConfig.defaultMaxIterations,
-            runMode: runMode ?? configuredMode ?? config?.runMode ?? .autonomous)
+            runMode: runMode ?? configuredMode ?? config?.runMode ?? .autonomous,
+            retry: retry,
+            maxCostUSD: maxCostUSD)
     }
 
 }

@@ -9,17 +9,33 @@ public struct TaskMetadata: Codable, Equatable, Sendable {
     public var gates: [String]
     public var maxIterations: Int
     public var runMode: RunMode
+    public var retry: RetryStrategy
+    /// The agents' summed `cost_usd` past which the run stops with `budget`; nil: no limit.
+    @ExplicitNull public var maxCostUSD: Double?
 
-    public init(gates: [String], maxIterations: Int, runMode: RunMode) {
+    public init(gates: [String], maxIterations: Int, runMode: RunMode, retry: RetryStrategy = .continue, maxCostUSD: Double? = nil) {
         self.gates = gates
         self.maxIterations = maxIterations
         self.runMode = runMode
+        self.retry = retry
+        self.maxCostUSD = maxCostUSD
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case gates
+        case gates, retry
         case maxIterations = "max_iterations"
         case runMode = "run_mode"
+        case maxCostUSD = "max_cost_usd"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        gates = try container.decode([String].self, forKey: .gates)
+        maxIterations = try container.decode(Int.self, forKey: .maxIterations)
+        runMode = try container.decode(RunMode.self, forKey: .runMode)
+        // Records written before runs existed have neither key.
+        retry = try container.decodeIfPresent(RetryStrategy.self, forKey: .retry) ?? .continue
+        _maxCostUSD = try container.decode(ExplicitNull<Double>.self, forKey: .maxCostUSD)
     }
 }
 
@@ -39,12 +55,17 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     @ExplicitNull public var baseBranch: String?
     public var iteration: Int
     @ExplicitNull public var exitReason: String?
+    /// Why, in words, when the reason alone does not say (the cause of a block, the gate that kept failing).
+    @ExplicitNull public var exitDetail: String?
+    /// What the agents reported spending; nil until the task first runs.
+    @ExplicitNull public var usage: Usage?
     public var metadata: TaskMetadata
 
     public static let currentVersion = 1
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case version, id, title, state, iteration, metadata
+        case version, id, title, state, iteration, metadata, usage
+        case exitDetail = "exit_detail"
         case createdBy = "created_by"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -65,6 +86,8 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         self.baseBranch = baseBranch
         iteration = 0
         exitReason = nil
+        exitDetail = nil
+        usage = nil
         self.metadata = metadata
     }
 }

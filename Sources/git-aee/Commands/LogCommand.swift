@@ -19,12 +19,13 @@ enum LogCommand: Command {
         let palette = try context.palette()
         for entry in history {
             let event = entry.event
-            let move = (event.fromState.map { "\($0) -> " } ?? "") + palette.state(event.toState)
+            // Steps inside a run do not change the state; only moves show an arrow.
+            let move = (event.fromState.flatMap { $0 == event.toState ? nil : "\($0) -> " } ?? "") + palette.state(event.toState)
             let details = event.details.sorted { $0.key < $1.key }.map { "\($0)=\(TaskTitle.oneLine($1, limit: 200))" }
             let columns = [
                 palette.dim(entry.commit.map { String($0.prefix(7)) } ?? "-------"),
                 event.time.description,
-                event.event.escapedForTerminal.padding(9),
+                event.event.escapedForTerminal.padding(16),
                 move,
                 "by " + event.actor.escapedForTerminal,
             ] + details

@@ -20,7 +20,7 @@ enum ShowCommand: Command {
         let base = record.baseCommit.map { commit in
             String(commit.prefix(12)) + (record.baseBranch.map { " (\($0.hasPrefix("refs/heads/") ? String($0.dropFirst(11)) : $0))" } ?? " (detached)")
         } ?? "(none: the repository had no commits)"
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("task", record.id.rawValue),
             ("title", TaskTitle.oneLine(record.title, limit: 10_000)),
             ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.escapedForTerminal))" } ?? "")),
@@ -32,6 +32,12 @@ enum ShowCommand: Command {
             ("created", "\(record.createdAt) by \(record.createdBy.escapedForTerminal)"),
             ("updated", record.updatedAt.description),
         ]
+        if let detail = record.exitDetail { rows.insert(("why", TaskTitle.oneLine(detail, limit: 10_000)), at: 3) }
+        if let usage = record.usage, usage != .zero {
+            rows.append(("usage", "$\(usage.costUSD.formatted(decimals: 2)), \(usage.turns) turns (as the agents reported)"))
+        }
+        if record.metadata.retry != .continue { rows.append(("retry", record.metadata.retry.rawValue)) }
+        if let cost = record.metadata.maxCostUSD { rows.append(("budget", "$\(cost.formatted(decimals: 2))")) }
         for (key, value) in rows {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }

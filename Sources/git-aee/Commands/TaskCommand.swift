@@ -1,37 +1,46 @@
 import AEECore
 
-/// `git aee task <title> --draft`: records a new task.
+/// `git aee task <title>`: creates a task and runs it in the foreground; `--draft` only records it.
 enum TaskCommand: Command {
     static let spec = CommandSpec(
         name: "task",
-        summary: "create a task (today: as a DRAFT)",
-        synopsis: "<title> --draft [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--json]",
+        summary: "create a task and run it until the gates pass or a limit stops it",
+        synopsis: "<title> [--draft] [--agent <cmd>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json]",
         options: [
             OptionSpec(long: "draft", help: "record the task as DRAFT without running it"),
             OptionSpec(long: "gate", value: "name", help: "a gate that judges the task (repeatable; default: the config's default_gates)"),
             OptionSpec(long: "max-iterations", value: "n", help: "give up after n iterations (default: aee.maxIterations, the config, else 20)"),
             OptionSpec(long: "mode", value: "mode", help: "autonomous or interactive (default: aee.runMode, the config, else autonomous)"),
-            OptionSpec(long: "json", help: "print the new record as JSON instead of its id"),
-        ],
+            OptionSpec(long: "retry", value: "how", help: "after a failed iteration: continue from it (default) or start fresh from the base"),
+            OptionSpec(long: "max-cost", value: "usd", help: "stop once the agents report spending more than this many US dollars"),
+        ] + RunCommand.runOptions,
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        guard arguments.flag("draft") else {
-            // The runner is a later piece of work; until it exists, saying so beats pretending.
-            context.terminal.fatal("running tasks is not built yet; add --draft to record the task as a DRAFT")
-            return 128
-        }
-        let options = TaskOptions(
+        let workspace = try context.workspace()
+        let metadata = try workspace.taskMetadata(TaskOptions(
             gates: arguments.all("gate"),
             maxIterations: try arguments.int("max-iterations"),
-            runMode: try arguments.choice("mode", RunMode.self))
-        let (record, identity) = try context.workspace().createTask(title: arguments.positionals[0], options: options)
-        if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
-        if arguments.flag("json") {
-            try context.printJSON(record)
-        } else {
-            context.terminal.print(record.id.rawValue)
+            runMode: try arguments.choice("mode", RunMode.self),
+            retry: try arguments.choice("retry", RetryStrategy.self) ?? .continue,
+            maxCostUSD: try arguments.amount("max-cost")))
+        let title = arguments.positionals[0]
+        if arguments.flag("draft") {
+            let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
+            if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
+            if arguments.flag("json") {
+                try context.printJSON(record)
+            } else {
+                context.terminal.print(record.id.rawValue)
+            }
+            return 0
         }
-        return 0
+        // Everything that could stop the run is checked before the task exists, so a refusal leaves nothing behind.
+        let run = try RunCommand.runner(arguments, context, maxIterations: metadata.maxIterations)
+        try run.runner.check(metadata)
+        let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
+        if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
+        try workspace.store.transition(record.id, to: .approved, identity: identity)
+        return try RunCommand.execute(run, record.id, arguments, context)
     }
 }

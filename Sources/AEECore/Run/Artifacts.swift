@@ -1,0 +1,160 @@
+/// How one agent call ended, as recorded in the plan and work item artifacts.
+public struct AgentReport: Encodable, Sendable {
+    public enum Status: String, Encodable, Sendable {
+        case done
+        case needsHuman = "needs_human"
+        case failed
+        case timedOut = "timed_out"
+        /// Killed by a signal: an interrupt of git aee, or something outside it.
+        case killed
+    }
+
+    public var status: Status
+    @ExplicitNull public var exitCode: Int32?
+    public var durationMilliseconds: Int
+    /// The end of what the agent printed (stdout and stderr interleaved).
+    public var outputTail: String
+    public var outputDroppedBytes: Int
+    /// Why the result file was not used, when it was not.
+    @ExplicitNull public var resultProblem: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case exitCode = "exit_code"
+        case durationMilliseconds = "duration_ms"
+        case outputTail = "output_tail"
+        case outputDroppedBytes = "output_dropped_bytes"
+        case resultProblem = "result_problem"
+    }
+}
+
+/// `open_plan.json`: the plan an iteration works from, and where it came from.
+struct OpenPlan: Encodable {
+    enum Source: String, Encodable {
+        /// The agent's own plan.
+        case agent
+        /// No usable plan: one work item equal to the task.
+        case fallback
+    }
+
+    var iteration: Int
+    @ExplicitNull var summary: String?
+    var source: Source
+    /// What was wrong with the agent's plan, or what had to be replaced in it.
+    var problems: [String]
+    var agent: AgentReport
+    var usage: Usage
+}
+
+/// `work_items.json`: the items the iteration executes, in order.
+struct WorkItemList: Encodable {
+    var iteration: Int
+    var workItems: [WorkItem]
+
+    enum CodingKeys: String, CodingKey {
+        case iteration
+        case workItems = "work_items"
+    }
+}
+
+/// `work_item_<id>.json`: one executed work item, committed with the agent's changes.
+struct WorkItemReport: Encodable {
+    var iteration: Int
+    var workItem: WorkItem
+    var agent: AgentReport
+    /// Measured from git: the paths this commit changes, outside `.aee/`.
+    var filesChanged: [String]
+    /// Paths under `.aee/` the agent changed; they are git aee's and were put back.
+    var refusedChanges: [String]
+    var commandsRun: [String]
+    var testsRun: [String]
+    var evidence: [String]
+    @ExplicitNull var handoffNotes: String?
+    var usage: Usage
+
+    enum CodingKeys: String, CodingKey {
+        case iteration, agent, evidence, usage
+        case workItem = "work_item"
+        case filesChanged = "files_changed"
+        case refusedChanges = "refused_changes"
+        case commandsRun = "commands_run"
+        case testsRun = "tests_run"
+        case handoffNotes = "handoff_notes"
+    }
+}
+
+/// `work_items_summary.json`: how the iteration's execution went, item by item.
+struct WorkItemsSummary: Encodable {
+    struct Entry: Encodable {
+        var id: String
+        var title: String
+        /// `done`, `failed`, `needs_human`, `timed_out`, `killed`, or `not_run` after an earlier item failed.
+        var status: String
+        @ExplicitNull var commit: String?
+        var filesChanged: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, status, commit
+            case filesChanged = "files_changed"
+        }
+    }
+
+    var iteration: Int
+    var workItems: [Entry]
+    var usage: Usage
+
+    enum CodingKeys: String, CodingKey {
+        case iteration, usage
+        case workItems = "work_items"
+    }
+}
+
+/// `failure_context.json`, and the file the next iteration's agent reads through `AEE_CONTEXT_FILE`: why the
+/// iteration failed, with the evidence an agent needs to do better.
+public struct FailureContext: Codable, Equatable, Sendable {
+    /// One gate that did not pass.
+    public struct FailedGate: Codable, Equatable, Sendable {
+        public var gate: String
+        public var status: String
+        @ExplicitNull public var exitCode: Int32?
+        public var outputTail: String
+
+        enum CodingKeys: String, CodingKey {
+            case gate, status
+            case exitCode = "exit_code"
+            case outputTail = "output_tail"
+        }
+    }
+
+    /// The agent call that failed, when that is what ended the iteration.
+    public struct FailedAgent: Codable, Equatable, Sendable {
+        public var stage: String
+        @ExplicitNull public var workItem: String?
+        public var status: String
+        @ExplicitNull public var exitCode: Int32?
+        public var outputTail: String
+
+        enum CodingKeys: String, CodingKey {
+            case stage, status
+            case workItem = "work_item"
+            case exitCode = "exit_code"
+            case outputTail = "output_tail"
+        }
+    }
+
+    public var iteration: Int
+    /// `gates_failed` or `agent_failed`.
+    public var reason: String
+    public var failedGates: [FailedGate]
+    @ExplicitNull public var agent: FailedAgent?
+    /// What the iteration changed, measured from git.
+    public var filesChanged: [String]
+    /// Identifies the failure, so the same failure repeating can be told from progress.
+    public var signature: String
+
+    enum CodingKeys: String, CodingKey {
+        case iteration, reason, agent, signature
+        case failedGates = "failed_gates"
+        case filesChanged = "files_changed"
+    }
+}

@@ -1,0 +1,223 @@
+import Git
+
+/// One iteration of a run on its own branch `aee/<id>-attempt-<n>`, which starts at the task branch's tip:
+/// the plan commit, one commit per work item (the agent's changes and its report), and the verify commit.
+struct Attempt {
+    enum Outcome {
+        case passed
+        case failed(FailureContext)
+        case stopped(ExitReason, detail: String?)
+    }
+
+    let runner: TaskRunner
+    let number: Int
+    /// The task branch's tip when the attempt began; the merge that ends it names this as first parent.
+    let base: OID
+    let branch: String
+    /// The previous iteration's failure, handed to the agent.
+    let context: FailureContext?
+    private(set) var tip: OID
+    private(set) var tipTree: OID
+    private(set) var record: TaskRecord
+    private(set) var summary: WorkItemsSummary
+
+    /// Most work items one plan may have; the rest are dropped with a note.
+    static let maxWorkItems = 50
+
+    init(runner: TaskRunner, number: Int, context: FailureContext?) throws {
+        self.runner = runner
+        self.number = number
+        self.context = context
+        base = try runner.taskTip()
+        branch = runner.id.attemptBranch(number)
+        let repository = runner.store.repository
+        if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(runner.id, branch: branch) }
+        try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id)")
+        tip = base
+        tipTree = try repository.commit(base).tree
+        record = runner.record
+        record.iteration = number
+        summary = WorkItemsSummary(iteration: number, workItems: [], usage: .zero)
+    }
+
+    /// Where this iteration's artifacts go, relative to the task's directory.
+    var directory: String { "iterations/\(number)/" }
+
+    mutating func run() throws -> Outcome {
+        runner.events(.stage(iteration: number, .planning))
+        let planCall = try runner.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: context, taskDeadline: runner.deadline)
+        let (items, plan) = makePlan(from: planCall)
+        add(plan.usage)
+        try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
+                   artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
+                               ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))],
+                   tree: tipTree)
+        summary.workItems = items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
+        if let stop = try verdict(on: planCall, stage: .plan, workItem: nil) { return stop }
+        if let stop = approval(of: plan, items) { return stop }
+
+        runner.events(.stage(iteration: number, .executing))
+        for (index, item) in items.enumerated() {
+            runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
+            let call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
+            let (tree, refused) = try runner.worktree.stage()
+            let changed = try runner.store.repository.changedPaths(from: tipTree, to: tree)
+            let report = makeReport(item, call, filesChanged: changed, refused: refused)
+            add(report.usage)
+            let status = call.report.status.rawValue
+            try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
+                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], tree: tree,
+                       trailers: [("AEE-Work-Item", item.id)])
+            summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: changed.count)
+            if let stop = try verdict(on: call, stage: .execute, workItem: item) { return stop }
+        }
+
+        runner.events(.stage(iteration: number, .verifying))
+        let judge = Workspace(repository: runner.worktree.repository, settings: runner.workspace.settings, environment: runner.workspace.environment)
+        let report = try judge.judge(tipTree, in: runner.worktree.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
+                                     cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), isWorkingTree: true,
+                                     events: { [events = runner.events] in events(.gate($0)) })
+        if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
+        try commit("verified", title: record.title, details: ["passed": String(report.passed)],
+                   artifacts: [("gate_results.json", try CanonicalJSON.encode(report))], tree: tipTree,
+                   trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
+        if report.passed { return .passed }
+        if let deadline = runner.deadline, Subprocess.now() >= deadline {
+            return .stopped(.timeout, detail: "the task's time ran out while the gates failed")
+        }
+        let failed = report.results.filter { !$0.passed }.map {
+            FailureContext.FailedGate(gate: $0.gate, status: $0.status.rawValue, exitCode: $0.exitCode, outputTail: $0.outputTail)
+        }
+        return .failed(try failure(gates: failed, agent: nil))
+    }
+
+    // MARK: Steps
+
+    /// The work items to execute and the `open_plan.json` saying where they came from.
+    private func makePlan(from call: AgentDriver.Call) -> ([WorkItem], OpenPlan) {
+        var problems: [String] = []
+        var items: [WorkItem] = []
+        var summaryText: String?
+        var usage = Usage.zero
+        if call.report.status == .done {
+            if let bytes = call.result {
+                do {
+                    let plan = try JSONInput.decode(PlanResult.self, from: bytes, file: "the agent's plan")
+                    summaryText = plan.summary
+                    usage = Usage(costUSD: plan.costUSD, turns: plan.turns)
+                    var proposed = (plan.workItems ?? []).map { (id: $0.id, title: $0.title, description: $0.description ?? "") }
+                    if proposed.count > Self.maxWorkItems {
+                        problems.append("the plan has \(proposed.count) work items; the first \(Self.maxWorkItems) are kept")
+                        proposed = Array(proposed.prefix(Self.maxWorkItems))
+                    }
+                    let sanitized = WorkItem.sanitized(proposed)
+                    items = sanitized.items
+                    problems += sanitized.notes
+                    if items.isEmpty { problems.append("the plan has no work items") }
+                } catch {
+                    problems.append("\(error)")
+                }
+            } else {
+                problems.append(call.report.resultProblem ?? "the agent wrote no plan to AEE_OUTPUT_FILE")
+            }
+        }
+        let source: OpenPlan.Source = items.isEmpty ? .fallback : .agent
+        if items.isEmpty { items = [WorkItem(id: "task", title: TaskTitle.oneLine(record.title, limit: 200), description: record.title)] }
+        return (items, OpenPlan(iteration: number, summary: summaryText, source: source, problems: problems, agent: call.report, usage: usage))
+    }
+
+    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, filesChanged: [String], refused: [String]) -> WorkItemReport {
+        var agent = call.report
+        var result: ExecutionResult?
+        if let bytes = call.result {
+            do {
+                result = try JSONInput.decode(ExecutionResult.self, from: bytes, file: "the agent's result")
+            } catch {
+                agent.resultProblem = "\(error)"
+            }
+        }
+        return WorkItemReport(iteration: number, workItem: item, agent: agent, filesChanged: filesChanged, refusedChanges: refused,
+                              commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
+                              handoffNotes: result?.handoffNotes, usage: Usage(costUSD: result?.costUSD, turns: result?.turns))
+    }
+
+    /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
+    /// elsewhere, a human needed, the agent failing, or over budget. Nil: carry on.
+    private func verdict(on call: AgentDriver.Call, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
+        if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) during the \(stage.rawValue) stage") }
+        if call.hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
+        if try runner.taskTip() != base { return .stopped(.canceled, detail: nil) }
+        switch call.report.status {
+        case .done:
+            break
+        case .needsHuman:
+            return .stopped(.blocked, detail: "agent_needs_human" + (workItem.map { " (work item \($0.id))" } ?? ""))
+        case .failed, .timedOut, .killed:
+            runner.agentFailures += 1
+            let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: call.report.status.rawValue,
+                                                  exitCode: call.report.exitCode, outputTail: call.report.outputTail)
+            // 126/127: the shell could not run the command at all; trying again cannot help.
+            if call.report.exitCode == 126 || call.report.exitCode == 127 {
+                runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures)
+            }
+            return .failed(try failure(gates: [], agent: agent))
+        }
+        if let over = TaskRunner.overBudget(record) { return .stopped(.budget, detail: over) }
+        return nil
+    }
+
+    /// Interactive mode shows the plan and waits for a yes; autonomous mode never waits, so a config that
+    /// demands approval blocks the task instead.
+    private func approval(of plan: OpenPlan, _ items: [WorkItem]) -> Outcome? {
+        switch record.metadata.runMode {
+        case .autonomous:
+            return runner.settings.requirePlanApproval ? .stopped(.blocked, detail: "approval_required_in_autonomous_mode") : nil
+        case .interactive:
+            var lines = ["Plan for task \(record.id), iteration \(number)" + (plan.summary.map { ": " + TaskTitle.oneLine($0, limit: 200) } ?? "")]
+            lines += items.enumerated().map { "  \($0.offset + 1). [\($0.element.id)] \($0.element.title)" }
+            guard let approve = runner.approve else { return .stopped(.blocked, detail: "approval_required_without_terminal") }
+            return approve(lines.joined(separator: "\n")) ? nil : .stopped(.blocked, detail: "plan_rejected")
+        }
+    }
+
+    private func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) throws -> FailureContext {
+        let changed = try runner.store.repository.changedPaths(from: try runner.store.repository.commit(base).tree, to: tipTree)
+            .filter { !$0.hasPrefix(".aee/") }
+        return FailureContext(iteration: number, reason: agent == nil ? "gates_failed" : "agent_failed", failedGates: gates, agent: agent,
+                              filesChanged: changed, signature: FailureSignature.of(gates: gates, agent: agent))
+    }
+
+    private mutating func add(_ usage: Usage) {
+        summary.usage = summary.usage + usage
+        record.usage = (record.usage ?? .zero) + usage
+    }
+
+    /// Commits `tree` (the agent's work, or the previous tree) with the record, one event and the artifacts onto
+    /// the attempt branch, then brings `.aee/` in the worktree up to date.
+    private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], tree: OID,
+                                 trailers: [(key: String, value: String)] = []) throws {
+        let identity = try runner.workspace.identity()
+        record.updatedAt = identity.timestamp
+        let change = RecordChange(
+            record: record,
+            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running,
+                             details: details.merging(["iteration": String(number)]) { $1 }),
+            artifacts: artifacts.map { (directory + $0.0, $0.1) },
+            message: CommitMessage(task: record.id, event: event, state: .running, title: title,
+                                   trailers: [("AEE-Iteration", String(number))] + trailers))
+        tip = try runner.store.commit(change, onto: tree, parents: [tip], branch: branch, expecting: tip, identity: identity)
+        tipTree = try runner.store.repository.commit(tip).tree
+        try runner.worktree.refreshRecords(at: tip)
+    }
+}
+
+extension Double {
+    /// With a fixed number of decimals (amounts of money), without Foundation's formatters.
+    public func formatted(decimals: Int) -> String {
+        var scale = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let units = Int((self * Double(scale)).rounded())
+        guard decimals > 0 else { return String(units) }
+        return "\(units / scale).\(String(units % scale).leftPadded(to: decimals))"
+    }
+}

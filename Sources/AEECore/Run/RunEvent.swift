@@ -1,0 +1,24 @@
+/// The stages of one iteration.
+public enum RunStage: String, Sendable {
+    case planning, executing, verifying
+}
+
+/// What a run reports as it goes, for a live display.
+public enum RunEvent: Sendable {
+    case started(TaskID, worktree: String)
+    case stage(iteration: Int, RunStage)
+    case workItem(iteration: Int, index: Int, count: Int, WorkItem)
+    case gate(GateEvent)
+    /// An iteration is over: `outcome` is the event recorded (`iteration_passed`, `iteration_failed`, ...).
+    case iterationEnded(iteration: Int, outcome: String, detail: String?)
+}
+
+/// How a run ended.
+public struct RunResult: Sendable {
+    public let record: TaskRecord
+    public let reason: ExitReason
+    /// The worktree kept for inspection (interrupted or blocked runs), if any.
+    public let keptWorktree: String?
+    /// Why `--merge` could not fast-forward the base branch (the task itself succeeded).
+    public let mergeError: AEEError?
+}

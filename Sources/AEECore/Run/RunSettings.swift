@@ -1,0 +1,55 @@
+/// What the person starting a run asked for on the command line.
+public struct RunOptions: Sendable {
+    /// The agent command (`--agent`), above `git config aee.agent` and `.aee/config.json`.
+    public var agent: String?
+    /// Run in the user's working tree instead of a worktree of the task's own.
+    public var here: Bool
+    /// Fast-forward the branch the task started from when it succeeds.
+    public var merge: Bool
+    /// A wall-clock limit for the run (`--timeout`), above `task_timeout_seconds`.
+    public var timeoutSeconds: Int?
+
+    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil) {
+        self.agent = agent
+        self.here = here
+        self.merge = merge
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// Everything a run needs from configuration, resolved once before the task is touched.
+struct RunSettings {
+    let agentCommand: String
+    let agentTimeoutSeconds: Double
+    let maxAgentFailures: Int
+    let stallLimit: Int
+    let taskTimeoutSeconds: Double?
+    let requirePlanApproval: Bool
+    let catalog: GateCatalog
+}
+
+extension Workspace {
+    /// Resolves the agent and limits: flags, then `git config aee.*`, then `.aee/config.json`. Refuses, before
+    /// anything is written, when there is no agent or its program cannot be found.
+    func runSettings(_ options: RunOptions) throws -> RunSettings {
+        let root = try workingDirectory(for: options.here ? "run --here" : "run")
+        let config = try projectConfig()
+        let agent = try options.agent ?? settings.string("aee.agent") ?? config?.agent.command
+        guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
+        if let program = Doctor.program(of: agent),
+           !Doctor.isRunnable(program, root: root, path: environment["PATH"] ?? "") {
+            throw AEEError.agentNotFound(program)
+        }
+        if let timeout = options.timeoutSeconds, timeout < 1 {
+            throw AEEError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
+        }
+        return RunSettings(
+            agentCommand: agent,
+            agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
+            maxAgentFailures: config?.agent.maxFailures ?? ProjectConfig.AgentSettings.defaultMaxFailures,
+            stallLimit: config?.stallLimit ?? ProjectConfig.defaultStallLimit,
+            taskTimeoutSeconds: (options.timeoutSeconds ?? config?.taskTimeoutSeconds).map(Double.init),
+            requirePlanApproval: config?.requirePlanApproval ?? false,
+            catalog: try GateCatalog(config: config, settings: settings))
+    }
+}

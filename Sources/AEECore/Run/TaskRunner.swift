@@ -1,0 +1,267 @@
+import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one task to an explicit end: iterations of plan, execute and verify in the task's worktree, each on a branch
+/// `aee/<id>-attempt-<n>` merged back into `aee/<id>`, until the gates pass or a limit says stop.
+/// Every step is a commit written before the next begins, so a crash loses at most the step in progress.
+public final class TaskRunner {
+    let workspace: Workspace
+    let settings: RunSettings
+    let options: RunOptions
+    let events: @Sendable (RunEvent) -> Void
+    /// Shows the plan to a human and returns their verdict; nil when there is no terminal to ask on.
+    let approve: ((String) -> Bool)?
+
+    // The run's state, set up by `run` before the first iteration.
+    var id: TaskID!
+    var record: TaskRecord!
+    var worktree: TaskWorktree!
+    var store: TaskStore!
+    var agent: AgentDriver!
+    var gatePlan: [Gate] = []
+    var deadline: Double?
+    var agentFailures = 0
+    /// Signatures of the failed iterations of this run, oldest first.
+    var signatures: [String] = []
+
+    /// Resolves the agent and limits now, so a run that cannot start says so before anything is written.
+    public init(workspace: Workspace, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void = { _ in }, approve: ((String) -> Bool)?) throws {
+        self.workspace = workspace
+        self.options = options
+        self.events = events
+        self.approve = approve
+        settings = try workspace.runSettings(options)
+    }
+
+    /// Checks that `metadata` can run here, for `task` to call before it creates anything.
+    public func check(_ metadata: TaskMetadata) throws {
+        _ = try settings.catalog.plan(metadata.gates)
+        if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
+        if options.here, let changed = try? workspace.repository.changedPaths(), !changed.isEmpty {
+            throw AEEError.dirtyWorkTree(paths: changed)
+        }
+    }
+
+    /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
+    public func run(_ id: TaskID) throws -> RunResult {
+        self.id = id
+        let main = workspace.repository
+        let current = try workspace.store.record(of: id)
+        try check(current.metadata)
+        gatePlan = try settings.catalog.plan(current.metadata.gates)
+        try claim(current)
+        do {
+            let tip = try taskTip()
+            worktree = options.here ? try TaskWorktree.here(main, at: tip) : try TaskWorktree.linked(for: id, in: main, at: tip)
+            store = TaskStore(repository: worktree.repository)
+            record = try store.record(of: id)
+            let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id)/"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds, directory: worktree.root,
+                                scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment))
+            deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
+            events(.started(id, worktree: worktree.root))
+            return try loop()
+        } catch {
+            // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error.
+            _ = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
+                                                identity: try workspace.identity()) { record in
+                record.exitReason = ExitReason.blocked.rawValue
+                record.exitDetail = "error: \(error)"
+            }
+            throw error
+        }
+    }
+
+    /// Moves the task to RUNNING, recording who runs it where; the compare-and-swap on the branch means one claimant wins.
+    private func claim(_ record: TaskRecord) throws {
+        let store = workspace.store
+        let identity = try workspace.identity()
+        switch record.state {
+        case .approved, .blocked:
+            try store.transition(id, to: .queued, identity: identity)
+        case .queued:
+            break
+        case .running:
+            throw try runningError()
+        default:
+            throw AEEError.taskNotRunnable(id, record.state)
+        }
+        let owner = ["host": Self.hostName, "pid": String(getpid())]
+        do {
+            try store.transition(id, to: .running, details: owner, identity: identity) { record in
+                record.exitReason = nil
+                record.exitDetail = nil
+                record.usage = record.usage ?? .zero
+            }
+        } catch AEEError.illegalTransition(_, let from, _) where from == .running {
+            throw try runningError()
+        }
+    }
+
+    /// Who holds a RUNNING task, and whether that process is still alive on this host.
+    private func runningError() throws -> AEEError {
+        let started = try workspace.store.history(of: id).last { $0.event.event == "started" }?.event.details ?? [:]
+        let host = started["host"] ?? "unknown host"
+        let pid = started["pid"].flatMap { pid_t($0) }
+        let alive = host != Self.hostName || pid.map { kill($0, 0) == 0 || errno == EPERM } ?? true
+        return AEEError.taskRunning(id, owner: "pid \(pid.map(String.init) ?? "?") on \(host)", alive: alive)
+    }
+
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+
+    /// The commit the task's branch points at now.
+    func taskTip() throws -> OID {
+        guard let tip = try (store?.repository ?? workspace.repository).resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
+        return tip
+    }
+
+    // MARK: The loop
+
+    private func loop() throws -> RunResult {
+        var context = try lastFailureContext()
+        while true {
+            let number = record.iteration + 1
+            guard number <= record.metadata.maxIterations else {
+                return try finish(.maxIterations, detail: "no iterations left (\(record.metadata.maxIterations) allowed)")
+            }
+            var attempt = try Attempt(runner: self, number: number, context: context)
+            let outcome = try attempt.run()
+            guard let merged = try end(attempt, outcome) else {
+                // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
+                return RunResult(record: try store.record(of: id), reason: .canceled, keptWorktree: nil, mergeError: nil)
+            }
+            record = merged
+            switch outcome {
+            case .passed:
+                return try finish(.done, detail: nil)
+            case .stopped(let reason, let detail):
+                return try finish(reason, detail: detail)
+            case .failed(let failure):
+                if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
+                if agentFailures >= settings.maxAgentFailures {
+                    return try finish(.agentError, detail: "the agent failed \(agentFailures) times")
+                }
+                signatures.append(failure.signature)
+                if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {
+                    return try finish(.stalled, detail: "the same failure \(settings.stallLimit) iterations in a row: " + Self.describe(failure))
+                }
+                if number == record.metadata.maxIterations {
+                    return try finish(.maxIterations, detail: "\(number) iterations, the last one failing: " + Self.describe(failure))
+                }
+                context = failure
+            }
+        }
+    }
+
+    /// Why `record` is over its `--max-cost`, or nil when it is not.
+    static func overBudget(_ record: TaskRecord) -> String? {
+        guard let limit = record.metadata.maxCostUSD, let spent = record.usage?.costUSD, spent > limit else { return nil }
+        return "the agents reported $\(spent.formatted(decimals: 2)), over the $\(limit.formatted(decimals: 2)) allowed"
+    }
+
+    static func describe(_ failure: FailureContext) -> String {
+        if let agent = failure.agent { return "the agent \(agent.status) at the \(agent.stage) stage" }
+        return "gates " + failure.failedGates.map(\.gate).joined(separator: ", ") + " did not pass"
+    }
+
+    /// On a run of a task that failed before (now BLOCKED and re-run), the failure the last iteration recorded.
+    private func lastFailureContext() throws -> FailureContext? {
+        guard record.iteration > 0,
+              let bytes = try store.repository.blob(at: "\(id.recordDirectory)/iterations/\(record.iteration)/failure_context.json",
+                                                    inTree: try store.repository.commit(try taskTip()).tree) else { return nil }
+        return try? JSONInput.decode(FailureContext.self, from: bytes, file: "failure_context.json")
+    }
+
+    /// Records the attempt's end on the task branch as a merge whose second parent is the attempt: `--first-parent`
+    /// is the lifecycle and no attempt ever becomes unreachable. Returns the new record, or nil when the task was
+    /// canceled meanwhile.
+    private func end(_ attempt: Attempt, _ outcome: Attempt.Outcome) throws -> TaskRecord? {
+        let repository = store.repository
+        let base = attempt.base
+        let tip = try taskTip()
+        guard tip == base else {
+            let now = try store.record(of: id)
+            if now.state == .canceled { return nil }
+            throw AEEError.concurrentUpdate(id)
+        }
+        var event = "iteration_passed"
+        var detail: String?
+        var artifacts = [(path: attempt.directory + "work_items_summary.json", bytes: try CanonicalJSON.encode(attempt.summary))]
+        var tree = try repository.commit(attempt.tip).tree
+        switch outcome {
+        case .passed:
+            break
+        case .failed(let failure):
+            event = "iteration_failed"
+            detail = Self.describe(failure)
+            artifacts.append((attempt.directory + "failure_context.json", try CanonicalJSON.encode(failure)))
+            if record.metadata.retry == .fresh, let records = try repository.entry(at: id.recordDirectory, inTree: tree) {
+                // The next attempt starts from the code the task started with; the records carry on.
+                tree = try repository.writeTree(base: try repository.commit(base).tree, applying: [TreeUpdate(path: id.recordDirectory, tree: records.oid)])
+            }
+        case .stopped(let reason, let cause):
+            event = "iteration_" + (reason == .blocked ? "blocked" : reason.rawValue)
+            detail = cause
+        }
+        var record = attempt.record
+        record.updatedAt = try workspace.identity().timestamp
+        let identity = try workspace.identity()
+        var details = ["iteration": String(attempt.number), "attempt": attempt.tip.hex]
+        if let detail { details["detail"] = detail }
+        if case .failed(let failure) = outcome { details["signature"] = failure.signature }
+        let change = RecordChange(
+            record: record,
+            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running, details: details),
+            artifacts: artifacts,
+            message: CommitMessage(task: id, event: event, state: .running, title: record.title, note: detail,
+                                   trailers: [("AEE-Iteration", String(attempt.number))]))
+        let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity)
+        if case .passed = outcome {
+            // A passing attempt is the task's own history now; only failed ones keep a branch.
+            try repository.deleteReference(attempt.branch, expecting: attempt.tip)
+        }
+        try worktree.move(to: merge)
+        events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
+        return record
+    }
+
+    /// Records the end state, tidies up, and (with `--merge`) brings the result to the branch the task started from.
+    private func finish(_ reason: ExitReason, detail: String?) throws -> RunResult {
+        var details = ["exit_reason": reason.rawValue]
+        if let detail { details["cause"] = detail }
+        let (_, final) = try store.transition(id, to: reason.state, details: details, note: detail, identity: try workspace.identity()) { record in
+            record.exitReason = reason.rawValue
+            record.exitDetail = detail
+        }
+        let tip = try taskTip()
+        try worktree.move(to: tip)
+        var kept: String?
+        if reason.state == .blocked || worktree.linkedName == nil {
+            kept = worktree.root
+        } else {
+            try worktree.remove(from: workspace.repository)
+        }
+        var mergeError: AEEError?
+        if reason == .done, options.merge {
+            do {
+                try workspace.fastForward(final, to: tip, here: worktree.linkedName == nil)
+            } catch let error as AEEError {
+                mergeError = error
+            }
+        }
+        return RunResult(record: final, reason: reason, keptWorktree: kept, mergeError: mergeError)
+    }
+}

@@ -1,0 +1,70 @@
+import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where a task's files are while it runs: a linked worktree of git aee's own under the git directory (so the
+/// user's checkout is never touched and tasks can run side by side), or, with `--here`, the user's working tree.
+/// HEAD is kept detached at the commit last written, so no branch is held and `git status` there stays clean.
+struct TaskWorktree {
+    let repository: Repository
+    /// The root, ending with `/`.
+    let root: String
+    /// The linked worktree's name in git (`aee-<id>`), or nil for the user's own working tree.
+    let linkedName: String?
+
+    /// The directory git aee reserves for itself in the common git directory.
+    static func aeeDirectory(of repository: Repository) -> String { repository.commonDirectory + "aee/" }
+
+    /// The linked worktree for `id`, created at `commit` (reused when an interrupted run left it).
+    static func linked(for id: TaskID, in main: Repository, at commit: OID) throws -> TaskWorktree {
+        let name = "aee-\(id)"
+        let path = aeeDirectory(of: main) + "worktrees/\(id)"
+        if !main.hasWorktree(name: name) {
+            // A directory git no longer knows (removed by hand, or a crash during creation) is cleared first.
+            try main.removeWorktree(name: name)
+            try? FileManager.default.removeItem(atPath: path)
+            do {
+                try FileManager.default.createDirectory(atPath: aeeDirectory(of: main) + "worktrees", withIntermediateDirectories: true)
+            } catch {
+                throw AEEError.fileSystem(path: aeeDirectory(of: main), reason: "cannot create the task's worktree there")
+            }
+            try main.addWorktree(name: name, path: path, branch: id.branch, commit: commit)
+        }
+        let worktree = TaskWorktree(repository: try Repository.open(at: path), root: path + "/", linkedName: name)
+        try worktree.move(to: commit)
+        return worktree
+    }
+
+    /// The user's own working tree, which must hold no changes (untracked files included), moved to `commit`.
+    static func here(_ main: Repository, at commit: OID) throws -> TaskWorktree {
+        guard let root = main.workingDirectory else { throw AEEError.needsWorkTree(command: "run --here") }
+        let changed = try main.changedPaths()
+        if !changed.isEmpty { throw AEEError.dirtyWorkTree(paths: changed) }
+        try main.checkoutDetached(commit, mode: .safe)
+        return TaskWorktree(repository: main, root: root, linkedName: nil)
+    }
+
+    /// Makes every file match `commit` (discarding what an agent left) and detaches HEAD there.
+    func move(to commit: OID) throws {
+        try repository.checkoutDetached(commit, mode: .force)
+    }
+
+    /// Stages what the agent changed, leaving `.aee/` as the last commit had it; returns the tree and the refused paths.
+    func stage() throws -> (tree: OID, refused: [String]) {
+        try repository.stageWorkingTree(protecting: ".aee")
+    }
+
+    /// After a commit that changed only records (and put back what an agent did to `.aee/`), updates `.aee/` and HEAD.
+    func refreshRecords(at commit: OID) throws {
+        try repository.checkoutDetached(commit, paths: [".aee"], mode: .force)
+    }
+
+    /// Removes a linked worktree and its files; the user's own working tree stays.
+    func remove(from main: Repository) throws {
+        guard let linkedName else { return }
+        try main.removeWorktree(name: linkedName)
+    }
+}

@@ -1,0 +1,94 @@
+import AEECore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `git aee run <id>`: runs an APPROVED, QUEUED or BLOCKED task in the foreground.
+enum RunCommand: Command {
+    /// The options that say how to run, shared with `task`.
+    static let runOptions = [
+        OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
+        OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
+        OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a worktree of the task's own"),
+        OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
+        OptionSpec(long: "json", help: "print the final record as JSON"),
+    ]
+
+    static let spec = CommandSpec(
+        name: "run",
+        summary: "run an approved, queued or blocked task",
+        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--json]",
+        options: runOptions,
+        positionals: 1...1)
+
+    /// Exit statuses, one per way a run ends (docs/cli.md); 0 only for SUCCEEDED.
+    enum Status {
+        static let failed: Int32 = 1
+        static let blocked: Int32 = 2
+        static let canceled: Int32 = 3
+        static let mergeRefused: Int32 = 4
+    }
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let id = try context.task(arguments.positionals[0])
+        let record = try context.workspace().store.record(of: id)
+        return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context)
+    }
+
+    /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
+    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int) throws -> (runner: TaskRunner, progress: RunProgress) {
+        let options = RunOptions(agent: arguments.value("agent"), here: arguments.flag("here"), merge: arguments.flag("merge"),
+                                 timeoutSeconds: try arguments.int("timeout"))
+        let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)
+        let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
+        let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },
+                                    approve: canAsk ? { plan in ask(plan, progress) } : nil)
+        return (runner, progress)
+    }
+
+    /// Runs the task and reports how it ended: the record (or a line) on stdout, the exit status by final state.
+    static func execute(_ run: (runner: TaskRunner, progress: RunProgress), _ id: TaskID, _ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        ProcessGroups.shared.interceptInterrupts()
+        let result: RunResult
+        do {
+            defer { run.progress.stop() }
+            result = try run.runner.run(id)
+        }
+        let record = result.record
+        if arguments.flag("json") {
+            try context.printJSON(record)
+        } else {
+            let palette = try context.palette()
+            let iterations = "\(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
+            context.terminal.print("\(id) \(palette.state(record.state)) (\(result.reason.rawValue)) after \(iterations)"
+                                   + (record.exitDetail.map { ": " + $0.escapedForTerminal } ?? ""))
+        }
+        if let kept = result.keptWorktree, record.state != .succeeded {
+            context.terminal.hint("the task's files are in \(kept); 'git aee run \(id)' continues it")
+        }
+        if record.state != .succeeded {
+            context.terminal.hint("'git aee show \(id)' tells the story; 'git log --graph aee/\(id)' shows every attempt")
+        }
+        if let refused = result.mergeError {
+            context.terminal.error(refused.description)
+            if let hint = refused.hint { context.terminal.hint(hint) }
+            return Status.mergeRefused
+        }
+        if result.reason == .interrupted, let signal = ProcessGroups.shared.interruption { return 128 + signal }
+        switch record.state {
+        case .succeeded: return 0
+        case .blocked: return Status.blocked
+        case .canceled: return Status.canceled
+        default: return Status.failed
+        }
+    }
+
+    /// Shows the plan and reads a yes or no from the terminal; the live line stays blank meanwhile.
+    static func ask(_ plan: String, _ progress: RunProgress) -> Bool {
+        progress.pause(true)
+        defer { progress.pause(false) }
+        LiveLine.write("\r\u{1B}[K" + plan + "\nExecute this plan? [y/N] ")
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.lowercased().filter { !$0.isWhitespace })
+    }
+}

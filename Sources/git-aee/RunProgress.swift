@@ -1,0 +1,94 @@
+import AEECore
+import Synchronization
+
+/// Shows a run as it goes, on stderr: a live line on a terminal (stage, iteration, work item, elapsed time, gates
+/// running) with a lasting line per iteration; plain lines, one per step, when stderr is not a terminal.
+final class RunProgress: Sendable {
+    private let board: RunBoard
+    private let line: LiveLine?
+
+    init(live: Bool, maxIterations: Int) {
+        let board = RunBoard(maxIterations: maxIterations)
+        self.board = board
+        line = live ? LiveLine { board.summary } : nil
+    }
+
+    func handle(_ event: RunEvent) {
+        switch event {
+        case .started(let id, let worktree):
+            board.position.withLock { $0.task = id.rawValue }
+            say("running in \(worktree)", lasting: false)
+        case .stage(let iteration, let stage):
+            board.position.withLock {
+                $0.iteration = iteration
+                $0.stage = stage.rawValue
+            }
+            // In plain mode each work item gets its own line, which says "executing" already.
+            if stage != .executing { say("iteration \(iteration): \(stage.rawValue)", lasting: false) }
+        case .workItem(let iteration, let index, let count, let item):
+            let text = "executing \(index)/\(count) [\(item.id)] \(item.title)"
+            board.position.withLock { $0.stage = text }
+            say("iteration \(iteration): \(text)", lasting: false)
+        case .gate(let gateEvent):
+            board.gates.record(gateEvent)
+            if case .finished(let result) = gateEvent {
+                say("gate \(result.gate): \(result.status.rawValue)\(result.cached ? " (cached)" : "")", lasting: false)
+            }
+        case .iterationEnded(let iteration, let outcome, let detail):
+            let verdict = outcome.replacingPrefix("iteration_", with: "")
+            say("iteration \(iteration): \(verdict)" + (detail.map { ": \($0.escapedForTerminal)" } ?? ""), lasting: true)
+        }
+    }
+
+    func stop() { line?.stop() }
+
+    /// Blanks the live line while the terminal is used for a question.
+    func pause(_ paused: Bool) { board.position.withLock { $0.paused = paused } }
+
+    /// Plain mode prints every step; live mode keeps only the lasting ones above the live line.
+    private func say(_ text: String, lasting: Bool) {
+        let id = board.position.withLock { $0.task }
+        if let line {
+            if lasting { line.printAbove("aee \(id): \(text)") }
+        } else {
+            LiveLine.write("aee \(id): \(text)\n")
+        }
+    }
+}
+
+/// Where a run is, for the live line.
+final class RunBoard: Sendable {
+    struct Position {
+        var task = ""
+        var iteration = 0
+        var stage = "starting"
+        var paused = false
+        let started = Subprocess.now()
+    }
+
+    let position = Mutex(Position())
+    let gates = GateBoard()
+    let maxIterations: Int
+
+    init(maxIterations: Int) { self.maxIterations = maxIterations }
+
+    /// `abc12345 · iteration 2/20 · executing 1/3 [fix] Fix it · 0:42 · running tests 3s`
+    var summary: String? {
+        let now = position.withLock { $0 }
+        if now.paused { return nil }
+        let seconds = Int(Subprocess.now() - now.started)
+        var parts = [now.task]
+        if now.iteration > 0 { parts.append("iteration \(now.iteration)/\(maxIterations)") }
+        parts += [now.stage, "\(seconds / 60):\(String(seconds % 60).paddedTo2)"]
+        if let running = gates.summary { parts.append(running) }
+        return parts.joined(separator: " · ")
+    }
+}
+
+extension String {
+    var paddedTo2: String { count < 2 ? "0" + self : self }
+
+    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}
