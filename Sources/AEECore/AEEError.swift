@@ -99,7 +99,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .attemptExists(let id, let branch):
             "task \(id): branch \(branch.dropFirst("refs/heads/".count)) is left over from a run that did not finish"
         case .dirtyWorkTree(let paths):
-            "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? "" : "s") differ: " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
+            "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
         }
@@ -161,6 +161,9 @@ extension String {
         }
         return out
     }
+
+    /// `timed_out` as `timed out`, for statuses in sentences.
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
 
     func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self

@@ -39,12 +39,12 @@ struct AgentPrompt {
     static func describe(_ context: FailureContext) -> [String] {
         var lines = ["The previous iteration (\(context.iteration)) failed."]
         if let agent = context.agent {
-            lines += ["The agent \(agent.status) at the \(agent.stage) stage" + (agent.workItem.map { " (work item \($0))" } ?? "")
+            lines += ["The agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" + (agent.workItem.map { " (work item \($0))" } ?? "")
                       + (agent.exitCode.map { " with exit code \($0)" } ?? "") + ". Its output ended with:"]
             lines += tail(agent.outputTail)
         }
         for gate in context.failedGates {
-            lines += ["Gate '\(gate.gate)' \(gate.status)" + (gate.exitCode.map { " with exit code \($0)" } ?? "") + ". Its output ended with:"]
+            lines += ["Gate '\(gate.gate)' \(gate.status.replacingUnderscores)" + (gate.exitCode.map { " with exit code \($0)" } ?? "") + ". Its output ended with:"]
             lines += tail(gate.outputTail)
         }
         if !context.filesChanged.isEmpty {

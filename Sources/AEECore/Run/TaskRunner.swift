@@ -95,7 +95,7 @@ public final class TaskRunner {
         default:
             throw AEEError.taskNotRunnable(id, record.state)
         }
-        let owner = ["host": Self.hostName, "pid": String(getpid())]
+        let owner = ["host": RunOwner.thisHost, "pid": String(getpid())]
         do {
             try store.transition(id, to: .running, details: owner, identity: identity) { record in
                 record.exitReason = nil
@@ -107,19 +107,9 @@ public final class TaskRunner {
         }
     }
 
-    /// Who holds a RUNNING task, and whether that process is still alive on this host.
     private func runningError() throws -> AEEError {
-        let started = try workspace.store.history(of: id).last { $0.event.event == "started" }?.event.details ?? [:]
-        let host = started["host"] ?? "unknown host"
-        let pid = started["pid"].flatMap { pid_t($0) }
-        let alive = host != Self.hostName || pid.map { kill($0, 0) == 0 || errno == EPERM } ?? true
-        return AEEError.taskRunning(id, owner: "pid \(pid.map(String.init) ?? "?") on \(host)", alive: alive)
-    }
-
-    static var hostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        let owner = try workspace.owner(of: id)
+        return AEEError.taskRunning(id, owner: owner.description, alive: owner.mayBeAlive)
     }
 
     /// The commit the task's branch points at now.
@@ -141,7 +131,9 @@ public final class TaskRunner {
             let outcome = try attempt.run()
             guard let merged = try end(attempt, outcome) else {
                 // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
-                return RunResult(record: try store.record(of: id), reason: .canceled, keptWorktree: nil, mergeError: nil)
+                try worktree.remove(from: workspace.repository)
+                return RunResult(record: try store.record(of: id), reason: .canceled,
+                                 keptWorktree: worktree.linkedName == nil ? worktree.root : nil, mergeError: nil)
             }
             record = merged
             switch outcome {
@@ -159,7 +151,7 @@ public final class TaskRunner {
                     return try finish(.stalled, detail: "the same failure \(settings.stallLimit) iterations in a row: " + Self.describe(failure))
                 }
                 if number == record.metadata.maxIterations {
-                    return try finish(.maxIterations, detail: "\(number) iterations, the last one failing: " + Self.describe(failure))
+                    return try finish(.maxIterations, detail: "\(number) iteration\(number == 1 ? "" : "s"), the last one failing: " + Self.describe(failure))
                 }
                 context = failure
             }
@@ -173,7 +165,7 @@ public final class TaskRunner {
     }
 
     static func describe(_ failure: FailureContext) -> String {
-        if let agent = failure.agent { return "the agent \(agent.status) at the \(agent.stage) stage" }
+        if let agent = failure.agent { return "the agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" }
         return "gates " + failure.failedGates.map(\.gate).joined(separator: ", ") + " did not pass"
     }
 

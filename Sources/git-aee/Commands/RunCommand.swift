@@ -69,6 +69,10 @@ enum RunCommand: Command {
         if record.state != .succeeded {
             context.terminal.hint("'git aee show \(id)' tells the story; 'git log --graph aee/\(id)' shows every attempt")
         }
+        if arguments.flag("here"), result.mergeError == nil, !(arguments.flag("merge") && record.state == .succeeded) {
+            let back = record.baseBranch.map { "'git switch \($0.replacingPrefix("refs/heads/", with: ""))' goes back to your branch" } ?? "'git switch -' goes back"
+            context.terminal.hint("HEAD is detached at the task's last commit; " + back)
+        }
         if let refused = result.mergeError {
             context.terminal.error(refused.description)
             if let hint = refused.hint { context.terminal.hint(hint) }

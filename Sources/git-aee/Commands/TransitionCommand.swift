@@ -7,6 +7,10 @@ enum TransitionCommand {
         let id = try context.task(arguments.positionals[0])
         let identity = try workspace.identity()
         let (before, record) = try workspace.store.transition(id, to: state, details: details, note: note, identity: identity)
+        // A run in progress finds out at once rather than at its next step.
+        if before == .running, state == .canceled, try workspace.stopOwner(of: id) {
+            context.terminal.stderr("stopping the run of \(id)")
+        }
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         if arguments.flag("json") {
             try context.printJSON(record)
