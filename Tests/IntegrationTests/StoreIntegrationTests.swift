@@ -32,7 +32,7 @@ struct StoreIntegrationTests {
         #expect(text.contains("\"run_mode\": \"interactive\""))
         let keys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { String($0.dropFirst(3).prefix { $0 != "\"" }) }
         #expect(keys == keys.sorted())
-        #expect(keys == ["base_branch", "base_commit", "created_at", "created_by", "exit_reason", "id", "iteration", "metadata", "state", "title", "updated_at", "version"])
+        #expect(keys == ["base_branch", "base_commit", "created_at", "created_by", "exit_detail", "exit_reason", "id", "iteration", "metadata", "state", "title", "updated_at", "usage", "version"])
         let record = try repo.json(text)
         #expect(record["state"] as? String == "DRAFT")
         #expect(record["created_by"] as? String == "A U Thor <author@example.com>")

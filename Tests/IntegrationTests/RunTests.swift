@@ -1,0 +1,378 @@
+import Foundation
+import Testing
+
+/// A repository holding the demo's small program: `calc.sh` should add but subtracts, and `test.sh` says so.
+func calculatorRepository(fixed: Bool = false, config extra: String = "", gates: String = #""tests": {"run": "./test.sh"}"#) throws -> Scratch {
+    let repo = try Scratch()
+    try repo.write("calc.sh", "#!/bin/sh\n# Adds two numbers.\necho $(($1 \(fixed ? "+" : "-") $2))\n")
+    try repo.write("test.sh", """
+        #!/bin/sh
+        out=$(./calc.sh 2 3)
+        if [ "$out" = 5 ]; then echo "ok: 2 + 3 = 5"; else echo "FAIL: ./calc.sh 2 3 printed $out, expected 5"; exit 1; fi
+
+        """)
+    try repo.write(".aee/config.json", #"{"version": 1, "agent": {"command": null, "timeout_seconds": 20}, "gates": {\#(gates)}, "default_gates": ["tests"]\#(extra)}"# + "\n")
+    try repo.git("add", "-A")
+    try repo.git("update-index", "--chmod=+x", "calc.sh", "test.sh")
+    try repo.git("commit", "-q", "-m", "A calculator")
+    try repo.git("checkout", "-q", "--", ".")
+    return repo
+}
+
+/// The example agents shipped in `examples/agents`.
+func exampleAgent(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples/agents/\(name)").path
+}
+
+extension Scratch {
+    /// The one task branch's id.
+    func onlyTaskID() throws -> String {
+        let ids = try git("for-each-ref", "--format=%(refname:lstrip=3)", "refs/heads/aee/").split(separator: "\n").filter { !$0.contains("-attempt-") }
+        #expect(ids.count == 1, "task branches: \(ids)")
+        return String(try #require(ids.first))
+    }
+
+    /// A file of the task's record directory at the tip of its branch, parsed.
+    func artifact(_ id: String, _ path: String) throws -> [String: Any] {
+        try json(try git("show", "aee/\(id):.aee/tasks/\(id)/\(path)"))
+    }
+
+    /// Everything the user sees of their checkout: HEAD, the index and the files, as `git status` reports them.
+    func userState() throws -> String {
+        try git("rev-parse", "HEAD") + git("symbolic-ref", "-q", "HEAD") + git("status", "--porcelain=v1", "--untracked-files=all")
+            + git("ls-files", "-s")
+    }
+
+    func taskBranches() throws -> [String] {
+        try git("for-each-ref", "--format=%(refname)", "refs/heads/aee/").split(separator: "\n").map(String.init)
+    }
+}
+
+/// Whether `pid` has exited (a zombie waiting for init to reap it counts as gone).
+func processIsGone(_ pid: String) -> Bool {
+    let deadline = Date().addingTimeInterval(5)
+    while Date() < deadline {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        if stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
+        usleep(20_000)
+    }
+    return false
+}
+
+@Suite("running tasks with the example agents")
+struct RunTests {
+    @Test("a task that passes in the first iteration: SUCCEEDED, exit 0, every step a commit, the user's checkout untouched")
+    func firstIteration() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let before = try repo.userState()
+        let outcome = try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner"), "--json")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let record = try repo.json(outcome.stdout)
+        #expect(record["state"] as? String == "SUCCEEDED")
+        #expect(record["exit_reason"] as? String == "done")
+        #expect(record["iteration"] as? Int == 1)
+        let id = try repo.onlyTaskID()
+        let events = try repo.git("log", "--topo-order", "--reverse", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n").map(String.init)
+        #expect(events == ["created", "approved", "queued", "started", "planned", "work_item_done", "work_item_done", "verified", "iteration_passed", "succeeded"])
+        let items = try repo.git("log", "--topo-order", "--format=%(trailers:key=AEE-Work-Item,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(items == ["fix-add", "read-code"])
+        #expect(try repo.userState() == before)
+        #expect(try repo.fsckIsClean())
+        // The passing attempt is merged; its branch and the worktree are gone.
+        #expect(try repo.taskBranches() == ["refs/heads/aee/\(id)"])
+        #expect(try repo.git("worktree", "list").split(separator: "\n").count == 1)
+    }
+
+    @Test("the second iteration succeeds because the agent read the failure context; every artifact is valid JSON")
+    func secondIteration() throws {
+        let repo = try calculatorRepository()
+        let before = try repo.userState()
+        let outcome = try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner"))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("SUCCEEDED (done) after 2 iterations"))
+        let id = try repo.onlyTaskID()
+        let first = try repo.artifact(id, "iterations/1/work_item_fix-add.json")
+        #expect(first["handoff_notes"] as? String == "first attempt, no failure context yet")
+        let context = try repo.artifact(id, "iterations/1/failure_context.json")
+        #expect((context["failed_gates"] as? [[String: Any]])?.first?["gate"] as? String == "tests")
+        let second = try repo.artifact(id, "iterations/2/work_item_fix-add.json")
+        #expect((second["handoff_notes"] as? String)?.contains("FAIL: ./calc.sh 2 3 printed -1, expected 5") == true)
+        #expect(second["files_changed"] as? [String] == ["calc.sh"])
+        let gates = try repo.artifact(id, "iterations/2/gate_results.json")
+        #expect(gates["passed"] as? Bool == true)
+        // The gates judged the code the task ends with.
+        let judged = try #require(gates["tree"] as? String)
+        let final = try repo.git("rev-parse", "aee/\(id)^{tree}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let finalCode = try repo.git("ls-tree", final).split(separator: "\n").filter { !$0.hasSuffix("\t.aee") }
+        let judgedCode = try repo.git("ls-tree", judged).split(separator: "\n").filter { !$0.hasSuffix("\t.aee") }
+        #expect(finalCode == judgedCode)
+        #expect(try repo.git("show", "aee/\(id):calc.sh").contains("$1 + $2"))
+
+        let files = try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)", ".aee/tasks/\(id)").split(separator: "\n").map(String.init)
+        for name in ["open_plan.json", "work_items.json", "work_item_read-code.json", "work_item_fix-add.json", "work_items_summary.json", "gate_results.json"] {
+            for iteration in [1, 2] {
+                #expect(files.contains(".aee/tasks/\(id)/iterations/\(iteration)/\(name)"), "missing \(name) of iteration \(iteration)")
+            }
+        }
+        for file in files {
+            let text = try repo.git("show", "aee/\(id):\(file)")
+            #expect(text.hasSuffix("\n"))
+            if file.hasSuffix(".json") {
+                _ = try repo.json(text)
+            } else {
+                for line in text.split(separator: "\n") { _ = try repo.json(String(line)) }
+            }
+        }
+        #expect(try repo.userState() == before)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("max_iterations: FAILED, every attempt on its own branch and reachable from the task's, first parents the lifecycle")
+    func maxIterations() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Never fixed", "--agent", exampleAgent("garbage-json"), "--max-iterations", "2")
+        #expect(outcome.status == 1)
+        #expect(outcome.stdout.contains("FAILED (max_iterations)"))
+        let id = try repo.onlyTaskID()
+        #expect(try repo.taskBranches() == ["refs/heads/aee/\(id)", "refs/heads/aee/\(id)-attempt-1", "refs/heads/aee/\(id)-attempt-2"])
+        for attempt in [1, 2] {
+            #expect(try repo.run("/usr/bin/git", ["merge-base", "--is-ancestor", "aee/\(id)-attempt-\(attempt)", "aee/\(id)"]).status == 0)
+        }
+        let lifecycle = try repo.git("log", "--first-parent", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n").reversed()
+        #expect(Array(lifecycle) == ["created", "approved", "queued", "started", "iteration_failed", "iteration_failed", "failed"])
+        let plan = try repo.artifact(id, "iterations/1/open_plan.json")
+        #expect(plan["source"] as? String == "fallback")
+        #expect((plan["problems"] as? [String])?.first?.contains("not valid JSON") == true)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("the same failure three times in a row ends the task as stalled")
+    func stalled() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Never fixed", "--agent", exampleAgent("garbage-json"), "--json")
+        #expect(outcome.status == 1)
+        let record = try repo.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "stalled")
+        #expect(record["iteration"] as? Int == 3)
+    }
+
+    @Test("an agent that needs a human blocks an autonomous task; a config demanding plan approval blocks it too")
+    func blocked() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Ambiguous", "--agent", exampleAgent("needs-human"), "--json")
+        #expect(outcome.status == 2)
+        let record = try repo.json(outcome.stdout)
+        #expect(record["state"] as? String == "BLOCKED")
+        #expect(record["exit_reason"] as? String == "blocked")
+        #expect(record["exit_detail"] as? String == "agent_needs_human")
+
+        let strict = try calculatorRepository(config: #", "require_plan_approval": true"#)
+        let approval = try strict.aee("task", "Needs sign-off", "--agent", exampleAgent("learner"), "--json")
+        #expect(approval.status == 2)
+        #expect(try strict.json(approval.stdout)["exit_detail"] as? String == "approval_required_in_autonomous_mode")
+        // Nothing was executed: the only commit of the attempt is its plan.
+        let id = try strict.onlyTaskID()
+        #expect(try strict.git("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)-attempt-1", "^aee/\(id)~2").contains("work_item") == false)
+    }
+
+    @Test("an agent that fails every call ends the task with agent_error after three failures")
+    func agentError() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Hopeless", "--agent", exampleAgent("always-fails"), "--json")
+        #expect(outcome.status == 1)
+        let record = try repo.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "agent_error")
+        #expect(record["iteration"] as? Int == 3)
+    }
+
+    @Test("a hanging agent is stopped at its timeout; a flood of output keeps only the tail")
+    func hangingAndFlooding() throws {
+        let repo = try calculatorRepository()
+        try repo.git("config", "aee.agentTimeout", "1")
+        let hanging = try repo.aee("task", "Hang", "--agent", exampleAgent("hangs"), "--max-iterations", "1", "--json")
+        #expect(hanging.status == 1)
+        #expect(try repo.json(hanging.stdout)["exit_reason"] as? String == "max_iterations")
+        let id = try repo.onlyTaskID()
+        let plan = try repo.artifact(id, "iterations/1/open_plan.json")
+        #expect((plan["agent"] as? [String: Any])?["status"] as? String == "timed_out")
+
+        let flooded = try calculatorRepository(fixed: true)
+        let flood = try flooded.aee("task", "Flood", "--agent", exampleAgent("floods"), "--json")
+        #expect(flood.status == 0, "\(flood.stderr)")
+        let floodID = try flooded.onlyTaskID()
+        let item = try flooded.artifact(floodID, "iterations/1/work_item_task.json")
+        let agent = try #require(item["agent"] as? [String: Any])
+        #expect((agent["output_tail"] as? String)?.utf8.count == 16 * 1024)
+        #expect((agent["output_dropped_bytes"] as? Int ?? 0) > 8_000_000)
+    }
+
+    @Test("an agent's changes under .aee/ are refused and put back; its other changes are committed")
+    func vandal() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Vandal", "--agent", exampleAgent("vandal"), "--max-iterations", "1")
+        #expect(outcome.status == 1)
+        let id = try repo.onlyTaskID()
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect((item["refused_changes"] as? [String])?.contains(".aee/config.json") == true)
+        #expect(item["files_changed"] as? [String] == ["vandal.txt"])
+        #expect(try repo.git("show", "aee/\(id):.aee/config.json") == (try repo.git("show", "HEAD:.aee/config.json")))
+        #expect(try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)").contains(".aee/tasks/\(id)/task.json"))
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("SIGINT mid-work-item: the agent's group is killed, a final commit records it, the worktree is kept, exit 130; run continues it")
+    func interrupt() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.appendingPathComponent("marks").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        let agent = repo.root.appendingPathComponent("slow-agent").path
+        try Data("""
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then exit 0; fi
+            echo started > work.txt
+            sleep 300 &
+            echo $! > '\(marks)/child'
+            touch '\(marks)/executing'
+            wait
+
+            """.utf8).write(to: URL(fileURLWithPath: agent))
+        try repo.run("/bin/chmod", ["+x", agent])
+        let before = try repo.userState()
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Scratch.binary)
+        process.arguments = ["task", "Slow", "--agent", "'\(agent)'", "--json"]
+        process.currentDirectoryURL = repo.directory
+        process.environment = repo.environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: marks + "/executing"), Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGINT)
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let record = try repo.json(String(decoding: stdout, as: UTF8.self))
+        #expect(record["state"] as? String == "BLOCKED")
+        #expect(record["exit_reason"] as? String == "interrupted")
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(processIsGone(child), "the agent's child survived")
+
+        let id = try repo.onlyTaskID()
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect((item["agent"] as? [String: Any])?["status"] as? String == "killed")
+        #expect(try repo.git("show", "aee/\(id):work.txt") == "started\n")
+        let events = try repo.git("log", "-2", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(events == ["blocked", "iteration_interrupted"])
+        #expect(try repo.git("worktree", "list").contains(".git/aee/worktrees/\(id)"))
+        #expect(try repo.userState() == before)
+        #expect(try repo.fsckIsClean())
+
+        // `run` takes the blocked task up again, in a new iteration.
+        let resumed = try repo.aee("run", id, "--agent", exampleAgent("learner"), "--json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try repo.json(resumed.stdout)["iteration"] as? Int == 3)
+    }
+
+    @Test("--merge fast-forwards the branch the task started from, files included; a branch that moved is refused, exit 4")
+    func merge() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let outcome = try repo.aee("task", "Merge me", "--agent", exampleAgent("learner"), "--merge")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(try repo.git("rev-parse", "main") == (try repo.git("rev-parse", "aee/\(id)")))
+        #expect(try repo.git("status", "--porcelain") == "")
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".aee/tasks/\(id)/task.json").path))
+
+        let moved = try calculatorRepository()
+        try moved.write("calc.sh", "#!/bin/sh\n# Adds two numbers.\necho $(($1 + $2))\n")
+        let agent = moved.root.appendingPathComponent("commits-meanwhile").path
+        // While the task runs, the user commits on main.
+        try Data("#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\ncd '\(moved.directory.path)' && git commit -qam 'meanwhile'\n".utf8)
+            .write(to: URL(fileURLWithPath: agent))
+        try moved.run("/bin/chmod", ["+x", agent])
+        let refused = try moved.aee("task", "Too late", "--agent", "'\(agent)'", "--merge", "--gate", "doctor")
+        #expect(refused.status == 4, "\(refused.stderr)")
+        #expect(refused.stderr.contains("error: cannot fast-forward main"))
+        #expect(try moved.git("log", "-1", "--format=%s", "main") == "meanwhile\n")
+    }
+
+    @Test("--retry fresh starts the next iteration from the task's base")
+    func fresh() throws {
+        let repo = try calculatorRepository()
+        let outcome = try repo.aee("task", "Fresh", "--agent", exampleAgent("vandal"), "--retry", "fresh", "--max-iterations", "2")
+        #expect(outcome.status == 1)
+        let id = try repo.onlyTaskID()
+        // The failed attempt added vandal.txt; the merge that ends it keeps the base's code.
+        #expect(try repo.git("show", "aee/\(id)-attempt-1:vandal.txt") == "vandal: execute\n")
+        let merge = try repo.git("log", "-1", "--format=%H", "--grep=iteration_failed", "aee/\(id)").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try repo.run("/usr/bin/git", ["cat-file", "-e", "\(merge):vandal.txt"]).status != 0)
+    }
+
+    @Test("--here runs in the user's clean working tree and refuses a dirty one")
+    func here() throws {
+        let repo = try calculatorRepository()
+        try repo.write("scratch.txt", "mine\n")
+        let dirty = try repo.aee("task", "Here", "--agent", exampleAgent("learner"), "--here")
+        #expect(dirty.status == 128)
+        #expect(dirty.stderr.contains("fatal: --here needs a clean working tree; 1 path differs: scratch.txt"))
+        #expect(try repo.taskBranches().isEmpty)
+        try FileManager.default.removeItem(at: repo.directory.appendingPathComponent("scratch.txt"))
+        let outcome = try repo.aee("task", "Here", "--agent", exampleAgent("learner"), "--here", "--merge")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try repo.git("symbolic-ref", "HEAD") == "refs/heads/main\n")
+        #expect(try String(contentsOf: repo.directory.appendingPathComponent("calc.sh"), encoding: .utf8).contains("$1 + $2"))
+        #expect(try repo.git("worktree", "list").split(separator: "\n").count == 1)
+    }
+
+    @Test("cancel from another terminal stops a running task at once: CANCELED, exit 3")
+    func cancelRunning() throws {
+        let repo = try calculatorRepository()
+        let id = try repo.draft("Slow")
+        try repo.aee("approve", id)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Scratch.binary)
+        process.arguments = ["run", id, "--agent", exampleAgent("hangs")]
+        process.currentDirectoryURL = repo.directory
+        process.environment = repo.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !(try repo.aee("show", id).stdout.contains("RUNNING")), Date() < deadline { usleep(50_000) }
+        let second = try repo.aee("run", id, "--agent", exampleAgent("learner"))
+        #expect(second.status == 128)
+        #expect(second.stderr.contains("is already running (pid \(process.processIdentifier)"))
+        #expect(try repo.aee("cancel", id).status == 0)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3)
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["exit_reason"] as? String == "canceled")
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("runs that cannot start say why in one line and write nothing")
+    func refusals() throws {
+        let repo = try calculatorRepository()
+        let cases: [([String], String)] = [
+            (["task", "No agent"], "fatal: no agent is configured to run the task"),
+            (["task", "Missing", "--agent", "no-such-agent --flag"], "fatal: the agent command 'no-such-agent' was not found"),
+            (["task", "Unknown gate", "--agent", exampleAgent("learner"), "--gate", "nope"], "fatal: unknown gate 'nope'"),
+            (["task", "Interactive", "--agent", exampleAgent("learner"), "--mode", "interactive"], "fatal: interactive mode asks for approval"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try repo.run(Scratch.binary, arguments)
+            #expect(outcome.status == 128, "\(arguments)")
+            #expect(outcome.stderr.hasPrefix(message), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("hint: "))
+        }
+        #expect(try repo.taskBranches().isEmpty)
+        let draft = try repo.draft("Not approved")
+        let run = try repo.aee("run", draft, "--agent", exampleAgent("learner"))
+        #expect(run.status == 128)
+        #expect(run.stderr.contains("fatal: task \(draft) is DRAFT; only APPROVED, QUEUED or BLOCKED tasks can run"))
+        #expect(run.stderr.contains("hint: approve it first: git aee approve \(draft)"))
+    }
+}
