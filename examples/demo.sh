@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The tour of git aee's task store: a scratch repository, a few tasks through their lifecycle,
-# and what plain git shows of them. Usage: examples/demo.sh [path/to/git-aee]
+# git aee's main job in one minute: a scratch repository holding a small program with a failing test, and a
+# real task run by the example agent. The first iteration fails its test; the second reads the failure context
+# and passes. Then git aee and plain git show the whole story. Usage: examples/demo.sh [path/to/git-aee]
 set -euo pipefail
 
 bin="${1:-git-aee}"
 bin_dir="$(cd "$(dirname "$(command -v "$bin")")" && pwd)"
+agents="$(cd "$(dirname "$0")/agents" && pwd)"
 export PATH="$bin_dir:$PATH"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/git-aee-demo.XXXXXX")"
 trap 'rm -rf "$demo"' EXIT
@@ -13,24 +15,51 @@ export GIT_COMMITTER_NAME="Demo User" GIT_COMMITTER_EMAIL="demo@example.com"
 
 bold="" plain=""
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[m'; fi
-step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain"; }
+step() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
 cd "$demo"
 git init -q -b main
-printf 'def add(a, b):\n    return a - b\n' > calc.py
-git add calc.py && git commit -q -m "A calculator with a bug"
+cat > calc.sh <<'SH'
+#!/bin/sh
+# Adds two numbers.
+echo $(($1 - $2))
+SH
+cat > test.sh <<'SH'
+#!/bin/sh
+out=$(./calc.sh 2 3)
+if [ "$out" = 5 ]; then echo "ok: 2 + 3 = 5"; else echo "FAIL: ./calc.sh 2 3 printed $out, expected 5"; exit 1; fi
+SH
+chmod +x calc.sh test.sh
+mkdir .aee
+cat > .aee/config.json <<JSON
+{
+  "version": 1,
+  "agent": {"command": "$agents/learner", "timeout_seconds": 60},
+  "gates": {
+    "doctor": {"builtin": "doctor"},
+    "tests": {"run": "./test.sh", "needs": ["doctor"]}
+  },
+  "default_gates": ["doctor", "tests"]
+}
+JSON
+git add -A && git commit -q -m "A calculator whose test fails"
 
-step git aee init
-git add .aee/config.json && git commit -q -m "Configure git aee"
-id=$(git aee task "Fix add() in calc.py" --draft)
-printf '\n%s$ git aee task "Fix add() in calc.py" --draft%s\n%s\n' "$bold" "$plain" "$id"
-other=$(git aee task "Rewrite it in Rust" --draft --max-iterations 3)
-step git aee approve "${id:0:4}"
-step git aee cancel "$other" --reason "not this quarter"
-step git aee list
+say "A small program with a failing test, and a team config naming the agent and the gates:"
+step ./test.sh || true
+say "Hand the fix to the agent. It runs in a worktree of its own; your checkout is never touched:"
+status=0
+step git aee task "Make calc.sh add its arguments" || status=$?
+id=$(git for-each-ref --format='%(refname:lstrip=3)' 'refs/heads/aee/' | grep -v -- -attempt- | head -n 1)
+say "The task's record (exit status $status: 0 means SUCCEEDED):"
 step git aee show "$id"
-step git aee log "$other"
+say "Every state change, plan, work item and gate run is a commit; each attempt hangs off the task branch:"
 step git log --graph --oneline --all
-step git log -1 --format='%(trailers)' "aee/$other"
+say "What the agent saw in iteration 2, from the failure context of iteration 1:"
+step git show "aee/$id:.aee/tasks/$id/iterations/2/work_item_fix-add.json"
+say "Your branch is where you left it; the fix waits on aee/$id ('--merge' would fast-forward main):"
+step git log --oneline -1 main
+step git diff --stat main "aee/$id" -- calc.sh
 step git fsck --strict --no-progress
 printf '\nThe scratch repository was %s (removed on exit).\n' "$demo"
+exit "$status"

@@ -131,3 +131,48 @@ extension Repository {
         return OID(oid)
     }
 }
+
+extension Repository {
+    /// The id `tree` would have without the entry at `path` (`a/b`), computed in memory: no object is written, so a
+    /// lookup key derived from a tree leaves nothing dangling for `git fsck` to report.
+    public func treeID(_ tree: OID, removing path: String) throws -> OID {
+        try treeID(tree, removing: path.split(separator: "/").map(String.init)) ?? Self.hash(ofTree: [])
+    }
+
+    /// nil when the tree would be empty (git drops empty subtrees).
+    private func treeID(_ tree: OID, removing components: [String]) throws -> OID? {
+        var entries = try withTree(tree) { handle in
+            (0..<git_tree_entrycount(handle)).map { index in
+                let entry = git_tree_entry_byindex(handle, index)!
+                return (mode: git_tree_entry_filemode(entry).rawValue, name: String(cString: git_tree_entry_name(entry)),
+                        oid: OID(git_tree_entry_id(entry).pointee), isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE)
+            }
+        }
+        guard let first = components.first, let index = entries.firstIndex(where: { $0.name == first }) else { return tree }
+        if components.count > 1 {
+            guard entries[index].isTree else { return tree }
+            if let subtree = try treeID(entries[index].oid, removing: Array(components.dropFirst())) {
+                entries[index].oid = subtree
+            } else {
+                entries.remove(at: index)
+            }
+        } else {
+            entries.remove(at: index)
+        }
+        if entries.isEmpty { return nil }
+        return Self.hash(ofTree: entries.map { ($0.mode, $0.name, $0.oid) })
+    }
+
+    /// The id of a tree object with these entries, which must be in git's order already.
+    static func hash(ofTree entries: [(mode: UInt32, name: String, oid: OID)]) -> OID {
+        _ = LibGit2.ready
+        var bytes: [UInt8] = []
+        for entry in entries {
+            bytes += Array(String(entry.mode, radix: 8).utf8) + [0x20] + Array(entry.name.utf8) + [0]
+            withUnsafeBytes(of: entry.oid.raw.id) { bytes += $0 }
+        }
+        var oid = git_oid()
+        bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_TREE) }
+        return OID(oid)
+    }
+}

@@ -32,6 +32,22 @@ final class TemporaryRepository {
 
 @Suite("the libgit2 wrapper")
 struct RepositoryTests {
+    @Test("a tree's id without one path, computed in memory, is the id libgit2 writes for that tree")
+    func treeIDWithoutPath() throws {
+        let temp = try TemporaryRepository()
+        let commit = try temp.commit([".aee/config.json": "{}", ".aee/tasks/x/task.json": "{}", "src/a.swift": "a", "z": "z"])
+        let tree = try temp.repository.commit(commit).tree
+        let repository = temp.repository
+        for path in [".aee/tasks", ".aee", "src/a.swift", "z", "missing", ".aee/missing/deeper"] {
+            let expected = try repository.entry(at: path, inTree: tree) == nil
+                ? tree : try repository.writeTree(base: tree, applying: [TreeUpdate(path: path, blob: nil)])
+            #expect(try repository.treeID(tree, removing: path) == expected, "\(path)")
+        }
+        // Removing the only entry of a subtree drops the subtree, as git does.
+        let lonely = try temp.repository.commit(try temp.commit([".aee/tasks/x/task.json": "{}", "b": "b"])).tree
+        #expect(try repository.treeID(lonely, removing: ".aee/tasks") == (try repository.writeTree(base: lonely, applying: [TreeUpdate(path: ".aee", blob: nil)])))
+    }
+
     @Test("a tree update rebuilds the changed path and keeps every other entry")
     func treeUpdate() throws {
         let temp = try TemporaryRepository()

@@ -43,7 +43,6 @@ extension Repository {
     /// The tree gates are said to judge: `tree` without the task records under `.aee/tasks`, which no gate reads and
     /// every step of a task changes; so a pass found by a task still counts when its commits are pushed.
     func judgedTree(_ tree: OID) throws -> OID {
-        guard try entry(at: ".aee/tasks", inTree: tree) != nil else { return tree }
-        return try writeTree(base: tree, applying: [TreeUpdate(path: ".aee/tasks", blob: nil)])
+        try treeID(tree, removing: ".aee/tasks")
     }
 }
