@@ -39,6 +39,7 @@ demo: build
 bench: release
 	python3 benchmarks/store.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/gates.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
+	python3 benchmarks/runner.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 
 clean:
 	rm -rf .build benchmarks/work

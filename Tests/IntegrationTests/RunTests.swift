@@ -101,12 +101,14 @@ struct RunTests {
         #expect(second["files_changed"] as? [String] == ["calc.sh"])
         let gates = try repo.artifact(id, "iterations/2/gate_results.json")
         #expect(gates["passed"] as? Bool == true)
-        // The gates judged the code the task ends with.
+        // The gates judged the code the task ends with: its final tree without the task records.
         let judged = try #require(gates["tree"] as? String)
-        let final = try repo.git("rev-parse", "aee/\(id)^{tree}").trimmingCharacters(in: .whitespacesAndNewlines)
-        let finalCode = try repo.git("ls-tree", final).split(separator: "\n").filter { !$0.hasSuffix("\t.aee") }
-        let judgedCode = try repo.git("ls-tree", judged).split(separator: "\n").filter { !$0.hasSuffix("\t.aee") }
-        #expect(finalCode == judgedCode)
+        let index = ["GIT_INDEX_FILE": repo.root.appendingPathComponent("judged-index").path]
+        for arguments in [["read-tree", "aee/\(id)"], ["rm", "-q", "-r", "--cached", ".aee/tasks"]] {
+            #expect(try repo.run("/usr/bin/git", arguments, extraEnvironment: index).status == 0)
+        }
+        let finalCode = try repo.run("/usr/bin/git", ["write-tree"], extraEnvironment: index).stdout
+        #expect(finalCode == judged + "\n")
         #expect(try repo.git("show", "aee/\(id):calc.sh").contains("$1 + $2"))
 
         let files = try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)", ".aee/tasks/\(id)").split(separator: "\n").map(String.init)
