@@ -44,20 +44,40 @@ extension Scratch {
             + git("ls-files", "-s")
     }
 
+    /// Starts `git-aee` in the background (stderr discarded), for tests that signal or race it.
+    func start(_ arguments: [String], stdout: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Scratch.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = environment
+        process.standardOutput = stdout ?? FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func taskBranches() throws -> [String] {
         try git("for-each-ref", "--format=%(refname)", "refs/heads/aee/").split(separator: "\n").map(String.init)
     }
 }
 
-/// Whether `pid` has exited (a zombie waiting for init to reap it counts as gone).
-func processIsGone(_ pid: String) -> Bool {
-    let deadline = Date().addingTimeInterval(5)
+/// Polls `condition` until it holds (true) or `seconds` pass (false).
+func waitUntil(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        if stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
+        if condition() { return true }
         usleep(20_000)
     }
     return false
+}
+
+/// Whether `pid` has exited (a zombie waiting for init to reap it counts as gone).
+func processIsGone(_ pid: String) -> Bool {
+    waitUntil(seconds: 5) {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
 }
 
 @Suite("running tasks with the example agents")
@@ -242,17 +262,9 @@ struct RunTests {
         try repo.run("/bin/chmod", ["+x", agent])
         let before = try repo.userState()
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scratch.binary)
-        process.arguments = ["task", "Slow", "--agent", "'\(agent)'", "--json"]
-        process.currentDirectoryURL = repo.directory
-        process.environment = repo.environment
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: marks + "/executing"), Date() < deadline { usleep(20_000) }
+        let process = try repo.start(["task", "Slow", "--agent", "'\(agent)'", "--json"], stdout: output)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
         kill(process.processIdentifier, SIGINT)
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -335,16 +347,8 @@ struct RunTests {
         let repo = try calculatorRepository()
         let id = try repo.draft("Slow")
         try repo.aee("approve", id)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scratch.binary)
-        process.arguments = ["run", id, "--agent", exampleAgent("hangs")]
-        process.currentDirectoryURL = repo.directory
-        process.environment = repo.environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !(try repo.aee("show", id).stdout.contains("RUNNING")), Date() < deadline { usleep(50_000) }
+        let process = try repo.start(["run", id, "--agent", exampleAgent("hangs")])
+        #expect(waitUntil { (try? repo.aee("show", id).stdout.contains("RUNNING")) == true })
         let second = try repo.aee("run", id, "--agent", exampleAgent("learner"))
         #expect(second.status == 128)
         #expect(second.stderr.contains("is already running (pid \(process.processIdentifier)"))

@@ -197,14 +197,9 @@ struct Attempt {
     private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], tree: OID,
                                  trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
-        record.updatedAt = identity.timestamp
-        let change = RecordChange(
-            record: record,
-            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running,
-                             details: details.merging(["iteration": String(number)]) { $1 }),
-            artifacts: artifacts.map { (directory + $0.0, $0.1) },
-            message: CommitMessage(task: record.id, event: event, state: .running, title: title,
-                                   trailers: [("AEE-Iteration", String(number))] + trailers))
+        let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
+                                          artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
+        record = change.record
         tip = try runner.store.commit(change, onto: tree, parents: [tip], branch: branch, expecting: tip, identity: identity)
         tipTree = try runner.store.repository.commit(tip).tree
         try runner.worktree.refreshRecords(at: tip)

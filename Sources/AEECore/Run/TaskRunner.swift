@@ -40,13 +40,16 @@ public final class TaskRunner {
         settings = try workspace.runSettings(options)
     }
 
-    /// Checks that `metadata` can run here, for `task` to call before it creates anything.
-    public func check(_ metadata: TaskMetadata) throws {
-        _ = try settings.catalog.plan(metadata.gates)
+    /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
+    @discardableResult
+    public func check(_ metadata: TaskMetadata) throws -> [Gate] {
+        let plan = try settings.catalog.plan(metadata.gates)
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
-        if options.here, let changed = try? workspace.repository.changedPaths(), !changed.isEmpty {
-            throw AEEError.dirtyWorkTree(paths: changed)
+        if options.here {
+            let changed = try workspace.repository.changedPaths()
+            if !changed.isEmpty { throw AEEError.dirtyWorkTree(paths: changed) }
         }
+        return plan
     }
 
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
@@ -54,8 +57,7 @@ public final class TaskRunner {
         self.id = id
         let main = workspace.repository
         let current = try workspace.store.record(of: id)
-        try check(current.metadata)
-        gatePlan = try settings.catalog.plan(current.metadata.gates)
+        gatePlan = try check(current.metadata)
         try claim(current)
         do {
             let tip = try taskTip()
@@ -114,7 +116,7 @@ public final class TaskRunner {
 
     /// The commit the task's branch points at now.
     func taskTip() throws -> OID {
-        guard let tip = try (store?.repository ?? workspace.repository).resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
+        guard let tip = try workspace.repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
         return tip
     }
 
@@ -208,18 +210,12 @@ public final class TaskRunner {
             event = "iteration_" + (reason == .blocked ? "blocked" : reason.rawValue)
             detail = cause
         }
-        var record = attempt.record
-        record.updatedAt = try workspace.identity().timestamp
-        let identity = try workspace.identity()
-        var details = ["iteration": String(attempt.number), "attempt": attempt.tip.hex]
+        var details = ["attempt": attempt.tip.hex]
         if let detail { details["detail"] = detail }
         if case .failed(let failure) = outcome { details["signature"] = failure.signature }
-        let change = RecordChange(
-            record: record,
-            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running, details: details),
-            artifacts: artifacts,
-            message: CommitMessage(task: id, event: event, state: .running, title: record.title, note: detail,
-                                   trailers: [("AEE-Iteration", String(attempt.number))]))
+        let identity = try workspace.identity()
+        let change = RecordChange.runStep(event, record: attempt.record, iteration: attempt.number, details: details, artifacts: artifacts,
+                                          title: attempt.record.title, note: detail, identity: identity)
         let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity)
         if case .passed = outcome {
             // A passing attempt is the task's own history now; only failed ones keep a branch.
@@ -227,7 +223,7 @@ public final class TaskRunner {
         }
         try worktree.move(to: merge)
         events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
-        return record
+        return change.record
     }
 
     /// Records the end state, tidies up, and (with `--merge`) brings the result to the branch the task started from.

@@ -38,11 +38,10 @@ struct TaskWorktree {
         return worktree
     }
 
-    /// The user's own working tree, which must hold no changes (untracked files included), moved to `commit`.
+    /// The user's own working tree, moved to `commit`; `TaskRunner.check` has refused a tree with changes, and the
+    /// safe checkout refuses to overwrite any that appeared since.
     static func here(_ main: Repository, at commit: OID) throws -> TaskWorktree {
         guard let root = main.workingDirectory else { throw AEEError.needsWorkTree(command: "run --here") }
-        let changed = try main.changedPaths()
-        if !changed.isEmpty { throw AEEError.dirtyWorkTree(paths: changed) }
         try main.checkoutDetached(commit, mode: .safe)
         return TaskWorktree(repository: main, root: root, linkedName: nil)
     }

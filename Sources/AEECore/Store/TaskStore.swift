@@ -100,7 +100,8 @@ public struct TaskStore {
             let event = TaskEvent(time: identity.timestamp, event: "created", actor: identity.actor, fromState: nil, toState: .draft)
             let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
             do {
-                try write(record, appending: event, toLog: [], parent: base?.commit, tree: baseTree, message: message, identity: identity, expecting: nil)
+                _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree, log: [],
+                               parents: base.map { [$0.commit] } ?? [], branch: id.branch, expecting: nil, identity: identity)
                 return record
             } catch let error as GitError where error.isExists {
                 continue
@@ -130,7 +131,8 @@ public struct TaskStore {
             update(&record)
             let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
             do {
-                try write(record, appending: event, toLog: log, parent: location.commit, tree: location.tree, message: message, identity: identity, expecting: location.commit)
+                _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree, log: log,
+                               parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
                 return (from, record)
             } catch let error as GitError where error.isModified || error.isLocked {
                 // Another writer moved the branch or holds its lock: read again and re-check the move.
@@ -181,13 +183,6 @@ public struct TaskStore {
         }
     }
 
-    /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
-    /// a crash at any point leaves either the old branch or the new one, never a half-written record.
-    private func write(_ record: TaskRecord, appending event: TaskEvent, toLog log: [UInt8], parent: OID?, tree: OID?, message: CommitMessage, identity: Identity, expecting expected: OID?) throws {
-        let change = RecordChange(record: record, event: event, message: message)
-        _ = try commit(change, onto: tree, log: log, parents: parent.map { [$0] } ?? [], branch: record.id.branch, expecting: expected, identity: identity)
-    }
-
     /// Writes `change` into `tree` as a commit with `parents` and moves `branch` from `expected` (nil: creates it).
     /// The event is appended to the log found in `tree`. Returns the new commit.
     func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
@@ -195,6 +190,8 @@ public struct TaskStore {
         return try commit(change, onto: tree, log: log, parents: parents, branch: branch, expecting: expected, identity: identity)
     }
 
+    /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
+    /// a crash at any point leaves either the old branch or the new one, never a half-written record.
     private func commit(_ change: RecordChange, onto tree: OID?, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
         let id = change.record.id
         let logBytes = log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]
@@ -219,4 +216,21 @@ struct RecordChange {
     /// Paths relative to the task's directory (`iterations/2/open_plan.json`) with their contents.
     var artifacts: [(path: String, bytes: [UInt8])] = []
     var message: CommitMessage
+}
+
+extension RecordChange {
+    /// A step inside iteration `iteration` of a run: the state stays RUNNING, the event and the commit say which
+    /// iteration, and `record` is stamped with the identity's time.
+    static func runStep(_ event: String, record: TaskRecord, iteration: Int, details: [String: String], artifacts: [(path: String, bytes: [UInt8])],
+                        title: String, note: String? = nil, trailers: [(key: String, value: String)] = [], identity: Identity) -> RecordChange {
+        var record = record
+        record.updatedAt = identity.timestamp
+        return RecordChange(
+            record: record,
+            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running,
+                             details: details.merging(["iteration": String(iteration)]) { $1 }),
+            artifacts: artifacts,
+            message: CommitMessage(task: record.id, event: event, state: .running, title: title, note: note,
+                                   trailers: [("AEE-Iteration", String(iteration))] + trailers))
+    }
 }
