@@ -1,4 +1,7 @@
 import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A failed libgit2 call: which function failed, its return code and libgit2's own message.
 public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -14,6 +17,13 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         } else {
             self.message = "libgit2 error \(code)"
         }
+    }
+
+    /// A failed system call on `path`, with errno's text; the code is libgit2's generic error.
+    init(systemCall function: String, path: String) {
+        code = GIT_ERROR.rawValue
+        self.function = function
+        message = "\(path): \(String(cString: strerror(errno)))"
     }
 
     public var description: String { "\(message) (\(function))" }

@@ -8,6 +8,8 @@ public struct TreeEntry: Sendable, Equatable {
     public let name: String
     public let oid: OID
     public let isTree: Bool
+    /// The git file mode (0o100644, 0o100755, 0o120000, 0o040000, 0o160000).
+    public let mode: UInt32
 }
 
 /// One change to a tree: a path (`a/b/c`, no leading slash) and the blob (or whole tree) to put there, or nil to remove it.
@@ -119,6 +121,7 @@ extension TreeEntry {
         name = String(cString: git_tree_entry_name(entry))
         oid = OID(git_tree_entry_id(entry).pointee)
         isTree = git_tree_entry_type(entry) == GIT_OBJECT_TREE
+        mode = git_tree_entry_filemode(entry).rawValue
     }
 }
 

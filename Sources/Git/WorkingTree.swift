@@ -12,7 +12,7 @@ extension Repository {
             // The repository's index object is shared within this process; reload so it reflects the file, then
             // change only memory. git_index_write is never called.
             try check(git_index_read(index, 1), "git_index_read")
-            try stageAll(index, skipping: nil)
+            _ = try stageAll(index, protecting: nil)
             var oid = git_oid()
             try check(git_index_write_tree_to(&oid, index, pointer), "git_index_write_tree_to")
             // Leave the shared index as the file says, for whatever this process does next.
@@ -21,46 +21,57 @@ extension Repository {
         }
     }
 
-    /// Stages every change in the working tree (as `git add -A`), except under the directory `protected`, whose index
-    /// entries stay as they were; writes the index and returns its tree, and the protected paths that had changed.
-    /// For a worktree git aee owns: the written index keeps the stat cache, so the next call hashes only what changed.
+    /// Stages every change in the working tree (as `git add -A`) in the in-memory index, except under the directory
+    /// `protected`, whose entries stay as they were; returns the index's tree and the protected paths that had
+    /// changed. For a worktree git aee owns: `syncFiles` writes the index file afterwards, keeping the stat cache,
+    /// so the next call hashes only what changed.
     public func stageWorkingTree(protecting protected: String) throws -> (tree: OID, refused: [String]) {
         try withIndex { index in
             try check(git_index_read(index, 0), "git_index_read")
-            let refused = PathFilter(protected: protected)
-            try stageAll(index, skipping: refused)
-            try check(git_index_write(index), "git_index_write")
+            let refused = try stageAll(index, protecting: protected)
             var oid = git_oid()
             try check(git_index_write_tree(&oid, index), "git_index_write_tree")
-            return (OID(oid), refused.skipped)
+            return (OID(oid), refused)
         }
     }
 
-    private func withIndex<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+    /// Writes the in-memory index (what `stageWorkingTree` staged) to the index file.
+    public func writeIndex() throws {
+        try withIndex { try check(git_index_write($0), "git_index_write") }
+    }
+
+    func withIndex<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         var index: OpaquePointer?
         try check(git_repository_index(&index, pointer), "git_repository_index")
         defer { git_index_free(index) }
         return try body(index!)
     }
 
-    /// `git add -A` on `index`: new and changed files added, deleted ones removed; `filter` vetoes paths.
-    private func stageAll(_ index: OpaquePointer, skipping filter: PathFilter?) throws {
-        let pattern = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: 1)
-        pattern.initialize(to: strdup("*"))
-        defer {
-            free(pattern.pointee)
-            pattern.deallocate()
+    /// `git add -A` on `index`: new and changed files added, deleted ones removed, nothing under the directory
+    /// `protected`, whose changed paths are returned. One walk of the working tree (git_index_add_all and
+    /// git_index_update_all would take two), which is most of a work item's cost in a large repository.
+    private func stageAll(_ index: OpaquePointer, protecting protected: String?) throws -> [String] {
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+            | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_UPDATE_INDEX.rawValue | GIT_DIFF_SKIP_BINARY_CHECK.rawValue
+        var diff: OpaquePointer?
+        try check(git_diff_index_to_workdir(&diff, pointer, index, &options), "git_diff_index_to_workdir")
+        defer { git_diff_free(diff) }
+        var refused: [String] = []
+        // Deltas come sorted by path, so a file that became a directory is removed before what replaces it is added.
+        for number in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, number)?.pointee, let raw = delta.new_file.path else { continue }
+            let path = String(cString: raw)
+            if let protected, path == protected || path.hasPrefix(protected + "/") {
+                refused.append(path)
+            } else if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
+                try check(git_index_remove_bypath(index, raw), "git_index_remove_bypath")
+            } else {
+                try check(git_index_add_bypath(index, raw), "git_index_add_bypath")
+            }
         }
-        var paths = git_strarray(strings: pattern, count: 1)
-        let callback: git_index_matched_path_cb? = filter == nil ? nil : { path, _, payload in
-            guard let path, let payload else { return 0 }
-            return Unmanaged<PathFilter>.fromOpaque(payload).takeUnretainedValue().skips(String(cString: path)) ? 1 : 0
-        }
-        let payload = filter.map { Unmanaged.passUnretained($0).toOpaque() }
-        try withExtendedLifetime(filter) {
-            try check(git_index_add_all(index, &paths, GIT_INDEX_ADD_DEFAULT.rawValue, callback, payload), "git_index_add_all")
-            try check(git_index_update_all(index, &paths, callback, payload), "git_index_update_all")
-        }
+        return refused
     }
 
     /// Whether the index records unmerged paths (a merge or rebase stopped on conflicts).
@@ -86,20 +97,5 @@ extension Repository {
             guard let file = delta?.pointee.new_file.path else { return nil }
             return String(cString: file)
         }
-    }
-}
-
-/// Vetoes staging of paths under one directory, remembering which it refused (libgit2 calls it per changed path).
-private final class PathFilter {
-    let prefix: String
-    var skipped: [String] = []
-
-    init(protected directory: String) { prefix = directory + "/" }
-
-    func skips(_ path: String) -> Bool {
-        guard path.hasPrefix(prefix) || path + "/" == prefix else { return false }
-        // add_all and update_all may both report a path.
-        if skipped.last != path && !skipped.contains(path) { skipped.append(path) }
-        return true
     }
 }

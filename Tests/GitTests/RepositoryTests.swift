@@ -63,6 +63,18 @@ struct RepositoryTests {
         #expect(try temp.repository.entry(at: "top.txt", inTree: tree)?.oid == (try temp.repository.entry(at: "top.txt", inTree: try temp.repository.commit(first).tree)?.oid))
     }
 
+    @Test("changed paths between trees: edits, additions, deletions and a file become a directory; equal subtrees skipped")
+    func changedPaths() throws {
+        let temp = try TemporaryRepository()
+        let repository = temp.repository
+        let old = try repository.commit(try temp.commit(["a/b/c.txt": "c", "a/d.txt": "d", "top.txt": "t", "same/x.txt": "x", "f": "file"])).tree
+        let new = try repository.commit(try temp.commit(["a/b/c.txt": "C", "a/d.txt": "d", "a/new.txt": "n", "same/x.txt": "x", "f/inner": "i"])).tree
+        #expect(try repository.changedPaths(from: old, to: new) == ["a/b/c.txt", "a/new.txt", "f", "f/inner", "top.txt"])
+        #expect(try repository.changedPaths(from: new, to: old) == ["a/b/c.txt", "a/new.txt", "f", "f/inner", "top.txt"])
+        #expect(try repository.changedPaths(from: nil, to: old) == ["a/b/c.txt", "a/d.txt", "f", "same/x.txt", "top.txt"])
+        #expect(try repository.changedPaths(from: old, to: old).isEmpty)
+    }
+
     @Test("a ref moves only from the value the writer expects")
     func compareAndSwap() throws {
         let temp = try TemporaryRepository()

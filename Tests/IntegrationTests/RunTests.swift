@@ -229,6 +229,40 @@ struct RunTests {
         #expect((agent["output_dropped_bytes"] as? Int ?? 0) > 8_000_000)
     }
 
+    @Test("the task's own time limit ends it as timeout; reported costs past --max-cost end it as budget")
+    func timeoutAndBudget() throws {
+        let slow = try calculatorRepository()
+        let timed = try slow.aee("task", "Slow", "--agent", exampleAgent("hangs"), "--timeout", "1", "--json")
+        #expect(timed.status == 1, "\(timed.stderr)")
+        let timedRecord = try slow.json(timed.stdout)
+        #expect(timedRecord["state"] as? String == "FAILED")
+        #expect(timedRecord["exit_reason"] as? String == "timeout")
+        #expect(try slow.fsckIsClean())
+
+        let costly = try calculatorRepository()
+        let agent = costly.root.appendingPathComponent("costly-agent").path
+        try Data("""
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+                echo '{"work_items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"}], "cost_usd": 0.25}' > "$AEE_OUTPUT_FILE"
+            else
+                echo '{"cost_usd": 0.25, "turns": 2}' > "$AEE_OUTPUT_FILE"
+            fi
+
+            """.utf8).write(to: URL(fileURLWithPath: agent))
+        try costly.run("/bin/chmod", ["+x", agent])
+        let spent = try costly.aee("task", "Costly", "--agent", "'\(agent)'", "--max-cost", "0.6", "--json")
+        #expect(spent.status == 1, "\(spent.stderr)")
+        let record = try costly.json(spent.stdout)
+        #expect(record["exit_reason"] as? String == "budget")
+        #expect(record["exit_detail"] as? String == "the agents reported $0.75, over the $0.60 allowed")
+        #expect((record["usage"] as? [String: Any])?["cost_usd"] as? Double == 0.75)
+        // The third work item never ran.
+        let id = try costly.onlyTaskID()
+        let summary = try costly.artifact(id, "iterations/1/work_items_summary.json")
+        #expect((summary["work_items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["done", "done", "not_run"])
+    }
+
     @Test("an agent's changes under .aee/ are refused and put back; its other changes are committed")
     func vandal() throws {
         let repo = try calculatorRepository()
@@ -240,6 +274,45 @@ struct RunTests {
         #expect(item["files_changed"] as? [String] == ["vandal.txt"])
         #expect(try repo.git("show", "aee/\(id):.aee/config.json") == (try repo.git("show", "HEAD:.aee/config.json")))
         #expect(try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)").contains(".aee/tasks/\(id)/task.json"))
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("after each step the task's worktree is clean: HEAD is the step's commit, its records in place, deletions and refusals staged right")
+    func worktreeBetweenSteps() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.appendingPathComponent("marks").path
+        let agent = repo.root.appendingPathComponent("inspecting-agent").path
+        try Data("""
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+                echo '{"work_items": [{"id": "one", "title": "Change"}, {"id": "two", "title": "Look"}]}' > "$AEE_OUTPUT_FILE"
+                exit 0
+            fi
+            if grep -q '"one"' "$AEE_WORK_ITEM_FILE"; then
+                echo new > new.txt
+                rm test.sh
+                mkdir calc.sh.d && mv calc.sh calc.sh.d/calc.sh
+                echo forged > .aee/config.json
+                exit 0
+            fi
+            mkdir -p '\(marks)'
+            git status --porcelain=v1 --untracked-files=all > '\(marks)/status'
+            git rev-parse HEAD > '\(marks)/head'
+            ls .aee/tasks/$AEE_TASK_ID/iterations/1 > '\(marks)/records'
+
+            """.utf8).write(to: URL(fileURLWithPath: agent))
+        try repo.run("/bin/chmod", ["+x", agent])
+        let outcome = try repo.aee("task", "Inspect", "--agent", "'\(agent)'", "--max-iterations", "1")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(try String(contentsOfFile: marks + "/status", encoding: .utf8) == "")
+        let first = try repo.git("log", "--format=%H", "--grep=^AEE-Work-Item: one", "aee/\(id)-attempt-1")
+        #expect(try String(contentsOfFile: marks + "/head", encoding: .utf8) == first)
+        #expect(try String(contentsOfFile: marks + "/records", encoding: .utf8) == "open_plan.json\nwork_item_one.json\nwork_items.json\n")
+        let item = try repo.artifact(id, "iterations/1/work_item_one.json")
+        #expect(item["files_changed"] as? [String] == ["calc.sh", "calc.sh.d/calc.sh", "new.txt", "test.sh"])
+        #expect(item["refused_changes"] as? [String] == [".aee/config.json"])
+        #expect(try repo.git("ls-tree", "-r", "--name-only", first.trimmingCharacters(in: .whitespacesAndNewlines)).contains("calc.sh.d/calc.sh\n"))
         #expect(try repo.fsckIsClean())
     }
 
@@ -289,6 +362,27 @@ struct RunTests {
         let resumed = try repo.aee("run", id, "--agent", exampleAgent("learner"), "--json")
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try repo.json(resumed.stdout)["iteration"] as? Int == 3)
+    }
+
+    @Test("interactive mode on a terminal: a rejected plan blocks the task (exit 2) and writes no work; approved, it runs")
+    func interactive() throws {
+        let repo = try calculatorRepository(fixed: true)
+        // script(1) gives the tool a terminal; what it reads from its standard input is typed there.
+        func onTerminal(_ arguments: String, typing answer: String) throws -> Outcome {
+            try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' \(arguments)", "/dev/null"], stdin: answer)
+        }
+        let agent = "--agent '\(exampleAgent("learner"))'"
+        let rejected = try onTerminal("task Ask --mode interactive \(agent)", typing: "n\n")
+        #expect(rejected.status == 2, "\(rejected.stdout)")
+        #expect(rejected.stdout.contains("Execute this plan? [y/N]"))
+        #expect(rejected.stdout.contains("[fix-add] Fix the arithmetic in calc.sh"))
+        let id = try repo.onlyTaskID()
+        #expect(try repo.artifact(id, "task.json")["exit_detail"] as? String == "plan_rejected")
+        #expect(try repo.git("log", "--format=%(trailers:key=AEE-Work-Item,valueonly)", "aee/\(id)").trimmingCharacters(in: .whitespacesAndNewlines) == "")
+
+        let approved = try onTerminal("run \(id) \(agent)", typing: "y\n")
+        #expect(approved.status == 0, "\(approved.stdout)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "SUCCEEDED")
     }
 
     @Test("--merge fast-forwards the branch the task started from, files included; a branch that moved is refused, exit 4")

@@ -66,7 +66,7 @@ struct Attempt {
             add(report.usage)
             let status = call.report.status.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
-                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], tree: tree,
+                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], tree: tree, refused: refused,
                        trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: changed.count)
             if let stop = try verdict(on: call, stage: .execute, workItem: item) { return stop }
@@ -193,16 +193,16 @@ struct Attempt {
     }
 
     /// Commits `tree` (the agent's work, or the previous tree) with the record, one event and the artifacts onto
-    /// the attempt branch, then brings `.aee/` in the worktree up to date.
+    /// the attempt branch, then brings `.aee/` in the worktree up to date, putting back the `refused` changes.
     private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], tree: OID,
-                                 trailers: [(key: String, value: String)] = []) throws {
+                                 refused: [String] = [], trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
                                           artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
         record = change.record
         tip = try runner.store.commit(change, onto: tree, parents: [tip], branch: branch, expecting: tip, identity: identity)
         tipTree = try runner.store.repository.commit(tip).tree
-        try runner.worktree.refreshRecords(at: tip)
+        try runner.worktree.follow(tip, staged: tree, refused: refused)
     }
 }
 

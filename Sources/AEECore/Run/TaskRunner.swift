@@ -235,9 +235,9 @@ public final class TaskRunner {
             record.exitDetail = detail
         }
         let tip = try taskTip()
-        try worktree.move(to: tip)
         var kept: String?
         if reason.state == .blocked || worktree.linkedName == nil {
+            try worktree.move(to: tip)
             kept = worktree.root
         } else {
             try worktree.remove(from: workspace.repository)

@@ -32,6 +32,7 @@ struct TaskWorktree {
                 throw AEEError.fileSystem(path: aeeDirectory(of: main), reason: "cannot create the task's worktree there")
             }
             try main.addWorktree(name: name, path: path, branch: id.branch, commit: commit)
+            return TaskWorktree(repository: try Repository.open(at: path), root: path + "/", linkedName: name)
         }
         let worktree = TaskWorktree(repository: try Repository.open(at: path), root: path + "/", linkedName: name)
         try worktree.move(to: commit)
@@ -56,9 +57,20 @@ struct TaskWorktree {
         try repository.stageWorkingTree(protecting: ".aee")
     }
 
-    /// After a commit that changed only records (and put back what an agent did to `.aee/`), updates `.aee/` and HEAD.
-    func refreshRecords(at commit: OID) throws {
-        try repository.checkoutDetached(commit, paths: [".aee"], mode: .force)
+    /// After `commit` was made from the `staged` tree plus records: writes those records into `.aee/` and the index
+    /// (a few files, where a checkout would visit every file), puts back what an agent changed there, and moves
+    /// HEAD to the commit.
+    func follow(_ commit: OID, staged: OID, refused: [String]) throws {
+        let tree = try repository.commit(commit).tree
+        if refused.isEmpty {
+            try repository.syncFiles(try repository.changedPaths(from: staged, to: tree), to: tree)
+        } else {
+            // Anything may be on disk there (symlinks, directories for files): a forced checkout of `.aee` copes
+            // with all of it. It reloads the index first, so the staged entries are written before.
+            try repository.writeIndex()
+            try repository.checkout(commit, paths: [".aee"], mode: .force)
+        }
+        try repository.detachHead(at: commit)
     }
 
     /// Removes a linked worktree and its files; the user's own working tree stays.
