@@ -30,6 +30,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case noAgent
     case agentNotFound(String)
     case interactiveNeedsTerminal
+    case interactiveCannotQueue
     case taskNotRunnable(TaskID, TaskState)
     case taskRunning(TaskID, owner: String, alive: Bool)
     case attemptExists(TaskID, branch: String)
@@ -92,6 +93,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the agent command '\(program.escapedForTerminal)' was not found"
         case .interactiveNeedsTerminal:
             "interactive mode asks for approval of the plan on a terminal, and there is none"
+        case .interactiveCannotQueue:
+            "an interactive task cannot be queued: a worker has no terminal to ask for approval on"
         case .taskNotRunnable(let id, let state):
             "task \(id) is \(state); only APPROVED, QUEUED or BLOCKED tasks can run"
         case .taskRunning(let id, let owner, let alive):
@@ -132,6 +135,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "check the command (--agent, git config aee.agent, or .aee/config.json); a relative path is taken from the top of the working tree"
         case .interactiveNeedsTerminal:
             "run it from a terminal, or pass --mode autonomous"
+        case .interactiveCannotQueue:
+            "pass --mode autonomous, or run it now on a terminal with 'git aee task'"
         case .taskNotRunnable(let id, let state):
             state == .draft ? "approve it first: git aee approve \(id)" : nil
         case .taskRunning(let id, _, let alive):

@@ -40,6 +40,7 @@ enum UsageError: Error, CustomStringConvertible {
     case wrongArgumentCount(expected: ClosedRange<Int>, got: Int)
     case badValue(option: String, value: String, expected: String)
     case unknownCommand(String)
+    case conflict(option: String, with: String, reason: String)
     case helpRequested
 
     var description: String {
@@ -51,6 +52,7 @@ enum UsageError: Error, CustomStringConvertible {
             got > expected.upperBound ? "too many arguments" : (expected.lowerBound == expected.upperBound ? "expected \(expected.lowerBound) argument\(expected.lowerBound == 1 ? "" : "s")" : "expected at least \(expected.lowerBound) argument(s)")
         case .badValue(let option, let value, let expected): "bad value '\(value.escapedForTerminal)' for --\(option): expected \(expected)"
         case .unknownCommand(let name): "'\(name.escapedForTerminal)' is not a git aee command"
+        case .conflict(let option, let other, let reason): "--\(option) cannot be used with --\(other): \(reason)"
         case .helpRequested: "help"
         }
     }

@@ -45,6 +45,8 @@ let commands: [any Command.Type] = [
     InitCommand.self,
     TaskCommand.self,
     RunCommand.self,
+    WorkerCommand.self,
+    StatusCommand.self,
     ApproveCommand.self,
     CancelCommand.self,
     ListCommand.self,

@@ -10,13 +10,14 @@ public final class ProcessGroups: Sendable {
 
     private let groups = Mutex<Set<pid_t>>([])
     private let received = Atomic<Int32>(0)
+    private let forwarded = Atomic<Int32>(SIGKILL)
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
 
     func insert(_ pid: pid_t) {
         groups.withLock { _ = $0.insert(pid) }
         // An interrupt that landed while the command was being started must still reach it.
-        if interruption != nil { killpg(pid, SIGKILL) }
+        if interruption != nil { killpg(pid, forwarded.load(ordering: .relaxed)) }
     }
 
     func remove(_ pid: pid_t) { groups.withLock { _ = $0.remove(pid) } }
@@ -36,9 +37,11 @@ public final class ProcessGroups: Sendable {
         }
     }
 
-    /// On SIGINT, SIGTERM or SIGHUP: kill every running group and remember the signal, so the caller can record
-    /// the interruption and exit itself. A second signal kills git aee at once.
-    public func interceptInterrupts() {
+    /// On SIGINT, SIGTERM or SIGHUP: send `forwarded` to every running group and remember the signal, so the
+    /// caller can record the interruption and exit itself. A second signal kills git aee at once.
+    /// SIGKILL suits agents and gates; a worker sends its runs SIGTERM, so each records how it stopped.
+    public func interceptInterrupts(forwarding signal: Int32 = SIGKILL) {
+        forwarded.store(signal, ordering: .relaxed)
         handleInterrupts { signal in
             for other in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(other, SIG_DFL) }
         }
@@ -50,7 +53,8 @@ public final class ProcessGroups: Sendable {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [self] in
                 received.store(signal, ordering: .releasing)
-                groups.withLock { $0.forEach { killpg($0, SIGKILL) } }
+                let forwarded = forwarded.load(ordering: .relaxed)
+                groups.withLock { $0.forEach { killpg($0, forwarded) } }
                 finish(signal)
             }
             source.resume()

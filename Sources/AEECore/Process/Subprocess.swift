@@ -19,6 +19,8 @@ public struct Subprocess: Sendable {
     public var outputCap: Int
     /// A file read as standard input; nil for `/dev/null`.
     public var input: String?
+    /// Whether standard error is captured with standard output (else it goes where git aee's own goes).
+    public var capturesStandardError = true
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
         self.arguments = arguments
@@ -127,7 +129,7 @@ public struct Subprocess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        if capturesStandardError { posix_spawn_file_actions_adddup2(&actions, output, 2) }
         aee_spawn_file_actions_addchdir(&actions, directory)
 
         var attributes = posix_spawnattr_t()

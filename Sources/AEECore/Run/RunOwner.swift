@@ -12,7 +12,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
     public let host: String
     public let pid: pid_t?
 
-    static var thisHost: String {
+    public static var thisHost: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
         return String(cString: buffer)

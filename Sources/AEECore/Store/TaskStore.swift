@@ -67,6 +67,16 @@ public struct TaskStore {
         try read(at: try location(of: id))
     }
 
+    /// The tip of every task branch, by id; no commit is read, so watching what moved is cheap.
+    public func tips() throws -> [TaskID: OID] {
+        try repository.taskBranches()
+    }
+
+    /// The record in `tip`, a commit of `id`'s branch.
+    public func record(of id: TaskID, at tip: OID) throws -> TaskRecord {
+        try read(at: TaskLocation(id: id, commit: tip, tree: try repository.commit(tip).tree, branch: id.branch))
+    }
+
     /// The audit timeline, oldest first, each event paired with the commit that recorded it.
     public func history(of id: TaskID) throws -> [HistoryEntry] {
         let location = try location(of: id)

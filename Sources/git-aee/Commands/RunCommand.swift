@@ -17,8 +17,10 @@ enum RunCommand: Command {
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--json]",
-        options: runOptions,
+        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--if-queued] [--json]",
+        options: runOptions + [
+            OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED; otherwise exit 5 quietly (for workers)"),
+        ],
         positionals: 1...1)
 
     /// Exit statuses, one per way a run ends (docs/cli.md); 0 only for SUCCEEDED.
@@ -27,12 +29,21 @@ enum RunCommand: Command {
         static let blocked: Int32 = 2
         static let canceled: Int32 = 3
         static let mergeRefused: Int32 = 4
+        /// `--if-queued` and the task was not QUEUED any more: someone else took it.
+        static let notQueued: Int32 = 5
     }
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let id = try context.task(arguments.positionals[0])
         let record = try context.workspace().store.record(of: id)
-        return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context)
+        let ifQueued = arguments.flag("if-queued")
+        if ifQueued && record.state != .queued { return Status.notQueued }
+        do {
+            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context)
+        } catch AEEError.taskRunning where ifQueued {
+            // Another worker's claim landed between the read above and ours.
+            return Status.notQueued
+        }
     }
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
@@ -58,10 +69,7 @@ enum RunCommand: Command {
         if arguments.flag("json") {
             try context.printJSON(record)
         } else {
-            let palette = try context.palette()
-            let iterations = "\(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
-            context.terminal.print("\(id) \(palette.state(record.state)) (\(result.reason.rawValue)) after \(iterations)"
-                                   + (record.exitDetail.map { ": " + $0.escapedForTerminal } ?? ""))
+            context.terminal.print(summary(of: record, reason: result.reason, palette: try context.palette()))
         }
         if let kept = result.keptWorktree, record.state != .succeeded {
             context.terminal.hint("the task's files are in \(kept); 'git aee run \(id)' continues it")
@@ -85,6 +93,13 @@ enum RunCommand: Command {
         case .canceled: return Status.canceled
         default: return Status.failed
         }
+    }
+
+    /// `<id> <STATE> (<exit reason>) after <n> iterations: <detail>`, the line a finished run prints.
+    static func summary(of record: TaskRecord, reason: ExitReason?, palette: Palette) -> String {
+        let iterations = "\(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
+        return "\(record.id) \(palette.state(record.state)) (\(reason?.rawValue ?? record.exitReason ?? "no exit reason")) after \(iterations)"
+            + (record.exitDetail.map { ": " + $0.escapedForTerminal } ?? "")
     }
 
     /// Shows the plan and reads a yes or no from the terminal; the live line stays blank meanwhile.

@@ -1,13 +1,15 @@
 import AEECore
 
-/// `git aee task <title>`: creates a task and runs it in the foreground; `--draft` only records it.
+/// `git aee task <title>`: creates a task and runs it in the foreground; `--draft` only records it, `--queue` leaves
+/// it for a worker.
 enum TaskCommand: Command {
     static let spec = CommandSpec(
         name: "task",
         summary: "create a task and run it until the gates pass or a limit stops it",
-        synopsis: "<title> [--draft] [--agent <cmd>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json]",
+        synopsis: "<title> [--draft | --queue] [--agent <cmd>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json]",
         options: [
             OptionSpec(long: "draft", help: "record the task as DRAFT without running it"),
+            OptionSpec(long: "queue", help: "record the task as QUEUED and return at once; 'git aee worker' runs it"),
             OptionSpec(long: "gate", value: "name", help: "a gate that judges the task (repeatable; default: the config's default_gates)"),
             OptionSpec(long: "max-iterations", value: "n", help: "give up after n iterations (default: aee.maxIterations, the config, else 20)"),
             OptionSpec(long: "mode", value: "mode", help: "autonomous or interactive (default: aee.runMode, the config, else autonomous)"),
@@ -25,8 +27,16 @@ enum TaskCommand: Command {
             retry: try arguments.choice("retry", RetryStrategy.self) ?? .continue,
             maxCostUSD: try arguments.amount("max-cost")))
         let title = arguments.positionals[0]
-        if arguments.flag("draft") {
-            let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
+        if arguments.flag("draft") || arguments.flag("queue") {
+            if arguments.flag("draft") && arguments.flag("queue") {
+                throw UsageError.conflict(option: "queue", with: "draft", reason: "a task is either a draft or queued")
+            }
+            for option in ["agent", "timeout", "here", "merge"] where arguments.flag(option) {
+                throw UsageError.conflict(option: arguments.flag("draft") ? "draft" : "queue", with: option,
+                                          reason: "the task runs later, with the settings of whoever runs it")
+            }
+            let (record, identity) = arguments.flag("draft") ? try workspace.createTask(title: title, metadata: metadata)
+                                                             : try workspace.queueTask(title: title, metadata: metadata)
             if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
             if arguments.flag("json") {
                 try context.printJSON(record)

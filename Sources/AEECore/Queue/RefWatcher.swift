@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wakes a worker when refs change, through inotify on the directories git writes them in: a ref update is a
+/// rename of `<name>.lock` onto `<name>` under `refs/heads/aee/`, or a rename onto `packed-refs`.
+final class RefWatcher {
+    /// Readable when something changed.
+    let descriptor: Int32
+    private let common: String
+
+    init(commonDirectory: String) throws {
+        common = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
+        descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard descriptor >= 0 else {
+            throw AEEError.fileSystem(path: common, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
+        }
+        for directory in [common, common + "refs/heads"] {
+            guard inotify_add_watch(descriptor, directory, UInt32(IN_MOVED_TO | IN_CREATE)) >= 0 else {
+                close(descriptor)
+                throw AEEError.fileSystem(path: directory, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
+            }
+        }
+        watchTaskRefs()
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads whatever events are pending; their content does not matter, the queue is read again after.
+    func drain() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while buffer.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        // `refs/heads/aee` appears with the first task and may vanish when git packs refs: watch it whenever it exists.
+        watchTaskRefs()
+    }
+
+    private func watchTaskRefs() {
+        _ = inotify_add_watch(descriptor, common + "refs/heads/aee", UInt32(IN_MOVED_TO | IN_CREATE | IN_DELETE))
+    }
+}

@@ -1,0 +1,139 @@
+import CSystem
+import Dispatch
+import Git
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a worker behaves: how many tasks at once, and when it stops.
+public struct WorkerOptions: Sendable {
+    public var jobs: Int
+    /// Run what is queued at the start, then exit.
+    public var once: Bool
+    /// Exit after this long with nothing running and nothing queued.
+    public var idleExitSeconds: Double?
+
+    public init(jobs: Int, once: Bool, idleExitSeconds: Double?) {
+        self.jobs = jobs
+        self.once = once
+        self.idleExitSeconds = idleExitSeconds
+    }
+}
+
+/// What a worker tells its caller.
+public enum WorkerEvent {
+    case started(TaskRecord)
+    /// A run ended; the record as it is now, and the run's exit status (nil when a signal ended it).
+    case finished(TaskID, record: TaskRecord?, exitCode: Int32?)
+    case problem(String)
+}
+
+/// Runs queued tasks as they appear, oldest first, up to `jobs` at once, each in a process of its own (`launch`
+/// makes the command, `git aee run <id>`). The claim is that process's compare-and-swap from QUEUED to RUNNING,
+/// so several workers on one repository run each task once: a loser's run finds it taken and ends.
+/// It sleeps until a ref changes (inotify), looking again every `rescanSeconds` in case an event was missed.
+public final class Worker {
+    let workspace: Workspace
+    let options: WorkerOptions
+    let launch: (TaskID) -> Subprocess
+    let events: (WorkerEvent) -> Void
+    let rescanSeconds = 30.0
+
+    public init(workspace: Workspace, options: WorkerOptions, launch: @escaping (TaskID) -> Subprocess, events: @escaping (WorkerEvent) -> Void) {
+        self.workspace = workspace
+        self.options = options
+        self.launch = launch
+        self.events = events
+    }
+
+    /// Runs until `--once` or `--idle-exit` says stop, or a signal does (then the runs are asked to stop first,
+    /// each recording how it ended).
+    public func run() throws {
+        let queue = TaskQueue(store: workspace.store)
+        let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
+        let finished = try FinishedRuns()
+        var running: Set<TaskID> = []
+        // The tip each task had when a run was last started for it: a run that could not claim it (an error, say)
+        // is not started again until the task changes.
+        var tried: [TaskID: OID] = [:]
+        var snapshot: Set<TaskID>?
+        var idleSince = Subprocess.now()
+        while true {
+            for (id, exitCode) in finished.take() {
+                running.remove(id)
+                events(.finished(id, record: try? workspace.store.record(of: id), exitCode: exitCode))
+                idleSince = Subprocess.now()
+            }
+            if ProcessGroups.shared.interruption != nil {
+                if running.isEmpty { return }
+            } else {
+                var queued = try queue.queued { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
+                if options.once {
+                    if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
+                    queued = queued.filter { snapshot!.contains($0.record.id) }
+                }
+                for (record, tip) in queued.prefix(max(0, options.jobs - running.count)) {
+                    running.insert(record.id)
+                    tried[record.id] = tip
+                    snapshot?.remove(record.id)
+                    events(.started(record))
+                    finished.start(launch(record.id), for: record.id)
+                }
+                if running.isEmpty {
+                    if options.once && snapshot?.isEmpty != false { return }
+                    if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
+                }
+            }
+            var timeout = rescanSeconds
+            if running.isEmpty, let idle = options.idleExitSeconds { timeout = min(timeout, max(0, idleSince + idle - Subprocess.now())) }
+            var fds = [pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: finished.descriptor, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))
+            watcher.drain()
+        }
+    }
+}
+
+/// Runs started on other threads, and which of them have ended; the pipe wakes the worker when one does.
+private final class FinishedRuns: Sendable {
+    private let ended = Mutex<[(TaskID, Int32?)]>([])
+    private let wake: (read: Int32, write: Int32)
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard aee_pipe_cloexec(&fds) == 0 else { throw AEEError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        wake = (fds[0], fds[1])
+    }
+
+    deinit {
+        close(wake.read)
+        close(wake.write)
+    }
+
+    var descriptor: Int32 { wake.read }
+
+    func start(_ command: Subprocess, for id: TaskID) {
+        DispatchQueue.global().async { [self] in
+            let exitCode: Int32?
+            do {
+                exitCode = try command.run().exitCode
+            } catch {
+                exitCode = 128
+            }
+            ended.withLock { $0.append((id, exitCode)) }
+            var byte: UInt8 = 1
+            _ = write(wake.write, &byte, 1)
+        }
+    }
+
+    /// The runs that ended since the last call.
+    func take() -> [(TaskID, Int32?)] {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while buffer.withUnsafeMutableBytes({ read(wake.read, $0.baseAddress, $0.count) }) > 0 {}
+        return ended.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import AEECore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `git aee worker`: runs queued tasks as they appear, each with `git aee run` in a process of its own.
+enum WorkerCommand: Command {
+    static let spec = CommandSpec(
+        name: "worker",
+        summary: "run queued tasks as they are queued, oldest first",
+        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--agent <cmd>]",
+        options: [
+            OptionSpec(long: "jobs", value: "n", help: "run up to n tasks at once (default 1)"),
+            OptionSpec(long: "once", help: "run what is queued now, then exit"),
+            OptionSpec(long: "idle-exit", value: "seconds", help: "exit after this long with nothing queued or running"),
+            OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
+        ])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let jobs = try arguments.int("jobs") ?? 1
+        guard (1...256).contains(jobs) else { throw UsageError.badValue(option: "jobs", value: String(jobs), expected: "a number from 1 to 256") }
+        let idle = try arguments.int("idle-exit")
+        if let idle, idle < 0 { throw UsageError.badValue(option: "idle-exit", value: String(idle), expected: "a number of seconds, 0 or more") }
+        let workspace = try context.workspace()
+        let directory = try workspace.workingDirectory(for: "worker")
+        let program = selfPath()
+        let agent = arguments.value("agent")
+        let palette = try context.palette()
+        // The runs record their own interruption; the worker asks them to stop and waits for them.
+        ProcessGroups.shared.interceptInterrupts(forwarding: SIGTERM)
+        let worker = Worker(
+            workspace: workspace,
+            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init)),
+            launch: { id in
+                var command = Subprocess(arguments: [program, "run", id.rawValue, "--if-queued"] + (agent.map { ["--agent", $0] } ?? []),
+                                         directory: directory, environment: context.environment, timeoutSeconds: .infinity)
+                // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
+                command.capturesStandardError = false
+                return command
+            },
+            events: { event in
+                switch event {
+                case .started:
+                    break
+                case .finished(let id, let record, let exitCode):
+                    if exitCode == RunCommand.Status.notQueued {
+                        break
+                    } else if let record, record.state.isFinal || record.state == .blocked {
+                        context.terminal.print(RunCommand.summary(of: record, reason: nil, palette: palette))
+                        context.terminal.flush()
+                    } else {
+                        context.terminal.warning("task \(id): its run ended with status \(exitCode.map(String.init) ?? "by a signal") and left it \(record?.state.rawValue ?? "unreadable")")
+                    }
+                case .problem(let text):
+                    context.terminal.warning(text)
+                }
+            })
+        try worker.run()
+        if let signal = ProcessGroups.shared.interruption { return 128 + signal }
+        return 0
+    }
+
+    /// This program's own path, to start `git aee run` with the same binary.
+    private static func selfPath() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+    }
+}
