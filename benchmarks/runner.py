@@ -3,15 +3,17 @@
 
   python3 benchmarks/runner.py --binary PATH [--runs N] [--large-files N] [--keep]
 
-A task runs 3 iterations; its agent writes one small file per work item and its gate fails twice, then passes,
-so the agent and the gate do (almost) nothing and what is left is git aee's own work. Three shapes are timed
-(medians of --runs runs, each a fresh task): 1 iteration x 1 work item, 3 x 1, and 3 x 5. Then
-  per work item  = (T[3x5] - T[3x1]) / 12 - one agent call
-  per iteration  = (T[3x1] - T[1x1]) / 2  - (two agent calls + one gate run)
-  fixed          = T[1x1] - 1 iteration - 1 work item (claim, worktree, final state, clean-up)
-where the cost of an agent call and of a gate run is measured by spawning the same scripts directly.
+A task runs 3 iterations of 5 work items; its agent writes one small file per work item and its gate fails twice,
+then passes, so the agent and the gate do (almost) nothing and what is left is git aee's own work. The agent and the
+gate stamp the monotonic clock when they start and end, so git aee's share is measured directly, as the gaps
+between them, free of what the machine spends creating and deleting the worktree's files:
+  per work item   the gap from one execute call's end to the next one's start (stage and commit the work item,
+                  start the next call), less what starting and ending a shell that stamps the clock costs
+  per iteration   the other gaps of an iteration: plan -> first item, last item -> gate, gate -> next plan
+                  (plan, verify and merge commits, the attempt branch, the checkout between iterations)
+  fixed           before the first call and after the last (claim, worktree created and removed, end state)
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
-item's commit does. Repositories of 100 and --large-files files are built under benchmarks/work/.
+item's commit does. Medians over --runs tasks. Repositories of 100 and --large-files files under benchmarks/work/.
 """
 import argparse
 import os
@@ -23,21 +25,27 @@ import time
 from store import ENV, make_repo, run, timed
 
 AGENT = r"""#!/bin/sh
+stamp() { echo "$1 ${AEE_STAGE:-gate} $(date +%s%N)" >> "$BENCH_LOG"; }
+stamp start
 if [ "$AEE_STAGE" = plan ]; then
     n=${BENCH_ITEMS:-5}; i=1; sep=""
     printf '{"work_items": [' > "$AEE_OUTPUT_FILE"
     while [ $i -le $n ]; do printf '%s{"id": "w%d", "title": "item %d"}' "$sep" $i $i >> "$AEE_OUTPUT_FILE"; sep=", "; i=$((i+1)); done
     printf ']}\n' >> "$AEE_OUTPUT_FILE"
-    exit 0
+else
+    echo "$AEE_ITERATION $AEE_TASK_ID" > "bench-$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$AEE_WORK_ITEM_FILE").txt"
 fi
-echo "$AEE_ITERATION $AEE_TASK_ID" > "bench-$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$AEE_WORK_ITEM_FILE").txt"
+stamp end
 """
 
 # Fails the first two times it is asked about a task, then passes: three iterations, no stall.
 GATE = r"""#!/bin/sh
+stamp() { echo "$1 gate $(date +%s%N)" >> "$BENCH_LOG"; }
+stamp start
 f="$BENCH_COUNTS/$(cat bench-w1.txt | cut -d' ' -f2)"
 n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo $n > "$f"
-[ $n -ge ${BENCH_PASS_AT:-3} ]
+stamp end
+[ $n -ge 3 ]
 """
 
 
@@ -52,34 +60,51 @@ def setup(path, files, scripts):
     os.sync()
 
 
-def run_task(path, iterations, items, counts):
-    env = dict(ENV, BENCH_ITEMS=str(items), BENCH_PASS_AT=str(iterations), BENCH_COUNTS=counts)
-    start = time.perf_counter_ns()
+def run_task(path, counts, log):
+    """One task, 3 iterations x 5 work items; returns (whole run in ms, before the first call and after the last
+    in ms, [(event, stage, ns)] in order). The stamps are wall-clock nanoseconds, as `date +%s%N` writes them."""
+    if os.path.exists(log):
+        os.remove(log)
+    env = dict(ENV, BENCH_ITEMS="5", BENCH_COUNTS=counts, BENCH_LOG=log)
+    start = time.time_ns()
     result = subprocess.run([BINARY, "task", "bench", "--max-iterations", "5"], cwd=path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    elapsed = (time.perf_counter_ns() - start) / 1e6
-    if result.returncode != 0 or f"after {iterations} iteration" not in result.stdout:
+    end = time.time_ns()
+    if result.returncode != 0 or "after 3 iterations" not in result.stdout:
         raise SystemExit(f"unexpected run: {result.stdout}{result.stderr}")
-    return elapsed
+    with open(log) as handle:
+        stamps = [(event, stage, int(ns)) for event, stage, ns in (line.split() for line in handle)]
+    return (end - start) / 1e6, (stamps[0][2] - start + end - stamps[-1][2]) / 1e6, stamps
 
 
-def spawn_cost(path, scripts, counts, runs):
-    """What one agent call and one gate run cost when spawned directly (sh start-up, the script's own work)."""
-    scratch = os.path.join(path, "..", "spawn")
-    os.makedirs(scratch, exist_ok=True)
-    with open(os.path.join(scratch, "item.json"), "w") as handle:
-        handle.write('{"id": "w1", "title": "item 1", "description": ""}\n')
-    env = dict(ENV, AEE_STAGE="execute", AEE_ITERATION="1", AEE_TASK_ID="bench",
-               AEE_WORK_ITEM_FILE=os.path.join(scratch, "item.json"), AEE_OUTPUT_FILE=os.path.join(scratch, "out.json"),
-               BENCH_COUNTS=counts, BENCH_PASS_AT="1000000")
-    agent, gate = [], []
+def gaps(stamps):
+    """git aee's time between the calls it makes: the work item gaps, and the other gaps of each iteration that
+    ends with a gate run followed by another plan."""
+    items, iteration = [], []
+    current = 0.0
+    for (event, stage, ns), (_, next_stage, next_ns) in zip(stamps, stamps[1:]):
+        if event == "start":
+            continue
+        gap = (next_ns - ns) / 1e6
+        if stage == "execute" and next_stage == "execute":
+            items.append(gap)
+        else:
+            current += gap
+            if stage == "gate":  # the verify and merge commits, and the next attempt's start
+                iteration.append(current)
+                current = 0.0
+    return items, iteration
+
+
+def spawn_cost(runs=30):
+    """What a gap holds besides git aee: a shell started up to its first stamp, and its exit after the last; about
+    the whole of a shell that stamps once."""
+    samples = []
     for _ in range(runs):
-        for sample, script in ((agent, "agent"), (gate, "gate")):
-            start = time.perf_counter_ns()
-            subprocess.run(["/bin/sh", "-c", os.path.join(scripts, script)], cwd=scratch, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            sample.append((time.perf_counter_ns() - start) / 1e6)
-    return statistics.median(agent), statistics.median(gate)
+        start = time.time_ns()
+        subprocess.run(["/bin/sh", "-c", 'echo "$(date +%s%N)"'], stdout=subprocess.DEVNULL)
+        samples.append((time.time_ns() - start) / 1e6)
+    return statistics.median(samples)
 
 
 def git_commit_cost(path, runs):
@@ -95,32 +120,36 @@ def git_commit_cost(path, runs):
 def measure(label, files, runs, work, scripts):
     path = os.path.join(work, f"runner-{files}")
     counts = os.path.join(work, "counts")
+    log = os.path.join(work, "stamps.log")
     shutil.rmtree(counts, ignore_errors=True)
     os.makedirs(counts)
     print(f"\n## {label}: {files:,} files", flush=True)
     setup(path, files, scripts)
-    run_task(path, 1, 1, counts)  # warm-up: page cache, first worktree
-    times = {}
-    for iterations, items in ((1, 1), (3, 1), (3, 5)):
-        times[(iterations, items)] = statistics.median(run_task(path, iterations, items, counts) for _ in range(runs))
-        print(f"  task, {iterations} iteration(s) x {items} work item(s): {times[(iterations, items)]:9.1f} ms", flush=True)
-    agent, gate = spawn_cost(path, scripts, counts, 20)
-    per_item = (times[(3, 5)] - times[(3, 1)]) / 12 - agent
-    per_iteration = (times[(3, 1)] - times[(1, 1)]) / 2 - (2 * agent + gate)
-    fixed = times[(1, 1)] - (per_iteration + 2 * agent + gate) - (per_item + agent)
-    git = git_commit_cost(path, runs)
-    print(f"  agent call {agent:.1f} ms, gate run {gate:.1f} ms (spawned directly)")
+    run_task(path, counts, log)  # warm-up: page cache, first worktree
+    items, iterations, fixed, totals = [], [], [], []
+    for _ in range(runs):
+        total, outside, stamps = run_task(path, counts, log)
+        item_gaps, iteration_gaps = gaps(stamps)
+        items += item_gaps
+        iterations += iteration_gaps
+        totals.append(total)
+        fixed.append(outside)
+    git = git_commit_cost(path, max(runs, 5))
+    spawn = spawn_cost()
+    gap = statistics.median(items)
+    per_item = gap - spawn
+    print(f"  whole task (3 iterations x 5 work items): {statistics.median(totals):9.1f} ms")
+    print(f"  gap between work items: {gap:.1f} ms, of which starting and ending the agent's shell: {spawn:.1f} ms")
     print(f"  git aee overhead per work item:  {per_item:8.1f} ms   (git add -A && git commit: {git:.1f} ms, ratio {per_item / git:.2f})")
-    print(f"  git aee overhead per iteration:  {per_iteration:8.1f} ms   (plan, verify and merge commits, attempt branch, checkout)")
-    print(f"  fixed per run:                   {fixed:8.1f} ms   (claim, worktree created and removed, final state)")
-    return per_item, per_iteration, git
+    print(f"  git aee overhead per iteration:  {statistics.median(iterations):8.1f} ms   (plan, verify and merge commits, attempt branch, checkout)")
+    print(f"  fixed per run:                   {statistics.median(fixed):8.1f} ms   (claim, worktree created and removed, final state)", flush=True)
 
 
 def main():
     global BINARY
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--large-files", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -132,7 +161,7 @@ def main():
         with open(os.path.join(scripts, name), "w") as handle:
             handle.write(body)
         os.chmod(os.path.join(scripts, name), 0o755)
-    print(f"git aee runner benchmark: {BINARY}; medians of {args.runs} runs")
+    print(f"git aee runner benchmark: {BINARY}; medians over {args.runs} tasks")
     try:
         measure("small", 100, args.runs, work, scripts)
         measure("large", args.large_files, args.runs, work, scripts)

@@ -104,11 +104,19 @@ struct AgentDriver {
         return (Array(data), nil)
     }
 
+    /// Scratch files for one call: replaced (never followed, should an agent leave a symlink) and not synced to
+    /// disk, which Foundation's writer does at a cost of milliseconds per file.
     private func write(_ bytes: [UInt8], to path: String) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent")
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent") }
+            offset += written
         }
     }
 }
