@@ -11,6 +11,7 @@ public final class ProcessGroups: Sendable {
     private let groups = Mutex<Set<pid_t>>([])
     private let received = Atomic<Int32>(0)
     private let forwarded = Atomic<Int32>(SIGKILL)
+    private let wakers = Mutex<[Int32]>([])
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
 
@@ -21,6 +22,9 @@ public final class ProcessGroups: Sendable {
     }
 
     func remove(_ pid: pid_t) { groups.withLock { _ = $0.remove(pid) } }
+
+    /// A byte is written to `descriptor` when an interrupt comes, to wake a thread sleeping in poll(2).
+    func wake(_ descriptor: Int32) { wakers.withLock { $0.append(descriptor) } }
 
     /// The signal that interrupted git aee, when `interceptInterrupts` is in force and one came.
     public var interruption: Int32? {
@@ -55,6 +59,10 @@ public final class ProcessGroups: Sendable {
                 received.store(signal, ordering: .releasing)
                 let forwarded = forwarded.load(ordering: .relaxed)
                 groups.withLock { $0.forEach { killpg($0, forwarded) } }
+                wakers.withLock { $0.forEach { descriptor in
+                    var byte: UInt8 = 1
+                    _ = write(descriptor, &byte, 1)
+                } }
                 finish(signal)
             }
             source.resume()

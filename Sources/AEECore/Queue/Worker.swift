@@ -53,6 +53,7 @@ public final class Worker {
         let queue = TaskQueue(store: workspace.store)
         let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
         let finished = try FinishedRuns()
+        ProcessGroups.shared.wake(finished.wakeDescriptor)
         var running: Set<TaskID> = []
         // The tip each task had when a run was last started for it: a run that could not claim it (an error, say)
         // is not started again until the task changes.
@@ -73,16 +74,15 @@ public final class Worker {
                     if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
                     queued = queued.filter { snapshot!.contains($0.record.id) }
                 }
+                if running.isEmpty && queued.isEmpty {
+                    if options.once { return }
+                    if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
+                }
                 for (record, tip) in queued.prefix(max(0, options.jobs - running.count)) {
                     running.insert(record.id)
                     tried[record.id] = tip
-                    snapshot?.remove(record.id)
                     events(.started(record))
                     finished.start(launch(record.id), for: record.id)
-                }
-                if running.isEmpty {
-                    if options.once && snapshot?.isEmpty != false { return }
-                    if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                 }
             }
             var timeout = rescanSeconds
@@ -95,6 +95,7 @@ public final class Worker {
 }
 
 /// Runs started on other threads, and which of them have ended; the pipe wakes the worker when one does.
+/// It lives as long as the process: an interrupt may write to it at any time.
 private final class FinishedRuns: Sendable {
     private let ended = Mutex<[(TaskID, Int32?)]>([])
     private let wake: (read: Int32, write: Int32)
@@ -106,12 +107,9 @@ private final class FinishedRuns: Sendable {
         wake = (fds[0], fds[1])
     }
 
-    deinit {
-        close(wake.read)
-        close(wake.write)
-    }
-
+    /// Readable when a run ended (or an interrupt came).
     var descriptor: Int32 { wake.read }
+    var wakeDescriptor: Int32 { wake.write }
 
     func start(_ command: Subprocess, for id: TaskID) {
         DispatchQueue.global().async { [self] in

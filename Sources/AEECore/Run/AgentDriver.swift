@@ -104,11 +104,14 @@ struct AgentDriver {
         return (Array(data), nil)
     }
 
-    /// Scratch files for one call: replaced (never followed, should an agent leave a symlink) and not synced to
-    /// disk, which Foundation's writer does at a cost of milliseconds per file.
+    /// Scratch files for one call: rewritten in place (a new file per call costs a new inode, slow on a busy
+    /// file system), never through a symlink an agent left there, and not synced to disk as Foundation's writer does.
     private func write(_ bytes: [UInt8], to path: String) throws {
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ELOOP {
+            unlink(path)
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent") }
         defer { close(fd) }
         var offset = 0
