@@ -40,6 +40,7 @@ bench: release
 	python3 benchmarks/store.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/gates.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/runner.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
+	python3 benchmarks/queue.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 
 clean:
 	rm -rf .build benchmarks/work
