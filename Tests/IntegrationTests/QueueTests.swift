@@ -81,21 +81,10 @@ struct QueueTests {
     @Test("SIGTERM to a worker stops its run: the task records interrupted, the agent's group is killed, exit 143")
     func workerInterrupted() throws {
         let repo = try calculatorRepository()
-        let marks = repo.root.appendingPathComponent("marks").path
-        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
-        let agent = repo.root.appendingPathComponent("slow-agent").path
-        try Data("""
-            #!/bin/sh
-            if [ "$AEE_STAGE" = plan ]; then exit 0; fi
-            sleep 300 &
-            echo $! > '\(marks)/child'
-            wait
-
-            """.utf8).write(to: URL(fileURLWithPath: agent))
-        try repo.run("/bin/chmod", ["+x", agent])
+        let (agent, marks) = try repo.slowAgent()
         let id = try #require(try repo.queue(1).first)
         let worker = try repo.start(["worker", "--agent", "'\(agent)'"])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/child") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
         kill(worker.processIdentifier, SIGTERM)
         worker.waitUntilExit()
         #expect(worker.terminationStatus == 143)

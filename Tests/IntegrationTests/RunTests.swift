@@ -57,6 +57,32 @@ extension Scratch {
         return process
     }
 
+    /// An agent script of the test's own, executable, beside the repository; returns its path.
+    func agentScript(_ name: String, _ body: String) throws -> String {
+        let path = root.appendingPathComponent(name).path
+        try Data(body.utf8).write(to: URL(fileURLWithPath: path))
+        try run("/bin/chmod", ["+x", path])
+        return path
+    }
+
+    /// An agent that plans nothing and, executing, writes `work.txt`, then waits on a `sleep 300` child whose pid
+    /// it leaves in `<marks>/child` before touching `<marks>/executing`.
+    func slowAgent() throws -> (agent: String, marks: String) {
+        let marks = root.appendingPathComponent("marks").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        let agent = try agentScript("slow-agent", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then exit 0; fi
+            echo started > work.txt
+            sleep 300 &
+            echo $! > '\(marks)/child'
+            touch '\(marks)/executing'
+            wait
+
+            """)
+        return (agent, marks)
+    }
+
     func taskBranches() throws -> [String] {
         try git("for-each-ref", "--format=%(refname)", "refs/heads/aee/").split(separator: "\n").map(String.init)
     }
@@ -240,8 +266,7 @@ struct RunTests {
         #expect(try slow.fsckIsClean())
 
         let costly = try calculatorRepository()
-        let agent = costly.root.appendingPathComponent("costly-agent").path
-        try Data("""
+        let agent = try costly.agentScript("costly-agent", """
             #!/bin/sh
             if [ "$AEE_STAGE" = plan ]; then
                 echo '{"work_items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"}], "cost_usd": 0.25}' > "$AEE_OUTPUT_FILE"
@@ -249,8 +274,7 @@ struct RunTests {
                 echo '{"cost_usd": 0.25, "turns": 2}' > "$AEE_OUTPUT_FILE"
             fi
 
-            """.utf8).write(to: URL(fileURLWithPath: agent))
-        try costly.run("/bin/chmod", ["+x", agent])
+            """)
         let spent = try costly.aee("task", "Costly", "--agent", "'\(agent)'", "--max-cost", "0.6", "--json")
         #expect(spent.status == 1, "\(spent.stderr)")
         let record = try costly.json(spent.stdout)
@@ -281,8 +305,7 @@ struct RunTests {
     func worktreeBetweenSteps() throws {
         let repo = try calculatorRepository()
         let marks = repo.root.appendingPathComponent("marks").path
-        let agent = repo.root.appendingPathComponent("inspecting-agent").path
-        try Data("""
+        let agent = try repo.agentScript("inspecting-agent", """
             #!/bin/sh
             if [ "$AEE_STAGE" = plan ]; then
                 echo '{"work_items": [{"id": "one", "title": "Change"}, {"id": "two", "title": "Look"}]}' > "$AEE_OUTPUT_FILE"
@@ -300,8 +323,7 @@ struct RunTests {
             git rev-parse HEAD > '\(marks)/head'
             ls .aee/tasks/$AEE_TASK_ID/iterations/1 > '\(marks)/records'
 
-            """.utf8).write(to: URL(fileURLWithPath: agent))
-        try repo.run("/bin/chmod", ["+x", agent])
+            """)
         let outcome = try repo.aee("task", "Inspect", "--agent", "'\(agent)'", "--max-iterations", "1")
         #expect(outcome.status == 1, "\(outcome.stderr)")
         let id = try repo.onlyTaskID()
@@ -319,20 +341,7 @@ struct RunTests {
     @Test("SIGINT mid-work-item: the agent's group is killed, a final commit records it, the worktree is kept, exit 130; run continues it")
     func interrupt() throws {
         let repo = try calculatorRepository()
-        let marks = repo.root.appendingPathComponent("marks").path
-        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
-        let agent = repo.root.appendingPathComponent("slow-agent").path
-        try Data("""
-            #!/bin/sh
-            if [ "$AEE_STAGE" = plan ]; then exit 0; fi
-            echo started > work.txt
-            sleep 300 &
-            echo $! > '\(marks)/child'
-            touch '\(marks)/executing'
-            wait
-
-            """.utf8).write(to: URL(fileURLWithPath: agent))
-        try repo.run("/bin/chmod", ["+x", agent])
+        let (agent, marks) = try repo.slowAgent()
         let before = try repo.userState()
 
         let output = Pipe()
@@ -397,11 +406,9 @@ struct RunTests {
 
         let moved = try calculatorRepository()
         try moved.write("calc.sh", "#!/bin/sh\n# Adds two numbers.\necho $(($1 + $2))\n")
-        let agent = moved.root.appendingPathComponent("commits-meanwhile").path
         // While the task runs, the user commits on main.
-        try Data("#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\ncd '\(moved.directory.path)' && git commit -qam 'meanwhile'\n".utf8)
-            .write(to: URL(fileURLWithPath: agent))
-        try moved.run("/bin/chmod", ["+x", agent])
+        let agent = try moved.agentScript("commits-meanwhile",
+                                          "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\ncd '\(moved.directory.path)' && git commit -qam 'meanwhile'\n")
         let refused = try moved.aee("task", "Too late", "--agent", "'\(agent)'", "--merge", "--gate", "doctor")
         #expect(refused.status == 4, "\(refused.stderr)")
         #expect(refused.stderr.contains("error: cannot fast-forward main"))
