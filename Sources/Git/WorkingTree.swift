@@ -22,16 +22,38 @@ extension Repository {
     }
 
     /// Stages every change in the working tree (as `git add -A`) in the in-memory index, except under the directory
-    /// `protected`, whose entries stay as they were; returns the index's tree and the protected paths that had
-    /// changed. For a worktree git aee owns: `syncFiles` writes the index file afterwards, keeping the stat cache,
-    /// so the next call hashes only what changed.
-    public func stageWorkingTree(protecting protected: String) throws -> (tree: OID, refused: [String]) {
+    /// `protected`, whose entries stay as they were; returns the paths staged and the protected paths that had
+    /// changed. For a worktree git aee owns: `indexTree` makes the commit's tree from it, and `syncFiles` writes
+    /// the index file, keeping the stat cache, so the next call hashes only what changed.
+    public func stageWorkingTree(protecting protected: String) throws -> (changed: [String], refused: [String]) {
         try withIndex { index in
             try check(git_index_read(index, 0), "git_index_read")
-            let refused = try stageAll(index, protecting: protected)
+            return try stageAll(index, protecting: protected)
+        }
+    }
+
+    /// The tree of the in-memory index with `updates` (blobs, or nil to remove) applied to it: what was staged plus
+    /// records, written as the one tree a commit will use.
+    public func indexTree(adding updates: [TreeUpdate]) throws -> OID {
+        try withIndex { index in
+            for update in updates {
+                guard let blob = update.blob, !update.isTree else {
+                    if git_index_get_bypath(index, update.path, 0) != nil {
+                        try check(git_index_remove_bypath(index, update.path), "git_index_remove_bypath")
+                    }
+                    continue
+                }
+                var entry = git_index_entry()
+                entry.mode = GIT_FILEMODE_BLOB.rawValue
+                entry.id = blob.raw
+                try update.path.withCString { path in
+                    entry.path = path
+                    try check(git_index_add(index, &entry), "git_index_add")
+                }
+            }
             var oid = git_oid()
             try check(git_index_write_tree(&oid, index), "git_index_write_tree")
-            return (OID(oid), refused)
+            return OID(oid)
         }
     }
 
@@ -48,9 +70,9 @@ extension Repository {
     }
 
     /// `git add -A` on `index`: new and changed files added, deleted ones removed, nothing under the directory
-    /// `protected`, whose changed paths are returned. One walk of the working tree (git_index_add_all and
-    /// git_index_update_all would take two), which is most of a work item's cost in a large repository.
-    private func stageAll(_ index: OpaquePointer, protecting protected: String?) throws -> [String] {
+    /// `protected`; returns the paths staged and the protected ones left alone. One walk of the working tree
+    /// (git_index_add_all and git_index_update_all would take two), most of a work item's cost in a large repository.
+    private func stageAll(_ index: OpaquePointer, protecting protected: String?) throws -> (changed: [String], refused: [String]) {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
         options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
@@ -58,6 +80,7 @@ extension Repository {
         var diff: OpaquePointer?
         try check(git_diff_index_to_workdir(&diff, pointer, index, &options), "git_diff_index_to_workdir")
         defer { git_diff_free(diff) }
+        var changed: [String] = []
         var refused: [String] = []
         // Deltas come sorted by path, so a file that became a directory is removed before what replaces it is added.
         for number in 0..<git_diff_num_deltas(diff) {
@@ -65,13 +88,16 @@ extension Repository {
             let path = String(cString: raw)
             if let protected, path == protected || path.hasPrefix(protected + "/") {
                 refused.append(path)
-            } else if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
+                continue
+            }
+            if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
                 try check(git_index_remove_bypath(index, raw), "git_index_remove_bypath")
             } else {
                 try check(git_index_add_bypath(index, raw), "git_index_add_bypath")
             }
+            changed.append(path)
         }
-        return refused
+        return (changed, refused)
     }
 
     /// Whether the index records unmerged paths (a merge or rebase stopped on conflicts).

@@ -50,8 +50,7 @@ struct Attempt {
         add(plan.usage)
         try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
                    artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
-                               ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))],
-                   tree: tipTree)
+                               ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))])
         summary.workItems = items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
         if let stop = try verdict(on: planCall, stage: .plan, workItem: nil) { return stop }
         if let stop = approval(of: plan, items) { return stop }
@@ -60,13 +59,12 @@ struct Attempt {
         for (index, item) in items.enumerated() {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
             let call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
-            let (tree, refused) = try runner.worktree.stage()
-            let changed = try runner.store.repository.changedPaths(from: tipTree, to: tree)
+            let (changed, refused) = try runner.worktree.stage()
             let report = makeReport(item, call, filesChanged: changed, refused: refused)
             add(report.usage)
             let status = call.report.status.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
-                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], tree: tree, refused: refused,
+                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: true, refused: refused,
                        trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: changed.count)
             if let stop = try verdict(on: call, stage: .execute, workItem: item) { return stop }
@@ -79,7 +77,7 @@ struct Attempt {
                                      events: { [events = runner.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
         try commit("verified", title: record.title, details: ["passed": String(report.passed)],
-                   artifacts: [("gate_results.json", try CanonicalJSON.encode(report))], tree: tipTree,
+                   artifacts: [("gate_results.json", try CanonicalJSON.encode(report))],
                    trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
         if report.passed { return .passed }
         if let deadline = runner.deadline, Subprocess.now() >= deadline {
@@ -192,17 +190,20 @@ struct Attempt {
         record.usage = (record.usage ?? .zero) + usage
     }
 
-    /// Commits `tree` (the agent's work, or the previous tree) with the record, one event and the artifacts onto
-    /// the attempt branch, then brings `.aee/` in the worktree up to date, putting back the `refused` changes.
-    private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], tree: OID,
+    /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`
+    /// (else the previous tree), then brings `.aee/` in the worktree up to date, putting back the `refused` changes.
+    private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], staged: Bool = false,
                                  refused: [String] = [], trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
                                           artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
         record = change.record
-        tip = try runner.store.commit(change, onto: tree, parents: [tip], branch: branch, expecting: tip, identity: identity)
+        let previous = tipTree
+        tip = try runner.store.commit(change, logFrom: previous, parents: [tip], branch: branch, expecting: tip, identity: identity) { [worktree = runner.worktree!] records in
+            staged ? try worktree.tree(adding: records) : try runner.store.repository.writeTree(base: previous, applying: records)
+        }
         tipTree = try runner.store.repository.commit(tip).tree
-        try runner.worktree.follow(tip, staged: tree, refused: refused)
+        try runner.worktree.follow(tip, previous: previous, refused: refused)
     }
 }
 

@@ -52,18 +52,24 @@ struct TaskWorktree {
         try repository.checkoutDetached(commit, mode: .force)
     }
 
-    /// Stages what the agent changed, leaving `.aee/` as the last commit had it; returns the tree and the refused paths.
-    func stage() throws -> (tree: OID, refused: [String]) {
+    /// Stages what the agent changed, leaving `.aee/` as the last commit had it; returns the paths staged and the
+    /// refused ones. `tree(adding:)` then makes the commit's tree.
+    func stage() throws -> (changed: [String], refused: [String]) {
         try repository.stageWorkingTree(protecting: ".aee")
     }
 
-    /// After `commit` was made from the `staged` tree plus records: writes those records into `.aee/` and the index
-    /// (a few files, where a checkout would visit every file), puts back what an agent changed there, and moves
-    /// HEAD to the commit.
-    func follow(_ commit: OID, staged: OID, refused: [String]) throws {
+    /// What was staged, with the records of the commit about to be made.
+    func tree(adding records: [TreeUpdate]) throws -> OID {
+        try repository.indexTree(adding: records)
+    }
+
+    /// After `commit` was made on top of `previous` (the tree of the commit before): writes the records it changed
+    /// into `.aee/` and the index (a few files, where a checkout would visit every file), puts back what an agent
+    /// changed there, and moves HEAD to the commit.
+    func follow(_ commit: OID, previous: OID, refused: [String]) throws {
         let tree = try repository.commit(commit).tree
         if refused.isEmpty {
-            try repository.syncFiles(try repository.changedPaths(from: staged, to: tree), to: tree)
+            try repository.syncFiles(try repository.changedPaths(from: previous, to: tree).filter { $0.hasPrefix(".aee/") }, to: tree)
         } else {
             // Anything may be on disk there (symlinks, directories for files): a forced checkout of `.aee` copes
             // with all of it. It reloads the index first, so the staged entries are written before.

@@ -200,9 +200,25 @@ public struct TaskStore {
         return try commit(change, onto: tree, log: log, parents: parents, branch: branch, expecting: expected, identity: identity)
     }
 
+    private func commit(_ change: RecordChange, onto tree: OID?, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
+        try commit(change, log: log, parents: parents, branch: branch, expecting: expected, identity: identity) {
+            try repository.writeTree(base: tree, applying: $0)
+        }
+    }
+
+    /// Writes `change` as a commit whose tree `makeTree` builds from the record's updates (for a worktree: its
+    /// index with the updates added, so no tree is written that the commit does not use). The event is appended
+    /// to the log found in `logTree`.
+    func commit(_ change: RecordChange, logFrom logTree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
+                makeTree: ([TreeUpdate]) throws -> OID) throws -> OID {
+        let log = try logTree.flatMap { try repository.blob(at: change.record.id.eventLogPath, inTree: $0) } ?? []
+        return try commit(change, log: log, parents: parents, branch: branch, expecting: expected, identity: identity, makeTree: makeTree)
+    }
+
     /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
     /// a crash at any point leaves either the old branch or the new one, never a half-written record.
-    private func commit(_ change: RecordChange, onto tree: OID?, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
+    private func commit(_ change: RecordChange, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
+                        makeTree: ([TreeUpdate]) throws -> OID) throws -> OID {
         let id = change.record.id
         let logBytes = log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]
         var updates = [
@@ -212,7 +228,7 @@ public struct TaskStore {
         for artifact in change.artifacts {
             updates.append(TreeUpdate(path: "\(id.recordDirectory)/\(artifact.path)", blob: try repository.writeBlob(artifact.bytes)))
         }
-        let newTree = try repository.writeTree(base: tree, applying: updates)
+        let newTree = try makeTree(updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
         try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: "aee: \(change.message.event) \(id)")
         return commit
