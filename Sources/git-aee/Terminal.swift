@@ -73,7 +73,7 @@ struct Palette {
     }
 
     func state(_ state: TaskState, padded width: Int = 0) -> String {
-        let text = state.rawValue + String(repeating: " ", count: max(0, width - state.rawValue.count))
+        let text = state.rawValue.padded(to: width)
         switch state {
         case .succeeded: return paint(text, "32")
         case .failed, .blocked: return paint(text, "31")
@@ -84,4 +84,11 @@ struct Palette {
     }
 
     func dim(_ text: String) -> String { paint(text, "2") }
+}
+
+extension String {
+    /// Spaces appended up to `width` characters, for a column.
+    func padded(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
+    }
 }

@@ -195,13 +195,14 @@ struct RunTests {
         #expect(try repo.fsckIsClean())
     }
 
-    @Test("the same failure three times in a row ends the task as stalled")
-    func stalled() throws {
+    @Test("runs that go nowhere stop after three iterations: the same failure each time is stalled, an agent failing every call is agent_error",
+          arguments: [("garbage-json", "stalled"), ("always-fails", "agent_error")])
+    func goingNowhere(agent: String, reason: String) throws {
         let repo = try calculatorRepository()
-        let outcome = try repo.aee("task", "Never fixed", "--agent", exampleAgent("garbage-json"), "--json")
+        let outcome = try repo.aee("task", "Never fixed", "--agent", exampleAgent(agent), "--json")
         #expect(outcome.status == 1)
         let record = try repo.json(outcome.stdout)
-        #expect(record["exit_reason"] as? String == "stalled")
+        #expect(record["exit_reason"] as? String == reason)
         #expect(record["iteration"] as? Int == 3)
     }
 
@@ -222,16 +223,6 @@ struct RunTests {
         // Nothing was executed: the only commit of the attempt is its plan.
         let id = try strict.onlyTaskID()
         #expect(try strict.git("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)-attempt-1", "^aee/\(id)~2").contains("work_item") == false)
-    }
-
-    @Test("an agent that fails every call ends the task with agent_error after three failures")
-    func agentError() throws {
-        let repo = try calculatorRepository()
-        let outcome = try repo.aee("task", "Hopeless", "--agent", exampleAgent("always-fails"), "--json")
-        #expect(outcome.status == 1)
-        let record = try repo.json(outcome.stdout)
-        #expect(record["exit_reason"] as? String == "agent_error")
-        #expect(record["iteration"] as? Int == 3)
     }
 
     @Test("a hanging agent is stopped at its timeout; a flood of output keeps only the tail")

@@ -27,6 +27,6 @@ public final class TaskQueue {
         seen = next
         return next.values.compactMap { entry in entry.record.map { ($0, entry.tip) } }
             .filter { $0.record.state == .queued }
-            .sorted { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
+            .sorted { TaskRecord.createdBefore($0.record, $1.record) }
     }
 }

@@ -23,7 +23,6 @@ public struct WorkerOptions: Sendable {
 
 /// What a worker tells its caller.
 public enum WorkerEvent {
-    case started(TaskRecord)
     /// A run ended; the record as it is now, and the run's exit status (nil when a signal ended it).
     case finished(TaskID, record: TaskRecord?, exitCode: Int32?)
     case problem(String)
@@ -81,7 +80,6 @@ public final class Worker {
                 for (record, tip) in queued.prefix(max(0, options.jobs - running.count)) {
                     running.insert(record.id)
                     tried[record.id] = tip
-                    events(.started(record))
                     finished.start(launch(record.id), for: record.id)
                 }
             }

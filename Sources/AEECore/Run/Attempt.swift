@@ -32,7 +32,7 @@ struct Attempt {
         branch = runner.id.attemptBranch(number)
         let repository = runner.store.repository
         if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(runner.id, branch: branch) }
-        try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id)")
+        try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id.rawValue)")
         tip = base
         tipTree = try repository.commit(base).tree
         record = runner.record
@@ -198,12 +198,10 @@ struct Attempt {
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
                                           artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
         record = change.record
-        let previous = tipTree
-        tip = try runner.store.commit(change, logFrom: previous, parents: [tip], branch: branch, expecting: tip, identity: identity) { [worktree = runner.worktree!] records in
-            staged ? try worktree.tree(adding: records) : try runner.store.repository.writeTree(base: previous, applying: records)
-        }
+        tip = try runner.store.commit(change, onto: tipTree, parents: [tip], branch: branch, expecting: tip, identity: identity,
+                                      makeTree: staged ? runner.worktree.tree(adding:) : nil)
         tipTree = try runner.store.repository.commit(tip).tree
-        try runner.worktree.follow(tip, previous: previous, refused: refused)
+        try runner.worktree.follow(tip, tree: tipTree, records: change.paths, refused: refused)
     }
 }
 

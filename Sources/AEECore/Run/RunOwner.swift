@@ -18,6 +18,13 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         return String(cString: buffer)
     }
 
+    /// The owner a `started` event names (its details say host and pid).
+    init(startedBy event: TaskEvent?) {
+        let details = event?.details ?? [:]
+        host = details["host"] ?? "an unknown host"
+        pid = details["pid"].flatMap { pid_t($0) }
+    }
+
     public var description: String { "pid \(pid.map(String.init) ?? "?") on \(host)" }
 
     /// False only when the owner was on this host and its process is gone; another host cannot be checked.
@@ -37,8 +44,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
 extension Workspace {
     /// Who the last `started` event says runs the task.
     public func owner(of id: TaskID) throws -> RunOwner {
-        let started = try store.history(of: id).last { $0.event.event == "started" }?.event.details ?? [:]
-        return RunOwner(host: started["host"] ?? "an unknown host", pid: started["pid"].flatMap { pid_t($0) })
+        RunOwner(startedBy: try store.history(of: id).last { $0.event.event == "started" }?.event)
     }
 
     /// Asks the git-aee process running `id` on this host to stop (SIGTERM): it kills its agent and gates and

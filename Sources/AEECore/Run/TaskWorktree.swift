@@ -63,13 +63,12 @@ struct TaskWorktree {
         try repository.indexTree(adding: records)
     }
 
-    /// After `commit` was made on top of `previous` (the tree of the commit before): writes the records it changed
-    /// into `.aee/` and the index (a few files, where a checkout would visit every file), puts back what an agent
-    /// changed there, and moves HEAD to the commit.
-    func follow(_ commit: OID, previous: OID, refused: [String]) throws {
-        let tree = try repository.commit(commit).tree
+    /// After `commit` (whose tree is `tree`) wrote the files `records`: writes them into `.aee/` and the index (a
+    /// few files, where a checkout would visit every file), puts back what an agent changed there, and moves HEAD
+    /// to the commit.
+    func follow(_ commit: OID, tree: OID, records: [String], refused: [String]) throws {
         if refused.isEmpty {
-            try repository.syncFiles(try repository.changedPaths(from: previous, to: tree).filter { $0.hasPrefix(".aee/") }, to: tree)
+            try repository.syncFiles(records, to: tree)
         } else {
             // Anything may be on disk there (symlinks, directories for files): a forced checkout of `.aee` copes
             // with all of it. It reloads the index first, so the staged entries are written before.

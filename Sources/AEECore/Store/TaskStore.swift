@@ -47,7 +47,7 @@ public struct TaskStore {
                 listing.problems.append("\(error)")
             }
         }
-        listing.tasks.sort { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
+        listing.tasks.sort { TaskRecord.createdBefore($0.record, $1.record) }
         return listing
     }
 
@@ -110,7 +110,7 @@ public struct TaskStore {
             let event = TaskEvent(time: identity.timestamp, event: "created", actor: identity.actor, fromState: nil, toState: .draft)
             let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
             do {
-                _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree, log: [],
+                _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
                                parents: base.map { [$0.commit] } ?? [], branch: id.branch, expecting: nil, identity: identity)
                 return record
             } catch let error as GitError where error.isExists {
@@ -133,7 +133,6 @@ public struct TaskStore {
             guard let eventName = StateMachine.event(from: from, to: state) else {
                 throw AEEError.illegalTransition(id, from: record.state, to: state)
             }
-            let log = (try repository.blob(at: id.eventLogPath, inTree: location.tree)) ?? []
             let event = TaskEvent(time: identity.timestamp, event: eventName, actor: identity.actor, fromState: record.state, toState: state, details: details)
             record.state = state
             record.updatedAt = identity.timestamp
@@ -141,7 +140,7 @@ public struct TaskStore {
             update(&record)
             let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
             do {
-                _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree, log: log,
+                _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree,
                                parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
                 return (from, record)
             } catch let error as GitError where error.isModified || error.isLocked {
@@ -193,42 +192,20 @@ public struct TaskStore {
         }
     }
 
-    /// Writes `change` into `tree` as a commit with `parents` and moves `branch` from `expected` (nil: creates it).
-    /// The event is appended to the log found in `tree`. Returns the new commit.
-    func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
-        let log = try tree.flatMap { try repository.blob(at: change.record.id.eventLogPath, inTree: $0) } ?? []
-        return try commit(change, onto: tree, log: log, parents: parents, branch: branch, expecting: expected, identity: identity)
-    }
-
-    private func commit(_ change: RecordChange, onto tree: OID?, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity) throws -> OID {
-        try commit(change, log: log, parents: parents, branch: branch, expecting: expected, identity: identity) {
-            try repository.writeTree(base: tree, applying: $0)
-        }
-    }
-
-    /// Writes `change` as a commit whose tree `makeTree` builds from the record's updates (for a worktree: its
-    /// index with the updates added, so no tree is written that the commit does not use). The event is appended
-    /// to the log found in `logTree`.
-    func commit(_ change: RecordChange, logFrom logTree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
-                makeTree: ([TreeUpdate]) throws -> OID) throws -> OID {
-        let log = try logTree.flatMap { try repository.blob(at: change.record.id.eventLogPath, inTree: $0) } ?? []
-        return try commit(change, log: log, parents: parents, branch: branch, expecting: expected, identity: identity, makeTree: makeTree)
-    }
-
+    /// Writes `change` on top of `tree` as a commit with `parents` and moves `branch` from `expected` (nil: creates
+    /// it); the event is appended to the log found in `tree`. `makeTree` builds the commit's tree from the record's
+    /// updates (for a worktree: its index plus the updates, so no tree is written that the commit does not use);
+    /// by default they are applied to `tree`. Returns the new commit.
     /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
     /// a crash at any point leaves either the old branch or the new one, never a half-written record.
-    private func commit(_ change: RecordChange, log: [UInt8], parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
-                        makeTree: ([TreeUpdate]) throws -> OID) throws -> OID {
+    func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
+                makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> OID {
         let id = change.record.id
-        let logBytes = log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]
-        var updates = [
-            TreeUpdate(path: id.recordPath, blob: try repository.writeBlob(try CanonicalJSON.encode(change.record))),
-            TreeUpdate(path: id.eventLogPath, blob: try repository.writeBlob(logBytes)),
-        ]
-        for artifact in change.artifacts {
-            updates.append(TreeUpdate(path: "\(id.recordDirectory)/\(artifact.path)", blob: try repository.writeBlob(artifact.bytes)))
-        }
-        let newTree = try makeTree(updates)
+        let log = try tree.flatMap { try repository.blob(at: id.eventLogPath, inTree: $0) } ?? []
+        let contents = [try CanonicalJSON.encode(change.record), log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]]
+            + change.artifacts.map(\.bytes)
+        let updates = try zip(change.paths, contents).map { TreeUpdate(path: $0, blob: try repository.writeBlob($1)) }
+        let newTree = try makeTree?(updates) ?? repository.writeTree(base: tree, applying: updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
         try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: "aee: \(change.message.event) \(id)")
         return commit
@@ -242,6 +219,13 @@ struct RecordChange {
     /// Paths relative to the task's directory (`iterations/2/open_plan.json`) with their contents.
     var artifacts: [(path: String, bytes: [UInt8])] = []
     var message: CommitMessage
+
+    /// Where the commit puts its files, in the order `TaskStore.commit` writes them: the record, the event log, the
+    /// artifacts.
+    var paths: [String] {
+        let id = record.id
+        return [id.recordPath, id.eventLogPath] + artifacts.map { "\(id.recordDirectory)/\($0.path)" }
+    }
 }
 
 extension RecordChange {

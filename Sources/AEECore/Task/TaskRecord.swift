@@ -91,3 +91,10 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         self.metadata = metadata
     }
 }
+
+extension TaskRecord {
+    /// Oldest first, by creation time (git's one-second precision), then by id: the order of `list` and the queue.
+    static func createdBefore(_ lhs: TaskRecord, _ rhs: TaskRecord) -> Bool {
+        (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
+    }
+}

@@ -48,19 +48,11 @@ enum StatusCommand: Command {
     /// `45s`, `3m05s`, `2h10m`, `3d4h`: as short as a table wants.
     static func duration(_ seconds: Int64) -> String {
         let seconds = max(0, seconds)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         switch seconds {
         case ..<60: return "\(seconds)s"
-        case ..<3_600: return "\(seconds / 60)m\(two(seconds % 60))s"
-        case ..<86_400: return "\(seconds / 3_600)h\(two(seconds % 3_600 / 60))m"
+        case ..<3_600: return "\(seconds / 60)m\(String(seconds % 60).paddedTo2)s"
+        case ..<86_400: return "\(seconds / 3_600)h\(String(seconds % 3_600 / 60).paddedTo2)m"
         default: return "\(seconds / 86_400)d\(seconds % 86_400 / 3_600)h"
         }
-    }
-}
-
-private extension String {
-    /// Spaces appended up to `width` characters, for a column.
-    func padded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

@@ -40,8 +40,6 @@ enum WorkerCommand: Command {
             },
             events: { event in
                 switch event {
-                case .started:
-                    break
                 case .finished(let id, let record, let exitCode):
                     if exitCode == RunCommand.Status.notQueued {
                         break
@@ -62,8 +60,8 @@ enum WorkerCommand: Command {
 
     /// This program's own path, to start `git aee run` with the same binary.
     private static func selfPath() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let count = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : CommandLine.arguments[0]
     }
 }
