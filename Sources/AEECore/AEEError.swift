@@ -34,6 +34,9 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case taskNotRunnable(TaskID, TaskState)
     case taskRunning(TaskID, owner: String, alive: Bool)
     case attemptExists(TaskID, branch: String)
+    case notRunning(TaskID, TaskState)
+    case ownerUnknown(TaskID, owner: String)
+    case cannotResume(TaskID, reason: String)
     case dirtyWorkTree(paths: [String])
     case cannotFastForward(branch: String, task: TaskID, reason: String)
 
@@ -101,6 +104,12 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             alive ? "task \(id) is already running (\(owner))" : "task \(id) was left RUNNING by \(owner), which is no longer running"
         case .attemptExists(let id, let branch):
             "task \(id): branch \(branch.dropFirst("refs/heads/".count)) is left over from a run that did not finish"
+        case .notRunning(let id, let state):
+            "task \(id) is \(state), not RUNNING: there is no run to resume"
+        case .ownerUnknown(let id, let owner):
+            "task \(id) is run by \(owner), which this machine cannot check"
+        case .cannotResume(let id, let reason):
+            "cannot resume task \(id): \(reason)"
         case .dirtyWorkTree(let paths):
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
@@ -140,7 +149,13 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .taskNotRunnable(let id, let state):
             state == .draft ? "approve it first: git aee approve \(id)" : nil
         case .taskRunning(let id, _, let alive):
-            alive ? "'git aee cancel \(id)' stops it" : "'git aee cancel \(id)' ends it; its work so far is on its branches"
+            alive ? "'git aee cancel \(id)' stops it" : "'git aee resume \(id)' continues it; 'git aee cancel \(id)' ends it, its work so far kept on its branches"
+        case .notRunning(let id, let state):
+            [.approved, .queued, .blocked].contains(state) ? "'git aee run \(id)' runs it" : nil
+        case .ownerUnknown(let id, _):
+            "a worker resumes it once its lease runs out; 'git aee resume --force \(id)' takes it over now"
+        case .cannotResume(let id, _):
+            "'git aee cancel \(id)' ends the task; its branches keep the work so far"
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .dirtyWorkTree:

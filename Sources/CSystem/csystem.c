@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include "csystem.h"
 
@@ -9,4 +10,8 @@ int aee_pipe_cloexec(int fds[2]) {
 
 int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+int aee_signal_on_parent_death(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal);
 }

@@ -45,6 +45,7 @@ let commands: [any Command.Type] = [
     InitCommand.self,
     TaskCommand.self,
     RunCommand.self,
+    ResumeCommand.self,
     WorkerCommand.self,
     StatusCommand.self,
     ApproveCommand.self,

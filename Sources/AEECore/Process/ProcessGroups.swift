@@ -1,3 +1,4 @@
+import CSystem
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
@@ -49,6 +50,24 @@ public final class ProcessGroups: Sendable {
         handleInterrupts { signal in
             for other in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(other, SIG_DFL) }
         }
+    }
+
+    /// For a run a worker started: when the worker dies, even by SIGKILL, the run kills its agent and gates and
+    /// exits at once, leaving the task RUNNING with a dead owner, for a worker or `git aee resume` to take over.
+    /// Recording an end here would be wrong: nobody asked the task to stop, only its worker went away.
+    public func dieWithParent() {
+        let parent = getppid()
+        Glibc.signal(SIGUSR1, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        source.setEventHandler { [self] in
+            groups.withLock { $0.forEach { killpg($0, SIGKILL) } }
+            _exit(128 + SIGKILL)
+        }
+        source.resume()
+        sources.append(source)
+        _ = aee_signal_on_parent_death(SIGUSR1)
+        // The parent may have died before the request took effect.
+        if getppid() != parent { kill(getpid(), SIGUSR1) }
     }
 
     private func handleInterrupts(then finish: @escaping @Sendable (Int32) -> Void) {

@@ -1,6 +1,6 @@
 /// How one agent call ended, as recorded in the plan and work item artifacts.
-public struct AgentReport: Encodable, Sendable {
-    public enum Status: String, Encodable, Sendable {
+public struct AgentReport: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
         case done
         case needsHuman = "needs_human"
         case failed

@@ -2,6 +2,7 @@ import Git
 
 /// One iteration of a run on its own branch `aee/<id>-attempt-<n>`, which starts at the task branch's tip:
 /// the plan commit, one commit per work item (the agent's changes and its report), and the verify commit.
+/// A run that resumes a dead one picks the attempt up after its last commit (`AttemptProgress`).
 struct Attempt {
     enum Outcome {
         case passed
@@ -11,11 +12,15 @@ struct Attempt {
 
     let runner: TaskRunner
     let number: Int
-    /// The task branch's tip when the attempt began; the merge that ends it names this as first parent.
+    /// The task branch's tip when the attempt began (or was resumed); the merge that ends it names this as first parent.
     let base: OID
+    /// The task branch commit the attempt branch grew from: `base`, unless a run died and another resumed it.
+    let start: OID
     let branch: String
     /// The previous iteration's failure, handed to the agent.
     let context: FailureContext?
+    /// What a run that died had done of this attempt.
+    private let resumed: AttemptProgress?
     private(set) var tip: OID
     private(set) var tipTree: OID
     private(set) var record: TaskRecord
@@ -24,39 +29,71 @@ struct Attempt {
     /// Most work items one plan may have; the rest are dropped with a note.
     static let maxWorkItems = 50
 
-    init(runner: TaskRunner, number: Int, context: FailureContext?) throws {
+    /// A new attempt, or (with `resuming`) the rest of one a run that died left on its branch.
+    init(runner: TaskRunner, number: Int, context: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
         self.runner = runner
         self.number = number
         self.context = context
+        resumed = progress
         base = try runner.taskTip()
         branch = runner.id.attemptBranch(number)
         let repository = runner.store.repository
-        if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(runner.id, branch: branch) }
-        try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id.rawValue)")
-        tip = base
-        tipTree = try repository.commit(base).tree
-        record = runner.record
+        if let progress {
+            start = progress.start
+            tip = progress.tip
+            record = progress.record
+        } else {
+            if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(runner.id, branch: branch) }
+            try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id.rawValue)")
+            start = base
+            tip = base
+            record = runner.record
+        }
         record.iteration = number
-        summary = WorkItemsSummary(iteration: number, workItems: [], usage: .zero)
+        tipTree = try repository.commit(tip).tree
+        summary = WorkItemsSummary(iteration: number, workItems: [], usage: progress?.usage ?? .zero)
+        if let plan = progress?.plan {
+            summary.workItems = plan.items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
+            for (index, item) in progress!.done.enumerated() {
+                summary.workItems[index].status = item.call.agent.status.rawValue
+                summary.workItems[index].commit = item.commit.hex
+                summary.workItems[index].filesChanged = item.call.filesChanged?.count ?? 0
+            }
+        }
     }
 
     /// Where this iteration's artifacts go, relative to the task's directory.
     var directory: String { "iterations/\(number)/" }
 
     mutating func run() throws -> Outcome {
-        runner.events(.stage(iteration: number, .planning))
-        let planCall = try runner.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: context, taskDeadline: runner.deadline)
-        let (items, plan) = makePlan(from: planCall)
-        add(plan.usage)
-        try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
-                   artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
-                               ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))])
-        summary.workItems = items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
-        if let stop = try verdict(on: planCall, stage: .plan, workItem: nil) { return stop }
-        if let stop = approval(of: plan, items) { return stop }
+        if let gates = resumed?.verified { return try outcome(passed: gates.passed, failedGates: gates.failedGates) }
+        let items: [WorkItem]
+        var first = 0
+        if let plan = resumed?.plan {
+            // The agent call before the last commit was judged by a run that died; judge it again the same way.
+            items = plan.items
+            first = resumed!.done.count
+            let last = resumed!.done.last?.call.agent ?? plan.agent
+            if let stop = try verdict(on: last, hitTaskDeadline: false, stage: first == 0 ? .plan : .execute, workItem: first == 0 ? nil : items[first - 1]) {
+                return stop
+            }
+            if first == 0, let stop = approval(summary: plan.summary, items) { return stop }
+        } else {
+            runner.events(.stage(iteration: number, .planning))
+            let planCall = try runner.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: context, taskDeadline: runner.deadline)
+            let plan: OpenPlan
+            (items, plan) = makePlan(from: planCall)
+            add(plan.usage)
+            try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
+                       artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
+                                   ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))])
+            summary.workItems = items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
+            if let stop = try verdict(on: planCall.report, hitTaskDeadline: planCall.hitTaskDeadline, stage: .plan, workItem: nil) { return stop }
+            if let stop = approval(summary: plan.summary, items) { return stop }
+        }
 
         runner.events(.stage(iteration: number, .executing))
-        for (index, item) in items.enumerated() {
+        for (index, item) in items.enumerated().dropFirst(first) {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
             let call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
             let (changed, refused) = try runner.worktree.stage()
@@ -67,7 +104,7 @@ struct Attempt {
                        artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: true, refused: refused,
                        trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: changed.count)
-            if let stop = try verdict(on: call, stage: .execute, workItem: item) { return stop }
+            if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
         }
 
         runner.events(.stage(iteration: number, .verifying))
@@ -79,14 +116,19 @@ struct Attempt {
         try commit("verified", title: record.title, details: ["passed": String(report.passed)],
                    artifacts: [("gate_results.json", try CanonicalJSON.encode(report))],
                    trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
-        if report.passed { return .passed }
-        if let deadline = runner.deadline, Subprocess.now() >= deadline {
-            return .stopped(.timeout, detail: "the task's time ran out while the gates failed")
-        }
         let failed = report.results.filter { !$0.passed }.map {
             FailureContext.FailedGate(gate: $0.gate, status: $0.status.rawValue, exitCode: $0.exitCode, outputTail: $0.outputTail)
         }
-        return .failed(try failure(gates: failed, agent: nil))
+        return try outcome(passed: report.passed, failedGates: failed)
+    }
+
+    /// How the iteration ends once the gates have judged it.
+    private func outcome(passed: Bool, failedGates: [FailureContext.FailedGate]) throws -> Outcome {
+        if passed { return .passed }
+        if let deadline = runner.deadline, Subprocess.now() >= deadline {
+            return .stopped(.timeout, detail: "the task's time ran out while the gates failed")
+        }
+        return .failed(try failure(gates: failedGates, agent: nil))
     }
 
     // MARK: Steps
@@ -141,21 +183,21 @@ struct Attempt {
 
     /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
     /// elsewhere, a human needed, the agent failing, or over budget. Nil: carry on.
-    private func verdict(on call: AgentDriver.Call, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
+    private func verdict(on report: AgentReport, hitTaskDeadline: Bool, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) during the \(stage.rawValue) stage") }
-        if call.hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
+        if hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
         if try runner.taskTip() != base { return .stopped(.canceled, detail: nil) }
-        switch call.report.status {
+        switch report.status {
         case .done:
             break
         case .needsHuman:
             return .stopped(.blocked, detail: "agent_needs_human" + (workItem.map { " (work item \($0.id))" } ?? ""))
         case .failed, .timedOut, .killed:
             runner.agentFailures += 1
-            let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: call.report.status.rawValue,
-                                                  exitCode: call.report.exitCode, outputTail: call.report.outputTail)
+            let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: report.status.rawValue,
+                                                  exitCode: report.exitCode, outputTail: report.outputTail)
             // 126/127: the shell could not run the command at all; trying again cannot help.
-            if call.report.exitCode == 126 || call.report.exitCode == 127 {
+            if report.exitCode == 126 || report.exitCode == 127 {
                 runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures)
             }
             return .failed(try failure(gates: [], agent: agent))
@@ -166,12 +208,12 @@ struct Attempt {
 
     /// Interactive mode shows the plan and waits for a yes; autonomous mode never waits, so a config that
     /// demands approval blocks the task instead.
-    private func approval(of plan: OpenPlan, _ items: [WorkItem]) -> Outcome? {
+    private func approval(summary: String?, _ items: [WorkItem]) -> Outcome? {
         switch record.metadata.runMode {
         case .autonomous:
             return runner.settings.requirePlanApproval ? .stopped(.blocked, detail: "approval_required_in_autonomous_mode") : nil
         case .interactive:
-            var lines = ["Plan for task \(record.id), iteration \(number)" + (plan.summary.map { ": " + TaskTitle.oneLine($0, limit: 200) } ?? "")]
+            var lines = ["Plan for task \(record.id), iteration \(number)" + (summary.map { ": " + TaskTitle.oneLine($0, limit: 200) } ?? "")]
             lines += items.enumerated().map { "  \($0.offset + 1). [\($0.element.id)] \($0.element.title)" }
             guard let approve = runner.approve else { return .stopped(.blocked, detail: "approval_required_without_terminal") }
             return approve(lines.joined(separator: "\n")) ? nil : .stopped(.blocked, detail: "plan_rejected")
@@ -179,7 +221,7 @@ struct Attempt {
     }
 
     private func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) throws -> FailureContext {
-        let changed = try runner.store.repository.changedPaths(from: try runner.store.repository.commit(base).tree, to: tipTree)
+        let changed = try runner.store.repository.changedPaths(from: try runner.store.repository.commit(start).tree, to: tipTree)
             .filter { !$0.hasPrefix(".aee/") }
         return FailureContext(iteration: number, reason: agent == nil ? "gates_failed" : "agent_failed", failedGates: gates, agent: agent,
                               filesChanged: changed, signature: FailureSignature.of(gates: gates, agent: agent))

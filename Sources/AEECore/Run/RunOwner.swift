@@ -7,10 +7,21 @@ import Foundation
 import Glibc
 #endif
 
-/// The process running a task, as its `started` event recorded it.
+/// The process running a task, as the `started` or `resumed` event that gave it the task recorded it.
 public struct RunOwner: CustomStringConvertible, Sendable {
     public let host: String
     public let pid: pid_t?
+    /// The boot and start time of the process (`<boot id>/<start ticks>`): a pid is reused, this pair is not.
+    let process: String?
+
+    /// Whether the owner still runs the task, as far as this machine can tell.
+    public enum Liveness: Sendable {
+        case alive
+        /// It was on this host and that process is gone (or the host rebooted since).
+        case gone
+        /// It is on another host: only its lease can tell.
+        case unknown
+    }
 
     public static var thisHost: String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -18,33 +29,61 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         return String(cString: buffer)
     }
 
-    /// The owner a `started` event names (its details say host and pid).
+    /// The owner an event names (its details say host, pid and process).
     init(startedBy event: TaskEvent?) {
         let details = event?.details ?? [:]
         host = details["host"] ?? "an unknown host"
         pid = details["pid"].flatMap { pid_t($0) }
+        process = details["process"]
     }
+
+    /// The details that name this process as a task's owner.
+    static var thisProcess: [String: String] {
+        var details = ["host": thisHost, "pid": String(getpid())]
+        details["process"] = processIdentity(of: getpid())
+        return details
+    }
+
+    /// The events that hand a task to a process.
+    static let ownershipEvents: Set<String> = ["started", "resumed"]
 
     public var description: String { "pid \(pid.map(String.init) ?? "?") on \(host)" }
 
-    /// False only when the owner was on this host and its process is gone; another host cannot be checked.
-    public var mayBeAlive: Bool {
-        guard host == Self.thisHost, let pid else { return true }
-        return kill(pid, 0) == 0 || errno == EPERM
+    public var liveness: Liveness {
+        guard host == Self.thisHost, let pid else { return .unknown }
+        guard kill(pid, 0) == 0 || errno == EPERM else { return .gone }
+        // A zombie is dead, only not yet reaped (its parent, a worker, may have died too).
+        guard let identity = Self.processIdentity(of: pid) else { return process == nil ? .alive : .gone }
+        return process == nil || identity == process ? .alive : .gone
     }
+
+    /// False only when the owner was on this host and its process is gone; another host cannot be checked.
+    public var mayBeAlive: Bool { liveness != .gone }
 
     /// Whether the owner is a git-aee process on this host (a pid can be reused by anything once its owner dies).
     var isLocalGitAEE: Bool {
-        guard host == Self.thisHost, let pid, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        guard liveness == .alive, let pid, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         let program = data.split(separator: 0).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
         return program.hasSuffix("git-aee")
+    }
+
+    /// `<boot id>/<start time in clock ticks>` from /proc, or nil where there is no /proc or the process is a zombie.
+    static func processIdentity(of pid: pid_t) -> String? {
+        guard let boot = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id"),
+              let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        // The command name in parentheses may hold spaces and parentheses; the fields after the last ')' do not.
+        // The start time is field 22 of the line, the 20th after the name.
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19, !fields[0].elementsEqual("Z".utf8) else { return nil }
+        return String(decoding: boot, as: UTF8.self).trimmingWhitespace + "/" + String(decoding: fields[19], as: UTF8.self)
     }
 }
 
 extension Workspace {
-    /// Who the last `started` event says runs the task.
+    /// Who the last `started` or `resumed` event says runs the task.
     public func owner(of id: TaskID) throws -> RunOwner {
-        RunOwner(startedBy: try store.history(of: id).last { $0.event.event == "started" }?.event)
+        RunOwner(startedBy: try store.events(of: id).last { RunOwner.ownershipEvents.contains($0.event) })
     }
 
     /// Asks the git-aee process running `id` on this host to stop (SIGTERM): it kills its agent and gates and

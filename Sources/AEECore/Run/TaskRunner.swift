@@ -55,15 +55,53 @@ public final class TaskRunner {
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
     public func run(_ id: TaskID) throws -> RunResult {
         self.id = id
-        let main = workspace.repository
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         try claim(current)
+        return try execute(resuming: false)
+    }
+
+    /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
+    /// worker that saw its lease run out) and runs it on from its last commit: a committed work item or gate run is
+    /// never done again. The work item the dead run was in starts over.
+    public func resume(_ id: TaskID, force: Bool) throws -> RunResult {
+        self.id = id
+        let tip = try taskTip()
+        let current = try workspace.store.record(of: id, at: tip)
+        guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
+        gatePlan = try check(current.metadata)
+        let events = try workspace.store.events(of: id, at: tip)
+        let owner = RunOwner(startedBy: events.last { RunOwner.ownershipEvents.contains($0.event) })
+        switch owner.liveness {
+        case .alive: throw AEEError.taskRunning(id, owner: owner.description, alive: true)
+        case .unknown where !force: throw AEEError.ownerUnknown(id, owner: owner.description)
+        default: break
+        }
+        // The claim: one commit naming the new owner, published only if the branch is still where the dead run left it.
+        let identity = try workspace.identity()
+        let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
+                                          details: RunOwner.thisProcess.merging(["previous_owner": owner.description]) { $1 },
+                                          artifacts: [], title: current.title, identity: identity)
+        do {
+            _ = try workspace.store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch,
+                                           expecting: tip, identity: identity)
+        } catch let error as GitError where error.isModified || error.isLocked {
+            throw AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
+        }
+        return try execute(resuming: true)
+    }
+
+    /// Sets the run up in its worktree and runs the loop; a failure on the way leaves the task BLOCKED, not RUNNING.
+    private func execute(resuming: Bool) throws -> RunResult {
+        let main = workspace.repository
         do {
             let tip = try taskTip()
-            worktree = options.here ? try TaskWorktree.here(main, at: tip) : try TaskWorktree.linked(for: id, in: main, at: tip)
+            record = try workspace.store.record(of: id, at: tip)
+            let unfinished = resuming ? try AttemptProgress.read(id, number: record.iteration + 1, in: workspace.store, taskTip: tip) : nil
+            // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
+            let start = unfinished?.tip ?? tip
+            worktree = options.here ? try TaskWorktree.here(main, at: start) : try TaskWorktree.linked(for: id, in: main, at: start)
             store = TaskStore(repository: worktree.repository)
-            record = try store.record(of: id)
             let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id)/"
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -71,7 +109,7 @@ public final class TaskRunner {
                                 scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment))
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
             events(.started(id, worktree: worktree.root))
-            return try loop()
+            return try loop(resuming: resuming ? (unfinished, try store.events(of: id, at: tip)) : nil)
         } catch {
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error.
             _ = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
@@ -97,9 +135,8 @@ public final class TaskRunner {
         default:
             throw AEEError.taskNotRunnable(id, record.state)
         }
-        let owner = ["host": RunOwner.thisHost, "pid": String(getpid())]
         do {
-            try store.transition(id, to: .running, details: owner, identity: identity) { record in
+            try store.transition(id, to: .running, details: RunOwner.thisProcess, identity: identity) { record in
                 record.exitReason = nil
                 record.exitDetail = nil
                 record.usage = record.usage ?? .zero
@@ -122,14 +159,32 @@ public final class TaskRunner {
 
     // MARK: The loop
 
-    private func loop() throws -> RunResult {
+    /// Iterations until one ends the run. A resumed run first restores what the dead one knew (its failures so far)
+    /// from the task's `events`, then finishes the attempt it left, or decides after the iteration it had ended.
+    private func loop(resuming: (unfinished: AttemptProgress?, events: [TaskEvent])?) throws -> RunResult {
         var context = try lastFailureContext()
+        var unfinished = resuming?.unfinished
+        if let events = resuming?.events {
+            // Only this run's iterations count: those since the last `started`, the way the dead run counted them.
+            let run = events[(events.lastIndex { $0.event == "started" }.map { $0 + 1 } ?? 0)...]
+            let last = run.lastIndex { $0.event != "resumed" }
+            // The dead run ended an iteration and may have died before acting on it: act on it (again) now.
+            let ended = unfinished == nil ? last.flatMap { run[$0].event.hasPrefix("iteration_") ? $0 : nil } : nil
+            for index in run.indices where run[index].event == "iteration_failed" && index != ended {
+                signatures.append(run[index].details["signature"] ?? "")
+                if run[index].details["failure"] == "agent_failed" { agentFailures += 1 }
+            }
+            if let ended, let outcome = try outcome(of: run[ended]), let result = try after(iteration: record.iteration, outcome) {
+                return result
+            }
+        }
         while true {
             let number = record.iteration + 1
             guard number <= record.metadata.maxIterations else {
                 return try finish(.maxIterations, detail: "no iterations left (\(record.metadata.maxIterations) allowed)")
             }
-            var attempt = try Attempt(runner: self, number: number, context: context)
+            var attempt = try Attempt(runner: self, number: number, context: context, resuming: unfinished)
+            unfinished = nil
             let outcome = try attempt.run()
             guard let merged = try end(attempt, outcome) else {
                 // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
@@ -138,25 +193,41 @@ public final class TaskRunner {
                                  keptWorktree: worktree.linkedName == nil ? worktree.root : nil, mergeError: nil)
             }
             record = merged
-            switch outcome {
-            case .passed:
-                return try finish(.done, detail: nil)
-            case .stopped(let reason, let detail):
-                return try finish(reason, detail: detail)
-            case .failed(let failure):
-                if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
-                if agentFailures >= settings.maxAgentFailures {
-                    return try finish(.agentError, detail: "the agent failed \(agentFailures) times")
-                }
-                signatures.append(failure.signature)
-                if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {
-                    return try finish(.stalled, detail: "the same failure \(settings.stallLimit) iterations in a row: " + Self.describe(failure))
-                }
-                if number == record.metadata.maxIterations {
-                    return try finish(.maxIterations, detail: "\(number) iteration\(number == 1 ? "" : "s"), the last one failing: " + Self.describe(failure))
-                }
-                context = failure
+            if let result = try after(iteration: number, outcome) { return result }
+            if case .failed(let failure) = outcome { context = failure }
+        }
+    }
+
+    /// What follows iteration `number` that ended with `outcome`: the end of the run, or nil to go on.
+    private func after(iteration number: Int, _ outcome: Attempt.Outcome) throws -> RunResult? {
+        switch outcome {
+        case .passed:
+            return try finish(.done, detail: nil)
+        case .stopped(let reason, let detail):
+            return try finish(reason, detail: detail)
+        case .failed(let failure):
+            if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
+            if agentFailures >= settings.maxAgentFailures {
+                return try finish(.agentError, detail: "the agent failed \(agentFailures) times")
             }
+            signatures.append(failure.signature)
+            if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {
+                return try finish(.stalled, detail: "the same failure \(settings.stallLimit) iterations in a row: " + Self.describe(failure))
+            }
+            if number == record.metadata.maxIterations {
+                return try finish(.maxIterations, detail: "\(number) iteration\(number == 1 ? "" : "s"), the last one failing: " + Self.describe(failure))
+            }
+            return nil
+        }
+    }
+
+    /// The outcome an `iteration_*` event recorded (nil for one this version does not know).
+    private func outcome(of event: TaskEvent) throws -> Attempt.Outcome? {
+        let name = event.event.dropFirst("iteration_".count)
+        switch name {
+        case "passed": return .passed
+        case "failed": return try lastFailureContext().map { .failed($0) }
+        default: return ExitReason(rawValue: String(name)).map { .stopped($0, detail: event.details["detail"]) }
         }
     }
 
@@ -212,11 +283,15 @@ public final class TaskRunner {
         }
         var details = ["attempt": attempt.tip.hex]
         if let detail { details["detail"] = detail }
-        if case .failed(let failure) = outcome { details["signature"] = failure.signature }
+        if case .failed(let failure) = outcome {
+            details["signature"] = failure.signature
+            details["failure"] = failure.reason
+        }
         let identity = try workspace.identity()
         let change = RecordChange.runStep(event, record: attempt.record, iteration: attempt.number, details: details, artifacts: artifacts,
                                           title: attempt.record.title, note: detail, identity: identity)
-        let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity)
+        let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity,
+                                     log: try mergedLog(attempt))
         if case .passed = outcome {
             // A passing attempt is the task's own history now; only failed ones keep a branch.
             try repository.deleteReference(attempt.branch, expecting: attempt.tip)
@@ -224,6 +299,18 @@ public final class TaskRunner {
         try worktree.move(to: merge)
         events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
         return change.record
+    }
+
+    /// The event log of an attempt that was resumed: the task branch's log (which has the `resumed` event) and then
+    /// what the attempt appended since it forked. Nil when the attempt started at the task branch's tip.
+    private func mergedLog(_ attempt: Attempt) throws -> [UInt8]? {
+        guard attempt.start != attempt.base else { return nil }
+        let repository = store.repository
+        func log(_ commit: OID) throws -> [UInt8] { try repository.blob(at: id.eventLogPath, inTree: try repository.commit(commit).tree) ?? [] }
+        let fork = try log(attempt.start)
+        let attemptLog = try log(attempt.tip)
+        guard attemptLog.starts(with: fork) else { throw AEEError.cannotResume(id, reason: "the attempt's event log does not extend the task's") }
+        return try log(attempt.base) + attemptLog.dropFirst(fork.count)
     }
 
     /// Records the end state, tidies up, and (with `--merge`) brings the result to the branch the task started from.

@@ -85,12 +85,25 @@ public struct TaskStore {
         let stop = record.baseCommit.flatMap(OID.init(hex:))
         // Attempts hang off the task branch as merges' second parents, so the walk covers all parents, in the
         // order their events were appended.
-        let commits = try repository.history(from: location.commit, excluding: stop)
-            .filter { commit in (try? Trailer.parse(commit.message))?.contains { $0.key == "AEE-Task" && $0.value == id.rawValue } == true }
-            .map(\.oid.hex)
-        // Each recording commit adds exactly one event; when a history was rewritten and the counts differ, events stand alone.
-        let paired = commits.count == events.count
-        return events.enumerated().map { HistoryEntry(event: $1, commit: paired ? commits[$0] : nil) }
+        let commits = try repository.history(from: location.commit, excluding: stop).compactMap { commit -> (String, String)? in
+            guard let trailers = try? Trailer.parse(commit.message), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
+                  let event = trailers.first(where: { $0.key == "AEE-Event" })?.value else { return nil }
+            return (event, commit.oid.hex)
+        }
+        // Each recording commit adds exactly one event, named by its AEE-Event trailer. Events are paired with the
+        // first unused commit of the same name: a resumed run appends an attempt's events after its `resumed` one,
+        // while the graph may order that attempt's first commits before it.
+        var unused: [String: ArraySlice<String>] = [:]
+        for (event, oid) in commits { unused[event, default: []].append(oid) }
+        return events.map { event in
+            HistoryEntry(event: event, commit: unused[event.event]?.popFirst())
+        }
+    }
+
+    /// The audit events in `tip` (default: the task branch's tip), oldest first.
+    func events(of id: TaskID, at tip: OID? = nil) throws -> [TaskEvent] {
+        guard let tip else { return try readEvents(at: try location(of: id)) }
+        return try readEvents(at: TaskLocation(id: id, commit: tip, tree: try repository.commit(tip).tree, branch: id.branch))
     }
 
     // MARK: Writing
@@ -193,15 +206,15 @@ public struct TaskStore {
     }
 
     /// Writes `change` on top of `tree` as a commit with `parents` and moves `branch` from `expected` (nil: creates
-    /// it); the event is appended to the log found in `tree`. `makeTree` builds the commit's tree from the record's
+    /// it); the event is appended to `log`, by default the log found in `tree`. `makeTree` builds the commit's tree from the record's
     /// updates (for a worktree: its index plus the updates, so no tree is written that the commit does not use);
     /// by default they are applied to `tree`. Returns the new commit.
     /// Objects first (blobs, trees along the record's path, the commit), then one ref update naming the value it expects:
     /// a crash at any point leaves either the old branch or the new one, never a half-written record.
     func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
-                makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> OID {
+                log: [UInt8]? = nil, makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> OID {
         let id = change.record.id
-        let log = try tree.flatMap { try repository.blob(at: id.eventLogPath, inTree: $0) } ?? []
+        let log = try log ?? tree.flatMap { try repository.blob(at: id.eventLogPath, inTree: $0) } ?? []
         let contents = [try CanonicalJSON.encode(change.record), log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]]
             + change.artifacts.map(\.bytes)
         let updates = try zip(change.paths, contents).map { TreeUpdate(path: $0, blob: try repository.writeBlob($1)) }

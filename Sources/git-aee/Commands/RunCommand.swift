@@ -19,7 +19,7 @@ enum RunCommand: Command {
         summary: "run an approved, queued or blocked task",
         synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--if-queued] [--json]",
         options: runOptions + [
-            OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED; otherwise exit 5 quietly (for workers)"),
+            OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],
         positionals: 1...1)
 
@@ -37,9 +37,12 @@ enum RunCommand: Command {
         let id = try context.task(arguments.positionals[0])
         let record = try context.workspace().store.record(of: id)
         let ifQueued = arguments.flag("if-queued")
-        if ifQueued && record.state != .queued { return Status.notQueued }
+        if ifQueued {
+            if record.state != .queued { return Status.notQueued }
+            ProcessGroups.shared.dieWithParent()
+        }
         do {
-            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context)
+            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context) { try $0.run(id) }
         } catch AEEError.taskRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
@@ -57,13 +60,15 @@ enum RunCommand: Command {
         return (runner, progress)
     }
 
-    /// Runs the task and reports how it ended: the record (or a line) on stdout, the exit status by final state.
-    static func execute(_ run: (runner: TaskRunner, progress: RunProgress), _ id: TaskID, _ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+    /// Runs the task (`start` runs or resumes it) and reports how it ended: the record (or a line) on stdout, the
+    /// exit status by final state.
+    static func execute(_ run: (runner: TaskRunner, progress: RunProgress), _ id: TaskID, _ arguments: ParsedArguments, _ context: Context,
+                        start: (TaskRunner) throws -> RunResult) throws -> Int32 {
         ProcessGroups.shared.interceptInterrupts()
         let result: RunResult
         do {
             defer { run.progress.stop() }
-            result = try run.runner.run(id)
+            result = try start(run.runner)
         }
         let record = result.record
         if arguments.flag("json") {

@@ -51,6 +51,6 @@ enum TaskCommand: Command {
         let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         try workspace.store.transition(record.id, to: .approved, identity: identity)
-        return try RunCommand.execute(run, record.id, arguments, context)
+        return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
     }
 }

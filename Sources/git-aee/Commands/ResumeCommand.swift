@@ -1,0 +1,32 @@
+import AEECore
+
+/// `git aee resume <id>`: continues a RUNNING task whose process died, from its last commit.
+enum ResumeCommand: Command {
+    static let spec = CommandSpec(
+        name: "resume",
+        summary: "continue a task whose run died (kill -9, power loss) from its last step",
+        synopsis: "<id> [--force] [--if-abandoned] [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--json]",
+        options: RunCommand.runOptions + [
+            OptionSpec(long: "force", help: "take over a task whose owner is on another host without waiting for its lease"),
+            OptionSpec(long: "if-abandoned", help: "resume only a task whose owner is gone, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
+        ],
+        positionals: 1...1)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let id = try context.task(arguments.positionals[0])
+        let record = try context.workspace().store.record(of: id)
+        let quiet = arguments.flag("if-abandoned")
+        if quiet { ProcessGroups.shared.dieWithParent() }
+        do {
+            return try RunCommand.execute(RunCommand.runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context) {
+                try $0.resume(id, force: arguments.flag("force"))
+            }
+        } catch AEEError.taskRunning where quiet {
+            return RunCommand.Status.notQueued
+        } catch AEEError.notRunning where quiet {
+            return RunCommand.Status.notQueued
+        } catch AEEError.ownerUnknown where quiet {
+            return RunCommand.Status.notQueued
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+extension Scratch {
+    /// An agent that plans work items a, b and c and writes `<item>.txt` for each, logging every call to
+    /// `<marks>/calls`. The first time it executes b it writes half of it, touches `<marks>/in-b` and hangs, its
+    /// `sleep` pid in `<marks>/child`, for the test to kill whoever runs it.
+    func threeItemAgent() throws -> (agent: String, marks: String) {
+        let marks = root.appendingPathComponent("marks").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        let agent = try agentScript("three-items", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+              echo plan >> '\(marks)/calls'
+              echo '{"work_items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"}]}' > "$AEE_OUTPUT_FILE"
+              exit 0
+            fi
+            item=$(tr -d ' \\n' < "$AEE_WORK_ITEM_FILE" | sed 's/.*"id":"\\([a-z]*\\)".*/\\1/')
+            echo "$item" >> '\(marks)/calls'
+            if [ "$item" = b ] && [ ! -e '\(marks)/b-once' ]; then
+              touch '\(marks)/b-once'
+              echo half > b.txt
+              sleep 300 &
+              echo $! > '\(marks)/child'
+              touch '\(marks)/in-b'
+              wait
+            fi
+            echo "$item done" > "$item.txt"
+
+            """)
+        return ("'\(agent)'", marks)
+    }
+
+    /// The pid the task's last `started` or `resumed` event names as its owner.
+    func ownerPID(of id: String) throws -> String {
+        let events = try git("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl").split(separator: "\n").map { try json(String($0)) }
+        let owner = events.last { ["started", "resumed"].contains($0["event"] as? String) }
+        return try #require((owner?["details"] as? [String: String])?["pid"])
+    }
+}
+
+@Suite("resuming a task whose run died")
+struct ResumeTests {
+    @Test("kill -9 of a worker mid-work-item, then resume: the committed work item is not redone and the task SUCCEEDS")
+    func killWorkerThenResume() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try #require(try repo.queue(1).first)
+        let worker = try repo.start(["worker", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+
+        // While its owner lives, nobody may take the task over.
+        let early = try repo.aee("resume", id, "--agent", agent)
+        #expect(early.status == 128)
+        #expect(early.stderr.hasPrefix("fatal: task \(id) is already running (pid "), "\(early.stderr)")
+
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        // The worker's run notices its worker died: it kills its agent and exits, the task left RUNNING.
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(processIsGone(child))
+        #expect(processIsGone(try repo.ownerPID(of: id)))
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "RUNNING")
+
+        let resumed = try repo.aee("resume", id, "--agent", agent)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("\(id) SUCCEEDED (done) after 1 iteration"))
+        let calls = try String(contentsOfFile: marks + "/calls", encoding: .utf8).split(separator: "\n")
+        #expect(calls == ["plan", "a", "b", "b", "c"], "a was committed before the kill and must not run again")
+        let log = try repo.git("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl").split(separator: "\n").map { try repo.json(String($0))["event"] as? String }
+        #expect(log == ["created", "approved", "queued", "started", "resumed", "planned", "work_item_done", "work_item_done", "work_item_done",
+                        "verified", "iteration_passed", "succeeded"])
+        let summary = try repo.artifact(id, "iterations/1/work_items_summary.json")
+        #expect((summary["work_items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["done", "done", "done"])
+        #expect(try repo.git("show", "aee/\(id):b.txt") == "b done\n")
+        #expect(try repo.git("log", "--format=%s", "aee/\(id)").split(separator: "\n").filter { $0.contains(": work_item_done: A") }.count == 1)
+        let show = try repo.aee("log", id)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("resumed"))
+        #expect(try repo.fsckIsClean())
+    }
+}
