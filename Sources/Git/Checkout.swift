@@ -59,11 +59,8 @@ extension Repository {
             case .safe: options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
             case .force: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | (paths == nil ? 0 : GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue)
             }
-            let strings = (paths ?? []).map { strdup($0) }
-            defer { strings.forEach { free($0) } }
-            var pointers = strings
-            try pointers.withUnsafeMutableBufferPointer { buffer in
-                if paths != nil { options.paths = git_strarray(strings: buffer.baseAddress, count: buffer.count) }
+            try withStringArray(paths ?? []) { array in
+                if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
         }

@@ -1,0 +1,182 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One ref update of a push: `name` on the remote moves from `expected` (nil: it must not exist) to `target`
+/// (nil: it is deleted), or is left alone and reported rejected.
+public struct RefUpdate: Sendable {
+    public let name: String
+    public let target: OID?
+    public let expected: OID?
+
+    public init(name: String, target: OID?, expected: OID?) {
+        self.name = name
+        self.target = target
+        self.expected = expected
+    }
+}
+
+extension Repository {
+    /// The URL configured for remote `name`.
+    public func remoteURL(_ name: String) throws -> String {
+        try withRemote(name) { String(cString: git_remote_url($0)) }
+    }
+
+    /// The refs remote `name` has now, under `prefix`: one round trip, as `git ls-remote` makes.
+    public func remoteReferences(_ name: String, under prefix: String) throws -> [String: OID] {
+        try withRemote(name) { remote in
+            try withCallbacks { callbacks in
+                try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), "git_remote_connect")
+            }
+            defer { git_remote_disconnect(remote) }
+            return try Self.advertised(remote).filter { $0.key.hasPrefix(prefix) }
+        }
+    }
+
+    /// Fetches `refspecs` from remote `name`, pruning what they map and the remote no longer has.
+    public func fetch(_ name: String, refspecs: [String]) throws {
+        try withRemote(name) { remote in
+            var options = git_fetch_options()
+            try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
+            options.prune = GIT_FETCH_PRUNE
+            options.update_fetchhead = 0
+            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+            options.callbacks.credentials = acquireCredential
+            try withStringArray(refspecs) { array in
+                _ = try check(git_remote_fetch(remote, &array, &options, "aee: fetch"), "git_remote_fetch")
+            }
+        }
+    }
+
+    /// Pushes `updates` to remote `name`, each a compare-and-swap: a ref moves only if it still has the value
+    /// expected. Returns the names of the refs that did not (another writer got there first).
+    /// A remote on this machine is written directly (objects as one pack, then each ref updated under its lock
+    /// naming the old value), because libgit2's local transport overwrites refs without checking them. Any other
+    /// remote gets the old values in the push commands, which the server checks under its ref locks.
+    public func push(_ name: String, _ updates: [RefUpdate]) throws -> [String] {
+        let url = try remoteURL(name)
+        if let path = Self.localPath(of: url) { return try pushDirectly(to: path, updates) }
+        return try withRemote(name) { remote in
+            try withCallbacks { callbacks in
+                try check(git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nil, nil), "git_remote_connect")
+            }
+            defer { git_remote_disconnect(remote) }
+            // The push commands name the values this connection saw; refs not as expected are not pushed at all.
+            let advertised = try Self.advertised(remote)
+            let (matching, stale) = updates.reduce(into: ([RefUpdate](), [String]())) { split, update in
+                if advertised[update.name] == update.expected { split.0.append(update) } else { split.1.append(update.name) }
+            }
+            guard !matching.isEmpty else { return stale }
+            // Forced, because the old values above are the check: a lease ref moves to an unrelated commit.
+            let refspecs = matching.map { update in update.target.map { "+\($0.hex):\(update.name)" } ?? ":\(update.name)" }
+            let rejected = RejectedRefs()
+            var options = git_push_options()
+            try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
+            options.callbacks.credentials = acquireCredential
+            options.callbacks.push_update_reference = { name, status, payload in
+                if status != nil, let name, let payload { Unmanaged<RejectedRefs>.fromOpaque(payload).takeUnretainedValue().names.append(String(cString: name)) }
+                return 0
+            }
+            options.callbacks.payload = Unmanaged.passUnretained(rejected).toOpaque()
+            try withExtendedLifetime(rejected) {
+                try withStringArray(refspecs) { array in
+                    _ = try check(git_remote_upload(remote, &array, &options), "git_remote_upload")
+                }
+            }
+            return stale + rejected.names
+        }
+    }
+
+    /// The path of a remote on this machine (a path or a `file://` URL), or nil for a network URL.
+    static func localPath(of url: String) -> String? {
+        if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
+        if url.hasPrefix("/") || url.hasPrefix("./") || url.hasPrefix("../") { return url }
+        // `host:path` is ssh; a bare word without a colon is a path relative to the current directory.
+        return url.contains(":") ? nil : url
+    }
+
+    private func pushDirectly(to path: String, _ updates: [RefUpdate]) throws -> [String] {
+        let remote = try Repository.open(at: path)
+        let targets = updates.compactMap(\.target)
+        if !targets.isEmpty {
+            try writePack(of: targets, excludingWhatIsIn: remote, into: remote.commonDirectory + "objects/pack")
+        }
+        // Reopened so the new pack is seen when the refs are checked to point at existing objects.
+        let refreshed = try Repository.open(at: path)
+        var rejected: [String] = []
+        for update in updates {
+            do {
+                if let target = update.target {
+                    try refreshed.updateReference(update.name, to: target, expecting: update.expected, reflogMessage: "aee: push")
+                } else if let expected = update.expected {
+                    try refreshed.deleteReference(update.name, expecting: expected)
+                }
+            } catch let error as GitError where error.isModified || error.isExists || error.isLocked {
+                rejected.append(update.name)
+            }
+        }
+        return rejected
+    }
+
+    /// Writes the objects reachable from `tips` that `other` has no ref to into one pack in `directory`.
+    private func writePack(of tips: [OID], excludingWhatIsIn other: Repository, into directory: String) throws {
+        var builder: OpaquePointer?
+        try check(git_packbuilder_new(&builder, pointer), "git_packbuilder_new")
+        defer { git_packbuilder_free(builder) }
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        for tip in tips {
+            var raw = tip.raw
+            try check(git_revwalk_push(walk, &raw), "git_revwalk_push")
+        }
+        for (_, target) in try other.references(matching: "refs/*") {
+            var raw = target.raw
+            // A commit the other side has and this one does not cannot be hidden, and need not be.
+            _ = git_revwalk_hide(walk, &raw)
+        }
+        try check(git_packbuilder_insert_walk(builder, walk), "git_packbuilder_insert_walk")
+        guard git_packbuilder_object_count(builder) > 0 else { return }
+        try check(git_packbuilder_write(builder, directory, 0, nil, nil), "git_packbuilder_write")
+    }
+
+    private func withRemote<T>(_ name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var remote: OpaquePointer?
+        try check(git_remote_lookup(&remote, pointer, name), "git_remote_lookup")
+        defer { git_remote_free(remote) }
+        return try body(remote!)
+    }
+
+    private func withCallbacks<T>(_ body: (inout git_remote_callbacks) throws -> T) throws -> T {
+        var callbacks = git_remote_callbacks()
+        try check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), "git_remote_init_callbacks")
+        callbacks.credentials = acquireCredential
+        return try body(&callbacks)
+    }
+
+    /// The refs a connected remote advertised.
+    private static func advertised(_ remote: OpaquePointer) throws -> [String: OID] {
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        try check(git_remote_ls(&heads, &count, remote), "git_remote_ls")
+        var refs: [String: OID] = [:]
+        for index in 0..<count {
+            guard let head = heads?[index]?.pointee else { continue }
+            refs[String(cString: head.name)] = OID(head.oid)
+        }
+        return refs
+    }
+}
+
+/// Refs a push callback reported rejected.
+private final class RejectedRefs {
+    var names: [String] = []
+}
+
+/// Credentials for ssh from the user's agent; other kinds (https passwords) are not asked for: git aee never prompts.
+private let acquireCredential: git_credential_acquire_cb = { out, _, user, allowed, _ in
+    guard allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else { return GIT_PASSTHROUGH.rawValue }
+    if let user { return git_credential_ssh_key_from_agent(out, user) }
+    return git_credential_ssh_key_from_agent(out, "git")
+}
