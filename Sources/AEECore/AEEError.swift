@@ -35,6 +35,9 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case taskRunning(TaskID, owner: String, alive: Bool)
     case attemptExists(TaskID, branch: String)
     case notRunning(TaskID, TaskState)
+    case unknownRemote(String)
+    case remoteFailed(String, action: String, reason: String)
+    case remoteMoved(TaskID, remote: String, branch: String)
     case ownerUnknown(TaskID, owner: String)
     case cannotResume(TaskID, reason: String)
     case dirtyWorkTree(paths: [String])
@@ -106,6 +109,12 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "task \(id): branch \(branch.dropFirst("refs/heads/".count)) is left over from a run that did not finish"
         case .notRunning(let id, let state):
             "task \(id) is \(state), not RUNNING: there is no run to resume"
+        case .unknownRemote(let name):
+            "'\(name.escapedForTerminal)' is not a remote of this repository"
+        case .remoteFailed(let name, let action, let reason):
+            "could not \(action) \(name.escapedForTerminal): \(reason)"
+        case .remoteMoved(let id, let remote, let branch):
+            "task \(id): \(branch.dropFirst("refs/heads/".count)) on \(remote.escapedForTerminal) was changed by someone else; this run stops"
         case .ownerUnknown(let id, let owner):
             "task \(id) is run by \(owner), which this machine cannot check"
         case .cannotResume(let id, let reason):
@@ -150,6 +159,12 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             state == .draft ? "approve it first: git aee approve \(id)" : nil
         case .taskRunning(let id, _, let alive):
             alive ? "'git aee cancel \(id)' stops it" : "'git aee resume \(id)' continues it; 'git aee cancel \(id)' ends it, its work so far kept on its branches"
+        case .unknownRemote:
+            "'git remote -v' lists the remotes"
+        case .remoteFailed:
+            "the task's commits are all here; they reach the remote with the next push that gets through"
+        case .remoteMoved(let id, let remote, _):
+            "'git fetch \(remote.escapedForTerminal)' and 'git aee show \(id)' tell what happened there"
         case .notRunning(let id, let state):
             [.approved, .queued, .blocked].contains(state) ? "'git aee run \(id)' runs it" : nil
         case .ownerUnknown(let id, _):

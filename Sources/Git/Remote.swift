@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// One ref update of a push: `name` on the remote moves from `expected` (nil: it must not exist) to `target`
-/// (nil: it is deleted), or is left alone and reported rejected.
+/// (nil: it is deleted), or is left alone and reported rejected. The local ref `name` must point at `target`.
 public struct RefUpdate: Sendable {
     public let name: String
     public let target: OID?
@@ -68,8 +68,9 @@ extension Repository {
                 if advertised[update.name] == update.expected { split.0.append(update) } else { split.1.append(update.name) }
             }
             guard !matching.isEmpty else { return stale }
-            // Forced, because the old values above are the check: a lease ref moves to an unrelated commit.
-            let refspecs = matching.map { update in update.target.map { "+\($0.hex):\(update.name)" } ?? ":\(update.name)" }
+            // Forced, because the old values above are the check (a lease ref moves to an unrelated commit); the source
+            // is the local ref of the same name, which points at the target.
+            let refspecs = matching.map { $0.target == nil ? ":\($0.name)" : "+\($0.name):\($0.name)" }
             let rejected = RejectedRefs()
             var options = git_push_options()
             try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")

@@ -41,6 +41,7 @@ enum UsageError: Error, CustomStringConvertible {
     case badValue(option: String, value: String, expected: String)
     case unknownCommand(String)
     case conflict(option: String, with: String, reason: String)
+    case requires(option: String, other: String)
     case helpRequested
 
     var description: String {
@@ -53,6 +54,7 @@ enum UsageError: Error, CustomStringConvertible {
         case .badValue(let option, let value, let expected): "bad value '\(value.escapedForTerminal)' for --\(option): expected \(expected)"
         case .unknownCommand(let name): "'\(name.escapedForTerminal)' is not a git aee command"
         case .conflict(let option, let other, let reason): "--\(option) cannot be used with --\(other): \(reason)"
+        case .requires(let option, let other): "--\(option) needs --\(other)"
         case .helpRequested: "help"
         }
     }

@@ -37,6 +37,9 @@ final class RunProgress: Sendable {
         case .iterationEnded(let iteration, let outcome, let detail):
             let verdict = outcome.replacingPrefix("iteration_", with: "")
             say("iteration \(iteration): \(verdict)" + (detail.map { ": \($0.escapedForTerminal)" } ?? ""), lasting: true)
+        case .warning(let text):
+            let line = "warning: " + text.escapedForTerminal
+            if let live = self.line { live.printAbove(line) } else { LiveLine.write(line + "\n") }
         }
     }
 

@@ -45,11 +45,11 @@ extension Scratch {
     }
 
     /// Starts `git-aee` in the background (stderr discarded), for tests that signal or race it.
-    func start(_ arguments: [String], stdout: Pipe? = nil) throws -> Process {
+    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Scratch.binary)
         process.arguments = arguments
-        process.currentDirectoryURL = directory
+        process.currentDirectoryURL = directory ?? self.directory
         process.environment = environment
         process.standardOutput = stdout ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

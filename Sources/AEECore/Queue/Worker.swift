@@ -13,11 +13,16 @@ public struct WorkerOptions: Sendable {
     public var once: Bool
     /// Exit after this long with nothing running and nothing queued.
     public var idleExitSeconds: Double?
+    /// The remote shared with workers on other clones, and how often it is fetched (no event says it changed).
+    public var remote: String?
+    public var pollSeconds: Double
 
-    public init(jobs: Int, once: Bool, idleExitSeconds: Double?) {
+    public init(jobs: Int, once: Bool, idleExitSeconds: Double?, remote: String? = nil, pollSeconds: Double = 2) {
         self.jobs = jobs
         self.once = once
         self.idleExitSeconds = idleExitSeconds
+        self.remote = remote
+        self.pollSeconds = pollSeconds
     }
 }
 
@@ -31,15 +36,17 @@ public enum WorkerEvent {
 /// Runs queued tasks as they appear, oldest first, up to `jobs` at once, each in a process of its own (`launch`
 /// makes the command, `git aee run <id>`). The claim is that process's compare-and-swap from QUEUED to RUNNING,
 /// so several workers on one repository run each task once: a loser's run finds it taken and ends.
-/// It sleeps until a ref changes (inotify), looking again every `rescanSeconds` in case an event was missed.
+/// It sleeps until a ref changes (inotify), looking again every `rescanSeconds` in case an event was missed; with a
+/// remote it also fetches every `pollSeconds`. A RUNNING task whose run died is resumed.
 public final class Worker {
     let workspace: Workspace
     let options: WorkerOptions
-    let launch: (TaskID) -> Subprocess
+    /// The command for a task: `git aee run <id> --if-queued`, or `git aee resume <id> --if-abandoned` when `resume`.
+    let launch: (TaskID, _ resume: Bool) -> Subprocess
     let events: (WorkerEvent) -> Void
     let rescanSeconds = 30.0
 
-    public init(workspace: Workspace, options: WorkerOptions, launch: @escaping (TaskID) -> Subprocess, events: @escaping (WorkerEvent) -> Void) {
+    public init(workspace: Workspace, options: WorkerOptions, launch: @escaping (TaskID, _ resume: Bool) -> Subprocess, events: @escaping (WorkerEvent) -> Void) {
         self.workspace = workspace
         self.options = options
         self.launch = launch
@@ -50,6 +57,9 @@ public final class Worker {
     /// each recording how it ended).
     public func run() throws {
         let queue = TaskQueue(store: workspace.store)
+        let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
+        var reported: Set<String> = []
+        var fetched = -Double.infinity
         let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
         let finished = try FinishedRuns()
         ProcessGroups.shared.wake(finished.wakeDescriptor)
@@ -68,7 +78,16 @@ public final class Worker {
             if ProcessGroups.shared.interruption != nil {
                 if running.isEmpty { return }
             } else {
-                var queued = try queue.queued { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
+                if let remote, Subprocess.now() - fetched >= options.pollSeconds {
+                    fetched = Subprocess.now()
+                    do {
+                        for problem in try remote.sync() where reported.insert(problem).inserted { events(.problem(problem)) }
+                    } catch {
+                        // Unreachable for now: the tasks already here go on; the next poll tries again.
+                        if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
+                    }
+                }
+                var queued = try queue.ready { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
                 if options.once {
                     if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
                     queued = queued.filter { snapshot!.contains($0.record.id) }
@@ -77,13 +96,13 @@ public final class Worker {
                     if options.once { return }
                     if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                 }
-                for (record, tip) in queued.prefix(max(0, options.jobs - running.count)) {
-                    running.insert(record.id)
-                    tried[record.id] = tip
-                    finished.start(launch(record.id), for: record.id)
+                for entry in queued.prefix(max(0, options.jobs - running.count)) {
+                    running.insert(entry.record.id)
+                    tried[entry.record.id] = entry.tip
+                    finished.start(launch(entry.record.id, entry.abandoned), for: entry.record.id)
                 }
             }
-            var timeout = rescanSeconds
+            var timeout = remote == nil ? rescanSeconds : options.pollSeconds
             if running.isEmpty, let idle = options.idleExitSeconds { timeout = min(timeout, max(0, idleSince + idle - Subprocess.now())) }
             var fds = [pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: finished.descriptor, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))

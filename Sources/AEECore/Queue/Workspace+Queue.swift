@@ -1,12 +1,16 @@
 extension Workspace {
     /// Creates a task and leaves it QUEUED for a worker (created, approved and queued: three events). Its gates are
-    /// checked now; its agent is the worker's, resolved when it runs.
-    public func queueTask(title: String, metadata: TaskMetadata) throws -> (record: TaskRecord, identity: Identity) {
+    /// checked now; its agent is the worker's, resolved when it runs. With `push`, the task branch is pushed there
+    /// for the workers of other clones.
+    public func queueTask(title: String, metadata: TaskMetadata, push: String? = nil) throws -> (record: TaskRecord, identity: Identity) {
         if metadata.runMode == .interactive { throw AEEError.interactiveCannotQueue }
+        let remote = try push.map { try TaskRemote(name: $0, repository: repository) }
         _ = try GateCatalog(config: try projectConfig(), settings: settings).plan(metadata.gates)
         let (record, identity) = try createTask(title: title, metadata: metadata)
         try store.transition(record.id, to: .approved, identity: identity)
         let (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
+        // A new id: nobody else can have the branch, so only an unreachable remote stops this.
+        try remote?.publish([record.id.branch])
         return (queued, identity)
     }
 }

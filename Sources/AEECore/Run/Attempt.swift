@@ -244,6 +244,7 @@ struct Attempt {
                                       makeTree: staged ? runner.worktree.tree(adding:) : nil)
         tipTree = try runner.store.repository.commit(tip).tree
         try runner.worktree.follow(tip, tree: tipTree, records: change.paths, refused: refused)
+        try runner.publish([branch])
     }
 }
 

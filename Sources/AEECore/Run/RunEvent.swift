@@ -11,6 +11,8 @@ public enum RunEvent: Sendable {
     case gate(GateEvent)
     /// An iteration is over: `outcome` is the event recorded (`iteration_passed`, `iteration_failed`, ...).
     case iterationEnded(iteration: Int, outcome: String, detail: String?)
+    /// Something went wrong that does not stop the run (a push that did not get through).
+    case warning(String)
 }
 
 /// How a run ended.

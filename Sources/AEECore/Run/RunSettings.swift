@@ -8,12 +8,15 @@ public struct RunOptions: Sendable {
     public var merge: Bool
     /// A wall-clock limit for the run (`--timeout`), above `task_timeout_seconds`.
     public var timeoutSeconds: Int?
+    /// The remote the task is shared through (`--remote`): the claim and every commit are pushed there.
+    public var remote: String?
 
-    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil) {
+    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil) {
         self.agent = agent
         self.here = here
         self.merge = merge
         self.timeoutSeconds = timeoutSeconds
+        self.remote = remote
     }
 }
 

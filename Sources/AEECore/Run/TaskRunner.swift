@@ -18,6 +18,8 @@ public final class TaskRunner {
     let events: @Sendable (RunEvent) -> Void
     /// Shows the plan to a human and returns their verdict; nil when there is no terminal to ask on.
     let approve: ((String) -> Bool)?
+    /// Where the run's commits are pushed as they are made, when the task is shared through a remote.
+    let remote: TaskRemote?
 
     // The run's state, set up by `run` before the first iteration.
     var id: TaskID!
@@ -38,6 +40,7 @@ public final class TaskRunner {
         self.events = events
         self.approve = approve
         settings = try workspace.runSettings(options)
+        remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
     }
 
     /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
@@ -55,6 +58,7 @@ public final class TaskRunner {
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
     public func run(_ id: TaskID) throws -> RunResult {
         self.id = id
+        try syncRemote()
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         try claim(current)
@@ -66,6 +70,7 @@ public final class TaskRunner {
     /// never done again. The work item the dead run was in starts over.
     public func resume(_ id: TaskID, force: Bool) throws -> RunResult {
         self.id = id
+        try syncRemote()
         let tip = try taskTip()
         let current = try workspace.store.record(of: id, at: tip)
         guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
@@ -82,11 +87,13 @@ public final class TaskRunner {
         let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
                                           details: RunOwner.thisProcess.merging(["previous_owner": owner.description]) { $1 },
                                           artifacts: [], title: current.title, identity: identity)
+        let lost = AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
         do {
-            _ = try workspace.store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch,
-                                           expecting: tip, identity: identity)
+            let claim = try workspace.store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch,
+                                                   expecting: tip, identity: identity)
+            try publishClaim(claim, replacing: tip, lost: lost)
         } catch let error as GitError where error.isModified || error.isLocked {
-            throw AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
+            throw lost
         }
         return try execute(resuming: true)
     }
@@ -111,12 +118,15 @@ public final class TaskRunner {
             events(.started(id, worktree: worktree.root))
             return try loop(resuming: resuming ? (unfinished, try store.events(of: id, at: tip)) : nil)
         } catch {
-            // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error.
+            // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
+            // the remote's branch moved under the run, the remote's story stands and nothing is added to it.
+            if case AEEError.remoteMoved = error { throw error }
             _ = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
                                                 identity: try workspace.identity()) { record in
                 record.exitReason = ExitReason.blocked.rawValue
                 record.exitDetail = "error: \(error)"
             }
+            try? publish([id.branch])
             throw error
         }
     }
@@ -135,6 +145,7 @@ public final class TaskRunner {
         default:
             throw AEEError.taskNotRunnable(id, record.state)
         }
+        let queued = try taskTip()
         do {
             try store.transition(id, to: .running, details: RunOwner.thisProcess, identity: identity) { record in
                 record.exitReason = nil
@@ -143,6 +154,46 @@ public final class TaskRunner {
             }
         } catch AEEError.illegalTransition(_, let from, _) where from == .running {
             throw try runningError()
+        }
+        try publishClaim(try taskTip(), replacing: queued, lost: AEEError.taskRunning(id, owner: "a worker on another clone", alive: true))
+    }
+
+    // MARK: The remote
+
+    /// Brings the task branches up to date from the remote before the task is looked at.
+    private func syncRemote() throws {
+        guard let remote else { return }
+        for problem in try remote.sync() { events(.warning(problem)) }
+    }
+
+    /// Pushes the claim commit `claim` (made on top of `previous`): the run may go on only if the remote took it.
+    /// When it did not, or cannot be reached, the local branch goes back to what the remote has, and `lost` is thrown.
+    private func publishClaim(_ claim: OID, replacing previous: OID, lost: AEEError) throws {
+        guard let remote else { return }
+        let rejected: [String]
+        do {
+            rejected = try remote.publish([id.branch])
+        } catch {
+            try? workspace.repository.updateReference(id.branch, to: previous, expecting: claim, reflogMessage: "aee: claim not pushed")
+            throw error
+        }
+        guard rejected.isEmpty else {
+            // Another worker won; take its version, so this clone agrees with the remote.
+            try? remote.repository.fetch(remote.name, refspecs: [TaskRemote.refspec(for: remote.name)])
+            let theirs = try workspace.repository.resolveReference(remote.tracking(id.branch)) ?? previous
+            try? workspace.repository.updateReference(id.branch, to: theirs, expecting: claim, reflogMessage: "aee: claim lost")
+            throw lost
+        }
+    }
+
+    /// Pushes `branches` after a commit. A remote that moved one of them (a cancel from another clone, say) stops
+    /// the run; one that cannot be reached does not: the commits stay here and the next push takes them along.
+    func publish(_ branches: [String]) throws {
+        guard let remote else { return }
+        do {
+            if let moved = try remote.publish(branches).first { throw AEEError.remoteMoved(id, remote: remote.name, branch: moved) }
+        } catch AEEError.remoteFailed(_, _, let reason) {
+            events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push takes these commits along"))
         }
     }
 
@@ -296,6 +347,7 @@ public final class TaskRunner {
             // A passing attempt is the task's own history now; only failed ones keep a branch.
             try repository.deleteReference(attempt.branch, expecting: attempt.tip)
         }
+        try publish([id.branch, attempt.branch])
         try worktree.move(to: merge)
         events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
         return change.record
@@ -321,6 +373,7 @@ public final class TaskRunner {
             record.exitReason = reason.rawValue
             record.exitDetail = detail
         }
+        try publish([id.branch])
         let tip = try taskTip()
         var kept: String?
         if reason.state == .blocked || worktree.linkedName == nil {

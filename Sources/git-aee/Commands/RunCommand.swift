@@ -11,13 +11,14 @@ enum RunCommand: Command {
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
         OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a worktree of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
+        OptionSpec(long: "remote", value: "name", help: "push the claim and every commit of the run to this remote as they are made"),
         OptionSpec(long: "json", help: "print the final record as JSON"),
     ]
 
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--if-queued] [--json]",
+        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json]",
         options: runOptions + [
             OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],
@@ -52,7 +53,7 @@ enum RunCommand: Command {
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
     static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int) throws -> (runner: TaskRunner, progress: RunProgress) {
         let options = RunOptions(agent: arguments.value("agent"), here: arguments.flag("here"), merge: arguments.flag("merge"),
-                                 timeoutSeconds: try arguments.int("timeout"))
+                                 timeoutSeconds: try arguments.int("timeout"), remote: arguments.value("remote"))
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },

@@ -6,10 +6,11 @@ enum TaskCommand: Command {
     static let spec = CommandSpec(
         name: "task",
         summary: "create a task and run it until the gates pass or a limit stops it",
-        synopsis: "<title> [--draft | --queue] [--agent <cmd>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json]",
+        synopsis: "<title> [--draft | --queue [--push <remote>]] [--agent <cmd>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json]",
         options: [
             OptionSpec(long: "draft", help: "record the task as DRAFT without running it"),
             OptionSpec(long: "queue", help: "record the task as QUEUED and return at once; 'git aee worker' runs it"),
+            OptionSpec(long: "push", value: "remote", help: "with --queue: push the queued task to this remote, for the workers there"),
             OptionSpec(long: "gate", value: "name", help: "a gate that judges the task (repeatable; default: the config's default_gates)"),
             OptionSpec(long: "max-iterations", value: "n", help: "give up after n iterations (default: aee.maxIterations, the config, else 20)"),
             OptionSpec(long: "mode", value: "mode", help: "autonomous or interactive (default: aee.runMode, the config, else autonomous)"),
@@ -31,12 +32,13 @@ enum TaskCommand: Command {
             if arguments.flag("draft") && arguments.flag("queue") {
                 throw UsageError.conflict(option: "queue", with: "draft", reason: "a task is either a draft or queued")
             }
-            for option in ["agent", "timeout", "here", "merge"] where arguments.flag(option) {
+            if arguments.flag("push") && !arguments.flag("queue") { throw UsageError.requires(option: "push", other: "queue") }
+            for option in ["agent", "timeout", "here", "merge", "remote"] where arguments.flag(option) {
                 throw UsageError.conflict(option: arguments.flag("draft") ? "draft" : "queue", with: option,
                                           reason: "the task runs later, with the settings of whoever runs it")
             }
             let (record, identity) = arguments.flag("draft") ? try workspace.createTask(title: title, metadata: metadata)
-                                                             : try workspace.queueTask(title: title, metadata: metadata)
+                                                             : try workspace.queueTask(title: title, metadata: metadata, push: arguments.value("push"))
             if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
             if arguments.flag("json") {
                 try context.printJSON(record)
@@ -45,6 +47,7 @@ enum TaskCommand: Command {
             }
             return 0
         }
+        if arguments.flag("push") { throw UsageError.requires(option: "push", other: "queue") }
         // Everything that could stop the run is checked before the task exists, so a refusal leaves nothing behind.
         let run = try RunCommand.runner(arguments, context, maxIterations: metadata.maxIterations)
         try run.runner.check(metadata)

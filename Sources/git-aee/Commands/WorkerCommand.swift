@@ -8,11 +8,13 @@ enum WorkerCommand: Command {
     static let spec = CommandSpec(
         name: "worker",
         summary: "run queued tasks as they are queued, oldest first",
-        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--agent <cmd>]",
+        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--remote <name> [--poll <seconds>]] [--agent <cmd>]",
         options: [
             OptionSpec(long: "jobs", value: "n", help: "run up to n tasks at once (default 1)"),
             OptionSpec(long: "once", help: "run what is queued now, then exit"),
             OptionSpec(long: "idle-exit", value: "seconds", help: "exit after this long with nothing queued or running"),
+            OptionSpec(long: "remote", value: "name", help: "share the queue with workers on other clones through this remote"),
+            OptionSpec(long: "poll", value: "seconds", help: "with --remote: fetch the task branches this often (default 2)"),
             OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
         ])
 
@@ -25,15 +27,20 @@ enum WorkerCommand: Command {
         let directory = try workspace.workingDirectory(for: "worker")
         let program = selfPath()
         let agent = arguments.value("agent")
+        let remote = arguments.value("remote")
+        let poll = try arguments.int("poll") ?? 2
+        guard (1...3600).contains(poll) else { throw UsageError.badValue(option: "poll", value: String(poll), expected: "a number of seconds from 1 to 3600") }
+        if arguments.flag("poll") && remote == nil { throw UsageError.requires(option: "poll", other: "remote") }
         let palette = try context.palette()
         // The runs record their own interruption; the worker asks them to stop and waits for them.
         ProcessGroups.shared.interceptInterrupts(forwarding: SIGTERM)
         let worker = Worker(
             workspace: workspace,
-            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init)),
-            launch: { id in
-                var command = Subprocess(arguments: [program, "run", id.rawValue, "--if-queued"] + (agent.map { ["--agent", $0] } ?? []),
-                                         directory: directory, environment: context.environment, timeoutSeconds: .infinity)
+            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll)),
+            launch: { id, resume in
+                let how = resume ? ["resume", id.rawValue, "--if-abandoned"] : ["run", id.rawValue, "--if-queued"]
+                let options = (agent.map { ["--agent", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? [])
+                var command = Subprocess(arguments: [program] + how + options, directory: directory, environment: context.environment, timeoutSeconds: .infinity)
                 // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
                 command.capturesStandardError = false
                 return command

@@ -1,0 +1,86 @@
+import Git
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A git remote that workers on several clones share tasks through. Task branches are fetched from it into
+/// `refs/remotes/<name>/aee/*` (the refspec below) and brought to the local `aee/*` branches when they only moved
+/// forward; every commit of a run is pushed to it as a compare-and-swap against the value last seen there, so
+/// a claim that loses a race is rejected instead of overwriting the winner's.
+public struct TaskRemote {
+    public let name: String
+    let repository: Repository
+
+    /// Refuses a remote that is not configured, before anything is fetched or written.
+    public init(name: String, repository: Repository) throws {
+        guard (try? repository.remoteURL(name)) != nil else { throw AEEError.unknownRemote(name) }
+        self.name = name
+        self.repository = repository
+    }
+
+    /// The fetch refspec for the task branches, the same one `git aee remote` adds to the remote's config.
+    public static func refspec(for name: String) -> String { "+refs/heads/aee/*:refs/remotes/\(name)/aee/*" }
+
+    /// The remote-tracking ref of the local branch `branch` (`refs/heads/aee/...`).
+    func tracking(_ branch: String) -> String { "refs/remotes/\(name)/" + branch.dropFirst("refs/heads/".count) }
+
+    /// Fetches the task branches and fast-forwards the local ones to them (creating those that are new here).
+    /// A local branch ahead of the remote is left for its run to push; one that diverged is reported, not touched.
+    public func sync() throws -> [String] {
+        try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name)]) }
+        var problems: [String] = []
+        let prefix = "refs/remotes/\(name)/aee/"
+        for (remoteName, remote) in try repository.references(matching: prefix + "*") {
+            let branch = "refs/heads/aee/" + remoteName.dropFirst(prefix.count)
+            let local = try repository.resolveReference(branch)
+            guard let local else {
+                try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)")
+                continue
+            }
+            if try local == remote || repository.isAncestor(remote, of: local) { continue }
+            if try repository.isAncestor(local, of: remote) {
+                // Another process may move it meanwhile; the next sync looks again.
+                try? repository.updateReference(branch, to: remote, expecting: local, reflogMessage: "aee: fast-forward from \(name)")
+            } else {
+                problems.append("\(branch.dropFirst("refs/heads/".count)) and \(name)'s differ (neither contains the other); left as it is")
+            }
+        }
+        return problems
+    }
+
+    /// Pushes the local values of `branches` (deleting those gone here), each expected to be on the remote as
+    /// last seen. Returns the branches the remote rejected: someone else moved them.
+    @discardableResult
+    func publish(_ branches: [String]) throws -> [String] {
+        let updates = try branches.map { branch in
+            RefUpdate(name: branch, target: try repository.resolveReference(branch), expected: try repository.resolveReference(tracking(branch)))
+        }.filter { $0.target != $0.expected }
+        guard !updates.isEmpty else { return [] }
+        let rejected = try retrying("push to") { try repository.push(name, updates) }
+        for update in updates where !rejected.contains(update.name) {
+            // What the remote has now, as a fetch would record it.
+            if let target = update.target {
+                try? repository.updateReference(tracking(update.name), to: target, expecting: update.expected, reflogMessage: "aee: pushed")
+            } else if let expected = update.expected {
+                try? repository.deleteReference(tracking(update.name), expecting: expected)
+            }
+        }
+        return rejected
+    }
+
+    /// Pauses between tries of a remote that cannot be reached: about 6 s in all before giving up.
+    static let backoffSeconds = [0.2, 0.4, 0.8, 1.6, 3.2]
+
+    /// Runs `operation`, trying again with backoff while the remote cannot be reached.
+    func retrying<T>(_ what: String, _ operation: () throws -> T) throws -> T {
+        var pauses = Self.backoffSeconds[...]
+        while true {
+            do {
+                return try operation()
+            } catch let error as GitError {
+                guard let pause = pauses.popFirst() else { throw AEEError.remoteFailed(name, action: what, reason: error.message) }
+                usleep(useconds_t(pause * 1_000_000))
+            }
+        }
+    }
+}
