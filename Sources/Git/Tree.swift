@@ -106,7 +106,7 @@ extension Repository {
         }
     }
 
-    private func writeEmptyTree() throws -> OID {
+    public func writeEmptyTree() throws -> OID {
         var builder: OpaquePointer?
         try check(git_treebuilder_new(&builder, pointer, nil), "git_treebuilder_new")
         defer { git_treebuilder_free(builder) }

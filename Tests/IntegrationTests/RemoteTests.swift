@@ -6,7 +6,7 @@ extension Scratch {
     /// (the repository itself is the first); returns the clones' directories.
     func sharedThroughRemote(clones count: Int) throws -> [URL] {
         let remote = root.appendingPathComponent("remote.git")
-        try git("init", "-q", "--bare", remote.path)
+        try git("init", "-q", "--bare", "-b", "main", remote.path)
         try git("remote", "add", "origin", remote.path)
         try git("push", "-q", "origin", "main")
         return try [directory] + (1..<count).map { index in
@@ -35,26 +35,61 @@ struct RemoteTests {
         }
         #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)", "refs/heads/aee/").split(separator: "\n").count == 9)
 
-        let workers = try clones.map { clone in
-            try repo.start(["worker", "--once", "--jobs", "2", "--remote", "origin", "--agent", exampleAgent("learner")], in: clone)
+        let outputs = clones.map { _ in Pipe() }
+        let workers = try zip(clones, outputs).map { clone, output in
+            try repo.start(["worker", "--once", "--jobs", "2", "--remote", "origin", "--agent", exampleAgent("learner")], in: clone, stdout: output)
         }
+        // Each worker prints a line per run it finished; together they finished each task once.
+        let finished = outputs.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") }
         for worker in workers {
             worker.waitUntilExit()
             #expect(worker.terminationStatus == 0)
         }
+        #expect(finished.joined().count == 9 && finished.joined().allSatisfy { $0.contains(" SUCCEEDED (done) ") }, "\(finished)")
+        #expect(finished.filter { !$0.isEmpty }.count >= 2, "the work was shared: \(finished.map(\.count))")
         for id in ids {
             let events = try repo.remoteGit("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
             #expect(events.filter { $0 == "started" }.count == 1, "\(id): \(events)")
             #expect(events.filter { $0 == "planned" }.count == 1, "\(id): \(events)")
             #expect(events.first == "succeeded", "\(id): \(events)")
         }
-        // Passing attempts' branches are deleted on the remote too; nothing else was pushed there.
-        #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)").split(separator: "\n").count == 10)
-        #expect(try repo.remoteGit("fsck", "--strict", "--no-progress").isEmpty)
+        // Passing attempts' branches and the runs' leases are deleted on the remote too; nothing else was pushed there.
+        let refs = try repo.remoteGit("for-each-ref", "--format=%(refname)").split(separator: "\n")
+        #expect(refs.count == 10, "\(refs)")
+        // Each run's ended lease leaves one unreachable commit, which gc prunes like any other garbage.
+        #expect(try repo.remoteGit("fsck", "--strict", "--no-progress", "--no-dangling").isEmpty)
         for clone in clones {
             #expect(try repo.run("/usr/bin/git", ["fsck", "--strict", "--no-progress"], in: clone).status == 0)
             // A push refspec would silently change what a plain `git push` pushes; none may appear.
             #expect(try repo.run("/usr/bin/git", ["config", "--get-all", "remote.origin.push"], in: clone).status == 1)
         }
+    }
+}
+
+extension RemoteTests {
+    @Test("kill -9 of a worker on one clone mid-work-item: a worker on another clone resumes the task; nothing is redone")
+    func resumeOnAnotherClone() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clones = try repo.sharedThroughRemote(clones: 2)
+        let (agent, marks) = try repo.threeItemAgent()
+        let queued = try repo.aee("task", "Make calc add", "--queue", "--push", "origin")
+        let id = queued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let first = try repo.start(["worker", "--remote", "origin", "--agent", agent], in: clones[1])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(processIsGone(child))
+
+        // The first clone's lease is still on the remote, but its owner was on this host and is gone: no wait.
+        let second = try repo.aee("worker", "--once", "--remote", "origin", "--agent", agent)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("\(id) SUCCEEDED (done) after 1 iteration"), "\(second.stdout)")
+        let calls = try String(contentsOfFile: marks + "/calls", encoding: .utf8).split(separator: "\n")
+        #expect(calls == ["plan", "a", "b", "b", "c"])
+        let events = try repo.remoteGit("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(events.filter { $0 == "resumed" }.count == 1, "\(events)")
+        #expect(events.first == "succeeded")
+        #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)", "refs/aee/").isEmpty, "no lease is left")
     }
 }

@@ -1,11 +1,16 @@
 import Git
 
-/// The queue a worker draws from: RUNNING tasks whose run died, then QUEUED ones, oldest first. Only the records of
+/// The queue a worker draws from: RUNNING tasks whose run died (on this host: its process is gone; on another: its
+/// lease ran out), then QUEUED ones, oldest first. Only the records of
 /// branches that moved since the last look are read again, so looking on every file-system event stays cheap with
 /// thousands of tasks.
 public final class TaskQueue {
     private let store: TaskStore
     private var seen: [TaskID: (tip: OID, record: TaskRecord?, owner: RunOwner?)] = [:]
+    /// The lease of a task run through a remote, as last fetched; nil without a remote, where an owner on another
+    /// host is never judged gone.
+    private let lease: ((TaskID) throws -> OID?)?
+    private var leases = LeaseWatch()
 
     /// A task a worker can take: queued, or abandoned by a run that died (to be resumed).
     public struct Entry {
@@ -14,7 +19,10 @@ public final class TaskQueue {
         public var abandoned: Bool { record.state == .running }
     }
 
-    public init(store: TaskStore) { self.store = store }
+    public init(store: TaskStore, lease: ((TaskID) throws -> OID?)? = nil) {
+        self.store = store
+        self.lease = lease
+    }
 
     /// The tasks ready for a worker; `problem` hears once about each record that cannot be read.
     public func ready(problem: (String) -> Void) throws -> [Entry] {
@@ -37,12 +45,19 @@ public final class TaskQueue {
         }
         seen = next
         // The owner's liveness is asked every time: a process dies without moving any ref.
-        return next.values.compactMap { entry -> Entry? in
+        let now = Subprocess.now()
+        leases.keep(Set(next.compactMap { $0.value.owner?.liveness == .unknown ? $0.key : nil }))
+        return try next.values.compactMap { entry -> Entry? in
             guard let record = entry.record else { return nil }
-            switch record.state {
-            case .queued: return Entry(record: record, tip: entry.tip)
-            case .running where entry.owner?.liveness == .gone: return Entry(record: record, tip: entry.tip)
-            default: return nil
+            switch (record.state, entry.owner?.liveness) {
+            case (.queued, _), (.running, .gone?):
+                return Entry(record: record, tip: entry.tip)
+            case (.running, .unknown?):
+                guard let lease, let seconds = entry.owner?.leaseSeconds else { return nil }
+                let mark = entry.tip.hex + " " + (try lease(record.id)?.hex ?? "none")
+                return leases.expired(record.id, mark: mark, seconds: seconds, now: now) ? Entry(record: record, tip: entry.tip) : nil
+            default:
+                return nil
             }
         }
         // Work already begun goes first.

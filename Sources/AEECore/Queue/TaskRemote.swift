@@ -10,6 +10,9 @@ import Glibc
 public struct TaskRemote {
     public let name: String
     let repository: Repository
+    /// What this process pushed last, by ref. That, not the remote-tracking ref, is the value expected on the next
+    /// push: a fetch running beside it (the worker's) may set the tracking ref back to a value read just before.
+    private let pushed = PushedRefs()
 
     /// Refuses a remote that is not configured, before anything is fetched or written.
     public init(name: String, repository: Repository) throws {
@@ -21,13 +24,23 @@ public struct TaskRemote {
     /// The fetch refspec for the task branches, the same one `git aee remote` adds to the remote's config.
     public static func refspec(for name: String) -> String { "+refs/heads/aee/*:refs/remotes/\(name)/aee/*" }
 
-    /// The remote-tracking ref of the local branch `branch` (`refs/heads/aee/...`).
-    func tracking(_ branch: String) -> String { "refs/remotes/\(name)/" + branch.dropFirst("refs/heads/".count) }
+    /// The fetch refspec for the runs' leases, which workers fetch as well.
+    static func leaseRefspec(for name: String) -> String { "+refs/aee/leases/*:refs/aee/remotes/\(name)/leases/*" }
+
+    /// Where a fetch records the remote's `ref`: `refs/remotes/<name>/aee/...` for a task branch,
+    /// `refs/aee/remotes/<name>/leases/<id>` for a lease.
+    func tracking(_ ref: String) -> String {
+        ref.hasPrefix("refs/heads/") ? "refs/remotes/\(name)/" + ref.dropFirst("refs/heads/".count)
+                                     : "refs/aee/remotes/\(name)/" + ref.dropFirst("refs/aee/".count)
+    }
+
+    /// The lease of `id` as last fetched, or nil when there is none.
+    func lease(of id: TaskID) throws -> OID? { try repository.resolveReference(tracking(Lease.ref(id))) }
 
     /// Fetches the task branches and fast-forwards the local ones to them (creating those that are new here).
     /// A local branch ahead of the remote is left for its run to push; one that diverged is reported, not touched.
     public func sync() throws -> [String] {
-        try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name)]) }
+        try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name), Self.leaseRefspec(for: name)]) }
         var problems: [String] = []
         let prefix = "refs/remotes/\(name)/aee/"
         for (remoteName, remote) in try repository.references(matching: prefix + "*") {
@@ -48,16 +61,17 @@ public struct TaskRemote {
         return problems
     }
 
-    /// Pushes the local values of `branches` (deleting those gone here), each expected to be on the remote as
-    /// last seen. Returns the branches the remote rejected: someone else moved them.
+    /// Pushes the local values of `refs` (deleting those gone here), each expected to be on the remote as last
+    /// seen. Returns the refs the remote rejected: someone else moved them.
     @discardableResult
-    func publish(_ branches: [String]) throws -> [String] {
-        let updates = try branches.map { branch in
-            RefUpdate(name: branch, target: try repository.resolveReference(branch), expected: try repository.resolveReference(tracking(branch)))
+    func publish(_ refs: [String]) throws -> [String] {
+        let updates = try refs.map { ref in
+            RefUpdate(name: ref, target: try repository.resolveReference(ref), expected: try pushed.values[ref] ?? repository.resolveReference(tracking(ref)))
         }.filter { $0.target != $0.expected }
         guard !updates.isEmpty else { return [] }
         let rejected = try retrying("push to") { try repository.push(name, updates) }
         for update in updates where !rejected.contains(update.name) {
+            pushed.values[update.name] = .some(update.target)
             // What the remote has now, as a fetch would record it.
             if let target = update.target {
                 try? repository.updateReference(tracking(update.name), to: target, expecting: update.expected, reflogMessage: "aee: pushed")
@@ -83,4 +97,9 @@ public struct TaskRemote {
             }
         }
     }
+}
+
+/// The values a process pushed, by ref (nil: it deleted the ref).
+private final class PushedRefs {
+    var values: [String: OID?] = [:]
 }

@@ -56,8 +56,8 @@ public final class Worker {
     /// Runs until `--once` or `--idle-exit` says stop, or a signal does (then the runs are asked to stop first,
     /// each recording how it ended).
     public func run() throws {
-        let queue = TaskQueue(store: workspace.store)
         let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
+        let queue = TaskQueue(store: workspace.store, lease: remote.map { remote in { try remote.lease(of: $0) } })
         var reported: Set<String> = []
         var fetched = -Double.infinity
         let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)

@@ -13,6 +13,8 @@ public struct RunOwner: CustomStringConvertible, Sendable {
     public let pid: pid_t?
     /// The boot and start time of the process (`<boot id>/<start ticks>`): a pid is reused, this pair is not.
     let process: String?
+    /// How long the owner's lease lasts without renewal, when it runs the task through a remote.
+    let leaseSeconds: Int?
 
     /// Whether the owner still runs the task, as far as this machine can tell.
     public enum Liveness: Sendable {
@@ -35,6 +37,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         host = details["host"] ?? "an unknown host"
         pid = details["pid"].flatMap { pid_t($0) }
         process = details["process"]
+        leaseSeconds = details["lease_seconds"].flatMap { Int($0) }
     }
 
     /// The details that name this process as a task's owner.

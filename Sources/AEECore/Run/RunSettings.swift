@@ -29,6 +29,8 @@ struct RunSettings {
     let taskTimeoutSeconds: Double?
     let requirePlanApproval: Bool
     let catalog: GateCatalog
+    /// How long a run on a shared remote may go without renewing its lease before another worker takes over.
+    let leaseSeconds: Int
 }
 
 extension Workspace {
@@ -53,6 +55,7 @@ extension Workspace {
             stallLimit: config?.stallLimit ?? ProjectConfig.defaultStallLimit,
             taskTimeoutSeconds: (options.timeoutSeconds ?? config?.taskTimeoutSeconds).map(Double.init),
             requirePlanApproval: config?.requirePlanApproval ?? false,
-            catalog: try GateCatalog(config: config, settings: settings))
+            catalog: try GateCatalog(config: config, settings: settings),
+            leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds)
     }
 }

@@ -20,6 +20,10 @@ public final class TaskRunner {
     let approve: ((String) -> Bool)?
     /// Where the run's commits are pushed as they are made, when the task is shared through a remote.
     let remote: TaskRemote?
+    /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
+    var ownerDetails: [String: String] {
+        RunOwner.thisProcess.merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
+    }
 
     // The run's state, set up by `run` before the first iteration.
     var id: TaskID!
@@ -85,7 +89,7 @@ public final class TaskRunner {
         // The claim: one commit naming the new owner, published only if the branch is still where the dead run left it.
         let identity = try workspace.identity()
         let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
-                                          details: RunOwner.thisProcess.merging(["previous_owner": owner.description]) { $1 },
+                                          details: ownerDetails.merging(["previous_owner": owner.description]) { $1 },
                                           artifacts: [], title: current.title, identity: identity)
         let lost = AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
         do {
@@ -101,6 +105,10 @@ public final class TaskRunner {
     /// Sets the run up in its worktree and runs the loop; a failure on the way leaves the task BLOCKED, not RUNNING.
     private func execute(resuming: Bool) throws -> RunResult {
         let main = workspace.repository
+        let heartbeat = try remote.map { remote in
+            LeaseHeartbeat(repository: main.commonDirectory, remote: remote.name, id: id, seconds: settings.leaseSeconds, identity: try workspace.identity())
+        }
+        defer { heartbeat?.stop() }
         do {
             let tip = try taskTip()
             record = try workspace.store.record(of: id, at: tip)
@@ -147,7 +155,7 @@ public final class TaskRunner {
         }
         let queued = try taskTip()
         do {
-            try store.transition(id, to: .running, details: RunOwner.thisProcess, identity: identity) { record in
+            try store.transition(id, to: .running, details: ownerDetails, identity: identity) { record in
                 record.exitReason = nil
                 record.exitDetail = nil
                 record.usage = record.usage ?? .zero

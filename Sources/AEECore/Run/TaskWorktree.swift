@@ -28,6 +28,8 @@ struct TaskWorktree {
             try? FileManager.default.removeItem(atPath: path)
             do {
                 try FileManager.default.createDirectory(atPath: aeeDirectory(of: main) + "worktrees", withIntermediateDirectories: true)
+                // libgit2 fails when another run creates git's own `worktrees` directory at the same moment.
+                try FileManager.default.createDirectory(atPath: main.commonDirectory + "worktrees", withIntermediateDirectories: true)
             } catch {
                 throw AEEError.fileSystem(path: aeeDirectory(of: main), reason: "cannot create the task's worktree there")
             }

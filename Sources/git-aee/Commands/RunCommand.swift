@@ -47,6 +47,9 @@ enum RunCommand: Command {
         } catch AEEError.taskRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
+        } catch AEEError.taskNotRunnable where ifQueued {
+            // Or another clone's worker ran it already, as the fetch before the claim found.
+            return Status.notQueued
         }
     }
 

@@ -38,7 +38,8 @@ enum WorkerCommand: Command {
             workspace: workspace,
             options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll)),
             launch: { id, resume in
-                let how = resume ? ["resume", id.rawValue, "--if-abandoned"] : ["run", id.rawValue, "--if-queued"]
+                // The queue judged the owner gone (its process, or its lease on another host): take it over.
+                let how = resume ? ["resume", id.rawValue, "--if-abandoned", "--force"] : ["run", id.rawValue, "--if-queued"]
                 let options = (agent.map { ["--agent", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? [])
                 var command = Subprocess(arguments: [program] + how + options, directory: directory, environment: context.environment, timeoutSeconds: .infinity)
                 // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
