@@ -9,6 +9,12 @@ moves off the QUEUED commit (the claim: the RUNNING commit), and wait for the ta
   event-driven  `git aee worker` (inotify on the task refs)
   polling       `while true; do git aee worker --once; sleep 1; done`, the simplest thing a cron-minded script does
 Medians and 95th percentiles of the latency, in milliseconds. The agent and the gate do nothing.
+
+Then the claim round-trip through a local bare remote: tasks queued on one clone with `--push origin`, each run on
+another clone with `git aee run <id> --if-queued --remote origin`; the latency is from starting that command to the
+remote's task branch moving off the QUEUED commit (fetch, claim commit, compare-and-swap push). In the same run, the
+git CLI does the same work: `git fetch` of the task branches, `git commit-tree` of the claim, and
+`git push --force-with-lease` of it.
 """
 import argparse
 import os
@@ -71,6 +77,51 @@ def latencies(binary, path, worker_command, tasks):
     return samples
 
 
+def read_remote_ref(remote, task):
+    try:
+        with open(os.path.join(remote, "refs", "heads", "aee", task)) as handle:
+            return handle.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def remote_claims(binary, work, tasks):
+    """Claim round-trips through a bare remote: git aee's, then the git CLI's doing the same work."""
+    origin, remote, clone = (os.path.join(work, name) for name in ("origin-clone", "remote.git", "worker-clone"))
+    for path in (origin, remote, clone):
+        shutil.rmtree(path, ignore_errors=True)
+    setup(origin)
+    run(["git", "init", "-q", "--bare", "-b", "main", remote], work)
+    run(["git", "remote", "add", "origin", remote], origin)
+    run(["git", "push", "-q", "origin", "main"], origin)
+    run(["git", "clone", "-q", remote, clone], work)
+    ours, theirs = [], []
+    for index in range(tasks):
+        task = subprocess.run([binary, "task", f"remote {index}", "--queue", "--push", "origin"], cwd=origin, env=ENV, check=True,
+                              stdout=subprocess.PIPE, text=True).stdout.strip()
+        queued = read_remote_ref(remote, task)
+        started = time.perf_counter_ns()
+        process = subprocess.Popen([binary, "run", task, "--if-queued", "--remote", "origin"], cwd=clone, env=ENV,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while read_remote_ref(remote, task) == queued:
+            if process.poll() is not None:
+                sys.exit(f"git aee run {task} --remote origin exited {process.returncode} without claiming the task")
+            time.sleep(0.0002)
+        ours.append((time.perf_counter_ns() - started) / 1e6)
+        process.wait()
+
+        # The git CLI claims a second task the same way: fetch, make the claim commit, push it if the ref is unchanged.
+        task = subprocess.run([binary, "task", f"git {index}", "--queue", "--push", "origin"], cwd=origin, env=ENV, check=True,
+                              stdout=subprocess.PIPE, text=True).stdout.strip()
+        queued = read_remote_ref(remote, task)
+        started = time.perf_counter_ns()
+        run(["git", "fetch", "-q", "origin", "+refs/heads/aee/*:refs/remotes/origin/aee/*"], clone)
+        claim = run(["git", "commit-tree", "-p", queued, "-m", "claim", f"{queued}^{{tree}}"], clone).decode().strip()
+        run(["git", "push", "-q", f"--force-with-lease=refs/heads/aee/{task}:{queued}", "origin", f"{claim}:refs/heads/aee/{task}"], clone)
+        theirs.append((time.perf_counter_ns() - started) / 1e6)
+    return ours, theirs
+
+
 def report(label, samples):
     samples = sorted(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
@@ -93,6 +144,10 @@ def main():
         polled = report("polling (1 s)", latencies(binary, path, f"while true; do '{binary}' worker --once; sleep 1; done",
                                                    options.tasks))
         print(f"  the event-driven worker claims {polled / event:.0f}x sooner")
+        ours, theirs = remote_claims(binary, work, options.tasks)
+        aee = report("remote claim", ours)
+        git = report("git CLI", theirs)
+        print(f"  a claim through the bare remote: git aee {aee:.1f} ms, the git CLI {git:.1f} ms, ratio {aee / git:.2f}")
     finally:
         shutil.rmtree(path, ignore_errors=True)
 

@@ -13,4 +13,10 @@ extension Workspace {
         try remote?.publish([record.id.branch])
         return (queued, identity)
     }
+
+    /// Fetches the task branches from `remote` and fast-forwards the local ones (what a run with `--remote` does
+    /// before it looks at its task); returns what could not be brought over.
+    public func syncTasks(from remote: String) throws -> [String] {
+        try TaskRemote(name: remote, repository: repository).sync()
+    }
 }

@@ -62,7 +62,6 @@ public final class TaskRunner {
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
     public func run(_ id: TaskID) throws -> RunResult {
         self.id = id
-        try syncRemote()
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         try claim(current)
@@ -74,7 +73,6 @@ public final class TaskRunner {
     /// never done again. The work item the dead run was in starts over.
     public func resume(_ id: TaskID, force: Bool) throws -> RunResult {
         self.id = id
-        try syncRemote()
         let tip = try taskTip()
         let current = try workspace.store.record(of: id, at: tip)
         guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
@@ -167,12 +165,6 @@ public final class TaskRunner {
     }
 
     // MARK: The remote
-
-    /// Brings the task branches up to date from the remote before the task is looked at.
-    private func syncRemote() throws {
-        guard let remote else { return }
-        for problem in try remote.sync() { events(.warning(problem)) }
-    }
 
     /// Pushes the claim commit `claim` (made on top of `previous`): the run may go on only if the remote took it.
     /// When it did not, or cannot be reached, the local branch goes back to what the remote has, and `lost` is thrown.

@@ -35,6 +35,10 @@ enum RunCommand: Command {
     }
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        // With a remote, its task branches first: the task may have been queued on another clone.
+        if let remote = arguments.value("remote") {
+            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
+        }
         let id = try context.task(arguments.positionals[0])
         let record = try context.workspace().store.record(of: id)
         let ifQueued = arguments.flag("if-queued")
