@@ -181,3 +181,24 @@ private let acquireCredential: git_credential_acquire_cb = { out, _, user, allow
     if let user { return git_credential_ssh_key_from_agent(out, user) }
     return git_credential_ssh_key_from_agent(out, "git")
 }
+
+extension Repository {
+    /// Whether a plain fetch from remote `name` stores the remote's `ref` as `tracking`.
+    public func fetchMaps(_ ref: String, to tracking: String, remote name: String) throws -> Bool {
+        try withRemote(name) { remote in
+            for index in 0..<git_remote_refspec_count(remote) {
+                guard let spec = git_remote_get_refspec(remote, index), git_refspec_direction(spec) == GIT_DIRECTION_FETCH,
+                      git_refspec_src_matches(spec, ref) != 0 else { continue }
+                var buffer = git_buf()
+                defer { git_buf_dispose(&buffer) }
+                if git_refspec_transform(&buffer, spec, ref) == 0, String(cString: buffer.ptr) == tracking { return true }
+            }
+            return false
+        }
+    }
+
+    /// Adds `refspec` to remote `name`'s fetch refspecs in the repository's own config.
+    public func addFetchRefspec(_ refspec: String, to name: String) throws {
+        try check(git_remote_add_fetch(pointer, name, refspec), "git_remote_add_fetch")
+    }
+}

@@ -46,6 +46,7 @@ let commands: [any Command.Type] = [
     TaskCommand.self,
     RunCommand.self,
     ResumeCommand.self,
+    RemoteCommand.self,
     WorkerCommand.self,
     StatusCommand.self,
     ApproveCommand.self,

@@ -11,7 +11,7 @@ struct CommandLineTests {
         #expect(short.stdout.hasPrefix("usage: git aee task <title> [--draft | --queue [--push <remote>]]"))
         let help = try repo.aee("help")
         #expect(help.status == 0)
-        for name in ["init", "task", "run", "resume", "worker", "status", "approve", "cancel", "list", "show", "log"] { #expect(help.stdout.contains("   \(name) ")) }
+        for name in ["init", "task", "run", "resume", "worker", "remote", "status", "approve", "cancel", "list", "show", "log"] { #expect(help.stdout.contains("   \(name) ")) }
         #expect(try repo.aee("help", "cancel").stdout.contains("--reason <text>"))
         #expect(try repo.aee("--version").stdout == "git-aee version 0.1.0\n")
         let none = try repo.aee()

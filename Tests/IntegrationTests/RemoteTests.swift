@@ -93,3 +93,36 @@ extension RemoteTests {
         #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)", "refs/aee/").isEmpty, "no lease is left")
     }
 }
+
+extension RemoteTests {
+    @Test("git aee remote: says whether git fetch brings the task branches, adds the refspec on request, never a push refspec")
+    func fetchRefspec() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        // `git remote add` gave the usual refspec, which covers refs/heads/aee/* already.
+        #expect(try repo.aee("remote", "origin").stdout.contains("covers it"))
+        try repo.git("config", "remote.origin.fetch", "+refs/heads/main:refs/remotes/origin/main")
+        let before = try repo.aee("remote", "origin")
+        #expect(before.stdout == "tasks travel with: +refs/heads/aee/*:refs/remotes/origin/aee/*\n"
+                + "remote.origin.fetch: does not include it; 'git aee remote origin --add-fetch-refspec' adds it\n")
+        for _ in 1...2 { #expect(try repo.aee("remote", "origin", "--add-fetch-refspec").status == 0) }
+        #expect(try repo.git("config", "--get-all", "remote.origin.fetch")
+                == "+refs/heads/main:refs/remotes/origin/main\n+refs/heads/aee/*:refs/remotes/origin/aee/*\n")
+        #expect(try repo.run("/usr/bin/git", ["config", "--get-all", "remote.origin.push"]).status == 1)
+        let unknown = try repo.aee("remote", "nowhere")
+        #expect(unknown.status == 128)
+        #expect(unknown.stderr.hasPrefix("fatal: 'nowhere' is not a remote of this repository"))
+    }
+
+    @Test("a remote that cannot be reached: task --queue --push says so after retrying, and the local task stays QUEUED")
+    func unreachableRemote() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("remote", "add", "gone", repo.root.appendingPathComponent("no-such-remote.git").path)
+        let outcome = try repo.aee("task", "Make calc add", "--queue", "--push", "gone")
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr.hasPrefix("fatal: could not push to gone: "), "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "QUEUED")
+        #expect(try repo.fsckIsClean())
+    }
+}

@@ -19,4 +19,24 @@ extension Workspace {
     public func syncTasks(from remote: String) throws -> [String] {
         try TaskRemote(name: remote, repository: repository).sync()
     }
+
+    /// The fetch refspec for `remote`'s task branches; refuses a remote that is not configured.
+    public func taskRefspec(of remote: String) throws -> String {
+        _ = try TaskRemote(name: remote, repository: repository)
+        return TaskRemote.refspec(for: remote)
+    }
+
+
+    /// Whether a plain `git fetch <remote>` brings the task branches.
+    public func fetchesTasks(from remote: String) throws -> Bool {
+        let task = try TaskRemote(name: remote, repository: repository)
+        let sample = TaskID.random().branch
+        return try repository.fetchMaps(sample, to: task.tracking(sample), remote: remote)
+    }
+
+    /// Adds the task branches' refspec to `remote.<remote>.fetch`. `remote.<remote>.push` is never set: it would
+    /// silently change what a plain `git push` pushes.
+    public func addTaskRefspec(to remote: String) throws {
+        try repository.addFetchRefspec(try taskRefspec(of: remote), to: remote)
+    }
 }
