@@ -80,3 +80,43 @@ struct ResumeTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+extension ResumeTests {
+    @Test("branches edited by hand into impossible states: resume refuses and writes nothing; a worker reports them and goes on")
+    func impossibleStates() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try #require(try repo.queue(1).first)
+        let worker = try repo.start(["worker", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        #expect(processIsGone(try repo.ownerPID(of: id)))
+
+        // A second `planned` commit on the attempt: not a shape git aee writes.
+        let attempt = "aee/\(id)-attempt-1"
+        let tip = try repo.git("rev-parse", attempt).trimmingCharacters(in: .newlines)
+        let forged = try repo.git("commit-tree", "-p", tip, "-m", "forged\n\nAEE-Task: \(id)\nAEE-Event: planned\nAEE-Iteration: 1", "\(tip)^{tree}")
+        try repo.git("update-ref", "refs/heads/\(attempt)", forged.trimmingCharacters(in: .newlines))
+        // And a queued task whose record is garbage.
+        let broken = try #require(try repo.queue(1, "Broken").first)
+        let garbage = try repo.git("hash-object", "-w", "--stdin", stdin: "{\"id\": ")
+        let tree = try repo.git("mktree", stdin: "100644 blob \(garbage.trimmingCharacters(in: .newlines))\ttask.json\n")
+        let bad = try repo.git("commit-tree", "-p", "aee/\(broken)", "-m", "garbage", tree.trimmingCharacters(in: .newlines))
+        try repo.git("update-ref", "refs/heads/aee/\(broken)", bad.trimmingCharacters(in: .newlines))
+
+        let refs = try repo.refs()
+        let resume = try repo.aee("resume", id, "--agent", agent)
+        #expect(resume.status == 128)
+        #expect(resume.stderr.hasPrefix("fatal: cannot resume task \(id): \(attempt): a 'planned' commit where git aee does not make one"),
+                "\(resume.stderr)")
+        #expect(try repo.refs() == refs, "a refused resume writes nothing")
+
+        let once = try repo.aee("worker", "--once", "--agent", agent)
+        #expect(once.status == 0)
+        #expect(once.stderr.contains("warning: task \(broken) skipped: "), "\(once.stderr)")
+        #expect(once.stderr.contains("fatal: cannot resume task \(id)"), "\(once.stderr)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "RUNNING")
+        #expect(try repo.fsckIsClean())
+    }
+}

@@ -65,7 +65,7 @@ public final class TaskRunner {
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         try claim(current)
-        return try execute(resuming: false)
+        return try execute(resuming: false, unfinished: nil)
     }
 
     /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
@@ -84,6 +84,8 @@ public final class TaskRunner {
         case .unknown where !force: throw AEEError.ownerUnknown(id, owner: owner.description)
         default: break
         }
+        // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
+        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: workspace.store, taskTip: tip)
         // The claim: one commit naming the new owner, published only if the branch is still where the dead run left it.
         let identity = try workspace.identity()
         let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
@@ -97,11 +99,11 @@ public final class TaskRunner {
         } catch let error as GitError where error.isModified || error.isLocked {
             throw lost
         }
-        return try execute(resuming: true)
+        return try execute(resuming: true, unfinished: unfinished)
     }
 
     /// Sets the run up in its worktree and runs the loop; a failure on the way leaves the task BLOCKED, not RUNNING.
-    private func execute(resuming: Bool) throws -> RunResult {
+    private func execute(resuming: Bool, unfinished: AttemptProgress?) throws -> RunResult {
         let main = workspace.repository
         let heartbeat = try remote.map { remote in
             LeaseHeartbeat(repository: main.commonDirectory, remote: remote.name, id: id, seconds: settings.leaseSeconds, identity: try workspace.identity())
@@ -110,7 +112,6 @@ public final class TaskRunner {
         do {
             let tip = try taskTip()
             record = try workspace.store.record(of: id, at: tip)
-            let unfinished = resuming ? try AttemptProgress.read(id, number: record.iteration + 1, in: workspace.store, taskTip: tip) : nil
             // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
             let start = unfinished?.tip ?? tip
             worktree = options.here ? try TaskWorktree.here(main, at: start) : try TaskWorktree.linked(for: id, in: main, at: start)
