@@ -126,3 +126,40 @@ extension RemoteTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+/// Whether this machine lets a test give a process another host name (a UTS namespace, which needs root).
+let canFakeHostName = (try? Scratch().run("/usr/bin/unshare", ["--uts", "/bin/sh", "-c", "hostname aee-other-host"]).status) == 0
+
+extension RemoteTests {
+    @Test("a run on another host that dies is taken over once its lease has stood still for a whole lease", .enabled(if: canFakeHostName))
+    func leaseExpiry() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clones = try repo.sharedThroughRemote(clones: 2)
+        let (agent, marks) = try repo.threeItemAgent()
+        try repo.git("config", "aee.leaseSeconds", "3", in: clones[1])
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The first worker believes it runs on another machine; its pid means nothing here.
+        let first = try repo.start(["/usr/bin/unshare", "--uts", "/bin/sh", "-c",
+                                    "hostname aee-other-host && exec '\(Scratch.binary)' worker --remote origin --agent \"$0\"", agent],
+                                   in: clones[1], executable: "/usr/bin/env")
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let refused = try repo.aee("resume", id, "--remote", "origin", "--agent", agent)
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("is run by pid ") && refused.stderr.contains(" on aee-other-host, which this machine cannot check"), "\(refused.stderr)")
+
+        let started = Date()
+        let second = try repo.start(["worker", "--remote", "origin", "--poll", "1", "--agent", agent])
+        #expect(waitUntil(seconds: 60) { (try? repo.remoteGit("log", "-1", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)"))?.hasPrefix("succeeded\n") == true })
+        // It watched the lease stand still for 3 s of its own clock before it took over.
+        #expect(Date().timeIntervalSince(started) >= 3)
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        let calls = try String(contentsOfFile: marks + "/calls", encoding: .utf8).split(separator: "\n")
+        #expect(calls == ["plan", "a", "b", "b", "c"])
+        let log = try repo.remoteGit("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl")
+        #expect(log.contains("\"previous_owner\":\"pid ") && log.contains(" on aee-other-host\""), "\(log)")
+    }
+}

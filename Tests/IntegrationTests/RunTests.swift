@@ -44,10 +44,10 @@ extension Scratch {
             + git("ls-files", "-s")
     }
 
-    /// Starts `git-aee` in the background (stderr discarded), for tests that signal or race it.
-    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil) throws -> Process {
+    /// Starts `git-aee` (or `executable`) in the background (stderr discarded), for tests that signal or race it.
+    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil, executable: String = Scratch.binary) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Scratch.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? self.directory
         process.environment = environment
