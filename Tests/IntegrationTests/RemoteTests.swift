@@ -74,12 +74,7 @@ extension RemoteTests {
         let (agent, marks) = try repo.threeItemAgent()
         let queued = try repo.aee("task", "Make calc add", "--queue", "--push", "origin")
         let id = queued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let first = try repo.start(["worker", "--remote", "origin", "--agent", agent], in: clones[1])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(processIsGone(child))
+        try repo.killWorkerInItemB(["worker", "--remote", "origin", "--agent", agent], marks: marks, in: clones[1])
 
         // The first clone's lease is still on the remote, but its owner was on this host and is gone: no wait.
         let second = try repo.aee("worker", "--once", "--remote", "origin", "--agent", agent)
@@ -139,12 +134,8 @@ extension RemoteTests {
         try repo.git("config", "aee.leaseSeconds", "3", in: clones[1])
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // The first worker believes it runs on another machine; its pid means nothing here.
-        let first = try repo.start(["/usr/bin/unshare", "--uts", "/bin/sh", "-c",
-                                    "hostname aee-other-host && exec '\(Scratch.binary)' worker --remote origin --agent \"$0\"", agent],
-                                   in: clones[1], executable: "/usr/bin/env")
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try repo.killWorkerInItemB(["--uts", "/bin/sh", "-c", "hostname aee-other-host && exec '\(Scratch.binary)' worker --remote origin --agent \"$0\"", agent],
+                                   marks: marks, in: clones[1], executable: "/usr/bin/unshare")
 
         let refused = try repo.aee("resume", id, "--remote", "origin", "--agent", agent)
         #expect(refused.status == 128)

@@ -31,6 +31,19 @@ extension Scratch {
         return ("'\(agent)'", marks)
     }
 
+    /// Starts a worker (`arguments` to `executable`) that runs `threeItemAgent`, waits until the agent hangs in item b,
+    /// calls `whileHung`, kills the worker with SIGKILL, and waits until its run has killed the agent.
+    func killWorkerInItemB(_ arguments: [String], marks: String, in directory: URL? = nil, executable: String = Scratch.binary,
+                           whileHung: () throws -> Void = {}) throws {
+        let worker = try start(arguments, in: directory, executable: executable)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        try whileHung()
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(processIsGone(child))
+    }
+
     /// The pid the task's last `started` or `resumed` event names as its owner.
     func ownerPID(of id: String) throws -> String {
         let events = try git("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl").split(separator: "\n").map { try json(String($0)) }
@@ -46,19 +59,13 @@ struct ResumeTests {
         let repo = try calculatorRepository(fixed: true)
         let (agent, marks) = try repo.threeItemAgent()
         let id = try #require(try repo.queue(1).first)
-        let worker = try repo.start(["worker", "--agent", agent])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-
-        // While its owner lives, nobody may take the task over.
-        let early = try repo.aee("resume", id, "--agent", agent)
-        #expect(early.status == 128)
-        #expect(early.stderr.hasPrefix("fatal: task \(id) is already running (pid "), "\(early.stderr)")
-
-        kill(worker.processIdentifier, SIGKILL)
-        worker.waitUntilExit()
-        // The worker's run notices its worker died: it kills its agent and exits, the task left RUNNING.
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(processIsGone(child))
+        try repo.killWorkerInItemB(["worker", "--agent", agent], marks: marks) {
+            // While its owner lives, nobody may take the task over.
+            let early = try repo.aee("resume", id, "--agent", agent)
+            #expect(early.status == 128)
+            #expect(early.stderr.hasPrefix("fatal: task \(id) is already running (pid "), "\(early.stderr)")
+        }
+        // The worker's run noticed its worker died: it killed its agent and exited, the task left RUNNING.
         #expect(processIsGone(try repo.ownerPID(of: id)))
         #expect(try repo.artifact(id, "task.json")["state"] as? String == "RUNNING")
 
@@ -87,10 +94,7 @@ extension ResumeTests {
         let repo = try calculatorRepository(fixed: true)
         let (agent, marks) = try repo.threeItemAgent()
         let id = try #require(try repo.queue(1).first)
-        let worker = try repo.start(["worker", "--agent", agent])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-        kill(worker.processIdentifier, SIGKILL)
-        worker.waitUntilExit()
+        try repo.killWorkerInItemB(["worker", "--agent", agent], marks: marks)
         #expect(processIsGone(try repo.ownerPID(of: id)))
 
         // A second `planned` commit on the attempt: not a shape git aee writes.

@@ -13,12 +13,7 @@ enum ResumeCommand: Command {
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        // With a remote, its task branches first: the task may have been queued on another clone.
-        if let remote = arguments.value("remote") {
-            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
-        }
-        let id = try context.task(arguments.positionals[0])
-        let record = try context.workspace().store.record(of: id)
+        let (id, record) = try RunCommand.task(arguments, context)
         let quiet = arguments.flag("if-abandoned")
         if quiet { ProcessGroups.shared.dieWithParent() }
         do {

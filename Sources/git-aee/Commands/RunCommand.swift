@@ -35,12 +35,7 @@ enum RunCommand: Command {
     }
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        // With a remote, its task branches first: the task may have been queued on another clone.
-        if let remote = arguments.value("remote") {
-            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
-        }
-        let id = try context.task(arguments.positionals[0])
-        let record = try context.workspace().store.record(of: id)
+        let (id, record) = try task(arguments, context)
         let ifQueued = arguments.flag("if-queued")
         if ifQueued {
             if record.state != .queued { return Status.notQueued }
@@ -55,6 +50,16 @@ enum RunCommand: Command {
             // Or another clone's worker ran it already, as the fetch before the claim found.
             return Status.notQueued
         }
+    }
+
+    /// The task the first argument names, and its record; with `--remote`, after fetching the task branches, since
+    /// the task may have been queued on another clone.
+    static func task(_ arguments: ParsedArguments, _ context: Context) throws -> (TaskID, TaskRecord) {
+        if let remote = arguments.value("remote") {
+            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
+        }
+        let id = try context.task(arguments.positionals[0])
+        return (id, try context.workspace().store.record(of: id))
     }
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
