@@ -31,7 +31,7 @@ extension Workspace {
         let listing = try store.list()
         let records = listing.tasks.map(\.record)
         let running = try records.filter { $0.state == .running }.map { record in
-            let started = try store.history(of: record.id).last { $0.event.event == "started" }?.event
+            let started = try store.events(of: record.id).last { RunOwner.ownershipEvents.contains($0.event) }
             let owner = RunOwner(startedBy: started)
             return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
                                    stage: try stage(of: record), startedAt: started?.time)
