@@ -154,3 +154,40 @@ extension RemoteTests {
         #expect(log.contains("\"previous_owner\":\"pid ") && log.contains(" on aee-other-host\""), "\(log)")
     }
 }
+
+extension RemoteTests {
+    @Test("through a network remote (git:// from git daemon): two clones race to claim one task, one wins, and the run's records land there")
+    func networkRemote() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        let remote = repo.root.appendingPathComponent("remote.git")
+        try repo.git("--git-dir", remote.path, "config", "daemon.receivepack", "true")
+        let port = Int.random(in: 20_000...40_000)
+        // git-daemon itself, not `git daemon`, which runs it as a child that a signal to the parent would not end.
+        let execPath = try repo.git("--exec-path").trimmingCharacters(in: .newlines)
+        let daemon = try repo.start(["--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1", "--port=\(port)",
+                                     "--base-path=\(repo.root.path)", repo.root.path], executable: execPath + "/git-daemon")
+        defer {
+            // SIGKILL: the daemon may have inherited SIGTERM ignored from the test runner.
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+        }
+        let url = "git://127.0.0.1:\(port)/remote.git"
+        try repo.git("remote", "set-url", "origin", url)
+        #expect(waitUntil(seconds: 10) { (try? repo.run("/usr/bin/git", ["ls-remote", url]).status) == 0 })
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let clones = try (1...2).map { index in
+            let clone = repo.root.appendingPathComponent("net\(index)")
+            try repo.git("clone", "-q", url, clone.path)
+            return clone
+        }
+        let runs = try clones.map { clone in
+            try repo.start(["run", id, "--if-queued", "--remote", "origin", "--agent", exampleAgent("learner")], in: clone)
+        }
+        runs.forEach { $0.waitUntilExit() }
+        #expect(runs.map(\.terminationStatus).sorted() == [0, 5], "one run wins the claim, the other finds it taken")
+        let events = try repo.remoteGit("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(events.filter { $0 == "started" }.count == 1, "\(events)")
+        #expect(events.first == "succeeded", "\(events)")
+    }
+}
