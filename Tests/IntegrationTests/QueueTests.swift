@@ -58,7 +58,8 @@ struct QueueTests {
             let events = try repo.events(of: id)
             #expect(events.filter { $0 == "started" }.count == 1, "\(id): \(events)")
             #expect(events.filter { $0 == "planned" }.count == 1, "\(id): \(events)")
-            #expect(events.first == "succeeded", "\(id): \(events)")
+            let detail = try repo.artifact(id, "task.json")["exit_detail"] ?? ""
+            #expect(events.first == "succeeded", "\(id): \(events) \(detail)")
         }
         #expect(try repo.fsckIsClean())
         #expect(try repo.git("worktree", "list").split(separator: "\n").count == 1)

@@ -35,17 +35,21 @@ struct RemoteTests {
         }
         #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)", "refs/heads/aee/").split(separator: "\n").count == 9)
 
-        let outputs = clones.map { _ in Pipe() }
+        let outputs = clones.map { _ in (Pipe(), Pipe()) }
         let workers = try zip(clones, outputs).map { clone, output in
-            try repo.start(["worker", "--once", "--jobs", "2", "--remote", "origin", "--agent", exampleAgent("learner")], in: clone, stdout: output)
+            try repo.start(["worker", "--once", "--jobs", "2", "--remote", "origin", "--agent", exampleAgent("learner")], in: clone,
+                           stdout: output.0, stderr: output.1)
         }
         // Each worker prints a line per run it finished; together they finished each task once.
-        let finished = outputs.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") }
+        let finished = outputs.map { String(decoding: $0.0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") }
+        let problems = outputs.map { String(decoding: $0.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+            .flatMap { $0.split(separator: "\n") }.filter { !$0.hasPrefix("aee ") }
         for worker in workers {
             worker.waitUntilExit()
             #expect(worker.terminationStatus == 0)
         }
         #expect(finished.joined().count == 9 && finished.joined().allSatisfy { $0.contains(" SUCCEEDED (done) ") }, "\(finished)")
+        #expect(problems.isEmpty, "\(problems)")
         #expect(finished.filter { !$0.isEmpty }.count >= 2, "the work was shared: \(finished.map(\.count))")
         for id in ids {
             let events = try repo.remoteGit("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")

@@ -44,15 +44,15 @@ extension Scratch {
             + git("ls-files", "-s")
     }
 
-    /// Starts `git-aee` (or `executable`) in the background (stderr discarded), for tests that signal or race it.
-    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil, executable: String = Scratch.binary) throws -> Process {
+    /// Starts `git-aee` (or `executable`) in the background (stderr discarded unless piped), for tests that signal or race it.
+    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil, stderr: Pipe? = nil, executable: String = Scratch.binary) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? self.directory
         process.environment = environment
         process.standardOutput = stdout ?? FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()
         return process
     }

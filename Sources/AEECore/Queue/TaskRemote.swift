@@ -68,9 +68,19 @@ public struct TaskRemote {
         let updates = try refs.map { ref in
             RefUpdate(name: ref, target: try repository.resolveReference(ref), expected: try pushed.values[ref] ?? repository.resolveReference(tracking(ref)))
         }.filter { $0.target != $0.expected }
-        guard !updates.isEmpty else { return [] }
-        let rejected = try retrying("push to") { try repository.push(name, updates) }
-        for update in updates where !rejected.contains(update.name) {
+        // A task branch only moves forward: the new commit must contain the one the remote has. A compare-and-swap
+        // alone would let a branch that diverged here (a claim that lost) replace the winner's.
+        let (forward, diverged) = try updates.reduce(into: ([RefUpdate](), [String]())) { split, update in
+            if update.name.hasPrefix("refs/heads/"), let expected = update.expected, let target = update.target,
+               !(try repository.isAncestor(expected, of: target)) {
+                split.1.append(update.name)
+            } else {
+                split.0.append(update)
+            }
+        }
+        guard !forward.isEmpty else { return diverged }
+        let rejected = try retrying("push to") { try repository.push(name, forward) } + diverged
+        for update in forward where !rejected.contains(update.name) {
             pushed.values[update.name] = .some(update.target)
             // What the remote has now, as a fetch would record it.
             if let target = update.target {

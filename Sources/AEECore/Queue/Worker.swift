@@ -59,6 +59,8 @@ public final class Worker {
         let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
         let queue = TaskQueue(store: workspace.store, lease: remote.map { remote in { try remote.lease(of: $0) } })
         var reported: Set<String> = []
+        // A branch seen diverged once may be a claim being lost by a run here; reported when seen twice in a row.
+        var diverged: Set<String> = []
         var fetched = -Double.infinity
         let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
         let finished = try FinishedRuns()
@@ -81,7 +83,9 @@ public final class Worker {
                 if let remote, Subprocess.now() - fetched >= options.pollSeconds {
                     fetched = Subprocess.now()
                     do {
-                        for problem in try remote.sync() where reported.insert(problem).inserted { events(.problem(problem)) }
+                        let problems = Set(try remote.sync())
+                        for problem in problems.intersection(diverged) where reported.insert(problem).inserted { events(.problem(problem)) }
+                        diverged = problems
                     } catch {
                         // Unreachable for now: the tasks already here go on; the next poll tries again.
                         if reported.insert("\(error)").inserted { events(.problem("\(error)")) }

@@ -51,7 +51,8 @@ enum WorkerCommand: Command {
                 case .finished(let id, let record, let exitCode):
                     if exitCode == RunCommand.Status.notQueued {
                         break
-                    } else if let record, record.state.isFinal || record.state == .blocked {
+                    } else if let record, record.state.isFinal || record.state == .blocked, exitCode != 128, exitCode != 129 {
+                        // (128 and 129: the run failed before it ran anything; its `fatal:` line said why, and the record is someone else's.)
                         context.terminal.print(RunCommand.summary(of: record, reason: nil, palette: palette))
                         context.terminal.flush()
                     } else {
