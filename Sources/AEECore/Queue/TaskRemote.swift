@@ -54,11 +54,19 @@ public struct TaskRemote {
             if try repository.isAncestor(local, of: remote) {
                 // Another process may move it meanwhile; the next sync looks again.
                 try? repository.updateReference(branch, to: remote, expecting: local, reflogMessage: "aee: fast-forward from \(name)")
-            } else {
+            } else if try !isBeingSettled(branch, local: local) {
                 problems.append("\(branch.dropFirst("refs/heads/".count)) and \(name)'s differ (neither contains the other); left as it is")
             }
         }
         return problems
+    }
+
+    /// Whether a live run on this host owns the task whose branch `branch` is at `local`: a claim it is losing,
+    /// which it puts back itself once its push is refused.
+    private func isBeingSettled(_ branch: String, local: OID) throws -> Bool {
+        guard let id = TaskID(String(branch.dropFirst(Repository.taskBranchPrefix.count))) else { return false }
+        let events = try TaskStore(repository: repository).events(of: id, at: local)
+        return RunOwner(startedBy: events.last { RunOwner.ownershipEvents.contains($0.event) }).liveness == .alive
     }
 
     /// Pushes the local values of `refs` (deleting those gone here), each expected to be on the remote as last

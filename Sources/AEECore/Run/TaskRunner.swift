@@ -179,10 +179,14 @@ public final class TaskRunner {
             throw error
         }
         guard rejected.isEmpty else {
-            // Another worker won; take its version, so this clone agrees with the remote.
-            try? remote.repository.fetch(remote.name, refspecs: [TaskRemote.refspec(for: remote.name)])
-            let theirs = try workspace.repository.resolveReference(remote.tracking(id.branch)) ?? previous
-            try? workspace.repository.updateReference(id.branch, to: theirs, expecting: claim, reflogMessage: "aee: claim lost")
+            // Another worker won; take its version, so this clone agrees with the remote. The worker's own fetch may
+            // hold the same refs' locks for a moment, hence the tries.
+            for _ in 0..<10 {
+                try? remote.repository.fetch(remote.name, refspecs: [TaskRemote.refspec(for: remote.name)])
+                let theirs = try workspace.repository.resolveReference(remote.tracking(id.branch)) ?? previous
+                if (try? workspace.repository.updateReference(id.branch, to: theirs, expecting: claim, reflogMessage: "aee: claim lost")) != nil { break }
+                usleep(50_000)
+            }
             throw lost
         }
     }
