@@ -23,17 +23,6 @@ extension Repository {
         try withRemote(name) { String(cString: git_remote_url($0)) }
     }
 
-    /// The refs remote `name` has now, under `prefix`: one round trip, as `git ls-remote` makes.
-    public func remoteReferences(_ name: String, under prefix: String) throws -> [String: OID] {
-        try withRemote(name) { remote in
-            try withCallbacks { callbacks in
-                try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), "git_remote_connect")
-            }
-            defer { git_remote_disconnect(remote) }
-            return try Self.advertised(remote).filter { $0.key.hasPrefix(prefix) }
-        }
-    }
-
     /// Fetches `refspecs` from remote `name`, pruning what they map and the remote no longer has.
     public func fetch(_ name: String, refspecs: [String]) throws {
         try withRemote(name) { remote in
@@ -58,9 +47,10 @@ extension Repository {
         let url = try remoteURL(name)
         if let path = Self.localPath(of: url) { return try pushDirectly(to: path, updates) }
         return try withRemote(name) { remote in
-            try withCallbacks { callbacks in
-                try check(git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nil, nil), "git_remote_connect")
-            }
+            var callbacks = git_remote_callbacks()
+            try check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), "git_remote_init_callbacks")
+            callbacks.credentials = acquireCredential
+            try check(git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nil, nil), "git_remote_connect")
             defer { git_remote_disconnect(remote) }
             // The push commands name the values this connection saw; refs not as expected are not pushed at all.
             let advertised = try Self.advertised(remote)
@@ -103,15 +93,14 @@ extension Repository {
         if !targets.isEmpty {
             try writePack(of: targets, excludingWhatIsIn: remote, into: remote.commonDirectory + "objects/pack")
         }
-        // Reopened so the new pack is seen when the refs are checked to point at existing objects.
-        let refreshed = try Repository.open(at: path)
+        // libgit2 looks for new packs when an object is not found, so the refs below see the one just written.
         var rejected: [String] = []
         for update in updates {
             do {
                 if let target = update.target {
-                    try refreshed.updateReference(update.name, to: target, expecting: update.expected, reflogMessage: "aee: push")
+                    try remote.updateReference(update.name, to: target, expecting: update.expected, reflogMessage: "aee: push")
                 } else if let expected = update.expected {
-                    try refreshed.deleteReference(update.name, expecting: expected)
+                    try remote.deleteReference(update.name, expecting: expected)
                 }
             } catch let error as GitError where error.isModified || error.isExists || error.isLocked {
                 rejected.append(update.name)
@@ -147,13 +136,6 @@ extension Repository {
         try check(git_remote_lookup(&remote, pointer, name), "git_remote_lookup")
         defer { git_remote_free(remote) }
         return try body(remote!)
-    }
-
-    private func withCallbacks<T>(_ body: (inout git_remote_callbacks) throws -> T) throws -> T {
-        var callbacks = git_remote_callbacks()
-        try check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), "git_remote_init_callbacks")
-        callbacks.credentials = acquireCredential
-        return try body(&callbacks)
     }
 
     /// The refs a connected remote advertised.

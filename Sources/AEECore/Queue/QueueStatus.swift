@@ -31,10 +31,9 @@ extension Workspace {
         let listing = try store.list()
         let records = listing.tasks.map(\.record)
         let running = try records.filter { $0.state == .running }.map { record in
-            let started = try store.events(of: record.id).last { RunOwner.ownershipEvents.contains($0.event) }
-            let owner = RunOwner(startedBy: started)
+            let owner = RunOwner(of: try store.events(of: record.id))
             return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
-                                   stage: try stage(of: record), startedAt: started?.time)
+                                   stage: try stage(of: record), startedAt: owner.since)
         }
         let finished = records.filter { $0.state.isFinal || $0.state == .blocked }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (QueueStatus(queued: records.filter { $0.state == .queued }, running: running, recent: Array(finished.prefix(recent))),

@@ -34,8 +34,7 @@ public final class TaskQueue {
             }
             do {
                 let record = try store.record(of: id, at: tip)
-                let owner = record.state == .running
-                    ? RunOwner(startedBy: try store.events(of: id, at: tip).last { RunOwner.ownershipEvents.contains($0.event) }) : nil
+                let owner = record.state == .running ? RunOwner(of: try store.events(of: id, at: tip)) : nil
                 next[id] = (tip, record, owner)
             } catch {
                 // A branch edited by hand into nonsense is skipped, not fatal; it is looked at again when it moves.

@@ -65,8 +65,7 @@ public struct TaskRemote {
     /// which it puts back itself once its push is refused.
     private func isBeingSettled(_ branch: String, local: OID) throws -> Bool {
         guard let id = TaskID(String(branch.dropFirst(Repository.taskBranchPrefix.count))) else { return false }
-        let events = try TaskStore(repository: repository).events(of: id, at: local)
-        return RunOwner(startedBy: events.last { RunOwner.ownershipEvents.contains($0.event) }).liveness == .alive
+        return RunOwner(of: try TaskStore(repository: repository).events(of: id, at: local)).liveness == .alive
     }
 
     /// Pushes the local values of `refs` (deleting those gone here), each expected to be on the remote as last

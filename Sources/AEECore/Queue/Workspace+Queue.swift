@@ -1,3 +1,5 @@
+import Git
+
 extension Workspace {
     /// Creates a task and leaves it QUEUED for a worker (created, approved and queued: three events). Its gates are
     /// checked now; its agent is the worker's, resolved when it runs. With `push`, the task branch is pushed there
@@ -20,23 +22,15 @@ extension Workspace {
         try TaskRemote(name: remote, repository: repository).sync()
     }
 
-    /// The fetch refspec for `remote`'s task branches; refuses a remote that is not configured.
-    public func taskRefspec(of remote: String) throws -> String {
-        _ = try TaskRemote(name: remote, repository: repository)
-        return TaskRemote.refspec(for: remote)
-    }
-
-
-    /// Whether a plain `git fetch <remote>` brings the task branches.
-    public func fetchesTasks(from remote: String) throws -> Bool {
-        let task = try TaskRemote(name: remote, repository: repository)
-        let sample = TaskID.random().branch
-        return try repository.fetchMaps(sample, to: task.tracking(sample), remote: remote)
-    }
-
-    /// Adds the task branches' refspec to `remote.<remote>.fetch`. `remote.<remote>.push` is never set: it would
-    /// silently change what a plain `git push` pushes.
-    public func addTaskRefspec(to remote: String) throws {
-        try repository.addFetchRefspec(try taskRefspec(of: remote), to: remote)
+    /// The fetch refspec for `remote`'s task branches, and whether a plain `git fetch <remote>` brings them (after
+    /// adding the refspec to `remote.<remote>.fetch` when `add` says so). `remote.<remote>.push` is never set: it
+    /// would silently change what a plain `git push` pushes.
+    public func taskRefspec(of remote: String, add: Bool) throws -> (refspec: String, configured: Bool) {
+        let tasks = try TaskRemote(name: remote, repository: repository)
+        let refspec = TaskRemote.refspec(for: remote)
+        let sample = Repository.taskBranchPrefix + "sample"
+        if try repository.fetchMaps(sample, to: tasks.tracking(sample), remote: remote) { return (refspec, true) }
+        if add { try repository.addFetchRefspec(refspec, to: remote) }
+        return (refspec, add)
     }
 }

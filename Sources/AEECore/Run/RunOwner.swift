@@ -15,6 +15,8 @@ public struct RunOwner: CustomStringConvertible, Sendable {
     let process: String?
     /// How long the owner's lease lasts without renewal, when it runs the task through a remote.
     let leaseSeconds: Int?
+    /// When the owner took the task.
+    let since: Timestamp?
 
     /// Whether the owner still runs the task, as far as this machine can tell.
     public enum Liveness: Sendable {
@@ -31,8 +33,10 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         return String(cString: buffer)
     }
 
-    /// The owner an event names (its details say host, pid and process).
-    init(startedBy event: TaskEvent?) {
+    /// The owner the last `started` or `resumed` of a task's `events` names (its details say host, pid and process).
+    init(of events: [TaskEvent]) {
+        let event = events.last { Self.ownershipEvents.contains($0.event) }
+        since = event?.time
         let details = event?.details ?? [:]
         host = details["host"] ?? "an unknown host"
         pid = details["pid"].flatMap { pid_t($0) }
@@ -48,7 +52,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
     }
 
     /// The events that hand a task to a process.
-    static let ownershipEvents: Set<String> = ["started", "resumed"]
+    private static let ownershipEvents: Set<String> = ["started", "resumed"]
 
     public var description: String { "pid \(pid.map(String.init) ?? "?") on \(host)" }
 
@@ -86,7 +90,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
 extension Workspace {
     /// Who the last `started` or `resumed` event says runs the task.
     public func owner(of id: TaskID) throws -> RunOwner {
-        RunOwner(startedBy: try store.events(of: id).last { RunOwner.ownershipEvents.contains($0.event) })
+        RunOwner(of: try store.events(of: id))
     }
 
     /// Asks the git-aee process running `id` on this host to stop (SIGTERM): it kills its agent and gates and

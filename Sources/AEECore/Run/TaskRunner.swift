@@ -65,7 +65,7 @@ public final class TaskRunner {
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         try claim(current)
-        return try execute(resuming: false, unfinished: nil)
+        return try execute(resuming: nil)
     }
 
     /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
@@ -78,7 +78,7 @@ public final class TaskRunner {
         guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
         gatePlan = try check(current.metadata)
         let events = try workspace.store.events(of: id, at: tip)
-        let owner = RunOwner(startedBy: events.last { RunOwner.ownershipEvents.contains($0.event) })
+        let owner = RunOwner(of: events)
         switch owner.liveness {
         case .alive: throw AEEError.taskRunning(id, owner: owner.description, alive: true)
         case .unknown where !force: throw AEEError.ownerUnknown(id, owner: owner.description)
@@ -99,11 +99,12 @@ public final class TaskRunner {
         } catch let error as GitError where error.isModified || error.isLocked {
             throw lost
         }
-        return try execute(resuming: true, unfinished: unfinished)
+        return try execute(resuming: (unfinished, events))
     }
 
-    /// Sets the run up in its worktree and runs the loop; a failure on the way leaves the task BLOCKED, not RUNNING.
-    private func execute(resuming: Bool, unfinished: AttemptProgress?) throws -> RunResult {
+    /// Sets the run up in its worktree and runs the loop (for a resumed run: from the attempt the dead run left, with
+    /// the task's events before the takeover); a failure on the way leaves the task BLOCKED, not RUNNING.
+    private func execute(resuming: (unfinished: AttemptProgress?, events: [TaskEvent])?) throws -> RunResult {
         let main = workspace.repository
         let heartbeat = try remote.map { remote in
             LeaseHeartbeat(repository: main.commonDirectory, remote: remote.name, id: id, seconds: settings.leaseSeconds, identity: try workspace.identity())
@@ -113,7 +114,7 @@ public final class TaskRunner {
             let tip = try taskTip()
             record = try workspace.store.record(of: id, at: tip)
             // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
-            let start = unfinished?.tip ?? tip
+            let start = resuming?.unfinished?.tip ?? tip
             worktree = options.here ? try TaskWorktree.here(main, at: start) : try TaskWorktree.linked(for: id, in: main, at: start)
             store = TaskStore(repository: worktree.repository)
             let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id)/"
@@ -123,7 +124,7 @@ public final class TaskRunner {
                                 scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment))
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
             events(.started(id, worktree: worktree.root))
-            return try loop(resuming: resuming ? (unfinished, try store.events(of: id, at: tip)) : nil)
+            return try loop(resuming: resuming)
         } catch {
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
             // the remote's branch moved under the run, the remote's story stands and nothing is added to it.

@@ -12,13 +12,7 @@ enum RemoteCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let name = arguments.positionals[0]
-        let workspace = try context.workspace()
-        let refspec = try workspace.taskRefspec(of: name)
-        var configured = try workspace.fetchesTasks(from: name)
-        if arguments.flag("add-fetch-refspec") && !configured {
-            try workspace.addTaskRefspec(to: name)
-            configured = true
-        }
+        let (refspec, configured) = try context.workspace().taskRefspec(of: name, add: arguments.flag("add-fetch-refspec"))
         context.terminal.print("tasks travel with: \(refspec)")
         context.terminal.print("remote.\(name).fetch: " + (configured ? "covers it, so 'git fetch \(name)' brings the task branches"
                                                                         : "does not include it; 'git aee remote \(name) --add-fetch-refspec' adds it"))
