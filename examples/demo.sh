@@ -47,6 +47,8 @@ git add -A && git commit -q -m "A calculator whose test fails"
 
 say "A small program with a failing test, and a team config naming the agent and the gates:"
 step ./test.sh || true
+say "Commands that come from the repository run only once you approve them (a pull can change them):"
+step git aee trust
 say "Hand the fix to the agent. It runs in a worktree of its own; your checkout is never touched:"
 status=0
 step git aee task "Make calc.sh add its arguments" || status=$?

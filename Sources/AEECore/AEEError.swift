@@ -42,6 +42,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case cannotResume(TaskID, reason: String)
     case dirtyWorkTree(paths: [String])
     case cannotFastForward(branch: String, task: TaskID, reason: String)
+    case untrustedCommands([UntrustedCommand])
+    case noProjectConfig
 
     public var description: String {
         switch self {
@@ -123,6 +125,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
+        case .untrustedCommands(let commands):
+            "\(ProjectConfig.path) asks to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
+        case .noProjectConfig:
+            "there is no \(ProjectConfig.path) here"
         }
     }
 
@@ -175,6 +181,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .dirtyWorkTree:
             "commit or stash your changes, or run without --here (the task then gets a worktree of its own)"
+        case .untrustedCommands:
+            "read them; 'git aee trust' approves them for this repository ('--trust' or AEE_TRUST=1: for one run, as in CI)"
+        case .noProjectConfig:
+            "'git aee init' writes a starter"
         case .cannotFastForward(_, let task, _):
             "the result stays on the task's branch; merge it yourself: git merge aee/\(task)"
         default:

@@ -10,6 +10,8 @@ public final class Workspace {
     let repository: Repository
     public let settings: Settings
     let environment: [String: String]
+    /// `--trust`: run the commands of `.aee/config.json` without asking for the user's approval (see `Workspace+Trust`).
+    public var trustsAllCommands = false
 
     init(repository: Repository, settings: Settings, environment: [String: String]) {
         self.repository = repository
@@ -90,6 +92,8 @@ public final class Workspace {
         } catch let error as CocoaError {
             throw AEEError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.code))")
         }
+        // Commands the user just had written for them are theirs: approved, so the next run does not ask.
+        _ = try trustProjectCommands()
         return (ProjectConfig.path, marker)
     }
 }

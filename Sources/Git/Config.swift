@@ -1,6 +1,6 @@
 import CLibGit2
 
-/// A read-only snapshot of git configuration.
+/// Git configuration: a read-only snapshot of every level, or the repository's own file to change.
 public final class Config {
     let pointer: OpaquePointer
 
@@ -44,5 +44,46 @@ extension Config {
             names.append(String(cString: entry.pointee.name))
         }
         return names
+    }
+}
+
+extension Config {
+    /// Every value of a multi-valued key, in the order git lists them (lowest level first).
+    public func values(of key: String) throws -> [String] {
+        var iterator: OpaquePointer?
+        let result = git_config_multivar_iterator_new(&iterator, pointer, key, nil)
+        if result == GIT_ENOTFOUND.rawValue { return [] }
+        try check(result, "git_config_multivar_iterator_new")
+        defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let entry {
+            values.append(String(cString: entry.pointee.value))
+        }
+        return values
+    }
+
+    /// Adds `value` to a multi-valued key unless an equal value is there; written under git's lock file.
+    public func add(_ key: String, value: String) throws {
+        // Replacing the values equal to `value` adds it when there is none.
+        try check(git_config_set_multivar(pointer, key, "^" + Self.escapedForRegex(value) + "$", value), "git_config_set_multivar")
+    }
+
+    /// Removes every value of `key`; returns how many there were.
+    @discardableResult
+    public func removeAll(_ key: String) throws -> Int {
+        let count = try values(of: key).count
+        guard count > 0 else { return 0 }
+        try check(git_config_delete_multivar(pointer, key, ".*"), "git_config_delete_multivar")
+        return count
+    }
+
+    static func escapedForRegex(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if "\\^$.|?*+()[]{}".contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
     }
 }

@@ -67,6 +67,16 @@ public final class Repository {
         try check(git_repository_config_snapshot(&config, pointer), "git_repository_config_snapshot")
         return Config(pointer: config!)
     }
+
+    /// The repository's own configuration file (`config` in the common git directory), to change.
+    public func localConfiguration() throws -> Config {
+        var all: OpaquePointer?
+        try check(git_repository_config(&all, pointer), "git_repository_config")
+        defer { git_config_free(all) }
+        var local: OpaquePointer?
+        try check(git_config_open_level(&local, all, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
+        return Config(pointer: local!)
+    }
 }
 
 /// What HEAD points at.

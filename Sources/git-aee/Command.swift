@@ -11,6 +11,8 @@ protocol Command: Sendable {
 final class Context {
     let terminal: Terminal
     let environment: [String: String]
+    /// `--trust` was given: the commands of `.aee/config.json` run without the user's approval.
+    var trustsAllCommands = false
     private var opened: Workspace?
 
     init(terminal: Terminal, environment: [String: String]) {
@@ -21,6 +23,7 @@ final class Context {
     func workspace() throws -> Workspace {
         if let opened { return opened }
         let workspace = try Workspace.open(environment: environment)
+        workspace.trustsAllCommands = trustsAllCommands
         opened = workspace
         return workspace
     }
@@ -47,6 +50,7 @@ let commands: [any Command.Type] = [
     RunCommand.self,
     ResumeCommand.self,
     RemoteCommand.self,
+    TrustCommand.self,
     WorkerCommand.self,
     StatusCommand.self,
     ApproveCommand.self,

@@ -39,6 +39,7 @@ func dispatch(_ arguments: [String], _ context: Context) -> Int32 {
     }
     do {
         let parsed = try ParsedArguments.parse(Array(arguments.dropFirst()), by: command.spec)
+        context.trustsAllCommands = parsed.flag("trust")
         return try command.run(parsed, context)
     } catch UsageError.helpRequested {
         // git prints `-h` usage on stdout and exits 129.

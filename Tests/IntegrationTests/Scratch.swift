@@ -31,6 +31,8 @@ final class Scratch {
             "GIT_COMMITTER_NAME": "C O Mitter",
             "GIT_COMMITTER_EMAIL": "committer@example.com",
             "LANG": "C",
+            // Most tests write their own .aee/config.json; TrustTests removes this to see the approval at work.
+            "AEE_TRUST": "1",
         ]
         if initialize {
             try git("init", "-q", "-b", "main")

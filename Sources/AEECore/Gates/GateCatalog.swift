@@ -6,11 +6,14 @@ public struct GateCatalog: Sendable {
     public let gates: [String: Gate]
     public let defaultGates: [String]
     public let prePushGates: [String]
+    /// The gates whose command comes from the user's git config.
+    let personal: Set<String>
 
     init(config: ProjectConfig?, settings: Settings) throws {
         var definitions = config?.gates ?? [:]
         if definitions["doctor"] == nil { definitions["doctor"] = GateDefinition(builtin: "doctor", timeoutSeconds: 60) }
-        for name in try settings.personalGateNames() {
+        let personal = try settings.personalGateNames()
+        for name in personal {
             guard ProjectConfig.isValidGateName(name) else {
                 throw AEEError.invalidSetting(key: "aee.gate.\(name).run", value: name, expected: "a gate name of lowercase letters, digits, '-' and '_'")
             }
@@ -25,6 +28,7 @@ public struct GateCatalog: Sendable {
             gates[name] = Gate(name: name, definition: definition, digest: Self.digest(of: definition))
         }
         self.gates = gates
+        self.personal = Set(personal)
         defaultGates = config?.defaultGates.nonEmpty ?? ["doctor"]
         let configured = try settings.string("aee.prePushGates")?.split(separator: " ").map(String.init)
         prePushGates = configured ?? config?.prePushGates ?? defaultGates

@@ -22,6 +22,7 @@ extension Workspace {
     /// Judges `tree` with the gates checked out in `directory`, taking the gates in `cached` as passed; records fresh passes.
     func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, isWorkingTree: Bool,
                jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
+        try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
         let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {

@@ -16,9 +16,12 @@ public struct WorkerOptions: Sendable {
     /// The remote shared with workers on other clones, and how often it is fetched (no event says it changed).
     public var remote: String?
     public var pollSeconds: Double
+    /// `--agent` was given: the agent of `.aee/config.json` does not run, so it needs no approval.
+    public var agentReplaced: Bool
 
-    public init(jobs: Int, once: Bool, idleExitSeconds: Double?, remote: String? = nil, pollSeconds: Double = 2) {
+    public init(jobs: Int, once: Bool, idleExitSeconds: Double?, remote: String? = nil, pollSeconds: Double = 2, agentReplaced: Bool = false) {
         self.jobs = jobs
+        self.agentReplaced = agentReplaced
         self.once = once
         self.idleExitSeconds = idleExitSeconds
         self.remote = remote
@@ -58,6 +61,9 @@ public final class Worker {
     public func run() throws {
         let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
         let queue = TaskQueue(store: workspace.store, lease: remote.map { remote in { try remote.lease(of: $0) } })
+        // A worker runs whatever `git pull` brings: it does not start with commands the user has not approved, and
+        // while it runs, a config that changes to such commands holds the queue until 'git aee trust'.
+        try workspace.requireTrust(try trustedCommands())
         var reported: Set<String> = []
         // A branch seen diverged once may be a claim being lost by a run here; reported when seen twice in a row.
         var diverged: Set<String> = []
@@ -100,6 +106,14 @@ public final class Worker {
                     if options.once { return }
                     if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                 }
+                if !queued.isEmpty {
+                    do {
+                        try workspace.requireTrust(try trustedCommands())
+                    } catch {
+                        if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
+                        queued = []
+                    }
+                }
                 for entry in queued.prefix(max(0, options.jobs - running.count)) {
                     running.insert(entry.record.id)
                     tried[entry.record.id] = entry.tip
@@ -112,6 +126,14 @@ public final class Worker {
             _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))
             watcher.drain()
         }
+    }
+}
+
+extension Worker {
+    /// The commands of `.aee/config.json` the runs would start: all of them but an agent that `--agent` or
+    /// `git config aee.agent` replaces.
+    func trustedCommands() throws -> [ProjectCommand] {
+        try workspace.projectCommands(agentReplaced: options.agentReplaced || workspace.settings.string("aee.agent") != nil)
     }
 }
 

@@ -109,6 +109,8 @@ struct Attempt {
 
         runner.events(.stage(iteration: number, .verifying))
         let judge = Workspace(repository: runner.worktree.repository, settings: runner.workspace.settings, environment: runner.workspace.environment)
+        // The run's gates were approved (or `--trust` given) before it claimed the task; the catalog has not changed since.
+        judge.trustsAllCommands = true
         let report = try judge.judge(tipTree, in: runner.worktree.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
                                      cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), isWorkingTree: true,
                                      events: { [events = runner.events] in events(.gate($0)) })

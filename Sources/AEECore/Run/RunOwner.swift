@@ -30,7 +30,7 @@ public struct RunOwner: CustomStringConvertible, Sendable {
     public static var thisHost: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The owner the last `started` or `resumed` of a task's `events` names (its details say host, pid and process).

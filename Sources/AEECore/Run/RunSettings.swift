@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
 /// Everything a run needs from configuration, resolved once before the task is touched.
 struct RunSettings {
     let agentCommand: String
+    /// Whether the agent command came from `.aee/config.json`, so it runs only once the user approved it.
+    let agentFromProject: Bool
     let agentTimeoutSeconds: Double
     let maxAgentFailures: Int
     let stallLimit: Int
@@ -39,7 +41,8 @@ extension Workspace {
     func runSettings(_ options: RunOptions) throws -> RunSettings {
         let root = try workingDirectory(for: options.here ? "run --here" : "run")
         let config = try projectConfig()
-        let agent = try options.agent ?? settings.string("aee.agent") ?? config?.agent.command
+        let personalAgent = try options.agent ?? settings.string("aee.agent")
+        let agent = personalAgent ?? config?.agent.command
         guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
         if let program = Doctor.program(of: agent),
            !Doctor.isRunnable(program, root: root, path: environment["PATH"] ?? "") {
@@ -50,6 +53,7 @@ extension Workspace {
         }
         return RunSettings(
             agentCommand: agent,
+            agentFromProject: personalAgent == nil,
             agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
             maxAgentFailures: config?.agent.maxFailures ?? ProjectConfig.AgentSettings.defaultMaxFailures,
             stallLimit: config?.stallLimit ?? ProjectConfig.defaultStallLimit,
@@ -57,5 +61,12 @@ extension Workspace {
             requirePlanApproval: config?.requirePlanApproval ?? false,
             catalog: try GateCatalog(config: config, settings: settings),
             leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds)
+    }
+}
+
+extension RunSettings {
+    /// The commands from `.aee/config.json` a run with the gates of `plan` would start.
+    func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
+        (agentFromProject ? [.agent(agentCommand)] : []) + catalog.projectCommands(of: plan)
     }
 }

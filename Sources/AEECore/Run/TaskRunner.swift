@@ -51,6 +51,7 @@ public final class TaskRunner {
     @discardableResult
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
         let plan = try settings.catalog.plan(metadata.gates)
+        try workspace.requireTrust(settings.projectCommands(gates: plan))
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
         if options.here {
             let changed = try workspace.repository.changedPaths()
@@ -117,7 +118,7 @@ public final class TaskRunner {
             let start = resuming?.unfinished?.tip ?? tip
             worktree = options.here ? try TaskWorktree.here(main, at: start) : try TaskWorktree.linked(for: id, in: main, at: start)
             store = TaskStore(repository: worktree.repository)
-            let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id)/"
+            let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id!)/"
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds, directory: worktree.root,

@@ -5,11 +5,12 @@ enum GateCommand: Command {
     static let spec = CommandSpec(
         name: "gate",
         summary: "judge the working tree with the gates",
-        synopsis: "[<name>...] [--no-cache] [--jobs <n>] [--json]",
+        synopsis: "[<name>...] [--no-cache] [--jobs <n>] [--json] [--trust]",
         options: [
             OptionSpec(long: "jobs", short: "j", value: "n", help: "run up to n gates at once (default: aee.gateJobs, else the number of cores)"),
             OptionSpec(long: "no-cache", help: "run every gate, even on a tree that already passed it"),
             OptionSpec(long: "json", help: "print the results as a gate_results.json document"),
+            RunCommand.trustOption,
         ],
         positionals: 0...64)
 

@@ -13,12 +13,16 @@ enum RunCommand: Command {
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
         OptionSpec(long: "remote", value: "name", help: "push the claim and every commit of the run to this remote as they are made"),
         OptionSpec(long: "json", help: "print the final record as JSON"),
+        trustOption,
     ]
+
+    /// For the commands that run what `.aee/config.json` names (docs/trust.md).
+    static let trustOption = OptionSpec(long: "trust", help: "run the commands of .aee/config.json without your approval, as AEE_TRUST=1 does (for CI)")
 
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json]",
+        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
         options: runOptions + [
             OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],

@@ -8,7 +8,7 @@ enum WorkerCommand: Command {
     static let spec = CommandSpec(
         name: "worker",
         summary: "run queued tasks as they are queued, oldest first",
-        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--remote <name> [--poll <seconds>]] [--agent <cmd>]",
+        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--remote <name> [--poll <seconds>]] [--agent <cmd>] [--trust]",
         options: [
             OptionSpec(long: "jobs", value: "n", help: "run up to n tasks at once (default 1)"),
             OptionSpec(long: "once", help: "run what is queued now, then exit"),
@@ -16,6 +16,7 @@ enum WorkerCommand: Command {
             OptionSpec(long: "remote", value: "name", help: "share the queue with workers on other clones through this remote"),
             OptionSpec(long: "poll", value: "seconds", help: "with --remote: fetch the task branches this often (default 2)"),
             OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
+            RunCommand.trustOption,
         ])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
@@ -36,11 +37,12 @@ enum WorkerCommand: Command {
         ProcessGroups.shared.interceptInterrupts(forwarding: SIGTERM)
         let worker = Worker(
             workspace: workspace,
-            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll)),
+            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll),
+                                   agentReplaced: agent != nil),
             launch: { id, resume in
                 // The queue judged the owner gone (its process, or its lease on another host): take it over.
                 let how = resume ? ["resume", id.rawValue, "--if-abandoned", "--force"] : ["run", id.rawValue, "--if-queued"]
-                let options = (agent.map { ["--agent", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? [])
+                let options = (agent.map { ["--agent", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? []) + (context.trustsAllCommands ? ["--trust"] : [])
                 var command = Subprocess(arguments: [program] + how + options, directory: directory, environment: context.environment, timeoutSeconds: .infinity)
                 // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
                 command.capturesStandardError = false

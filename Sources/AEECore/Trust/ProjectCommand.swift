@@ -1,0 +1,36 @@
+import Git
+
+/// A command `.aee/config.json` asks git aee to run: the agent's, or a gate's with the environment it sets.
+public struct ProjectCommand: Codable, Equatable, Sendable {
+    /// `agent`, or `gate:<name>`; gate names are validated, so this never holds a space.
+    public let role: String
+    public let command: String
+    public let env: [String: String]
+
+    static func agent(_ command: String) -> ProjectCommand {
+        ProjectCommand(role: "agent", command: command, env: [:])
+    }
+
+    static func gate(_ name: String, command: String, env: [String: String]) -> ProjectCommand {
+        ProjectCommand(role: "gate:" + name, command: command, env: env)
+    }
+
+    /// What an approval is keyed by: any change to the command or its environment is a different digest.
+    var digest: String {
+        Repository.hash(of: (try? CanonicalJSON.encode(self)) ?? []).hex
+    }
+
+    /// The approval as recorded in `aee.trusted`: the digest, then the role, so a changed command can be told from a new one.
+    var approval: String { digest + " " + role }
+
+    /// `agent` or `gate 'tests'`, for messages.
+    public var label: String {
+        role.hasPrefix("gate:") ? "gate '\(role.dropFirst(5))'" : role
+    }
+
+    /// The command as a person should read it before approving it: with its environment, control characters escaped.
+    public var shown: String {
+        let assignments = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
+        return (assignments + [command]).joined(separator: " ").escapedForTerminal
+    }
+}

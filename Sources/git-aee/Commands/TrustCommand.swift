@@ -1,0 +1,34 @@
+import AEECore
+
+/// `git aee trust`: approves the commands of `.aee/config.json`, which otherwise do not run (docs/trust.md).
+enum TrustCommand: Command {
+    static let spec = CommandSpec(
+        name: "trust",
+        summary: "approve the commands of .aee/config.json for this repository",
+        synopsis: "[--check | --revoke]",
+        options: [
+            OptionSpec(long: "check", help: "list the commands not approved yet, approving nothing; exit 1 if there are any"),
+            OptionSpec(long: "revoke", help: "forget every approval recorded for this repository"),
+        ])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let workspace = try context.workspace()
+        if arguments.flag("check") && arguments.flag("revoke") {
+            throw UsageError.conflict(option: "check", with: "revoke", reason: "one lists approvals still missing, the other removes them all")
+        }
+        if arguments.flag("revoke") {
+            let count = try workspace.revokeTrust()
+            context.terminal.print("revoked \(count) approval\(count == 1 ? "" : "s")")
+            return 0
+        }
+        if arguments.flag("check") {
+            let missing = try workspace.untrusted(workspace.projectCommands())
+            for entry in missing { context.terminal.print(entry.description) }
+            return missing.isEmpty ? 0 : 1
+        }
+        for entry in try workspace.trustProjectCommands() {
+            context.terminal.print("approved \(entry.command.label): \(entry.command.shown)")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+@Suite("commands from .aee/config.json run only once the user approved them")
+struct TrustTests {
+    /// The calculator repository with its agent in `.aee/config.json`, and no blanket AEE_TRUST.
+    func untrustedRepository() throws -> Scratch {
+        let repo = try calculatorRepository(fixed: true, config: #", "max_iterations": 3"#)
+        repo.environment["AEE_TRUST"] = nil
+        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""command": null"#, with: #""command": "\#(exampleAgent("learner"))""#))
+        try repo.git("commit", "-q", "-am", "the team's agent")
+        return repo
+    }
+
+    @Test("an unapproved config is shown and not run; 'git aee trust' approves it; a changed command asks again")
+    func approveAndChange() throws {
+        let repo = try untrustedRepository()
+        let refs = try repo.refs()
+        let refused = try repo.aee("task", "Make calc add")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("fatal: .aee/config.json asks to run commands you have not approved"))
+        #expect(refused.stderr.contains("agent (new): \(exampleAgent("learner"))"))
+        #expect(refused.stderr.contains("gate 'tests' (new): ./test.sh"))
+        #expect(refused.stderr.contains("hint: read them; 'git aee trust'"))
+        #expect(try repo.refs() == refs, "a refused task leaves nothing behind")
+
+        let check = try repo.aee("trust", "--check")
+        #expect(check.status == 1)
+        #expect(check.stdout.split(separator: "\n").count == 2)
+        let approved = try repo.aee("trust")
+        #expect(approved.status == 0)
+        #expect(approved.stdout.contains("approved gate 'tests': ./test.sh"))
+        #expect(try repo.aee("trust", "--check").status == 0)
+        // Recorded in the repository's own config, one line per command, keyed by its hash.
+        let recorded = try repo.git("config", "--local", "--get-all", "aee.trusted").split(separator: "\n")
+        #expect(recorded.count == 2)
+        #expect(recorded.allSatisfy { $0.range(of: #"^[0-9a-f]{40} (agent|gate:tests)$"#, options: .regularExpression) != nil })
+        let run = try repo.aee("task", "Make calc add")
+        #expect(run.status == 0, "\(run.stderr)")
+
+        // Someone changes the gate's command (as a pull would bring it): asked again, and the message says it changed.
+        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh; touch pwned", "env": {"X": "1"}"#))
+        let changed = try repo.aee("gate")
+        #expect(changed.status == 128)
+        #expect(changed.stderr.contains("gate 'tests' (changed): X=1 ./test.sh; touch pwned"))
+        #expect(!changed.stderr.contains("agent"))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("pwned").path))
+        #expect(try repo.aee("gate", "--trust").status == 0)
+        #expect(try repo.aee("gate", "--no-cache", environment: ["AEE_TRUST": "1"]).status == 0)
+        #expect(try repo.aee("trust", "--check").status == 1, "--trust and AEE_TRUST approve nothing for later")
+
+        let bad = try repo.aee("gate", environment: ["AEE_TRUST": "perhaps"])
+        #expect(bad.status == 128)
+        #expect(bad.stderr.contains("bad value 'perhaps' for AEE_TRUST"))
+        #expect(try repo.aee("trust", "--revoke").stdout == "revoked 2 approvals\n")
+        #expect(try repo.aee("trust", "--check").status == 1)
+    }
+
+    @Test("the user's own git config and --agent need no approval; a team's env on a personal command does")
+    func personalCommands() throws {
+        let repo = try untrustedRepository()
+        try repo.git("config", "aee.gate.tests.run", "./test.sh")
+        let agent = try repo.aee("gate")
+        #expect(agent.status == 0, "\(agent.stderr)")
+        #expect(try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner")).status == 0)
+        try repo.git("config", "aee.agent", exampleAgent("learner"))
+        #expect(try repo.aee("task", "Make calc add").status == 0)
+
+        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh", "env": {"PATH": "/tmp/evil"}"#))
+        let env = try repo.aee("gate")
+        #expect(env.status == 128)
+        #expect(env.stderr.contains("gate 'tests' (new): PATH=/tmp/evil ./test.sh"))
+    }
+
+    @Test("the pre-push hook does not run a command that came with a pull until it is approved")
+    func hookAfterPull() throws {
+        let repo = try untrustedRepository()
+        let origin = repo.root.appendingPathComponent("origin.git").path
+        try repo.git("init", "-q", "--bare", origin)
+        try repo.git("remote", "add", "origin", origin)
+        try repo.aee("trust")
+        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        #expect(try repo.aee("hooks", "install").status == 0)
+        #expect(try repo.run("/usr/bin/git", ["push", "-q", "origin", "HEAD:main"]).status == 0)
+
+        // A teammate's clone changes the gate; this clone pulls it.
+        let other = repo.root.appendingPathComponent("other")
+        try repo.git("clone", "-q", "-b", "main", origin, other.path, in: repo.root)
+        let marker = repo.root.appendingPathComponent("ran").path
+        let config = try String(contentsOf: other.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try Data(config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "touch '\#(marker)'; ./test.sh""#).utf8)
+            .write(to: other.appendingPathComponent(".aee/config.json"))
+        try repo.git("commit", "-q", "-am", "a new gate", in: other)
+        try repo.git("push", "-q", "--no-verify", "origin", "HEAD:main", in: other)
+        try repo.git("pull", "-q", "origin", "main")
+
+        try repo.write("NEWS", "x\n")
+        try repo.git("add", "NEWS")
+        try repo.git("commit", "-q", "-m", "news")
+        let refused = try repo.run("/usr/bin/git", ["push", "-q", "origin", "HEAD:main"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("gate 'tests' (changed): touch '\(marker)'; ./test.sh"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(try repo.aee("trust").status == 0)
+        #expect(try repo.run("/usr/bin/git", ["push", "-q", "origin", "HEAD:main"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: marker))
+        // Approvals live in this clone's config only; a fresh clone has none.
+        #expect(try repo.run("/usr/bin/git", ["config", "--get-all", "aee.trusted"], in: other).status == 1)
+    }
+
+    @Test("a worker refuses to start with unapproved commands, and runs with --trust")
+    func worker() throws {
+        let repo = try untrustedRepository()
+        let id = try #require(try repo.queue(1).first)
+        let refused = try repo.aee("worker", "--once")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("agent (new)"))
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "QUEUED")
+        let ran = try repo.aee("worker", "--once", "--trust")
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "SUCCEEDED")
+    }
+
+    @Test("git aee init approves the starter config it writes")
+    func initApproves() throws {
+        let repo = try Scratch()
+        repo.environment["AEE_TRUST"] = nil
+        try repo.write("Makefile", "test:\n\ttrue\n")
+        #expect(try repo.aee("init").status == 0)
+        #expect(try repo.aee("trust", "--check").status == 0)
+        #expect(try repo.aee("gate").status == 0)
+    }
+}
