@@ -52,7 +52,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .needsWorkTree(let command):
             "git aee \(command) must be run in a work tree"
         case .invalidFile(let file, let key, let reason):
-            key.isEmpty ? "\(file): \(reason)" : "\(file): '\(key)': \(reason)"
+            key.isEmpty ? "\(file): \(reason.escapedForTerminal)" : "\(file): '\(key.quotedInMessage)': \(reason.escapedForTerminal)"
         case .configExists(let file):
             "\(file) already exists"
         case .unknownTask(let prefix):
@@ -60,7 +60,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .ambiguousTask(let prefix, let candidates):
             "task id '\(prefix)' is ambiguous: \(candidates.map(\.rawValue).joined(separator: ", "))"
         case .invalidTaskID(let text):
-            "'\(text.escapedForTerminal)' is not a task id (ids are lowercase letters and digits)"
+            "'\(text.quotedInMessage)' is not a task id (ids are lowercase letters and digits)"
         case .taskHasNoBranch(let id):
             "task \(id) has no branch aee/\(id); its record is only in HEAD's history and cannot change"
         case .illegalTransition(let id, let from, let to):
@@ -70,7 +70,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .titleControlCharacter(let scalar):
             "the task title contains the control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(to: 4))"
         case .unknownGate(let name, let known):
-            "unknown gate '\(name.escapedForTerminal)' (known: \(known.joined(separator: ", ")))"
+            "unknown gate '\(name.quotedInMessage)' (known: \(known.joined(separator: ", ")))"
         case .hookChainOccupied(let hook, let chained):
             "\(hook) is another tool's hook and \(chained) already exists, so it cannot be kept aside"
         case .hookEdited(let hook):
@@ -78,11 +78,11 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .hookNotInstalled(let hook):
             "\(hook) is not git aee's hook; left alone"
         case .badHookInput(let line):
-            "unexpected pre-push input line: '\(line.escapedForTerminal)'"
+            "unexpected pre-push input line: '\(line.quotedInMessage)'"
         case .gateCycle(let names):
             "the gates' 'needs' form a loop: \(names.joined(separator: " -> "))"
         case .invalidSetting(let key, let value, let expected):
-            "bad value '\(value.escapedForTerminal)' for \(key): expected \(expected)"
+            "bad value '\(value.quotedInMessage)' for \(key): expected \(expected)"
         case .concurrentUpdate(let id):
             "task \(id) kept changing under us; try again"
         case .noFreeTaskID:
@@ -90,7 +90,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .taskNamespaceTaken:
             "a branch named 'aee' exists, so git cannot hold task branches 'aee/<id>' beside it"
         case .invalidDate(let variable, let value):
-            "invalid date format in \(variable): \(value.escapedForTerminal)"
+            "invalid date format in \(variable): \(value.quotedInMessage)"
         case .fileSystem(let path, let reason):
             "\(path): \(reason)"
         case .git(let error):
@@ -98,7 +98,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .noAgent:
             "no agent is configured to run the task"
         case .agentNotFound(let program):
-            "the agent command '\(program.escapedForTerminal)' was not found"
+            "the agent command '\(program.quotedInMessage)' was not found"
         case .interactiveNeedsTerminal:
             "interactive mode asks for approval of the plan on a terminal, and there is none"
         case .interactiveCannotQueue:
@@ -112,9 +112,9 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .notRunning(let id, let state):
             "task \(id) is \(state), not RUNNING: there is no run to resume"
         case .unknownRemote(let name):
-            "'\(name.escapedForTerminal)' is not a remote of this repository"
+            "'\(name.quotedInMessage)' is not a remote of this repository"
         case .remoteFailed(let name, let action, let reason):
-            "could not \(action) \(name.escapedForTerminal): \(reason)"
+            "could not \(action) \(name.quotedInMessage): \(reason)"
         case .remoteMoved(let id, let remote, let branch):
             "task \(id): \(branch.dropFirst("refs/heads/".count)) on \(remote.escapedForTerminal) was changed by someone else; this run stops"
         case .ownerUnknown(let id, let owner):
@@ -205,6 +205,15 @@ extension String {
             }
         }
         return out
+    }
+
+    /// Something a user or a file gave, to quote in a one-line message: escaped, and cut short when long.
+    public var quotedInMessage: String { excerpt(80) }
+
+    /// Escaped for a terminal and at most `limit` characters, the cut marked with `...`.
+    func excerpt(_ limit: Int) -> String {
+        let escaped = escapedForTerminal
+        return escaped.count > limit ? escaped.prefix(limit - 3) + "..." : escaped
     }
 
     /// `timed_out` as `timed out`, for statuses in sentences.

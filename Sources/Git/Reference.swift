@@ -78,3 +78,12 @@ extension Repository {
         try check(result, "git_reference_delete")
     }
 }
+
+extension Repository {
+    /// Whether git accepts `name` as a full reference name (`refs/...`: no `..`, `@{`, `.lock` ending, control characters).
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        _ = LibGit2.ready
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+    }
+}

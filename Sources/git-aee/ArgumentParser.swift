@@ -46,13 +46,13 @@ enum UsageError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .unknownOption(let option): "unknown option '\(option.escapedForTerminal)'"
+        case .unknownOption(let option): "unknown option '\(option.quotedInMessage)'"
         case .missingValue(let option): "option '--\(option)' requires a value"
         case .unexpectedValue(let option): "option '--\(option)' takes no value"
         case .wrongArgumentCount(let expected, let got):
             got > expected.upperBound ? "too many arguments" : (expected.lowerBound == expected.upperBound ? "expected \(expected.lowerBound) argument\(expected.lowerBound == 1 ? "" : "s")" : "expected at least \(expected.lowerBound) argument(s)")
-        case .badValue(let option, let value, let expected): "bad value '\(value.escapedForTerminal)' for --\(option): expected \(expected)"
-        case .unknownCommand(let name): "'\(name.escapedForTerminal)' is not a git aee command"
+        case .badValue(let option, let value, let expected): "bad value '\(value.quotedInMessage)' for --\(option): expected \(expected)"
+        case .unknownCommand(let name): "'\(name.quotedInMessage)' is not a git aee command"
         case .conflict(let option, let other, let reason): "--\(option) cannot be used with --\(other): \(reason)"
         case .requires(let option, let other): "--\(option) needs --\(other)"
         case .helpRequested: "help"

@@ -7,7 +7,8 @@ public struct CommandLineConfig: Equatable, Sendable {
         // git reads GIT_CONFIG_COUNT's pairs first, then GIT_CONFIG_PARAMETERS, so the latter win.
         if let count = environment["GIT_CONFIG_COUNT"].flatMap(Int.init), count > 0 {
             for index in 0..<count {
-                guard let key = environment["GIT_CONFIG_KEY_\(index)"] else { continue }
+                // git refuses a count with a key missing; stopping there also keeps a bogus count from looping for ages.
+                guard let key = environment["GIT_CONFIG_KEY_\(index)"] else { break }
                 append(key, environment["GIT_CONFIG_VALUE_\(index)"] ?? "")
             }
         }

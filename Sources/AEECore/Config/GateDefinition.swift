@@ -37,7 +37,7 @@ public struct GateDefinition: Codable, Equatable, Sendable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "give either 'run' (a command) or 'builtin' (one of: \(Self.builtins.joined(separator: ", ")))"))
         }
         if let builtin, !Self.builtins.contains(builtin) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.builtin], debugDescription: "no built-in gate '\(builtin.escapedForTerminal)' (built-ins: \(Self.builtins.joined(separator: ", ")))"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.builtin], debugDescription: "no built-in gate '\(builtin.quotedInMessage)' (built-ins: \(Self.builtins.joined(separator: ", ")))"))
         }
         if run?.trimmingWhitespace.isEmpty == true {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.run], debugDescription: "the command is empty"))

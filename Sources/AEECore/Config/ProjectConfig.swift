@@ -138,12 +138,12 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         let known = Set(gates.keys).union(GateDefinition.builtins)
         for (key, list) in [(CodingKeys.defaultGates, defaultGates), (CodingKeys.prePushGates, prePushGates ?? [])] {
             if let unknown = list.first(where: { !known.contains($0) }) {
-                throw fail([key], "names the unknown gate '\(unknown.escapedForTerminal)'")
+                throw fail([key], "names the unknown gate '\(unknown.quotedInMessage)'")
             }
         }
         for name in gates.keys.sorted() {
             if let unknown = gates[name]!.needs.first(where: { !known.contains($0) }) {
-                throw fail([CodingKeys.gates, AnyCodingKey(stringValue: name), GateDefinition.CodingKeys.needs], "names the unknown gate '\(unknown.escapedForTerminal)'")
+                throw fail([CodingKeys.gates, AnyCodingKey(stringValue: name), GateDefinition.CodingKeys.needs], "names the unknown gate '\(unknown.quotedInMessage)'")
             }
         }
         if !Self.maxIterationsRange.contains(maxIterations) {

@@ -31,7 +31,8 @@ enum JSONInput {
             return (path(context.codingPath + [key]), "missing")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return ("", "not valid JSON") }
-            return (path(context.codingPath), context.debugDescription)
+            // Foundation's reasons quote the bad value, which may be megabytes long.
+            return (path(context.codingPath), context.debugDescription.excerpt(300))
         @unknown default:
             return ("", "not valid JSON")
         }

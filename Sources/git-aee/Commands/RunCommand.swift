@@ -16,7 +16,7 @@ enum RunCommand: Command {
         trustOption,
     ]
 
-    /// For the commands that run what `.aee/config.json` names (docs/trust.md).
+    /// For the commands that run what `.aee/config.json` names (docs/guarantees.md).
     static let trustOption = OptionSpec(long: "trust", help: "run the commands of .aee/config.json without your approval, as AEE_TRUST=1 does (for CI)")
 
     static let spec = CommandSpec(

@@ -1,6 +1,6 @@
 import AEECore
 
-/// `git aee trust`: approves the commands of `.aee/config.json`, which otherwise do not run (docs/trust.md).
+/// `git aee trust`: approves the commands of `.aee/config.json`, which otherwise do not run (docs/guarantees.md).
 enum TrustCommand: Command {
     static let spec = CommandSpec(
         name: "trust",
