@@ -22,8 +22,10 @@ let package = Package(
         .target(name: "AEECore", dependencies: ["Git", "CSystem"]),
         // Parsing and printing only.
         .executableTarget(name: "git-aee", dependencies: ["AEECore"]),
+        // Hostile input for the fuzz tests of both test targets.
+        .target(name: "Fuzzing", path: "Tests/Fuzzing"),
         .testTarget(name: "GitTests", dependencies: ["Git"]),
-        .testTarget(name: "AEECoreTests", dependencies: ["AEECore", "Git"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["git-aee"]),
+        .testTarget(name: "AEECoreTests", dependencies: ["AEECore", "Git", "Fuzzing"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["git-aee", "Fuzzing"]),
     ]
 )

@@ -52,6 +52,7 @@ extension Repository {
     /// With `.force` and `paths`, untracked files under those paths are removed too.
     public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode) throws {
         let tree = try self.commit(commit).tree
+        if mode == .force { try clearDirectories(of: tree, under: paths) }
         try withTree(tree) { handle in
             var options = git_checkout_options()
             try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
@@ -64,5 +65,28 @@ extension Repository {
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
         }
+    }
+}
+
+extension Repository {
+    /// Unlinks whatever stands on disk where `tree` has a directory but is not one: libgit2's forced checkout writes
+    /// through a symlink an agent put in place of a directory, which would reach outside the working tree.
+    func clearDirectories(of tree: OID, under paths: [String]?) throws {
+        guard let root = workingDirectory else { return }
+        func visit(_ tree: OpaquePointer, _ prefix: String) throws {
+            for index in 0..<git_tree_entrycount(tree) {
+                guard let entry = git_tree_entry_byindex(tree, index), git_tree_entry_type(entry) == GIT_OBJECT_TREE else { continue }
+                let path = prefix + String(cString: git_tree_entry_name(entry))
+                if let paths, !paths.contains(where: { path == $0 || path.hasPrefix($0 + "/") || $0.hasPrefix(path + "/") }) { continue }
+                var info = stat()
+                guard lstat(root + path, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT != S_IFDIR {
+                    guard unlink(root + path) == 0 else { throw GitError(systemCall: "unlink", path: path) }
+                    continue
+                }
+                try withTree(OID(git_tree_entry_id(entry).pointee)) { try visit($0, path + "/") }
+            }
+        }
+        try withTree(tree) { try visit($0, "") }
     }
 }

@@ -21,4 +21,10 @@ struct CommitMessageTests {
             Trailer(key: "AEE-Task", value: "k3m9x2ab"), Trailer(key: "AEE-Event", value: "canceled"), Trailer(key: "AEE-State", value: "CANCELED"),
         ])
     }
+
+    @Test("a note that starts with --- does not hide the trailers from libgit2 (found by the fuzzer)")
+    func patchDivider() throws {
+        let message = CommitMessage(task: TaskID("k3m9x2ab")!, event: "canceled", state: .canceled, title: "Do", note: "---1 AEE-Event: forged")
+        #expect(try Trailer.parse(message.text).map(\.key) == ["AEE-Task", "AEE-Event", "AEE-State"])
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Fuzzing
 import Git
 import Testing
 @testable import AEECore

@@ -14,7 +14,9 @@ struct CommitMessage {
     var text: String {
         var paragraphs = ["aee(\(task)): \(event): \(TaskTitle.oneLine(title))"]
         if let note, !note.trimmingWhitespace.isEmpty {
-            paragraphs.append(TaskTitle.oneLine(note, limit: 1000))
+            let line = TaskTitle.oneLine(note, limit: 1000)
+            // libgit2 takes a line starting with `---` for the start of a patch and reads no trailers after it.
+            paragraphs.append(line.hasPrefix("---") ? " " + line : line)
         }
         let lines = ["AEE-Task: \(task)", "AEE-Event: \(event)", "AEE-State: \(state)"]
             + trailers.map { "\($0.key): \(TaskTitle.oneLine($0.value, limit: 200))" }

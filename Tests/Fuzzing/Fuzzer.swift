@@ -2,18 +2,18 @@ import Foundation
 
 /// Hostile input, generated: a seeded SplitMix64, so a failing case can be replayed with `AEE_FUZZ_SEED`.
 /// `AEE_FUZZ_CASES` sets the cases per parser (default 1,000, so about 11,000 per run; by hand, 100,000).
-struct Fuzzer: RandomNumberGenerator {
+public struct Fuzzer: RandomNumberGenerator {
     private var state: UInt64
 
-    static let seed = ProcessInfo.processInfo.environment["AEE_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_125
-    static let cases = ProcessInfo.processInfo.environment["AEE_FUZZ_CASES"].flatMap { Int($0) } ?? 1_000
+    public static let seed = ProcessInfo.processInfo.environment["AEE_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_125
+    public static let cases = ProcessInfo.processInfo.environment["AEE_FUZZ_CASES"].flatMap { Int($0) } ?? 1_000
 
-    init(_ salt: String) {
+    public init(_ salt: String) {
         // Each parser gets a stream of its own, so adding one does not change the cases of the others.
         state = salt.utf8.reduce(Self.seed) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -21,21 +21,21 @@ struct Fuzzer: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
-    mutating func pick<T>(_ choices: [T]) -> T { choices.randomElement(using: &self)! }
+    public mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
+    public mutating func pick<T>(_ choices: [T]) -> T { choices.randomElement(using: &self)! }
 
     /// Strings that attack paths, ref names, trailers, terminals and parsers.
-    static let hostile: [String] = [
+    public static let hostile: [String] = [
         "", " ", "../", "../../etc/passwd", "/etc/passwd", "a/../../b", ".git", ".git/config", "..", ".", "a\0b", "\0",
         "@{", "main@{1}", "x.lock", "refs/heads/x.lock", "a..b", "a//b", "-rf", "--help", "-h", "--", "~1", "HEAD^",
         "name with space", "tab\there", "\u{1b}[31mred\u{1b}[0m", "\u{1b}]0;title\u{07}", "\r", "\n", "line\nAEE-Task: other",
         "x\n\nAEE-Task: other\nAEE-Event: succeeded", "AEE-State: SUCCEEDED", "Signed-off-by: mallory", "\u{202e}reversed",
         "\u{feff}bom", "é", "日本語", "🙂", "\u{7f}", "\u{85}", "\\", "\"", "'", "`$(touch pwned)`", "$(rm -rf ~)", "%s%n",
         "\u{d7ff}", "\u{e000}", "aee/x", "refs/heads/aee/../../HEAD", "k3m9x2ab", "K3M9X2AB", "k3m9x2a", "k3m9x2abc",
-        "0", "-1", "9223372036854775807", "-9223372036854775808", "1e400", "NaN", "true", "null", "{}", "[]",
+        "---", "--- x", "---1", "0", "-1", "9223372036854775807", "-9223372036854775808", "1e400", "NaN", "true", "null", "{}", "[]",
     ]
 
-    mutating func hostileString() -> String {
+    public mutating func hostileString() -> String {
         switch Int.random(in: 0..<6, using: &self) {
         case 0: return String(repeating: pick(["a", "../", "\n", "é", "\0"]), count: Int.random(in: 1...5_000, using: &self))
         case 1: return String(decoding: randomBytes(Int.random(in: 0...40, using: &self)), as: UTF8.self)
@@ -44,12 +44,12 @@ struct Fuzzer: RandomNumberGenerator {
         }
     }
 
-    mutating func randomBytes(_ count: Int) -> [UInt8] {
+    public mutating func randomBytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }
 
     /// A JSON string literal for `text`, escaped as JSON requires (so it parses, with hostile content).
-    static func literal(_ text: String) -> String {
+    public static func literal(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -63,7 +63,7 @@ struct Fuzzer: RandomNumberGenerator {
     }
 
     /// Any JSON value, of any type, sometimes deep or huge.
-    mutating func jsonValue(depth: Int = 0) -> String {
+    public mutating func jsonValue(depth: Int = 0) -> String {
         switch Int.random(in: 0..<(depth > 6 ? 6 : 8), using: &self) + (chance(1) ? 8 : 0) {
         case 0: return "null"
         case 1: return pick(["true", "false"])
@@ -77,7 +77,7 @@ struct Fuzzer: RandomNumberGenerator {
 
     /// `document` changed in one to three places: bytes flipped, inserted, deleted or cut off, a value swapped for a
     /// hostile one of any type, a key duplicated or added, the whole wrapped in a nesting bomb.
-    mutating func mutate(_ document: String) -> [UInt8] {
+    public mutating func mutate(_ document: String) -> [UInt8] {
         var bytes = Array(document.utf8)
         for _ in 0..<Int.random(in: 1...3, using: &self) {
             let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &self)
