@@ -19,6 +19,13 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 
+    /// A refusal of this wrapper's own (libgit2's last message would belong to another call).
+    init(code: Int32, function: String, message: String) {
+        self.code = code
+        self.function = function
+        self.message = message
+    }
+
     /// A failed system call on `path`, with errno's text; the code is libgit2's generic error.
     init(systemCall function: String, path: String) {
         code = GIT_ERROR.rawValue

@@ -18,7 +18,7 @@ extension Repository {
         var raw = object.raw
         var oid = git_oid()
         try signature.withHandle { signature in
-            let result = SignalDeferral.run {
+            let result = writingRef(notesRef) {
                 git_note_create(&oid, pointer, notesRef, signature, signature, &raw, text, 1)
             }
             try check(result, "git_note_create")

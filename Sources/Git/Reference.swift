@@ -39,7 +39,9 @@ extension Repository {
         var reference: OpaquePointer?
         // libgit2 leaves its `.lock` file behind if a signal kills us mid-update, which then blocks git
         // itself; holding SIGINT/SIGTERM/SIGHUP for these microseconds closes that window.
-        let result = SignalDeferral.run {
+        let result = writingRef(name) {
+            git_reference_free(reference)
+            reference = nil
             if var expectedRaw = expected?.raw {
                 return git_reference_create_matching(&reference, pointer, name, &targetRaw, 1, &expectedRaw, reflogMessage)
             }
@@ -74,7 +76,7 @@ extension Repository {
         guard let target = git_reference_target(reference), OID(target.pointee) == expected else {
             throw GitError(code: GIT_EMODIFIED.rawValue, function: "git_reference_delete")
         }
-        let result = SignalDeferral.run { git_reference_delete(reference) }
+        let result = writingRef(name) { git_reference_delete(reference) }
         try check(result, "git_reference_delete")
     }
 }

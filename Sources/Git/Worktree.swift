@@ -1,36 +1,69 @@
 import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Repository {
     /// Creates the linked worktree `name` at `path`, checked out at `commit` with a detached HEAD, so no branch is
     /// held by it and the branch it came from can move freely.
-    /// `branch` is the ref checked out first (libgit2 needs one); it must point at `commit`.
-    public func addWorktree(name: String, path: String, branch: String, commit: OID) throws {
-        var reference: OpaquePointer?
-        try check(git_reference_lookup(&reference, pointer, branch), "git_reference_lookup")
-        defer { git_reference_free(reference) }
-        var options = git_worktree_add_options()
-        try check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)), "git_worktree_add_options_init")
-        options.ref = reference
-        // libgit2 1.5's own checkout here resolves attributes with a realpath per file (24 readlinks each, 13 s for
-        // 20,000 files); it writes nothing, and the checkout below, with an attribute session, writes the files.
-        options.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE.rawValue
-        var worktree: OpaquePointer?
-        try check(git_worktree_add(&worktree, pointer, name, path, &options), "git_worktree_add")
-        git_worktree_free(worktree)
+    /// git's record of it (`worktrees/<name>`: HEAD, commondir, gitdir) is written in a directory beside it and renamed
+    /// into place, so a crash never leaves a half-made record, which `git fsck` would report; libgit2's
+    /// `git_worktree_add` writes HEAD last, into a directory git already lists.
+    public func addWorktree(name: String, path: String, commit: OID) throws {
+        let record = commonDirectory + "worktrees/" + name
+        let staging = commonDirectory + "worktrees.new/" + name
+        // What a crash left of an earlier try.
+        for file in ["HEAD", "commondir", "gitdir"] { unlink(staging + "/" + file) }
+        rmdir(staging)
+        for directory in [commonDirectory + "worktrees", commonDirectory + "worktrees.new", staging, path] where mkdir(directory, 0o777) != 0 && errno != EEXIST {
+            throw GitError(systemCall: "mkdir", path: directory)
+        }
+        try writeFile(path + "/.git", "gitdir: \(record)\n")
+        try writeFile(staging + "/commondir", "../..\n")
+        try writeFile(staging + "/gitdir", path + "/.git\n")
+        try writeFile(staging + "/HEAD", commit.hex + "\n")
+        guard rename(staging, record) == 0 else { throw GitError(systemCall: "rename", path: record) }
         let linked = try Repository.open(at: path)
         try linked.checkoutDetached(commit, mode: .force)
     }
 
-    /// Removes the linked worktree `name`: its files and git's record of it. Nothing to do when it does not exist.
-    public func removeWorktree(name: String) throws {
-        guard try worktreeNames().contains(name) else { return }
-        var worktree: OpaquePointer?
-        try check(git_worktree_lookup(&worktree, pointer, name), "git_worktree_lookup")
-        defer { git_worktree_free(worktree) }
-        var options = git_worktree_prune_options()
-        try check(git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)), "git_worktree_prune_options_init")
-        options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
-        try check(git_worktree_prune(worktree, &options), "git_worktree_prune")
+    private func writeFile(_ path: String, _ text: String) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw GitError(systemCall: "open", path: path) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw GitError(systemCall: "write", path: path) }
+    }
+
+    /// Removes the linked worktree `name` whose files are at `path`: git's record of it first, moved out of
+    /// `worktrees/` in one rename (a crash never leaves a half-deleted record for `git fsck` to report), then the
+    /// files. Nothing to do for what does not exist.
+    public func removeWorktree(name: String, path: String) throws {
+        let record = commonDirectory + "worktrees/" + name
+        let trash = commonDirectory + "worktrees.new/" + name + ".removed"
+        try removeRecursively(trash)
+        if access(record, F_OK) == 0 {
+            guard mkdir(commonDirectory + "worktrees.new", 0o777) == 0 || errno == EEXIST,
+                  rename(record, trash) == 0 else { throw GitError(systemCall: "rename", path: record) }
+        }
+        try removeRecursively(path)
+        try removeRecursively(trash)
+    }
+
+    /// `rm -rf path`, never following a symlink.
+    private func removeRecursively(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if info.st_mode & S_IFMT == S_IFDIR, let directory = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(directory)
+            for name in names { try removeRecursively(path + "/" + name) }
+        }
+        guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
     }
 
     /// The names of the linked worktrees git has a record of.
@@ -52,7 +85,7 @@ extension Repository {
     /// Points HEAD at `commit` directly, leaving every branch where it is.
     public func detachHead(at commit: OID) throws {
         var raw = commit.raw
-        try check(git_repository_set_head_detached(pointer, &raw), "git_repository_set_head_detached")
+        try check(writingRef("HEAD") { git_repository_set_head_detached(pointer, &raw) }, "git_repository_set_head_detached")
     }
 
     /// Points HEAD at the branch `name` (a full ref name).

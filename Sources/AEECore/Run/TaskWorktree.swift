@@ -26,37 +26,25 @@ struct TaskWorktree {
         let name = "aee-\(id)"
         let path = aeeDirectory(of: main) + "worktrees/\(id)"
         if !main.hasWorktree(name: name) {
-            // libgit2 looks at every other worktree while it adds one (is the branch checked out there?) and gives up
-            // on one that another run is creating or removing at that moment; the next try finds it settled.
-            for pause in [0.05, 0.1, 0.2, 0.4, nil] {
-                do {
-                    try create(name, at: path, branch: id.branch, commit: commit, in: main)
-                    break
-                } catch let error as GitError {
-                    guard let pause else { throw error }
-                    usleep(useconds_t(pause * 1_000_000))
-                }
-            }
+            try create(name, at: path, commit: commit, in: main)
             return TaskWorktree(repository: try Repository.open(at: path), root: path + "/", linkedName: name)
         }
         let worktree = TaskWorktree(repository: try Repository.open(at: path), root: path + "/", linkedName: name)
+        // The run that left it may have been killed writing its index or HEAD; this run holds the claim now.
+        try worktree.repository.clearStaleWorkingTreeLocks()
         try worktree.move(to: commit)
         return worktree
     }
 
     /// Adds the worktree `name` at `path`, clearing first what a crash or an earlier try left there.
-    private static func create(_ name: String, at path: String, branch: String, commit: OID, in main: Repository) throws {
-        try? main.removeWorktree(name: name)
-        try? FileManager.default.removeItem(atPath: main.commonDirectory + "worktrees/" + name)
-        try? FileManager.default.removeItem(atPath: path)
+    private static func create(_ name: String, at path: String, commit: OID, in main: Repository) throws {
+        try main.removeWorktree(name: name, path: path)
         do {
             try FileManager.default.createDirectory(atPath: aeeDirectory(of: main) + "worktrees", withIntermediateDirectories: true)
-            // libgit2 fails when another run creates git's own `worktrees` directory at the same moment.
-            try FileManager.default.createDirectory(atPath: main.commonDirectory + "worktrees", withIntermediateDirectories: true)
         } catch {
             throw AEEError.fileSystem(path: aeeDirectory(of: main), reason: "cannot create the task's worktree there")
         }
-        try main.addWorktree(name: name, path: path, branch: branch, commit: commit)
+        try main.addWorktree(name: name, path: path, commit: commit)
     }
 
     /// The user's own working tree, moved to `commit`; `TaskRunner.check` has refused a tree with changes, and the
@@ -101,6 +89,6 @@ struct TaskWorktree {
     /// Removes a linked worktree and its files; the user's own working tree stays.
     func remove(from main: Repository) throws {
         guard let linkedName else { return }
-        try main.removeWorktree(name: linkedName)
+        try main.removeWorktree(name: linkedName, path: root)
     }
 }
