@@ -241,19 +241,24 @@ public final class TaskRunner {
             guard number <= record.metadata.maxIterations else {
                 return try finish(.maxIterations, detail: "no iterations left (\(record.metadata.maxIterations) allowed)")
             }
+            // Canceled from elsewhere since the last iteration ended: nothing more is written.
+            if try store.record(of: id).state == .canceled { return try canceled() }
             var attempt = try Attempt(runner: self, number: number, context: context, resuming: unfinished)
             unfinished = nil
             let outcome = try attempt.run()
-            guard let merged = try end(attempt, outcome) else {
-                // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
-                try worktree.remove(from: workspace.repository)
-                return RunResult(record: try store.record(of: id), reason: .canceled,
-                                 keptWorktree: worktree.linkedName == nil ? worktree.root : nil, mergeError: nil)
-            }
+            // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
+            guard let merged = try end(attempt, outcome) else { return try canceled() }
             record = merged
             if let result = try after(iteration: number, outcome) { return result }
             if case .failed(let failure) = outcome { context = failure }
         }
+    }
+
+    /// The end of a run whose task was canceled from elsewhere: the cancel's record stands.
+    private func canceled() throws -> RunResult {
+        try worktree.remove(from: workspace.repository)
+        return RunResult(record: try store.record(of: id), reason: .canceled,
+                         keptWorktree: worktree.linkedName == nil ? worktree.root : nil, mergeError: nil)
     }
 
     /// What follows iteration `number` that ended with `outcome`: the end of the run, or nil to go on.
@@ -315,7 +320,8 @@ public final class TaskRunner {
         let repository = store.repository
         let base = attempt.base
         let tip = try taskTip()
-        guard tip == base else {
+        // The attempt may have started on a cancel that landed just before it (its base is then not RUNNING).
+        guard tip == base, try store.record(of: id, at: base).state == .running else {
             let now = try store.record(of: id)
             if now.state == .canceled { return nil }
             throw AEEError.concurrentUpdate(id)
