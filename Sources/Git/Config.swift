@@ -37,30 +37,27 @@ extension Config {
     public func names(matching regex: String) throws -> [String] {
         var iterator: OpaquePointer?
         try check(git_config_iterator_glob_new(&iterator, pointer, regex), "git_config_iterator_glob_new")
-        defer { git_config_iterator_free(iterator) }
-        var names: [String] = []
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let entry {
-            names.append(String(cString: entry.pointee.name))
-        }
-        return names
+        return drain(iterator) { $0.name }
     }
-}
 
-extension Config {
     /// Every value of a multi-valued key, in the order git lists them (lowest level first).
     public func values(of key: String) throws -> [String] {
         var iterator: OpaquePointer?
         let result = git_config_multivar_iterator_new(&iterator, pointer, key, nil)
         if result == GIT_ENOTFOUND.rawValue { return [] }
         try check(result, "git_config_multivar_iterator_new")
+        return drain(iterator) { $0.value }
+    }
+
+    /// One field of every entry `iterator` gives; frees it.
+    private func drain(_ iterator: OpaquePointer?, _ field: (git_config_entry) -> UnsafePointer<CChar>) -> [String] {
         defer { git_config_iterator_free(iterator) }
-        var values: [String] = []
+        var found: [String] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while git_config_next(&entry, iterator) == 0, let entry {
-            values.append(String(cString: entry.pointee.value))
+            found.append(String(cString: field(entry.pointee)))
         }
-        return values
+        return found
     }
 
     /// Adds `value` to a multi-valued key unless an equal value is there; written under git's lock file.
