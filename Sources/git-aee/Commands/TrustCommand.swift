@@ -12,10 +12,10 @@ enum TrustCommand: Command {
         ])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        let workspace = try context.workspace()
         if arguments.flag("check") && arguments.flag("revoke") {
             throw UsageError.conflict(option: "check", with: "revoke", reason: "one lists approvals still missing, the other removes them all")
         }
+        let workspace = try context.workspace()
         if arguments.flag("revoke") {
             let count = try workspace.revokeTrust()
             context.terminal.print("revoked \(count) approval\(count == 1 ? "" : "s")")
