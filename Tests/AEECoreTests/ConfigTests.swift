@@ -29,6 +29,14 @@ struct ConfigTests {
         #expect(config.value("aee.maxIterations") == .some("5"))
     }
 
+    @Test("a GIT_CONFIG_COUNT with keys missing stops at the first gap, as git refuses it (a huge one used to loop for minutes)")
+    func bogusCount() {
+        let config = CommandLineConfig(environment: [
+            "GIT_CONFIG_COUNT": "99999999999", "GIT_CONFIG_KEY_0": "aee.runMode", "GIT_CONFIG_VALUE_0": "interactive",
+        ])
+        #expect(config.entries.count == 1)
+    }
+
     @Test("git's date forms", arguments: [
         ("@1800000000 +0000", Int64(1_800_000_000), Int32(0)),
         ("1800000000 +0130", 1_800_000_000, 90),

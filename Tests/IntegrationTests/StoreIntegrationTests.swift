@@ -95,6 +95,25 @@ struct StoreIntegrationTests {
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".aee").path))
     }
 
+    @Test("a ref lock a killed process left is removed once stale; a fresh one is waited for")
+    func staleLock() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let id = try repo.draft()
+        let lock = repo.directory.appendingPathComponent(".git/refs/heads/aee/\(id).lock")
+        try Data().write(to: lock)
+        try repo.run("/usr/bin/touch", ["-d", "-1 minute", lock.path])
+        let approved = try repo.aee("approve", id)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: lock.path))
+        // A lock that is fresh when the update starts is someone's: waited for until it is gone or stale.
+        try Data().write(to: lock)
+        let canceled = try repo.aee("cancel", id)
+        #expect(canceled.status == 0, "\(canceled.stderr)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "CANCELED")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("eight concurrent task --draft processes are all recorded")
     func concurrentDraftsAllRecorded() throws {
         let repo = try Scratch()
