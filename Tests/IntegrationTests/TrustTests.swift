@@ -124,6 +124,31 @@ struct TrustTests {
         #expect(try repo.artifact(id, "task.json")["state"] as? String == "SUCCEEDED")
     }
 
+    @Test("a running worker holds the queue when the config changes to unapproved commands, and goes on once they are approved")
+    func workerHoldsQueue() throws {
+        let repo = try untrustedRepository()
+        #expect(try repo.aee("trust").status == 0)
+        let errors = Pipe()
+        let worker = try repo.start(["worker"], stderr: errors)
+        // A first task, run while the commands are approved, shows the worker is up.
+        let first = try #require(try repo.queue(1).first)
+        #expect(waitUntil(seconds: 20) { (try? repo.artifact(first, "task.json")["state"] as? String) == "SUCCEEDED" })
+        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh && true""#))
+        let id = try #require(try repo.queue(1).first)
+        // The queueing woke the worker, which says why it starts nothing.
+        usleep(1_500_000)
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "QUEUED")
+        #expect(try repo.aee("trust").status == 0)
+        // Approving writes .git/config, which wakes the worker as a ref change does.
+        #expect(waitUntil(seconds: 20) { (try? repo.artifact(id, "task.json")["state"] as? String) == "SUCCEEDED" })
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.contains("warning: .aee/config.json asks to run commands you have not approved:"), "\(said)")
+        #expect(said.components(separatedBy: "have not approved").count == 2, "the warning is given once")
+    }
+
     @Test("git aee init approves the starter config it writes")
     func initApproves() throws {
         let repo = try Scratch()
