@@ -1,14 +1,21 @@
 import Foundation
 import Testing
 
+extension Scratch {
+    /// Replaces `old` with `new` in the working tree's `.aee/config.json`, as an edit or a pull would.
+    func editConfig(_ old: String, _ new: String) throws {
+        let config = try String(contentsOf: directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try write(".aee/config.json", config.replacingOccurrences(of: old, with: new))
+    }
+}
+
 @Suite("commands from .aee/config.json run only once the user approved them")
 struct TrustTests {
     /// The calculator repository with its agent in `.aee/config.json`, and no blanket AEE_TRUST.
     func untrustedRepository() throws -> Scratch {
         let repo = try calculatorRepository(fixed: true, config: #", "max_iterations": 3"#)
         repo.environment["AEE_TRUST"] = nil
-        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
-        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""command": null"#, with: #""command": "\#(exampleAgent("learner"))""#))
+        try repo.editConfig(#""command": null"#, #""command": "\#(exampleAgent("learner"))""#)
         try repo.git("commit", "-q", "-am", "the team's agent")
         return repo
     }
@@ -40,8 +47,7 @@ struct TrustTests {
         #expect(run.status == 0, "\(run.stderr)")
 
         // Someone changes the gate's command (as a pull would bring it): asked again, and the message says it changed.
-        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
-        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh; touch pwned", "env": {"X": "1"}"#))
+        try repo.editConfig(#""run": "./test.sh""#, #""run": "./test.sh; touch pwned", "env": {"X": "1"}"#)
         let changed = try repo.aee("gate")
         #expect(changed.status == 128)
         #expect(changed.stderr.contains("gate 'tests' (changed): X=1 ./test.sh; touch pwned"))
@@ -68,8 +74,7 @@ struct TrustTests {
         try repo.git("config", "aee.agent", exampleAgent("learner"))
         #expect(try repo.aee("task", "Make calc add").status == 0)
 
-        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
-        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh", "env": {"PATH": "/tmp/evil"}"#))
+        try repo.editConfig(#""run": "./test.sh""#, #""run": "./test.sh", "env": {"PATH": "/tmp/evil"}"#)
         let env = try repo.aee("gate")
         #expect(env.status == 128)
         #expect(env.stderr.contains("gate 'tests' (new): PATH=/tmp/evil ./test.sh"))
@@ -133,8 +138,7 @@ struct TrustTests {
         // A first task, run while the commands are approved, shows the worker is up.
         let first = try #require(try repo.queue(1).first)
         #expect(waitUntil(seconds: 20) { (try? repo.artifact(first, "task.json")["state"] as? String) == "SUCCEEDED" })
-        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
-        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "./test.sh && true""#))
+        try repo.editConfig(#""run": "./test.sh""#, #""run": "./test.sh && true""#)
         let id = try #require(try repo.queue(1).first)
         // The queueing woke the worker, which says why it starts nothing.
         usleep(1_500_000)
