@@ -47,13 +47,7 @@ private struct WorkingTreeFile {
             let fd = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, executable ? 0o777 : 0o666)
             guard fd >= 0 else { throw GitError(systemCall: "openat", path: path) }
             defer { close(fd) }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw GitError(systemCall: "write", path: path) }
-                offset += written
-            }
+            try writeAll(bytes, to: fd, path: path)
         }
     }
 
@@ -83,5 +77,16 @@ private struct WorkingTreeFile {
             directory = next
         }
         try body(directory, name)
+    }
+}
+
+/// Writes all of `bytes` to `fd`, however many calls it takes; `path` names the file in the error.
+func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { throw GitError(systemCall: "write", path: path) }
+        offset += written
     }
 }

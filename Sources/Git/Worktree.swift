@@ -12,9 +12,7 @@ extension Repository {
     public func addWorktree(name: String, path: String, commit: OID) throws {
         let record = commonDirectory + "worktrees/" + name
         let staging = commonDirectory + "worktrees.new/" + name
-        // What a crash left of an earlier try.
-        for file in ["HEAD", "commondir", "gitdir"] { unlink(staging + "/" + file) }
-        rmdir(staging)
+        try removeRecursively(staging)  // what a crash left of an earlier try
         for directory in [commonDirectory + "worktrees", commonDirectory + "worktrees.new", staging, path] where mkdir(directory, 0o777) != 0 && errno != EEXIST {
             throw GitError(systemCall: "mkdir", path: directory)
         }
@@ -31,8 +29,7 @@ extension Repository {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw GitError(systemCall: "open", path: path) }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw GitError(systemCall: "write", path: path) }
+        try writeAll(Array(text.utf8), to: fd, path: path)
     }
 
     /// Removes the linked worktree `name` whose files are at `path`: git's record of it first, moved out of
@@ -64,14 +61,6 @@ extension Repository {
             for name in names { try removeRecursively(path + "/" + name) }
         }
         guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
-    }
-
-    /// The names of the linked worktrees git has a record of.
-    public func worktreeNames() throws -> [String] {
-        var names = git_strarray()
-        try check(git_worktree_list(&names, pointer), "git_worktree_list")
-        defer { git_strarray_dispose(&names) }
-        return (0..<names.count).compactMap { names.strings[$0].map { String(cString: $0) } }
     }
 
     /// Whether git knows a linked worktree called `name` whose directory still exists.

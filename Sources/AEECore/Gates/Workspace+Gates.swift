@@ -8,8 +8,9 @@ extension Workspace {
         let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
         let plan = try catalog.plan(names)
         let tree = try repository.workingTreeTree()
-        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: useCache ? cachedPasses(plan, tree: tree) : [],
-                         isWorkingTree: true, jobs: jobs, events: events)
+        let cached = useCache ? try cachedPasses(plan, tree: tree) : []
+        try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
+        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, isWorkingTree: true, jobs: jobs, events: events)
     }
 
     /// The gates of `plan` that already passed `tree`, by name.
@@ -20,9 +21,9 @@ extension Workspace {
     }
 
     /// Judges `tree` with the gates checked out in `directory`, taking the gates in `cached` as passed; records fresh passes.
+    /// The caller has checked that the user approved the commands that will run (`requireTrust`).
     func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, isWorkingTree: Bool,
                jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
-        try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
         let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {

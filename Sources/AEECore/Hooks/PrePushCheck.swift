@@ -62,6 +62,7 @@ extension Workspace {
             let tree = try repository.commit(commit).tree
             if judged[tree] == nil {
                 let cached = try cachedPasses(plan, tree: tree)
+                try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
                 if cached.count == plan.count {
                     // Nothing will run, so the directory does not matter.
                     judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)

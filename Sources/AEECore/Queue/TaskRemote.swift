@@ -44,7 +44,7 @@ public struct TaskRemote {
         var problems: [String] = []
         let prefix = "refs/remotes/\(name)/aee/"
         for (remoteName, remote) in try repository.references(matching: prefix + "*") {
-            let branch = "refs/heads/aee/" + remoteName.dropFirst(prefix.count)
+            let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
             let local = try repository.resolveReference(branch)
             guard let local else {
                 try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)")

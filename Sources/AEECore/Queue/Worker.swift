@@ -16,16 +16,16 @@ public struct WorkerOptions: Sendable {
     /// The remote shared with workers on other clones, and how often it is fetched (no event says it changed).
     public var remote: String?
     public var pollSeconds: Double
-    /// `--agent` was given: the agent of `.aee/config.json` does not run, so it needs no approval.
-    public var agentReplaced: Bool
+    /// The agent command the runs get (`--agent`), above the configured ones.
+    public var agent: String?
 
-    public init(jobs: Int, once: Bool, idleExitSeconds: Double?, remote: String? = nil, pollSeconds: Double = 2, agentReplaced: Bool = false) {
+    public init(jobs: Int, once: Bool, idleExitSeconds: Double?, remote: String? = nil, pollSeconds: Double = 2, agent: String? = nil) {
         self.jobs = jobs
-        self.agentReplaced = agentReplaced
         self.once = once
         self.idleExitSeconds = idleExitSeconds
         self.remote = remote
         self.pollSeconds = pollSeconds
+        self.agent = agent
     }
 }
 
@@ -106,15 +106,16 @@ public final class Worker {
                     if options.once { return }
                     if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                 }
-                if !queued.isEmpty {
+                var starting = queued.prefix(max(0, options.jobs - running.count))
+                if !starting.isEmpty {
                     do {
                         try workspace.requireTrust(try trustedCommands())
                     } catch {
                         if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
-                        queued = []
+                        starting = []
                     }
                 }
-                for entry in queued.prefix(max(0, options.jobs - running.count)) {
+                for entry in starting {
                     running.insert(entry.record.id)
                     tried[entry.record.id] = entry.tip
                     finished.start(launch(entry.record.id, entry.abandoned), for: entry.record.id)
@@ -131,9 +132,9 @@ public final class Worker {
 
 extension Worker {
     /// The commands of `.aee/config.json` the runs would start: all of them but an agent that `--agent` or
-    /// `git config aee.agent` replaces.
+    /// `git config aee.agent` replaces. Checked before runs start: the config may have changed since the last look.
     func trustedCommands() throws -> [ProjectCommand] {
-        try workspace.projectCommands(agentReplaced: options.agentReplaced || workspace.settings.string("aee.agent") != nil)
+        try workspace.projectCommands(agentReplaced: workspace.personalAgent(options.agent) != nil)
     }
 }
 

@@ -29,13 +29,20 @@ struct Attempt {
     /// Most work items one plan may have; the rest are dropped with a note.
     static let maxWorkItems = 50
 
-    /// A new attempt, or (with `resuming`) the rest of one a run that died left on its branch.
-    init(runner: TaskRunner, number: Int, context: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
+    /// A new attempt, or (with `resuming`) the rest of one a run that died left on its branch; nil when the task was
+    /// canceled from elsewhere since the last iteration, so nothing is written on top of the cancel.
+    init?(runner: TaskRunner, number: Int, context: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
         self.runner = runner
         self.number = number
         self.context = context
         resumed = progress
         base = try runner.taskTip()
+        // The merge that ends the attempt names `base` as the task's state: it must still be this run's.
+        switch try runner.store.record(of: runner.id, at: base).state {
+        case .running: break
+        case .canceled: return nil
+        default: throw AEEError.concurrentUpdate(runner.id)
+        }
         branch = runner.id.attemptBranch(number)
         let repository = runner.store.repository
         if let progress {
@@ -109,8 +116,6 @@ struct Attempt {
 
         runner.events(.stage(iteration: number, .verifying))
         let judge = Workspace(repository: runner.worktree.repository, settings: runner.workspace.settings, environment: runner.workspace.environment)
-        // The run's gates were approved (or `--trust` given) before it claimed the task; the catalog has not changed since.
-        judge.trustsAllCommands = true
         let report = try judge.judge(tipTree, in: runner.worktree.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
                                      cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), isWorkingTree: true,
                                      events: { [events = runner.events] in events(.gate($0)) })

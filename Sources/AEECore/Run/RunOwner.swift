@@ -76,15 +76,18 @@ public struct RunOwner: CustomStringConvertible, Sendable {
 
     /// `<boot id>/<start time in clock ticks>` from /proc, or nil where there is no /proc or the process is a zombie.
     static func processIdentity(of pid: pid_t) -> String? {
-        guard let boot = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id"),
-              let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        guard let boot = bootID, let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
         // The command name in parentheses may hold spaces and parentheses; the fields after the last ')' do not.
         // The start time is field 22 of the line, the 20th after the name.
         guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
         guard fields.count > 19, !fields[0].elementsEqual("Z".utf8) else { return nil }
-        return String(decoding: boot, as: UTF8.self).trimmingWhitespace + "/" + String(decoding: fields[19], as: UTF8.self)
+        return boot + "/" + String(decoding: fields[19], as: UTF8.self)
     }
+
+    /// This boot's id, read once: a worker asks after every owner on every wake.
+    private static let bootID = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id")
+        .map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
 }
 
 extension Workspace {

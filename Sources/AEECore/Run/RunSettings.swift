@@ -41,7 +41,7 @@ extension Workspace {
     func runSettings(_ options: RunOptions) throws -> RunSettings {
         let root = try workingDirectory(for: options.here ? "run --here" : "run")
         let config = try projectConfig()
-        let personalAgent = try options.agent ?? settings.string("aee.agent")
+        let personalAgent = try personalAgent(options.agent)
         let agent = personalAgent ?? config?.agent.command
         guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
         if let program = Doctor.program(of: agent),
@@ -61,6 +61,14 @@ extension Workspace {
             requirePlanApproval: config?.requirePlanApproval ?? false,
             catalog: try GateCatalog(config: config, settings: settings),
             leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds)
+    }
+}
+
+extension Workspace {
+    /// The agent command the user gave (`--agent`, else `git config aee.agent`), which replaces the team's and needs
+    /// no approval; nil when the team's from `.aee/config.json` is the one that runs.
+    func personalAgent(_ flag: String?) throws -> String? {
+        try flag ?? settings.string("aee.agent")
     }
 }
 

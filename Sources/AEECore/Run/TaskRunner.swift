@@ -241,9 +241,7 @@ public final class TaskRunner {
             guard number <= record.metadata.maxIterations else {
                 return try finish(.maxIterations, detail: "no iterations left (\(record.metadata.maxIterations) allowed)")
             }
-            // Canceled from elsewhere since the last iteration ended: nothing more is written.
-            if try store.record(of: id).state == .canceled { return try canceled() }
-            var attempt = try Attempt(runner: self, number: number, context: context, resuming: unfinished)
+            guard var attempt = try Attempt(runner: self, number: number, context: context, resuming: unfinished) else { return try canceled() }
             unfinished = nil
             let outcome = try attempt.run()
             // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
@@ -320,8 +318,7 @@ public final class TaskRunner {
         let repository = store.repository
         let base = attempt.base
         let tip = try taskTip()
-        // The attempt may have started on a cancel that landed just before it (its base is then not RUNNING).
-        guard tip == base, try store.record(of: id, at: base).state == .running else {
+        guard tip == base else {
             let now = try store.record(of: id)
             if now.state == .canceled { return nil }
             throw AEEError.concurrentUpdate(id)

@@ -34,9 +34,7 @@ extension Repository {
     /// Every task this repository knows: one per `refs/heads/aee/<id>` branch, plus records in HEAD's tree whose branch is gone.
     func taskLocations() throws -> [TaskLocation] {
         let branches = try taskBranches()
-        var locations = try branches.map { id, tip in
-            TaskLocation(id: id, commit: tip, tree: try commit(tip).tree, branch: id.branch)
-        }
+        var locations = try branches.map { try taskLocation($0, atBranchTip: $1) }
         if let merged = try mergedTasks() {
             for id in merged.ids where branches[id] == nil {
                 locations.append(TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil))
@@ -50,11 +48,14 @@ extension Repository {
         Set(try taskBranches().keys).union(try mergedTasks()?.ids ?? [])
     }
 
+    /// The record of `id` in `tip`, a commit of its branch.
+    func taskLocation(_ id: TaskID, atBranchTip tip: OID) throws -> TaskLocation {
+        TaskLocation(id: id, commit: tip, tree: try commit(tip).tree, branch: id.branch)
+    }
+
     /// Where one task's record is, looked up directly by its branch name.
     func taskLocation(_ id: TaskID) throws -> TaskLocation? {
-        if let tip = try resolveReference(id.branch) {
-            return TaskLocation(id: id, commit: tip, tree: try commit(tip).tree, branch: id.branch)
-        }
+        if let tip = try resolveReference(id.branch) { return try taskLocation(id, atBranchTip: tip) }
         guard let merged = try mergedTasks(), merged.ids.contains(id) else { return nil }
         return TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil)
     }

@@ -74,7 +74,7 @@ public struct TaskStore {
 
     /// The record in `tip`, a commit of `id`'s branch.
     public func record(of id: TaskID, at tip: OID) throws -> TaskRecord {
-        try read(at: TaskLocation(id: id, commit: tip, tree: try repository.commit(tip).tree, branch: id.branch))
+        try read(at: try repository.taskLocation(id, atBranchTip: tip))
     }
 
     /// The audit timeline, oldest first, each event paired with the commit that recorded it.
@@ -103,7 +103,7 @@ public struct TaskStore {
     /// The audit events in `tip` (default: the task branch's tip), oldest first.
     func events(of id: TaskID, at tip: OID? = nil) throws -> [TaskEvent] {
         guard let tip else { return try readEvents(at: try location(of: id)) }
-        return try readEvents(at: TaskLocation(id: id, commit: tip, tree: try repository.commit(tip).tree, branch: id.branch))
+        return try readEvents(at: try repository.taskLocation(id, atBranchTip: tip))
     }
 
     // MARK: Writing

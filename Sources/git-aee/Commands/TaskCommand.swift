@@ -28,11 +28,11 @@ enum TaskCommand: Command {
             retry: try arguments.choice("retry", RetryStrategy.self) ?? .continue,
             maxCostUSD: try arguments.amount("max-cost")))
         let title = arguments.positionals[0]
+        if arguments.flag("push") && !arguments.flag("queue") { throw UsageError.requires(option: "push", other: "queue") }
         if arguments.flag("draft") || arguments.flag("queue") {
             if arguments.flag("draft") && arguments.flag("queue") {
                 throw UsageError.conflict(option: "queue", with: "draft", reason: "a task is either a draft or queued")
             }
-            if arguments.flag("push") && !arguments.flag("queue") { throw UsageError.requires(option: "push", other: "queue") }
             for option in ["agent", "timeout", "here", "merge", "remote"] where arguments.flag(option) {
                 throw UsageError.conflict(option: arguments.flag("draft") ? "draft" : "queue", with: option,
                                           reason: "the task runs later, with the settings of whoever runs it")
@@ -47,7 +47,6 @@ enum TaskCommand: Command {
             }
             return 0
         }
-        if arguments.flag("push") { throw UsageError.requires(option: "push", other: "queue") }
         // Everything that could stop the run is checked before the task exists, so a refusal leaves nothing behind.
         let run = try RunCommand.runner(arguments, context, maxIterations: metadata.maxIterations)
         try run.runner.check(metadata)

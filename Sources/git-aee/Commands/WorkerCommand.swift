@@ -37,8 +37,7 @@ enum WorkerCommand: Command {
         ProcessGroups.shared.interceptInterrupts(forwarding: SIGTERM)
         let worker = Worker(
             workspace: workspace,
-            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll),
-                                   agentReplaced: agent != nil),
+            options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll), agent: agent),
             launch: { id, resume in
                 // The queue judged the owner gone (its process, or its lease on another host): take it over.
                 let how = resume ? ["resume", id.rawValue, "--if-abandoned", "--force"] : ["run", id.rawValue, "--if-queued"]
