@@ -44,6 +44,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case cannotFastForward(branch: String, task: TaskID, reason: String)
     case untrustedCommands([UntrustedCommand])
     case noProjectConfig
+    /// Where workspaces go (`aee.workspaceRoot` or the cache directory) cannot hold one.
+    case workspaceRootUnusable(path: String, reason: String)
+    /// The agent removed or broke its workspace (its files or its git directory).
+    case workspaceDamaged(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -129,6 +133,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "\(ProjectConfig.path) asks to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
         case .noProjectConfig:
             "there is no \(ProjectConfig.path) here"
+        case .workspaceRootUnusable(let path, let reason):
+            "cannot make a workspace in \(path.escapedForTerminal): \(reason)"
+        case .workspaceDamaged(let path, let reason):
+            "the task's workspace \(path.escapedForTerminal) is damaged: \(reason.escapedForTerminal)"
         }
     }
 
@@ -180,11 +188,13 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .dirtyWorkTree:
-            "commit or stash your changes, or run without --here (the task then gets a worktree of its own)"
+            "commit or stash your changes, or run without --here (the task then gets a workspace of its own)"
         case .untrustedCommands:
             "read them; 'git aee trust' approves them for this repository ('--trust' or AEE_TRUST=1: for one run, as in CI)"
         case .noProjectConfig:
             "'git aee init' writes a starter"
+        case .workspaceRootUnusable:
+            "choose another place: git config --global aee.workspaceRoot DIR (docs/storage.md, 'Workspaces')"
         case .cannotFastForward(_, let task, _):
             "the result stays on the task's branch; merge it yourself: git merge aee/\(task)"
         default:

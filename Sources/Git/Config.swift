@@ -35,9 +35,14 @@ public final class Config {
 extension Config {
     /// The names of all set keys matching a regular expression (libgit2 normalises section and name to lowercase).
     public func names(matching regex: String) throws -> [String] {
+        try entries(matching: regex).map(\.key)
+    }
+
+    /// Every entry whose name matches a regular expression, in the order git lists them (lowest level first).
+    public func entries(matching regex: String) throws -> [(key: String, value: String)] {
         var iterator: OpaquePointer?
         try check(git_config_iterator_glob_new(&iterator, pointer, regex), "git_config_iterator_glob_new")
-        return drain(iterator) { $0.name }
+        return drain(iterator)
     }
 
     /// Every value of a multi-valued key, in the order git lists them (lowest level first).
@@ -46,16 +51,16 @@ extension Config {
         let result = git_config_multivar_iterator_new(&iterator, pointer, key, nil)
         if result == GIT_ENOTFOUND.rawValue { return [] }
         try check(result, "git_config_multivar_iterator_new")
-        return drain(iterator) { $0.value }
+        return drain(iterator).map(\.value)
     }
 
-    /// One field of every entry `iterator` gives; frees it.
-    private func drain(_ iterator: OpaquePointer?, _ field: (git_config_entry) -> UnsafePointer<CChar>) -> [String] {
+    /// Every entry `iterator` gives; frees it.
+    private func drain(_ iterator: OpaquePointer?) -> [(key: String, value: String)] {
         defer { git_config_iterator_free(iterator) }
-        var found: [String] = []
+        var found: [(key: String, value: String)] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while git_config_next(&entry, iterator) == 0, let entry {
-            found.append(String(cString: field(entry.pointee)))
+            found.append((String(cString: entry.pointee.name), String(cString: entry.pointee.value)))
         }
         return found
     }

@@ -16,11 +16,11 @@ public final class Repository {
         return Repository(pointer: pointer!)
     }
 
-    /// Opens the repository at or above `path`, ignoring the environment.
-    public static func open(at path: String) throws -> Repository {
+    /// Opens the repository at `path` (or, `searching`, at or above it), ignoring the environment.
+    public static func open(at path: String, searching: Bool = true) throws -> Repository {
         _ = LibGit2.ready
         var pointer: OpaquePointer?
-        try check(git_repository_open_ext(&pointer, path, 0, nil), "git_repository_open_ext")
+        try check(git_repository_open_ext(&pointer, path, searching ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil), "git_repository_open_ext")
         return Repository(pointer: pointer!)
     }
 

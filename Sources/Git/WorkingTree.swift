@@ -3,6 +3,20 @@ import CLibGit2
 import Glibc
 #endif
 
+/// What `git add -A` staged.
+public struct StagedChanges: Sendable {
+    /// The paths staged: added, changed or removed.
+    public var changed: [String] = []
+    /// Changed paths under the protected directory, left as they were.
+    public var refused: [String] = []
+    /// Repositories inside the working tree recorded as gitlinks (their files are not in the commit).
+    public var embeddedRepositories: [String] = []
+    /// Repositories inside the working tree that have no commit to record, left out.
+    public var notStaged: [String] = []
+
+    public init() {}
+}
+
 extension Repository {
     /// The tree `git add -A && git write-tree` would write for the working tree (untracked files that are not
     /// ignored included), computed on an in-memory copy of the index: the index file is never written.
@@ -22,10 +36,9 @@ extension Repository {
     }
 
     /// Stages every change in the working tree (as `git add -A`) in the in-memory index, except under the directory
-    /// `protected`, whose entries stay as they were; returns the paths staged and the protected paths that had
-    /// changed. For a worktree git aee owns: `indexTree` makes the commit's tree from it, and `syncFiles` writes
-    /// the index file, keeping the stat cache, so the next call hashes only what changed.
-    public func stageWorkingTree(protecting protected: String) throws -> (changed: [String], refused: [String]) {
+    /// `protected`, whose entries stay as they were. For a worktree git aee owns: `indexTree` makes the commit's tree
+    /// from it, and `syncFiles` writes the index file, keeping the stat cache, so the next call hashes only what changed.
+    public func stageWorkingTree(protecting protected: String) throws -> StagedChanges {
         try withIndex { index in
             try check(git_index_read(index, 0), "git_index_read")
             return try stageAll(index, protecting: protected)
@@ -62,6 +75,7 @@ extension Repository {
         try withIndex { try check(git_index_write($0), "git_index_write") }
     }
 
+    @discardableResult
     func withIndex<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         var index: OpaquePointer?
         try check(git_repository_index(&index, pointer), "git_repository_index")
@@ -70,24 +84,32 @@ extension Repository {
     }
 
     /// `git add -A` on `index`: new and changed files added, deleted ones removed, nothing under the directory
-    /// `protected`; returns the paths staged and the protected ones left alone. One walk of the working tree
-    /// (git_index_add_all and git_index_update_all would take two), most of a work item's cost in a large repository.
-    private func stageAll(_ index: OpaquePointer, protecting protected: String?) throws -> (changed: [String], refused: [String]) {
+    /// `protected`. One walk of the working tree (git_index_add_all and git_index_update_all would take two), most
+    /// of a work item's cost in a large repository.
+    private func stageAll(_ index: OpaquePointer, protecting protected: String?) throws -> StagedChanges {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
-        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+        // Ignored entries too (the top of each ignored directory, not what is inside): libgit2 reports a repository in
+        // the tree whose only content is its `.git` as ignored, where git adds it.
+        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue | GIT_DIFF_INCLUDE_IGNORED.rawValue
             | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_UPDATE_INDEX.rawValue | GIT_DIFF_SKIP_BINARY_CHECK.rawValue
         var diff: OpaquePointer?
         try check(git_diff_index_to_workdir(&diff, pointer, index, &options), "git_diff_index_to_workdir")
         defer { git_diff_free(diff) }
-        var changed: [String] = []
-        var refused: [String] = []
+        var staged = StagedChanges()
         // Deltas come sorted by path, so a file that became a directory is removed before what replaces it is added.
         for number in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, number)?.pointee, let raw = delta.new_file.path else { continue }
             let path = String(cString: raw)
             if let protected, path == protected || path.hasPrefix(protected + "/") {
-                refused.append(path)
+                staged.refused.append(path)
+                continue
+            }
+            if path.hasSuffix("/") || delta.status == GIT_DELTA_IGNORED {
+                // A directory libgit2 did not enter, because it holds a repository of its own (`git init`, a clone).
+                if path.hasSuffix("/"), try !isIgnored(path), let root = workingDirectory, access(root + path + ".git", F_OK) == 0 {
+                    try stageEmbeddedRepository(String(path.dropLast()), in: index, into: &staged)
+                }
                 continue
             }
             if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
@@ -95,9 +117,36 @@ extension Repository {
             } else {
                 try check(git_index_add_bypath(index, raw), "git_index_add_bypath")
             }
-            changed.append(path)
+            staged.changed.append(path)
         }
-        return (changed, refused)
+        return staged
+    }
+
+    /// Whether the ignore rules (`.gitignore` files, `info/exclude`, `core.excludesFile`) exclude `path`.
+    private func isIgnored(_ path: String) throws -> Bool {
+        var ignored: Int32 = 0
+        try check(git_ignore_path_is_ignored(&ignored, pointer, path), "git_ignore_path_is_ignored")
+        return ignored != 0
+    }
+
+    /// What `git add` does with a repository inside the working tree: records its HEAD commit as a gitlink (git warns
+    /// "adding embedded git repository"), or, when it has no commit checked out, refuses it (git's "does not have a
+    /// commit checked out").
+    private func stageEmbeddedRepository(_ path: String, in index: OpaquePointer, into staged: inout StagedChanges) throws {
+        guard let root = workingDirectory, let embedded = try? Repository.open(at: root + path, searching: false),
+              let head = embedded.headCommit() else {
+            staged.notStaged.append(path)
+            return
+        }
+        var entry = git_index_entry()
+        entry.mode = GIT_FILEMODE_COMMIT.rawValue
+        entry.id = head.raw
+        try path.withCString { cPath in
+            entry.path = cPath
+            try check(git_index_add(index, &entry), "git_index_add")
+        }
+        staged.changed.append(path)
+        staged.embeddedRepositories.append(path)
     }
 
     /// Whether the index records unmerged paths (a merge or rebase stopped on conflicts).
@@ -125,3 +174,4 @@ extension Repository {
         }
     }
 }
+

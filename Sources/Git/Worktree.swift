@@ -4,35 +4,8 @@ import Glibc
 #endif
 
 extension Repository {
-    /// Creates the linked worktree `name` at `path`, checked out at `commit` with a detached HEAD, so no branch is
-    /// held by it and the branch it came from can move freely.
-    /// git's record of it (`worktrees/<name>`: HEAD, commondir, gitdir) is written in a directory beside it and renamed
-    /// into place, so a crash never leaves a half-made record, which `git fsck` would report; libgit2's
-    /// `git_worktree_add` writes HEAD last, into a directory git already lists.
-    public func addWorktree(name: String, path: String, commit: OID) throws {
-        let record = commonDirectory + "worktrees/" + name
-        let staging = commonDirectory + "worktrees.new/" + name
-        try removeRecursively(staging)  // what a crash left of an earlier try
-        for directory in [commonDirectory + "worktrees", commonDirectory + "worktrees.new", staging, path] where mkdir(directory, 0o777) != 0 && errno != EEXIST {
-            throw GitError(systemCall: "mkdir", path: directory)
-        }
-        try writeFile(path + "/.git", "gitdir: \(record)\n")
-        try writeFile(staging + "/commondir", "../..\n")
-        try writeFile(staging + "/gitdir", path + "/.git\n")
-        try writeFile(staging + "/HEAD", commit.hex + "\n")
-        guard rename(staging, record) == 0 else { throw GitError(systemCall: "rename", path: record) }
-        let linked = try Repository.open(at: path)
-        try linked.checkoutDetached(commit, mode: .force)
-    }
-
-    private func writeFile(_ path: String, _ text: String) throws {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw GitError(systemCall: "open", path: path) }
-        defer { close(fd) }
-        try writeAll(Array(text.utf8), to: fd, path: path)
-    }
-
-    /// Removes the linked worktree `name` whose files are at `path`: git's record of it first, moved out of
+    /// Removes the linked worktree `name` whose files are at `path` (git aee ran tasks in such worktrees before it had
+    /// workspaces of their own): git's record of it first, moved out of
     /// `worktrees/` in one rename (a crash never leaves a half-deleted record for `git fsck` to report), then the
     /// files. Nothing to do for what does not exist.
     public func removeWorktree(name: String, path: String) throws {
@@ -45,22 +18,6 @@ extension Repository {
         }
         try removeRecursively(path)
         try removeRecursively(trash)
-    }
-
-    /// `rm -rf path`, never following a symlink.
-    private func removeRecursively(_ path: String) throws {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR, let directory = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names { try removeRecursively(path + "/" + name) }
-        }
-        guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
     }
 
     /// Whether git knows a linked worktree called `name` whose directory still exists.

@@ -15,9 +15,9 @@ final class RunProgress: Sendable {
 
     func handle(_ event: RunEvent) {
         switch event {
-        case .started(let id, let worktree):
+        case .started(let id, let workspace):
             board.position.withLock { $0.task = id.rawValue }
-            say("running in \(worktree)", lasting: false)
+            say("running in \(workspace)", lasting: false)
         case .stage(let iteration, let stage):
             board.position.withLock {
                 $0.iteration = iteration

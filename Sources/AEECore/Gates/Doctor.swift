@@ -7,17 +7,17 @@ import Foundation
 
 /// The built-in gate: repository and working-tree health, checked in-process in milliseconds.
 struct Doctor {
-    let repository: Repository
+    /// The repository whose working tree is judged, or nil when judging a commit's files copied elsewhere: then the
+    /// index and the working tree are not what is judged.
+    let workingTree: Repository?
     let root: String
     let catalog: GateCatalog
     let path: String
-    /// False when judging a commit checked out elsewhere: the index and the working tree are not what is judged.
-    let checksWorkingTree: Bool
 
     /// Problems found, one line each; none means healthy.
     func problems() throws -> [String] {
         var problems: [String] = []
-        if checksWorkingTree {
+        if let repository = workingTree {
             if try repository.hasConflicts() { problems.append("unmerged paths in the index: finish or abort the merge") }
             for file in try repository.changedPaths() where hasConflictMarkers(root + file) {
                 problems.append("\(file): conflict markers")

@@ -10,7 +10,7 @@ extension Workspace {
         let tree = try repository.workingTreeTree()
         let cached = useCache ? try cachedPasses(plan, tree: tree) : []
         try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
-        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, isWorkingTree: true, jobs: jobs, events: events)
+        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository, jobs: jobs, events: events)
     }
 
     /// The gates of `plan` that already passed `tree`, by name.
@@ -21,13 +21,15 @@ extension Workspace {
     }
 
     /// Judges `tree` with the gates checked out in `directory`, taking the gates in `cached` as passed; records fresh passes.
-    /// The caller has checked that the user approved the commands that will run (`requireTrust`).
-    func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, isWorkingTree: Bool,
+    /// `checkedOut` is the repository whose working tree `directory` is, which the doctor also checks (its index, its
+    /// conflicts); nil for a plain copy of a commit's files. The caller has checked that the user approved the commands
+    /// that will run (`requireTrust`).
+    func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, checkedOut: Repository?,
                jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
         let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
-            let doctor = Doctor(repository: repository, root: directory, catalog: catalog, path: environment["PATH"] ?? "", checksWorkingTree: isWorkingTree)
+            let doctor = Doctor(workingTree: checkedOut, root: directory, catalog: catalog, path: environment["PATH"] ?? "")
             let started = Subprocess.now()
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
         }

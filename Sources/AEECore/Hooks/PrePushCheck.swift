@@ -65,9 +65,9 @@ extension Workspace {
                 try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
                 if cached.count == plan.count {
                     // Nothing will run, so the directory does not matter.
-                    judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)
+                    judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)
                 } else if let root = repository.workingDirectory, try workingTree.get() == tree {
-                    judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, isWorkingTree: true)
+                    judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository)
                 } else {
                     judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog, cached: cached)
                 }
@@ -87,6 +87,6 @@ extension Workspace {
             throw AEEError.fileSystem(path: scratch, reason: "cannot create a checkout to judge the pushed commit in")
         }
         try repository.checkout(tree: tree, into: scratch)
-        return try judge(tree, in: scratch, plan: plan, catalog: catalog, cached: cached, isWorkingTree: false)
+        return try judge(tree, in: scratch, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)
     }
 }

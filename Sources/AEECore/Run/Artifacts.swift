@@ -66,6 +66,16 @@ struct WorkItemReport: Encodable {
     var filesChanged: [String]
     /// Paths under `.aee/` the agent changed; they are git aee's and were put back.
     var refusedChanges: [String]
+    /// Repositories the agent made inside the tree, recorded as gitlinks as `git add` records them (their files
+    /// are not in the commit; git warns "adding embedded git repository").
+    var embeddedRepositories: [String]
+    /// Repositories inside the tree with no commit checked out, which `git add` refuses: left out.
+    var notStaged: [String]
+    /// Commits the agent made itself, oldest first: the work item's commit has the newest as its second parent.
+    var agentCommits: [String]
+    /// What the agent changed in its workspace's git directory (config, hooks, refs, HEAD), undone after the call;
+    /// none of it reached the user's repository.
+    var undoneGitChanges: [String]
     var commandsRun: [String]
     var testsRun: [String]
     var evidence: [String]
@@ -77,6 +87,10 @@ struct WorkItemReport: Encodable {
         case workItem = "work_item"
         case filesChanged = "files_changed"
         case refusedChanges = "refused_changes"
+        case agentCommits = "agent_commits"
+        case embeddedRepositories = "embedded_repositories"
+        case notStaged = "not_staged"
+        case undoneGitChanges = "undone_git_changes"
         case commandsRun = "commands_run"
         case testsRun = "tests_run"
         case handoffNotes = "handoff_notes"

@@ -102,22 +102,22 @@ struct Attempt {
         runner.events(.stage(iteration: number, .executing))
         for (index, item) in items.enumerated().dropFirst(first) {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
-            let call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
-            let (changed, refused) = try runner.worktree.stage()
-            let report = makeReport(item, call, filesChanged: changed, refused: refused)
+            var call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
+            let work = try collectWork(of: &call)
+            let report = makeReport(item, call, work)
             add(report.usage)
             let status = call.report.status.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
-                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: true, refused: refused,
-                       trailers: [("AEE-Work-Item", item.id)])
-            summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: changed.count)
+                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: work.staged != nil, refused: work.staged?.refused ?? [],
+                       agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
+            summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: report.filesChanged.count)
             if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
         }
 
         runner.events(.stage(iteration: number, .verifying))
-        let judge = Workspace(repository: runner.worktree.repository, settings: runner.workspace.settings, environment: runner.workspace.environment)
-        let report = try judge.judge(tipTree, in: runner.worktree.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
-                                     cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), isWorkingTree: true,
+        let judge = runner.workspace
+        let report = try judge.judge(tipTree, in: runner.taskWorkspace.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
+                                     cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), checkedOut: runner.taskWorkspace.repository,
                                      events: { [events = runner.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
         try commit("verified", title: record.title, details: ["passed": String(report.passed)],
@@ -173,7 +173,34 @@ struct Attempt {
         return (items, OpenPlan(iteration: number, summary: summaryText, source: source, problems: problems, agent: call.report, usage: usage))
     }
 
-    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, filesChanged: [String], refused: [String]) -> WorkItemReport {
+    /// What an agent call changed: the agent's own commits and the files it left, staged as `git add -A` would; what
+    /// it did to its workspace's git directory, undone. An agent that removed or broke its workspace has failed: the
+    /// workspace is made again at the attempt's tip and nothing is staged.
+    private func collectWork(of call: inout AgentDriver.Call) throws -> AgentWork {
+        let workspace = runner.taskWorkspace!
+        do {
+            let git = try workspace.collectAgentWork(startedAt: tip, main: runner.workspace.repository)
+            let staged = try workspace.stage()
+            let commits = try git.commits.map { try runner.workspace.repository.history(from: $0, excluding: tip).reversed().map(\.oid.hex) } ?? []
+            return AgentWork(staged: staged, git: git, commitList: commits)
+        } catch let damage as AEEError {
+            guard case .workspaceDamaged = damage else { throw damage }
+            call.report.status = .failed
+            call.report.outputTail += "\n[git aee: \(damage); it was made again from the last commit]\n"
+            runner.taskWorkspace = try TaskWorkspace.open(for: runner.id, in: runner.workspace.repository, at: tip, location: workspace.location)
+            return AgentWork(staged: nil, git: .init(commits: nil, undone: []), commitList: [])
+        }
+    }
+
+    struct AgentWork {
+        /// Nil when nothing could be staged (the workspace was damaged).
+        var staged: StagedChanges?
+        var git: TaskWorkspace.AgentGitWork
+        /// The agent's own commits, newest first.
+        var commitList: [String]
+    }
+
+    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, _ work: AgentWork) -> WorkItemReport {
         var agent = call.report
         var result: ExecutionResult?
         if let bytes = call.result {
@@ -183,7 +210,10 @@ struct Attempt {
                 agent.resultProblem = "\(error)"
             }
         }
-        return WorkItemReport(iteration: number, workItem: item, agent: agent, filesChanged: filesChanged, refusedChanges: refused,
+        let staged = work.staged ?? StagedChanges()
+        return WorkItemReport(iteration: number, workItem: item, agent: agent, filesChanged: staged.changed, refusedChanges: staged.refused,
+                              embeddedRepositories: staged.embeddedRepositories, notStaged: staged.notStaged,
+                              agentCommits: work.commitList, undoneGitChanges: work.git.undone,
                               commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
                               handoffNotes: result?.handoffNotes, usage: Usage(costUSD: result?.costUSD, turns: result?.turns))
     }
@@ -240,17 +270,19 @@ struct Attempt {
     }
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`
-    /// (else the previous tree), then brings `.aee/` in the worktree up to date, putting back the `refused` changes.
+    /// (else the previous tree), then brings `.aee/` in the workspace up to date, putting back the `refused` changes.
     private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], staged: Bool = false,
-                                 refused: [String] = [], trailers: [(key: String, value: String)] = []) throws {
+                                 refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
                                           artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
         record = change.record
-        tip = try runner.store.commit(change, onto: tipTree, parents: [tip], branch: branch, expecting: tip, identity: identity,
-                                      makeTree: staged ? runner.worktree.tree(adding:) : nil)
+        // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
+        // carries git aee's records.
+        tip = try runner.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
+                                      identity: identity, makeTree: staged ? runner.taskWorkspace.tree(adding:) : nil)
         tipTree = try runner.store.repository.commit(tip).tree
-        try runner.worktree.follow(tip, tree: tipTree, records: change.paths, refused: refused)
+        try runner.taskWorkspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
         try runner.publish([branch])
     }
 }

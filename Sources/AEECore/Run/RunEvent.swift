@@ -5,7 +5,7 @@ public enum RunStage: String, Sendable {
 
 /// What a run reports as it goes, for a live display.
 public enum RunEvent: Sendable {
-    case started(TaskID, worktree: String)
+    case started(TaskID, workspace: String)
     case stage(iteration: Int, RunStage)
     case workItem(iteration: Int, index: Int, count: Int, WorkItem)
     case gate(GateEvent)
@@ -19,8 +19,8 @@ public enum RunEvent: Sendable {
 public struct RunResult: Sendable {
     public let record: TaskRecord
     public let reason: ExitReason
-    /// The worktree kept for inspection (interrupted or blocked runs), if any.
-    public let keptWorktree: String?
+    /// The workspace kept for inspection (interrupted or blocked runs), if any.
+    public let keptWorkspace: String?
     /// Why `--merge` could not fast-forward the base branch (the task itself succeeded).
     public let mergeError: AEEError?
 }

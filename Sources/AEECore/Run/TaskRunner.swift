@@ -8,7 +8,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs one task to an explicit end: iterations of plan, execute and verify in the task's worktree, each on a branch
+/// Runs one task to an explicit end: iterations of plan, execute and verify in the task's workspace, each on a branch
 /// `aee/<id>-attempt-<n>` merged back into `aee/<id>`, until the gates pass or a limit says stop.
 /// Every step is a commit written before the next begins, so a crash loses at most the step in progress.
 public final class TaskRunner {
@@ -28,7 +28,7 @@ public final class TaskRunner {
     // The run's state, set up by `run` before the first iteration.
     var id: TaskID!
     var record: TaskRecord!
-    var worktree: TaskWorktree!
+    var taskWorkspace: TaskWorkspace!
     var store: TaskStore!
     var agent: AgentDriver!
     var gatePlan: [Gate] = []
@@ -52,6 +52,7 @@ public final class TaskRunner {
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
         let plan = try settings.catalog.plan(metadata.gates)
         try workspace.requireTrust(settings.projectCommands(gates: plan))
+        _ = try workspace.workspaceFolder()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
         if options.here {
             let changed = try workspace.repository.changedPaths()
@@ -103,7 +104,7 @@ public final class TaskRunner {
         return try execute(resuming: (unfinished, events))
     }
 
-    /// Sets the run up in its worktree and runs the loop (for a resumed run: from the attempt the dead run left, with
+    /// Sets the run up in its workspace and runs the loop (for a resumed run: from the attempt the dead run left, with
     /// the task's events before the takeover); a failure on the way leaves the task BLOCKED, not RUNNING.
     private func execute(resuming: (unfinished: AttemptProgress?, events: [TaskEvent])?) throws -> RunResult {
         let main = workspace.repository
@@ -116,15 +117,17 @@ public final class TaskRunner {
             record = try workspace.store.record(of: id, at: tip)
             // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
             let start = resuming?.unfinished?.tip ?? tip
-            worktree = options.here ? try TaskWorktree.here(main, at: start) : try TaskWorktree.linked(for: id, in: main, at: start)
-            store = TaskStore(repository: worktree.repository)
-            let scratch = TaskWorktree.aeeDirectory(of: main) + "runs/\(id!)/"
+            let location = try workspace.workspaceLocation(for: id)
+            taskWorkspace = options.here ? try TaskWorkspace.here(main, at: start, location: location)
+                : try TaskWorkspace.open(for: id, in: main, at: start, location: location)
+            store = workspace.store
+            let scratch = location.callFiles
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
-            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds, directory: worktree.root,
-                                scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment))
+            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds, directory: taskWorkspace.root,
+                                scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment).merging(taskWorkspace.environment) { $1 })
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
-            events(.started(id, worktree: worktree.root))
+            events(.started(id, workspace: taskWorkspace.root))
             return try loop(resuming: resuming)
         } catch {
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
@@ -254,9 +257,9 @@ public final class TaskRunner {
 
     /// The end of a run whose task was canceled from elsewhere: the cancel's record stands.
     private func canceled() throws -> RunResult {
-        try worktree.remove(from: workspace.repository)
+        try taskWorkspace.remove()
         return RunResult(record: try store.record(of: id), reason: .canceled,
-                         keptWorktree: worktree.linkedName == nil ? worktree.root : nil, mergeError: nil)
+                         keptWorkspace: taskWorkspace.isUsersWorkingTree ? taskWorkspace.root : nil, mergeError: nil)
     }
 
     /// What follows iteration `number` that ended with `outcome`: the end of the run, or nil to go on.
@@ -358,7 +361,7 @@ public final class TaskRunner {
             try repository.deleteReference(attempt.branch, expecting: attempt.tip)
         }
         try publish([id.branch, attempt.branch])
-        try worktree.move(to: merge)
+        try taskWorkspace.move(to: merge)
         events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
         return change.record
     }
@@ -386,20 +389,20 @@ public final class TaskRunner {
         try publish([id.branch])
         let tip = try taskTip()
         var kept: String?
-        if reason.state == .blocked || worktree.linkedName == nil {
-            try worktree.move(to: tip)
-            kept = worktree.root
+        if reason.state == .blocked || taskWorkspace.isUsersWorkingTree {
+            try taskWorkspace.move(to: tip)
+            kept = taskWorkspace.root
         } else {
-            try worktree.remove(from: workspace.repository)
+            try taskWorkspace.remove()
         }
         var mergeError: AEEError?
         if reason == .done, options.merge {
             do {
-                try workspace.fastForward(final, to: tip, here: worktree.linkedName == nil)
+                try workspace.fastForward(final, to: tip, here: taskWorkspace.isUsersWorkingTree)
             } catch let error as AEEError {
                 mergeError = error
             }
         }
-        return RunResult(record: final, reason: reason, keptWorktree: kept, mergeError: mergeError)
+        return RunResult(record: final, reason: reason, keptWorkspace: kept, mergeError: mergeError)
     }
 }

@@ -83,10 +83,21 @@ public struct TaskStore {
         let record = try read(at: location)
         let events = try readEvents(at: location)
         let stop = record.baseCommit.flatMap(OID.init(hex:))
-        // Attempts hang off the task branch as merges' second parents, so the walk covers all parents, in the
-        // order their events were appended.
-        let commits = try repository.history(from: location.commit, excluding: stop).compactMap { commit -> (String, String)? in
-            guard let trailers = try? Trailer.parse(commit.message), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
+        // Attempts hang off the task branch as merges' second parents, so those are followed; an agent's own commits
+        // hang off a work item's commit the same way, and are not (their messages are the agent's, trailers and all).
+        let walked = try repository.history(from: location.commit, excluding: stop).map { commit in
+            (commit: commit, trailers: (try? Trailer.parse(commit.message)) ?? [])
+        }
+        let byID = Dictionary(walked.map { ($0.commit.oid, $0) }, uniquingKeysWith: { first, _ in first })
+        var ours: Set<OID> = []
+        var pending = [location.commit]
+        while let next = pending.popLast() {
+            guard let entry = byID[next], ours.insert(next).inserted else { continue }
+            let event = entry.trailers.first { $0.key == "AEE-Event" }?.value ?? ""
+            pending += event.hasPrefix("iteration_") ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
+        }
+        let commits = walked.compactMap { commit, trailers -> (String, String)? in
+            guard ours.contains(commit.oid), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
                   let event = trailers.first(where: { $0.key == "AEE-Event" })?.value else { return nil }
             return (event, commit.oid.hex)
         }

@@ -9,7 +9,7 @@ enum RunCommand: Command {
     static let runOptions = [
         OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
-        OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a worktree of the task's own"),
+        OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a workspace of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
         OptionSpec(long: "remote", value: "name", help: "push the claim and every commit of the run to this remote as they are made"),
         OptionSpec(long: "json", help: "print the final record as JSON"),
@@ -93,7 +93,7 @@ enum RunCommand: Command {
         } else {
             context.terminal.print(summary(of: record, reason: result.reason, palette: try context.palette()))
         }
-        if let kept = result.keptWorktree, record.state != .succeeded {
+        if let kept = result.keptWorkspace, record.state != .succeeded {
             context.terminal.hint("the task's files are in \(kept); 'git aee run \(id)' continues it")
         }
         if record.state != .succeeded {

@@ -1,0 +1,192 @@
+import Git
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where a task's files are while it runs: a checkout with a git repository of its own (see `WorkspaceLocation`),
+/// or, with `--here`, the user's working tree.
+///
+/// The workspace's repository borrows the user's objects through alternates and has its own config, HEAD, refs and
+/// hooks: what an agent does with `git` there (`git config`, writing hooks, `update-ref`, `branch -D`, notes) stays
+/// there, is reported, and is undone after each call. A shared objects directory was the other way; but `git gc`
+/// run in the workspace would then prune the user's objects by the workspace's refs. git aee keeps an index of its
+/// own beside it, so whatever the agent does to git's index (commit, stage, delete it) every change is seen.
+struct TaskWorkspace {
+    /// git aee's handle on the checkout: the workspace's refs and config, the user's object database (so what git aee
+    /// writes lands there), git aee's own index. For `--here`, the user's repository.
+    let repository: Repository
+    /// The checkout's root, ending with `/`.
+    let root: String
+    let location: WorkspaceLocation
+    /// True for `--here`: the user's own working tree, kept when the run ends.
+    let isUsersWorkingTree: Bool
+    /// The branch the workspace's HEAD is on, following the commits git aee writes (the task's name, there only).
+    let branch: String
+
+    /// The workspace for `id`, checked out at `commit`: the one a run left (whatever the agent did to its files), or
+    /// a new one when there is none, or it is half-made, or it is not usable any more.
+    static func open(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
+        // git aee ran tasks in linked worktrees under .git/aee before it had workspaces; a task they left is moved here.
+        try main.removeWorktree(name: "aee-\(id)", path: main.commonDirectory + "aee/worktrees/\(id)")
+        if access(location.readyMarker, F_OK) == 0, access(location.root + ".git", F_OK) == 0,
+           let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index) {
+            let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
+            // The run that left it may have been killed writing its index or HEAD; this run holds the claim now.
+            try repository.clearStaleWorkingTreeLocks()
+            try workspace.move(to: commit)
+            return workspace
+        }
+        return try create(for: id, in: main, at: commit, location: location)
+    }
+
+    /// Makes the workspace anew: whatever a crash or an agent left at its place goes first, the ready marker comes last.
+    private static func create(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
+        try remove(location)
+        do {
+            try FileManager.default.createDirectory(atPath: location.baseline.directory, withIntermediateDirectories: true)
+        } catch {
+            throw AEEError.workspaceRootUnusable(path: location.state, reason: "the folder cannot be created")
+        }
+        try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch,
+                                           config: try carriedConfig(from: main))
+        try writeGlobalConfig(location)
+        try location.baseline.save(from: location.gitDirectory)
+        let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
+        let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
+        try workspace.move(to: commit)
+        guard FileManager.default.createFile(atPath: location.readyMarker, contents: nil) else {
+            throw AEEError.fileSystem(path: location.readyMarker, reason: "cannot be written")
+        }
+        return workspace
+    }
+
+    /// The user's settings that decide what files look like and how they are staged (filters, line endings, ignore and
+    /// attribute files, identities for commits an agent makes), from the repository's own config: the user's global
+    /// and system config apply in the workspace as anywhere.
+    private static func carriedConfig(from main: Repository) throws -> [(key: String, value: String)] {
+        let pattern = #"^(filter|lfs|diff|merge|user|submodule)\..*|^core\.(autocrlf|eol|safecrlf|filemode|symlinks|ignorecase|precomposeunicode|attributesfile|excludesfile|quotepath|checkroundtripencoding|bigfilethreshold)$"#
+        return try main.localConfiguration().entries(matching: pattern)
+    }
+
+    /// The file `GIT_CONFIG_GLOBAL` names for programs run in the workspace: it includes the user's global config
+    /// files, so git behaves as it does for them, while `git config --global` writes here (and is undone).
+    private static func writeGlobalConfig(_ location: WorkspaceLocation) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let home = environment["HOME"] ?? ""
+        let files = environment["GIT_CONFIG_GLOBAL"].map { [$0] }
+            ?? [(environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config") + "/git/config", home + "/.gitconfig"]
+        let text = "# git aee: the global config of programs run in this workspace; yours is read through these includes.\n[include]\n"
+            + files.map { "\tpath = \(Self.configQuoted($0))\n" }.joined()
+        guard FileManager.default.createFile(atPath: location.globalConfig, contents: Data(text.utf8)) else {
+            throw AEEError.fileSystem(path: location.globalConfig, reason: "cannot be written")
+        }
+    }
+
+    /// A value as git's config parser reads it back: in double quotes, with `\` and `"` escaped.
+    private static func configQuoted(_ value: String) -> String {
+        "\"" + value.map { $0 == "\\" || $0 == "\"" ? "\\\($0)" : String($0) }.joined() + "\""
+    }
+
+    /// What programs run in the workspace (the agent, the gates) add to their environment.
+    var environment: [String: String] {
+        isUsersWorkingTree ? [:] : ["GIT_CONFIG_GLOBAL": location.globalConfig]
+    }
+
+    /// The user's own working tree, moved to `commit`; `TaskRunner.check` has refused a tree with changes, and the
+    /// safe checkout refuses to overwrite any that appeared since.
+    static func here(_ main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
+        guard let root = main.workingDirectory else { throw AEEError.needsWorkTree(command: "run --here") }
+        try main.checkoutDetached(commit, mode: .safe)
+        return TaskWorkspace(repository: main, root: root, location: location, isUsersWorkingTree: true, branch: "HEAD")
+    }
+
+    /// Makes every file match `commit` (discarding what an agent left) and puts the workspace's branch there.
+    func move(to commit: OID) throws {
+        if isUsersWorkingTree { return try repository.checkoutDetached(commit, mode: .force) }
+        try repository.checkout(commit, mode: .force)
+        try repository.setBranch(branch, to: commit)
+        try repository.publishIndex()
+    }
+
+    /// Stages what the agent changed as `git add -A` would, leaving `.aee/` as the last commit had it (the changes
+    /// there are refused). `tree(adding:)` then makes the commit's tree.
+    func stage() throws -> StagedChanges {
+        try repository.stageWorkingTree(protecting: ".aee")
+    }
+
+    /// What was staged, with the records of the commit about to be made.
+    func tree(adding records: [TreeUpdate]) throws -> OID {
+        try repository.indexTree(adding: records)
+    }
+
+    /// After `commit` (whose tree is `tree`) wrote the files `records`: writes them into `.aee/` and the index (a
+    /// few files, where a checkout would visit every file), puts back what an agent changed there, and moves HEAD
+    /// to the commit.
+    func follow(_ commit: OID, tree: OID, records: [String], refused: [String]) throws {
+        if refused.isEmpty {
+            try repository.syncFiles(records, to: tree)
+        } else {
+            // Anything may be on disk there (symlinks, directories for files): a forced checkout of `.aee` copes
+            // with all of it. It reloads the index first, so the staged entries are written before.
+            try repository.writeIndex()
+            try repository.checkout(commit, paths: [".aee"], mode: .force)
+        }
+        if isUsersWorkingTree { return try repository.detachHead(at: commit) }
+        try repository.setBranch(branch, to: commit)
+        try repository.publishIndex()
+    }
+
+    /// What an agent's call left in the workspace's git directory, once git aee has taken what it keeps and undone
+    /// the rest.
+    struct AgentGitWork {
+        /// The commit the agent's HEAD led to when it made commits of its own: kept as a parent of the work item's commit.
+        var commits: OID?
+        /// What it changed in the workspace's config, hooks and refs, now undone (none of it reached the user's).
+        var undone: [String]
+    }
+
+    /// After an agent call that started at `tip`: copies the objects the agent's own commits made into the user's
+    /// repository, notes where its HEAD went, and puts the git directory back as git aee left it.
+    /// Throws `workspaceDamaged` when the agent removed or broke the workspace itself.
+    func collectAgentWork(startedAt tip: OID, main: Repository) throws -> AgentGitWork {
+        if isUsersWorkingTree { return AgentGitWork(commits: nil, undone: []) }
+        var info = stat()
+        guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw AEEError.workspaceDamaged(path: root, reason: "the agent removed it")
+        }
+        guard stat(location.gitDirectory + "/objects", &info) == 0 else {
+            throw AEEError.workspaceDamaged(path: root, reason: "the agent removed its git directory")
+        }
+        do {
+            try main.importObjects(from: location.gitDirectory + "/objects")
+            let head = repository.headCommit()
+            var commits: OID?
+            if let head, head != tip, (try? main.commit(head)) != nil, try !main.isAncestor(head, of: tip) { commits = head }
+            let undone = try repository.restoreGitDirectory(from: location.baseline, branch: branch, at: tip)
+            return AgentGitWork(commits: commits, undone: undone)
+        } catch let error as GitError {
+            throw AEEError.workspaceDamaged(path: root, reason: error.message)
+        }
+    }
+
+    /// Removes the workspace (the user's own working tree stays).
+    func remove() throws {
+        if !isUsersWorkingTree { try Self.remove(location) }
+    }
+
+    private static func remove(_ location: WorkspaceLocation) throws {
+        do {
+            // The marker first: a crash half-way leaves a workspace that is made again, never one taken as whole.
+            unlink(location.readyMarker)
+            try removeRecursively(location.root)
+            try removeRecursively(location.state)
+        } catch let error as GitError {
+            throw AEEError.fileSystem(path: location.root, reason: "cannot be removed: \(error.message)")
+        }
+    }
+}

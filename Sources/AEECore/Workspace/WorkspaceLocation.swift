@@ -1,0 +1,119 @@
+import Git
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where a task's workspace is on disk: outside the git directory (agent CLIs refuse to edit under `.git/`) and
+/// outside the user's working tree (whose `git status` must never see it), under the user's cache directory or
+/// `aee.workspaceRoot`, in one folder per repository:
+///
+///     <root>/<name>-<hash>/<id>/                the checkout the agent works in (`.git` is a file naming its git directory)
+///     <root>/<name>-<hash>/.state/<id>/git/     the workspace's own git directory, borrowing the repository's objects
+///     <root>/<name>-<hash>/.state/<id>/index    git aee's index of the checkout (git's own there is the agent's)
+///     <root>/<name>-<hash>/.calls/<id>/         the files handed to the agent (AEE_TASK_FILE, AEE_OUTPUT_FILE, ...)
+///
+/// The path depends only on the settings, the repository and the task, so a run that resumes a dead one finds it.
+struct WorkspaceLocation {
+    /// Every workspace of one repository.
+    let repositoryFolder: String
+    /// The checkout, ending with `/`.
+    let root: String
+    /// git aee's files for the workspace, ending with `/`.
+    let state: String
+
+    var gitDirectory: String { state + "git" }
+    var index: String { state + "index" }
+    var baseline: GitDirectoryBaseline { GitDirectoryBaseline(directory: state + "baseline") }
+    /// Beside the state rather than in it: a workspace made again mid-run keeps them.
+    var callFiles: String { repositoryFolder + ".calls/" + root.dropFirst(repositoryFolder.count) }
+    var globalConfig: String { gitDirectory + "/" + GitDirectoryBaseline.globalConfig }
+    /// Written last when a workspace is made: one without it is half-made (a crash) and is made again.
+    var readyMarker: String { state + "ready" }
+
+    init(id: TaskID, repositoryFolder: String) {
+        self.repositoryFolder = repositoryFolder
+        root = repositoryFolder + id.rawValue + "/"
+        state = repositoryFolder + ".state/" + id.rawValue + "/"
+    }
+
+    /// The folder for `repository`'s workspaces under `root`: its name, and a hash of its git directory's path.
+    static func repositoryFolder(of repository: Repository, under root: String) -> String {
+        let key = Repository.hash(of: Array(repository.commonDirectory.utf8)).hex.prefix(12)
+        return root + "/" + folderName(of: repository) + "-" + key + "/"
+    }
+
+    /// The repository's name as its users know it (the working tree's folder), safe as a path component.
+    private static func folderName(of repository: Repository) -> String {
+        var path = repository.workingDirectory ?? repository.commonDirectory
+        while path.hasSuffix("/") { path.removeLast() }
+        if path.hasSuffix("/.git") { path.removeLast(5) }
+        let name = path.split(separator: "/").last.map(String.init) ?? "repository"
+        let safe = String(name.prefix(40).map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+        return safe.hasPrefix(".") ? "repo" + safe : safe
+    }
+}
+
+extension Workspace {
+    /// The folder workspaces go in: `aee.workspaceRoot` (`~/` expanded), else `$XDG_CACHE_HOME/git-aee/workspaces`,
+    /// else `~/.cache/git-aee/workspaces`.
+    func workspaceRoot() throws -> String {
+        let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        if let configured = try settings.string("aee.workspaceRoot") {
+            var path = configured
+            if path == "~" || path.hasPrefix("~/"), let home { path = home + path.dropFirst() }
+            guard path.hasPrefix("/") else {
+                throw AEEError.invalidSetting(key: "aee.workspaceRoot", value: configured, expected: "an absolute path, or one starting with ~/")
+            }
+            return path
+        }
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/git-aee/workspaces" }
+        guard let home else {
+            throw AEEError.workspaceRootUnusable(path: "~/.cache", reason: "HOME is not set to an absolute path")
+        }
+        return home + "/.cache/git-aee/workspaces"
+    }
+
+    /// Where the workspace of task `id` is (see `workspaceFolder`).
+    func workspaceLocation(for id: TaskID) throws -> WorkspaceLocation {
+        WorkspaceLocation(id: id, repositoryFolder: try workspaceFolder())
+    }
+
+    /// This repository's folder of workspaces, after checking that a workspace can be made there: the folder can be
+    /// created and written, has some space left, and lets programs run (a `noexec` mount would fail every gate).
+    /// Checked before a run writes anything, so a bad place is one clear error, not a task that dies half-way.
+    func workspaceFolder() throws -> String {
+        let root = try workspaceRoot()
+        let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
+        do {
+            try FileManager.default.createDirectory(atPath: folder + ".state", withIntermediateDirectories: true)
+        } catch {
+            throw AEEError.workspaceRootUnusable(path: root, reason: "the folder cannot be created (\(String(cString: strerror(errno))))")
+        }
+        guard access(folder + ".state", W_OK | X_OK) == 0 else {
+            throw AEEError.workspaceRootUnusable(path: root, reason: "it is not writable")
+        }
+        var info = statvfs()
+        if statvfs(folder, &info) == 0 {
+            let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
+            if free < Self.minimumFreeSpace {
+                throw AEEError.workspaceRootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
+            }
+            if info.f_flag & Self.mountedNoExec != 0 {
+                throw AEEError.workspaceRootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
+            }
+        }
+        // Who the folder belongs to, for a person (or a later clean-up) looking at the cache.
+        try? Data((repository.commonDirectory + "\n").utf8).write(to: URL(fileURLWithPath: folder + "repository"))
+        return folder
+    }
+
+    /// Less free space than this and a workspace is not even started.
+    static let minimumFreeSpace: UInt64 = 1 << 20
+    /// statvfs's ST_NOEXEC, an enum constant Swift's Glibc module does not export.
+    static let mountedNoExec: UInt = 8
+}

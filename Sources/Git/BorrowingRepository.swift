@@ -1,0 +1,104 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A repository of its own for a working tree that untrusted programs use: its objects are borrowed from another
+/// repository through `objects/info/alternates`, and it has its own config, HEAD, refs and hooks, so that whatever
+/// `git` does there never reaches the repository it borrows from.
+extension Repository {
+    /// Creates the repository: git directory `gitDirectory`, working tree `root` (which gets a `.git` file naming the
+    /// git directory), this repository's objects as its alternate, HEAD on the unborn `branch`, no hooks, this
+    /// repository's `info/exclude` and `info/attributes` (so files are ignored and filtered as they are here), and
+    /// `config` added to its own config file. An earlier one at the same place must have been removed.
+    public func createBorrowingRepository(gitDirectory: String, workingDirectory root: String, branch: String,
+                                          config: [(key: String, value: String)]) throws {
+        var options = git_repository_init_options()
+        try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)), "git_repository_init_options_init")
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue | GIT_REPOSITORY_INIT_NO_DOTGIT_DIR.rawValue
+        var created: OpaquePointer?
+        try root.withCString { rootPath in
+            try branch.withCString { head in
+                options.workdir_path = rootPath
+                options.initial_head = head
+                try check(git_repository_init_ext(&created, gitDirectory, &options), "git_repository_init_ext")
+            }
+        }
+        git_repository_free(created)
+        let directory = gitDirectory.hasSuffix("/") ? gitDirectory : gitDirectory + "/"
+        // Whatever the template put there (sample hooks, a description) is not ours to keep.
+        try removeRecursively(directory + "hooks")
+        guard mkdir(directory + "hooks", 0o777) == 0 else { throw GitError(systemCall: "mkdir", path: directory + "hooks") }
+        try writeFile(directory + "objects/info/alternates", commonDirectory + "objects\n")
+        for name in ["info/exclude", "info/attributes"] {
+            if let bytes = readFile(commonDirectory + name) { try writeFile(directory + name, bytes) } else { unlink(directory + name) }
+        }
+        var file: OpaquePointer?
+        try check(git_config_open_ondisk(&file, directory + "config"), "git_config_open_ondisk")
+        defer { git_config_free(file) }
+        for (key, value) in config {
+            try check(git_config_set_multivar(file, key, "^$", value), "git_config_set_multivar")
+        }
+    }
+
+    /// Opens the borrowing repository at `gitDirectory` so that every object git aee reads or writes through it is
+    /// this repository's (one object database), and its index is the file `indexFile` rather than the one `git` uses
+    /// there, which the program working in it may change at will.
+    public func openBorrowingRepository(gitDirectory: String, indexFile: String) throws -> Repository {
+        let borrowing = try Repository.open(at: gitDirectory)
+        var database: OpaquePointer?
+        try check(git_repository_odb(&database, pointer), "git_repository_odb")
+        defer { git_odb_free(database) }
+        try check(git_repository_set_odb(borrowing.pointer, database), "git_repository_set_odb")
+        var index: OpaquePointer?
+        try check(git_index_open(&index, indexFile), "git_index_open")
+        defer { git_index_free(index) }
+        try check(git_repository_set_index(borrowing.pointer, index), "git_repository_set_index")
+        return borrowing
+    }
+
+    /// Copies into this repository's object database every object stored in `objectsDirectory` itself (loose or
+    /// packed, not through its alternates) that is not here yet: what `git commit` wrote in a borrowing repository.
+    /// Returns how many were copied.
+    @discardableResult
+    public func importObjects(from objectsDirectory: String) throws -> Int {
+        var source: OpaquePointer?
+        try check(git_odb_new(&source), "git_odb_new")
+        defer { git_odb_free(source) }
+        var loose: OpaquePointer?
+        try check(git_odb_backend_loose(&loose, objectsDirectory, -1, 0, 0, 0), "git_odb_backend_loose")
+        try check(git_odb_add_backend(source, loose, 2), "git_odb_add_backend")
+        var packs: OpaquePointer?
+        try check(git_odb_backend_pack(&packs, objectsDirectory), "git_odb_backend_pack")
+        try check(git_odb_add_backend(source, packs, 1), "git_odb_add_backend")
+        final class Found { var oids: [git_oid] = [] }
+        let found = Found()
+        try check(git_odb_foreach(source, { oid, payload in
+            Unmanaged<Found>.fromOpaque(payload!).takeUnretainedValue().oids.append(oid!.pointee)
+            return 0
+        }, Unmanaged.passUnretained(found).toOpaque()), "git_odb_foreach")
+        var target: OpaquePointer?
+        try check(git_repository_odb(&target, pointer), "git_repository_odb")
+        defer { git_odb_free(target) }
+        var copied = 0
+        for var oid in found.oids where git_odb_exists(target, &oid) == 0 {
+            var object: OpaquePointer?
+            try check(git_odb_read(&object, source, &oid), "git_odb_read")
+            defer { git_odb_object_free(object) }
+            var written = git_oid()
+            try check(git_odb_write(&written, target, git_odb_object_data(object), git_odb_object_size(object), git_odb_object_type(object)),
+                      "git_odb_write")
+            copied += 1
+        }
+        return copied
+    }
+
+    /// Copies git aee's index (the file this handle's index lives in) over the one `git` uses in this repository, so
+    /// that `git status` there shows only what changed since git aee's last commit.
+    public func publishIndex() throws {
+        try withIndex { index in
+            guard let path = git_index_path(index), let bytes = readFile(String(cString: path)) else { return }
+            try replaceFile(gitDirectory + "index", with: bytes)
+        }
+    }
+}

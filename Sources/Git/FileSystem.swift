@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rm -rf path`, never following a symlink; nothing to do when it does not exist.
+public func removeRecursively(_ path: String) throws {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    if info.st_mode & S_IFMT == S_IFDIR {
+        for name in directoryEntries(path) { try removeRecursively(path + "/" + name) }
+    }
+    guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
+}
+
+/// Writes `text` to `path` (created or truncated).
+func writeFile(_ path: String, _ text: String) throws {
+    try writeFile(path, Array(text.utf8))
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw GitError(systemCall: "open", path: path) }
+    defer { close(fd) }
+    try writeAll(bytes, to: fd, path: path)
+}
+
+/// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it.
+func replaceFile(_ path: String, with bytes: [UInt8]) throws {
+    let temporary = path + ".aee-new"
+    try writeFile(temporary, bytes)
+    guard rename(temporary, path) == 0 else { throw GitError(systemCall: "rename", path: path) }
+}
+
+/// The bytes of `path`, or nil when it cannot be read (missing, a directory).
+func readFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { return nil }
+        if count == 0 { return bytes }
+        bytes += chunk[..<count]
+    }
+}
+
+/// The names in directory `path` (without `.` and `..`); none when it cannot be read.
+func directoryEntries(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}

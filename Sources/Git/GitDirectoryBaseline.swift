@@ -1,0 +1,124 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files of a borrowing repository's git directory that say how git behaves there (config, info/exclude,
+/// info/attributes), copied aside when it was made, so that what a program changed in them can be found and undone.
+public struct GitDirectoryBaseline: Sendable {
+    /// The directory holding the copies.
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    /// `global-config` is not git's: it is the file git aee names in `GIT_CONFIG_GLOBAL` for programs run there, so
+    /// that `git config --global` changes the workspace and not the user's own global config.
+    static let files = ["config", "info/exclude", "info/attributes", GitDirectoryBaseline.globalConfig]
+    public static let globalConfig = "global-config"
+
+    /// Copies the files as they are now in `gitDirectory`.
+    public func save(from gitDirectory: String) throws {
+        for name in Self.files {
+            let copy = directory + "/" + name.replacingSlashes
+            if let bytes = readFile(gitDirectory + "/" + name) { try writeFile(copy, bytes) } else { unlink(copy) }
+        }
+    }
+}
+
+extension String {
+    fileprivate var replacingSlashes: String { split(separator: "/").joined(separator: "-") }
+}
+
+extension Repository {
+    /// The commit HEAD leads to now, or nil when it leads nowhere (unborn, or broken).
+    public func headCommit() -> OID? {
+        var oid = git_oid()
+        return git_reference_name_to_id(&oid, pointer, "HEAD") == 0 ? OID(oid) : nil
+    }
+
+    /// Puts this repository's git directory back to what git aee set up: the files of `baseline`, no hooks, no refs
+    /// but `branch`, which points at `commit`, with HEAD on it. Returns what had been changed, one line each, so it
+    /// can be reported; names only, never values, which may be secrets.
+    public func restoreGitDirectory(from baseline: GitDirectoryBaseline, branch: String, at commit: OID) throws -> [String] {
+        var changes: [String] = []
+        let directory = gitDirectory
+        for name in GitDirectoryBaseline.files {
+            let saved = readFile(baseline.directory + "/" + name.replacingSlashes)
+            let now = readFile(directory + name)
+            guard saved != now else { continue }
+            if name == "config" || name == GitDirectoryBaseline.globalConfig, saved != nil, now != nil {
+                changes += try Self.configKeysDiffering(baseline.directory + "/" + name, directory + name).map { "\(name): \($0) changed" }
+            } else {
+                changes.append("\(name) changed")
+            }
+            if let saved { try replaceFile(directory + name, with: saved) } else { unlink(directory + name) }
+        }
+        for hook in directoryEntries(directory + "hooks") {
+            changes.append("hook \(hook) written")
+            try removeRecursively(directory + "hooks/" + hook)
+        }
+        var head: OpaquePointer?
+        if git_reference_lookup(&head, pointer, "HEAD") == 0 {
+            let target = git_reference_symbolic_target(head).map { String(cString: $0) }
+            if target != branch { changes.append("HEAD moved to " + (target ?? "a detached commit")) }
+            git_reference_free(head)
+        } else {
+            changes.append("HEAD removed")
+        }
+        for name in try referenceNames() where name != branch {
+            changes.append("ref \(name) written")
+            var reference: OpaquePointer?
+            guard git_reference_lookup(&reference, pointer, name) == 0 else { continue }
+            defer { git_reference_free(reference) }
+            try check(writingRef(name) { git_reference_delete(reference) }, "git_reference_delete")
+        }
+        try setBranch(branch, to: commit)
+        return changes
+    }
+
+    /// Points `branch` at `commit` whatever it pointed at, and HEAD at `branch`: for a repository git aee owns.
+    public func setBranch(_ branch: String, to commit: OID) throws {
+        var raw = commit.raw
+        var reference: OpaquePointer?
+        try check(writingRef(branch) { git_reference_create(&reference, pointer, branch, &raw, 1, "aee: workspace") }, "git_reference_create")
+        git_reference_free(reference)
+        try check(writingRef("HEAD") { git_repository_set_head(pointer, branch) }, "git_repository_set_head")
+    }
+
+    /// Every ref's name, symbolic ones included.
+    func referenceNames() throws -> [String] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_new(&iterator, pointer), "git_reference_iterator_new")
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        var name: UnsafePointer<CChar>?
+        while true {
+            let result = git_reference_next_name(&name, iterator)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_reference_next_name")
+            names.append(String(cString: name!))
+        }
+        return names
+    }
+
+    /// The keys whose values differ between two config files.
+    static func configKeysDiffering(_ one: String, _ other: String) throws -> [String] {
+        let (left, right) = (try configEntries(one), try configEntries(other))
+        return Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
+    }
+
+    private static func configEntries(_ path: String) throws -> [String: [String]] {
+        var config: OpaquePointer?
+        try check(git_config_open_ondisk(&config, path), "git_config_open_ondisk")
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        try check(git_config_iterator_new(&iterator, config), "git_config_iterator_new")
+        defer { git_config_iterator_free(iterator) }
+        var entries: [String: [String]] = [:]
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let entry {
+            entries[String(cString: entry.pointee.name), default: []].append(String(cString: entry.pointee.value))
+        }
+        return entries
+    }
+}

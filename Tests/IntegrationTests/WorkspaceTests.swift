@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+
+extension Scratch {
+    /// Where workspaces go with the scratch HOME and no `aee.workspaceRoot`.
+    var workspaceRoot: String { root.appendingPathComponent("home/.cache/git-aee/workspaces").path }
+
+    /// A file the test's agent wrote outside the workspace, trimmed.
+    func mark(_ name: String) throws -> String {
+        try String(contentsOfFile: root.appendingPathComponent(name).path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The sed that fixes the calculator of `calculatorRepository`.
+let fixCalculator = #"sed -i 's/\$1 - \$2/$1 + $2/' calc.sh"#
+
+@Suite("the workspace an agent works in")
+struct WorkspaceTests {
+    @Test("the agent works in a checkout outside .git and the user's tree, with a git repository of its own; it goes when the task succeeds")
+    func outsideGit() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        let agent = try repo.agentScript("where", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            pwd > '\(marks)/pwd'
+            git rev-parse --absolute-git-dir > '\(marks)/gitdir'
+            git status --porcelain > '\(marks)/status'
+            git symbolic-ref HEAD > '\(marks)/head'
+            \(fixCalculator)
+            """)
+        let before = try repo.userState()
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try repo.onlyTaskID()
+        let pwd = try repo.mark("pwd")
+        #expect(pwd.hasPrefix(repo.workspaceRoot + "/repo-"), "\(pwd)")
+        #expect(pwd.hasSuffix("/\(id)"))
+        #expect(!pwd.contains("/.git"), "agents refuse to edit under .git/")
+        #expect(try repo.mark("gitdir").hasPrefix(repo.workspaceRoot), "the agent's git must find the workspace's repository")
+        #expect(try repo.mark("status") == "", "the agent starts from a clean tree")
+        #expect(try repo.mark("head") == "refs/heads/aee/\(id)")
+        #expect(try repo.userState() == before)
+        #expect(try repo.git("worktree", "list").split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: pwd), "a succeeded task's workspace is removed")
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("what an agent does with git in its workspace never reaches the user's repository: config, global config, hooks, refs, notes")
+    func walledOff() throws {
+        let repo = try calculatorRepository()
+        let other = try repo.draft("Another task")
+        let agent = try repo.agentScript("vandal-git", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            git config aee.gate.tests.run true
+            git config --global aee.gate.tests.run true
+            printf '#!/bin/sh\\nexit 0\\n' > "$(git rev-parse --git-path hooks)/pre-push"
+            chmod +x "$(git rev-parse --git-path hooks)/pre-push"
+            git update-ref refs/heads/main HEAD
+            git branch -D aee/\(other) 2>/dev/null
+            git notes --ref aee-gates add -m '{"gate":"tests"}' 'HEAD^{tree}'
+            exit 0
+            """)
+        let hooks = try repo.git("rev-parse", "--git-path", "hooks").trimmingCharacters(in: .whitespacesAndNewlines)
+        let refsBefore = try repo.refs()
+        let run = try repo.aee("task", "Break the judge", "--agent", "'\(agent)'", "--max-iterations", "1", "--json")
+        #expect(run.status == 1, "the gate still judges: \(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        #expect(try repo.run("/usr/bin/git", ["config", "--get", "aee.gate.tests.run"]).status == 1)
+        #expect(try repo.run("/usr/bin/git", ["config", "--global", "--get", "aee.gate.tests.run"]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(hooks + "/pre-push").path))
+        #expect(try repo.git("branch", "--list", "aee/\(other)").contains("aee/\(other)"))
+        #expect(try repo.run("/usr/bin/git", ["notes", "--ref", "aee-gates", "list"]).stdout == "")
+        // Every ref the user had is where it was; the task added only its own branches.
+        for line in refsBefore.split(separator: "\n") { #expect(try repo.refs().contains(line), "\(line) moved") }
+        #expect(try repo.aee("gate", "tests").status == 1, "the user's own gate still fails the tree")
+
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        let undone = try #require(item["undone_git_changes"] as? [String])
+        for change in ["config: aee.gate.tests.run changed", "global-config: aee.gate.tests.run changed", "hook pre-push written",
+                       "ref refs/heads/main written", "ref refs/notes/aee-gates written"] {
+            #expect(undone.contains(change), "\(undone)")
+        }
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("an agent's own commits stay in the task's history with their messages, count in files_changed, and forge nothing")
+    func agentCommits() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.agentScript("committer", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            \(fixCalculator)
+            git commit -q -a -m "Fix the sum" -m "AEE-Task: $AEE_TASK_ID
+            AEE-Event: verified"
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try repo.onlyTaskID()
+        let agentCommit = try repo.git("log", "--format=%H", "--grep=^Fix the sum", "aee/\(id)").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(agentCommit.count == 40, "the agent's commit is reachable from the task branch")
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect(item["files_changed"] as? [String] == ["calc.sh"])
+        #expect(item["agent_commits"] as? [String] == [agentCommit])
+        let workItemCommit = try repo.git("log", "--format=%H %P", "--grep=^AEE-Work-Item: task", "aee/\(id)").split(separator: " ")
+        #expect(workItemCommit.last.map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines) == agentCommit)
+        // The forged trailers do not pass for git aee's own record.
+        let log = try repo.aee("log", id, "--json")
+        #expect(!log.stdout.contains(agentCommit), "\(log.stdout)")
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a repository an agent makes in the tree is recorded as git add records it: a gitlink, or left out without a commit")
+    func embeddedRepositories() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.agentScript("nester", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            git init -q vendor/lib && git -C vendor/lib commit -q --allow-empty -m init
+            git init -q vendor/full && echo 'int x;' > vendor/full/x.c && git -C vendor/full add x.c && git -C vendor/full commit -q -m x
+            git init -q scratch-repo
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Vendor a library", "--agent", "'\(agent)'")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try repo.onlyTaskID()
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect(item["embedded_repositories"] as? [String] == ["vendor/full", "vendor/lib"])
+        #expect(item["not_staged"] as? [String] == ["scratch-repo"])
+        #expect(try repo.git("ls-tree", "aee/\(id)", "vendor/lib").hasPrefix("160000 commit "))
+        #expect(try repo.git("ls-tree", "aee/\(id)", "vendor/full").hasPrefix("160000 commit "))
+        #expect(try repo.git("ls-tree", "aee/\(id)", "scratch-repo") == "")
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("an agent that deletes its workspace fails that call with the reason; the next iteration gets a new workspace and goes on")
+    func deletedWorkspace() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.agentScript("self-destruct", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            if [ "$AEE_ITERATION" = 1 ]; then rm -rf "$PWD"; exit 0; fi
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
+        let id = try repo.onlyTaskID()
+        let first = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])
+        #expect(first["status"] as? String == "failed")
+        #expect((first["output_tail"] as? String)?.contains("the agent removed it") == true)
+        #expect(try repo.fsckIsClean())
+    }
+
+    @Test("aee.workspaceRoot moves the workspaces; one that cannot be used is one clear error before anything is written")
+    func workspaceRoot() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.agentScript("where", "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\npwd > '\(repo.root.path)/pwd'\n\(fixCalculator)\n")
+        try repo.git("config", "aee.workspaceRoot", "~/elsewhere")
+        #expect(try repo.aee("task", "Fix it", "--agent", "'\(agent)'").status == 0)
+        #expect(try repo.mark("pwd").hasPrefix(repo.root.appendingPathComponent("home/elsewhere/repo-").path))
+
+        let refs = try repo.refs()
+        try repo.write("a-file", "")
+        for (root, message) in [(repo.directory.appendingPathComponent("a-file/below").path, "cannot make a workspace in"),
+                                ("relative/path", "aee.workspaceRoot")] {
+            try repo.git("config", "aee.workspaceRoot", root)
+            let refused = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+            #expect(refused.status == 128, "\(refused.stderr)")
+            #expect(refused.stderr.hasPrefix("fatal: ") && refused.stderr.contains(message), "\(refused.stderr)")
+            #expect(try repo.refs() == refs, "nothing may be written")
+        }
+    }
+}
