@@ -15,3 +15,7 @@ int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 int aee_signal_on_parent_death(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal);
 }
+
+int aee_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1UL);
+}

@@ -60,6 +60,43 @@ struct SubprocessTests {
         #expect(try isGone(pidIn: pidFile))
     }
 
+    func shell(_ command: String, timeout: Double, grace: Double) throws -> Subprocess.Outcome {
+        var process = Subprocess.shell(command, directory: "/tmp", environment: environment, timeoutSeconds: timeout)
+        process.graceSeconds = grace
+        return try process.run()
+    }
+
+    @Test("a child that left the group with setsid is gone after the call")
+    func setsidChild() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-setsid-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let outcome = try shell("setsid sleep 1000 & echo $! > '\(pidFile)'; exit 0", timeout: 30)
+        #expect(outcome.succeeded)
+        #expect(try isGone(pidIn: pidFile))
+    }
+
+    @Test("a daemon whose parent exited (double fork, setsid) is found by its tag and is gone after the call")
+    func orphanedDaemon() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-daemon-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let outcome = try shell("(setsid sleep 1000 & echo $! > '\(pidFile)'); sleep 0.2; exit 0", timeout: 30)
+        #expect(outcome.succeeded)
+        #expect(try isGone(pidIn: pidFile))
+    }
+
+    @Test("on timeout SIGTERM comes first and the command may clean up within the grace; SIGKILL only after it")
+    func graceBeforeKill() throws {
+        let mark = FileManager.default.temporaryDirectory.appendingPathComponent("aee-grace-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: mark) }
+        let polite = try shell("trap 'echo cleaned > \(mark); exit 0' TERM; sleep 1000 & wait", timeout: 0.3, grace: 10)
+        #expect(polite.timedOut)
+        #expect(polite.seconds < 5, "it stopped when asked; the grace was not waited out")
+        #expect(try String(contentsOfFile: mark, encoding: .utf8) == "cleaned\n")
+        let stubborn = try shell("trap '' TERM; while :; do sleep 0.05; done", timeout: 0.3, grace: 0.5)
+        #expect(stubborn.timedOut)
+        #expect(stubborn.signal == SIGKILL)
+    }
+
     /// Whether the process whose pid the file holds has died (a zombie awaiting init's reaping counts as dead),
     /// asked a few times over a second, since SIGKILL is delivered asynchronously.
     func isGone(pidIn file: String) throws -> Bool {

@@ -23,6 +23,8 @@ struct GateRunner: Sendable {
     let now: @Sendable () -> Timestamp
     /// How many gates may run at once.
     let jobs: Int
+    /// How long what a gate started has to stop once asked (a timeout, an interrupt, the end of the gate).
+    var graceSeconds = Subprocess.defaultGraceSeconds
 
     /// The default for `jobs`: one gate per core, as CPU-bound test suites want (`aee.gateJobs` or `--jobs` raise it for waiting gates).
     static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -96,6 +98,7 @@ struct GateRunner: Sendable {
                                        environment: environment.merging(gate.definition.env) { $1 },
                                        timeoutSeconds: Double(gate.definition.timeoutSeconds))
         process.outputCap = Self.outputCap
+        process.graceSeconds = graceSeconds
         do {
             let outcome = try process.run()
             let status: GateResult.Status = outcome.timedOut ? .timedOut : (outcome.exitCode == 0 ? .passed : .failed)

@@ -33,13 +33,21 @@ extension Workspace {
             let started = Subprocess.now()
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
         }
-        let runner = GateRunner(directory: directory, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
+        var runner = GateRunner(directory: directory, environment: GateRunner.gateEnvironment(from: environment), tree: tree.hex,
                                 doctor: verdict, now: { Timestamp.now },
                                 jobs: try jobs ?? settings.int("aee.gateJobs", in: 1...256) ?? GateRunner.cores)
+        runner.graceSeconds = try killGraceSeconds()
         let results = runner.run(plan, cached: cached, events: events)
         let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
         try PassCache(repository: repository).record(fresh, tree: tree, identity: try identity())
         return GateReport(tree: tree.hex, results: results)
+    }
+}
+
+extension Workspace {
+    /// `aee.killGraceSeconds`: how long what an agent or a gate started has to stop once asked, before SIGKILL.
+    func killGraceSeconds() throws -> Double {
+        Double(try settings.int("aee.killGraceSeconds", in: 0...3600) ?? Int(Subprocess.defaultGraceSeconds))
     }
 }
 

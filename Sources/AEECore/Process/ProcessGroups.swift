@@ -5,24 +5,39 @@ import Synchronization
 import Glibc
 #endif
 
-/// The process groups of every command running now, so that an interrupt of git aee kills them too.
+/// The commands running now (each the leader of a process group of its own, its processes tagged), so that an
+/// interrupt of git aee reaches everything they started.
 public final class ProcessGroups: Sendable {
     public static let shared = ProcessGroups()
 
-    private let groups = Mutex<Set<pid_t>>([])
+    /// Leaders of the running commands, with their tags.
+    private let calls = Mutex<[pid_t: String]>([:])
+    private let counter = Atomic<Int>(0)
     private let received = Atomic<Int32>(0)
-    private let forwarded = Atomic<Int32>(SIGKILL)
     private let wakers = Mutex<[Int32]>([])
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
 
-    func insert(_ pid: pid_t) {
-        groups.withLock { _ = $0.insert(pid) }
-        // An interrupt that landed while the command was being started must still reach it.
-        if interruption != nil { killpg(pid, forwarded.load(ordering: .relaxed)) }
+    /// Makes git aee the child subreaper of everything it starts: a process whose parent dies (a `setsid` daemon an
+    /// agent's tool left) becomes git aee's child instead of init's, so it is still found, signalled and reaped.
+    static func becomeSubreaper() {
+        _ = subreaper
     }
 
-    func remove(_ pid: pid_t) { groups.withLock { _ = $0.remove(pid) } }
+    private static let subreaper: Void = { _ = aee_become_subreaper() }()
+
+    /// A tag no other command of this process has.
+    func nextTag() -> String {
+        "\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+    }
+
+    func insert(_ pid: pid_t, tag: String) {
+        calls.withLock { $0[pid] = tag }
+        // An interrupt that landed while the command was being started must still reach it.
+        if interruption != nil { killpg(pid, forwardedSignal) }
+    }
+
+    func remove(_ pid: pid_t) { calls.withLock { _ = $0.removeValue(forKey: pid) } }
 
     /// A byte is written to `descriptor` when an interrupt comes, to wake a thread sleeping in poll(2).
     func wake(_ descriptor: Int32) { wakers.withLock { $0.append(descriptor) } }
@@ -33,34 +48,39 @@ public final class ProcessGroups: Sendable {
         return signal == 0 ? nil : signal
     }
 
-    /// On SIGINT, SIGTERM or SIGHUP: kill every running group, then die of the same signal, as a shell expects.
-    /// Handled on a dispatch queue rather than in a signal handler, where taking a lock is not allowed.
+    /// What commands are sent when git aee is interrupted: SIGINT and SIGTERM as they came (a CLI agent stops
+    /// cleanly on either), SIGTERM for a hang-up; never SIGKILL first. Each command then has its grace period.
+    var forwardedSignal: Int32 {
+        let signal = received.load(ordering: .acquiring)
+        return signal == SIGINT ? SIGINT : SIGTERM
+    }
+
+    /// On SIGINT, SIGTERM or SIGHUP: the running commands are asked to stop and given their grace, then git aee dies
+    /// of the same signal, as a shell expects. A second signal kills everything at once.
     public func killOnInterrupt() {
-        handleInterrupts { signal in
+        handleInterrupts { [self] signal in
+            while !calls.withLock({ $0.isEmpty }) { usleep(20_000) }
             Glibc.signal(signal, SIG_DFL)
             raise(signal)
         }
     }
 
-    /// On SIGINT, SIGTERM or SIGHUP: send `forwarded` to every running group and remember the signal, so the
-    /// caller can record the interruption and exit itself. A second signal kills git aee at once.
-    /// SIGKILL suits agents and gates; a worker sends its runs SIGTERM, so each records how it stopped.
-    public func interceptInterrupts(forwarding signal: Int32 = SIGKILL) {
-        forwarded.store(signal, ordering: .relaxed)
-        handleInterrupts { signal in
-            for other in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(other, SIG_DFL) }
-        }
+    /// On SIGINT, SIGTERM or SIGHUP: forward the signal to every running command and remember it, so the caller
+    /// can record the interruption and exit itself; each command's own loop kills what is left after its grace.
+    /// A second signal kills everything at once, git aee included.
+    public func interceptInterrupts() {
+        handleInterrupts { _ in }
     }
 
-    /// For a run a worker started: when the worker dies, even by SIGKILL, the run kills its agent and gates and
+    /// For a run a worker started: when the worker dies, even by SIGKILL, the run kills everything it started and
     /// exits at once, leaving the task RUNNING with a dead owner, for a worker or `git aee resume` to take over.
     /// Recording an end here would be wrong: nobody asked the task to stop, only its worker went away.
     public func dieWithParent() {
         let parent = getppid()
         Glibc.signal(SIGUSR1, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-        source.setEventHandler { [self] in
-            groups.withLock { $0.forEach { killpg($0, SIGKILL) } }
+        source.setEventHandler {
+            Self.killEverythingBelow()
             _exit(128 + SIGKILL)
         }
         source.resume()
@@ -70,14 +90,35 @@ public final class ProcessGroups: Sendable {
         if getppid() != parent { kill(getpid(), SIGUSR1) }
     }
 
+    /// SIGKILL to every process below this one.
+    private static func killEverythingBelow() {
+        for pid in ProcessTable.read().descendants(of: [getpid()]) { kill(pid, SIGKILL) }
+    }
+
+    /// Handled on a dispatch queue rather than in a signal handler, where neither a lock nor reading /proc is allowed.
     private func handleInterrupts(then finish: @escaping @Sendable (Int32) -> Void) {
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             Glibc.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [self] in
-                received.store(signal, ordering: .releasing)
-                let forwarded = forwarded.load(ordering: .relaxed)
-                groups.withLock { $0.forEach { killpg($0, forwarded) } }
+                guard received.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged else {
+                    Self.killEverythingBelow()
+                    Glibc.signal(signal, SIG_DFL)
+                    raise(signal)
+                    return
+                }
+                let forwarded = forwardedSignal
+                let running = calls.withLock { $0 }
+                let table = ProcessTable.read()
+                // Each process of a command's group, and each that left it with the command's tag, gets the signal
+                // once; what they started in groups of their own is theirs to pass it on to (a git aee run does),
+                // and is asked by the command's own loop when the command ends.
+                for (leader, tag) in running {
+                    killpg(leader, forwarded)
+                    for member in table.members(leader: leader, tag: tag, withDescendants: false) where table.entries[member]?.group != leader {
+                        kill(member, forwarded)
+                    }
+                }
                 wakers.withLock { $0.forEach { descriptor in
                     var byte: UInt8 = 1
                     _ = write(descriptor, &byte, 1)

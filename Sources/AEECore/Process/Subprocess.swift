@@ -9,7 +9,8 @@ import Foundation
 #endif
 
 /// A command run to completion in a process group of its own, with a deadline and a cap on the output it keeps.
-/// The group is killed when the deadline passes and when the command ends, so nothing it started outlives it.
+/// When the deadline passes, on an interrupt, and when the command ends, everything it started (its group, and what
+/// left the group: see `ProcessTable`) is asked to stop, given a grace period, then killed: nothing outlives it.
 public struct Subprocess: Sendable {
     public var arguments: [String]
     public var directory: String
@@ -50,67 +51,118 @@ public struct Subprocess: Sendable {
         public var succeeded: Bool { exitCode == 0 && !timedOut }
     }
 
-    /// Grace between SIGTERM and SIGKILL when a command overruns its deadline.
-    static let killGraceSeconds = 2.0
+    /// How long what a command started has, once asked to stop (SIGTERM, or the user's SIGINT), before SIGKILL.
+    public var graceSeconds = Subprocess.defaultGraceSeconds
+    public static let defaultGraceSeconds = 5.0
+    /// The environment variable that tags every process a command starts, so that one which left its group and its
+    /// parent (a `setsid` daemon whose parent died) is still found.
+    static let tagVariable = "AEE_CALL"
+
+    /// Where a run is: the command working; what it started asked to stop (by `signal`), until a deadline; or all of
+    /// it gone (or killed), its last output read until a deadline.
+    private enum Phase {
+        case running
+        case stopping(until: Double, signal: Int32)
+        case draining(until: Double)
+    }
 
     public func run() throws -> Outcome {
+        ProcessGroups.becomeSubreaper()
         let started = Self.now()
         var fds: [Int32] = [0, 0]
         guard aee_pipe_cloexec(&fds) == 0 else { throw AEEError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
+        let tag = ProcessGroups.shared.nextTag()
         let pid: pid_t
         do {
-            pid = try spawn(output: writeEnd)
+            pid = try spawn(output: writeEnd, tag: tag)
         } catch {
             close(writeEnd)
             throw error
         }
         close(writeEnd)
-        ProcessGroups.shared.insert(pid)
+        ProcessGroups.shared.insert(pid, tag: tag)
         defer { ProcessGroups.shared.remove(pid) }
 
         var tail = OutputTail(cap: outputCap)
         var status: Int32?
         var timedOut = false
-        var deadline = started + timeoutSeconds
-        var drainDeadline: Double?
+        var phase = Phase.running
         var open = true
-        while open {
+        // Every process found running for the command: those that die as git aee's children (orphans it inherited)
+        // are reaped at the end, and only those, never a child some other code of this process waits for.
+        var seen: Set<pid_t> = []
+        func members() -> [pid_t] {
+            let members = ProcessTable.read().members(leader: pid, tag: tag)
+            seen.formUnion(members)
+            return members
+        }
+        /// Signals what the command has running, and says whether anything was left to signal.
+        func signalMembers(_ signal: Int32) -> Bool {
+            let members = members()
+            for member in members { kill(member, signal) }
+            return !members.isEmpty
+        }
+        loop: while true {
             let now = Self.now()
-            if status == nil, now >= deadline {
-                // Overran: ask the whole group to stop, then insist.
-                if !timedOut {
+            switch phase {
+            case .running:
+                if status == nil, now >= started + timeoutSeconds {
+                    // Overran: ask everything it started to stop, then insist after the grace.
                     timedOut = true
-                    killpg(pid, SIGTERM)
-                    deadline = now + Self.killGraceSeconds
-                } else {
-                    killpg(pid, SIGKILL)
-                    deadline = now + 3600
+                    _ = signalMembers(SIGTERM)
+                    phase = .stopping(until: now + graceSeconds, signal: SIGTERM)
+                } else if ProcessGroups.shared.interruption != nil {
+                    // The interrupt was forwarded to the command (once: a second signal means "kill now" to a
+                    // git aee run); it has its grace to stop.
+                    phase = .stopping(until: now + graceSeconds, signal: ProcessGroups.shared.forwardedSignal)
+                } else if status != nil {
+                    // The command is done; whatever it left running is asked to stop, so the pipe can close.
+                    phase = signalMembers(SIGTERM) ? .stopping(until: now + graceSeconds, signal: SIGTERM) : .draining(until: now + 0.5)
+                }
+            case .stopping(let until, let signal):
+                if status != nil {
+                    let left = members()
+                    if left.isEmpty {
+                        phase = .draining(until: now + 0.5)
+                    } else if signal != SIGTERM {
+                        // The command stopped on the interrupt; what it leaves behind (background jobs of a
+                        // non-interactive shell ignore SIGINT) is asked once more, the way that reaches them.
+                        for member in left { kill(member, SIGTERM) }
+                        phase = .stopping(until: until, signal: SIGTERM)
+                    }
+                }
+                if case .stopping = phase, now >= until {
+                    _ = signalMembers(SIGKILL)
+                    phase = .draining(until: now + 0.5)
+                }
+            case .draining(let until):
+                if status != nil && (!open || now >= until) { break loop }
+                if status == nil && now >= until {
+                    // Killed, yet not reaped in time: wait for it.
+                    var raw: Int32 = 0
+                    while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
+                    status = raw
+                    break loop
                 }
             }
-            if let drainDeadline, now >= drainDeadline { break }
-            var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-            let wait = min(deadline, drainDeadline ?? deadline) - now
-            let ready = poll(&poller, 1, Int32(max(1, min(wait, 0.1) * 1000)))
-            if ready > 0 {
-                open = tail.read(from: readEnd)
+            if open {
+                var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, 100) > 0 { open = tail.read(from: readEnd) }
+            } else {
+                usleep(20_000)
             }
             if status == nil {
                 var raw: Int32 = 0
-                if waitpid(pid, &raw, WNOHANG) == pid {
-                    status = raw
-                    // The command is done; whatever it left running in its group goes too, so the pipe can close.
-                    killpg(pid, SIGKILL)
-                    drainDeadline = Self.now() + 0.5
-                }
+                if waitpid(pid, &raw, WNOHANG) == pid { status = raw }
             }
         }
-        if status == nil {
+        // What it started and left to git aee (as subreaper) has exited: collect it, so no zombie is left behind.
+        let table = ProcessTable.read()
+        for zombie in table.zombieChildren() where seen.contains(zombie) || table.entries[zombie]?.group == pid {
             var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
-            status = raw
-            killpg(pid, SIGKILL)
+            waitpid(zombie, &raw, WNOHANG)
         }
         let raw = status!
         let exited = raw & 0x7F == 0
@@ -123,7 +175,7 @@ public struct Subprocess: Sendable {
             seconds: Self.now() - started)
     }
 
-    private func spawn(output: Int32) throws -> pid_t {
+    private func spawn(output: Int32, tag: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -146,7 +198,7 @@ public struct Subprocess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = environment.merging([Self.tagVariable: tag]) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }

@@ -12,6 +12,8 @@ import Glibc
 struct AgentDriver {
     let command: String
     let timeoutSeconds: Double
+    /// How long what the agent started has to stop once asked (a timeout, an interrupt, the end of the call).
+    let graceSeconds: Double
     /// The task's worktree, where the agent works.
     let directory: String
     /// A directory outside the worktree for the files handed over (ends with `/`).
@@ -71,6 +73,7 @@ struct AgentDriver {
         }
         var process = Subprocess.shell(command, directory: directory, environment: environment.merging(variables) { $1 }, timeoutSeconds: timeout)
         process.outputCap = Self.outputCap
+        process.graceSeconds = graceSeconds
         process.input = files.prompt
         let outcome = try process.run()
 

@@ -124,7 +124,8 @@ public final class TaskRunner {
             let scratch = location.callFiles
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
-            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds, directory: taskWorkspace.root,
+            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds,
+                                graceSeconds: try workspace.killGraceSeconds(), directory: taskWorkspace.root,
                                 scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment).merging(taskWorkspace.environment) { $1 })
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
             events(.started(id, workspace: taskWorkspace.root))

@@ -14,4 +14,7 @@ int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 /* prctl(PR_SET_PDEATHSIG, signal), which Swift cannot call (prctl is variadic). */
 int aee_signal_on_parent_death(int signal);
 
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below this process become its children instead of init's. */
+int aee_become_subreaper(void);
+
 #endif

@@ -34,7 +34,7 @@ enum WorkerCommand: Command {
         if arguments.flag("poll") && remote == nil { throw UsageError.requires(option: "poll", other: "remote") }
         let palette = try context.palette()
         // The runs record their own interruption; the worker asks them to stop and waits for them.
-        ProcessGroups.shared.interceptInterrupts(forwarding: SIGTERM)
+        ProcessGroups.shared.interceptInterrupts()
         let worker = Worker(
             workspace: workspace,
             options: WorkerOptions(jobs: jobs, once: arguments.flag("once"), idleExitSeconds: idle.map(Double.init), remote: remote, pollSeconds: Double(poll), agent: agent),
@@ -45,6 +45,8 @@ enum WorkerCommand: Command {
                 var command = Subprocess(arguments: [program] + how + options, directory: directory, environment: context.environment, timeoutSeconds: .infinity)
                 // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
                 command.capturesStandardError = false
+                // Asked to stop, a run gives its agent and gates their own grace, then records how it stopped.
+                command.graceSeconds = 120
                 return command
             },
             events: { event in

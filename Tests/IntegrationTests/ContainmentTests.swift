@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@Suite("nothing an agent or a gate starts outlives it")
+struct ContainmentTests {
+    @Test("an agent's setsid child and a gate's orphaned grandchild are gone when the task ends, checked through /proc")
+    func setsidDescendants() throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        // The gate's grandchild leaves its group (setsid) and its parent (the subshell exits): only its tag finds it.
+        let repo = try calculatorRepository(gates: #""tests": {"run": "(setsid sleep 1000 & echo $! > '\#(marks)/gate'); ./test.sh"}"#)
+        let agent = try repo.agentScript("daemonizer", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            setsid sleep 1000 &
+            echo $! > '\(marks)/agent'
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["agent", "gate"] {
+            let pid = try String(contentsOfFile: "\(marks)/\(name)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(processIsGone(pid), "the \(name)'s daemon survived: \(pid)")
+        }
+    }
+
+    @Test("Ctrl-C reaches the agent as SIGINT first (it gets to clean up), then its leftovers go; exit 130")
+    func interruptIsPolite() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        let agent = try repo.agentScript("polite", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            trap 'echo interrupted > "\(marks)/trap"; exit 1' INT
+            setsid sleep 1000 &
+            echo $! > '\(marks)/child'
+            touch '\(marks)/executing'
+            while :; do sleep 0.05; done
+            """)
+        let process = try repo.start(["task", "Slow", "--agent", "'\(agent)'"])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try repo.mark("trap") == "interrupted", "SIGKILL came first: the agent's trap never ran")
+        #expect(processIsGone(try repo.mark("child")))
+    }
+}
