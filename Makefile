@@ -3,7 +3,10 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release test install uninstall demo bench deps clean
+.PHONY: all build release test test-tools install uninstall demo bench deps clean
+
+# Third-party tools the tests drive for real (the pre-commit framework), kept outside the repository.
+TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/git-aee-test-tools
 
 all: build
 
@@ -21,9 +24,17 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-test: deps
+# Installed only when missing; a test whose tool could not be installed says so and is skipped.
+test-tools:
+	@if [ ! -x "$(TOOLS)/bin/pre-commit" ]; then \
+		echo "installing pre-commit into $(TOOLS)"; \
+		python3 -m venv "$(TOOLS)" && "$(TOOLS)/bin/pip" install -q --disable-pip-version-check pre-commit \
+			|| echo "warning: could not install pre-commit; the tests that drive it are skipped"; \
+	fi
+
+test: deps test-tools
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	AEE_TEST_TOOLS="$(TOOLS)/bin" $(SWIFT) test
 
 install: release
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1"

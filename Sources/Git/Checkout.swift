@@ -39,6 +39,8 @@ public enum CheckoutMode: Sendable {
     case safe
     /// Make the files match, discarding local changes; for worktrees git aee owns.
     case force
+    /// As `force`, and remove untracked files too (ignored ones stay): exactly the commit, for a workspace git aee owns.
+    case exact
 }
 
 extension Repository {
@@ -52,13 +54,14 @@ extension Repository {
     /// With `.force` and `paths`, untracked files under those paths are removed too.
     public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode) throws {
         let tree = try self.commit(commit).tree
-        if mode == .force { try clearDirectories(of: tree, under: paths) }
+        if mode != .safe { try clearDirectories(of: tree, under: paths) }
         try withTree(tree) { handle in
             var options = git_checkout_options()
             try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
             switch mode {
             case .safe: options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
             case .force: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | (paths == nil ? 0 : GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue)
+            case .exact: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
             }
             try withStringArray(paths ?? []) { array in
                 if paths != nil { options.paths = array }

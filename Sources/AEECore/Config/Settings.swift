@@ -22,4 +22,10 @@ public struct Settings {
         }
         return int
     }
+
+    public func bool(_ key: String) throws -> Bool? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Config.parseBool(text) else { throw AEEError.invalidSetting(key: key, value: text, expected: "true or false") }
+        return value
+    }
 }

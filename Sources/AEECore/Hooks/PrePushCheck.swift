@@ -35,8 +35,14 @@ public struct PushVerdict: Sendable {
 }
 
 extension Workspace {
-    /// The pre-push hook's effective directory: `core.hooksPath` (relative to the working tree root) or the common git directory's `hooks`.
+    /// The installer of the pre-push hook, in the effective hooks directory.
     public func hookInstaller() throws -> HookInstaller {
+        HookInstaller(directory: try hooksDirectory())
+    }
+
+    /// The effective hooks directory, ending with `/`: `core.hooksPath` (relative to the working tree root) or the
+    /// common git directory's `hooks` (git's `git rev-parse --git-path hooks`).
+    func hooksDirectory() throws -> String {
         var directory: String
         if var configured = try settings.string("core.hooksPath") {
             if configured.hasPrefix("~/") { configured = (environment["HOME"] ?? "") + configured.dropFirst(1) }
@@ -45,7 +51,7 @@ extension Workspace {
             directory = repository.commonDirectory + "hooks"
         }
         if !directory.hasSuffix("/") { directory += "/" }
-        return HookInstaller(directory: directory)
+        return directory
     }
 
     /// Judges the tip commit of every pushed ref with the pre-push gates: from the cache when its tree passed before,

@@ -76,6 +76,8 @@ struct WorkItemReport: Encodable {
     /// What the agent changed in its workspace's git directory (config, hooks, refs, HEAD), undone after the call;
     /// none of it reached the user's repository.
     var undoneGitChanges: [String]
+    /// The repository's commit hooks that judged the commit; a refusal means the change was not committed.
+    var commitHooks: [CommitHookResult]
     var commandsRun: [String]
     var testsRun: [String]
     var evidence: [String]
@@ -91,9 +93,34 @@ struct WorkItemReport: Encodable {
         case embeddedRepositories = "embedded_repositories"
         case notStaged = "not_staged"
         case undoneGitChanges = "undone_git_changes"
+        case commitHooks = "commit_hooks"
         case commandsRun = "commands_run"
         case testsRun = "tests_run"
         case handoffNotes = "handoff_notes"
+    }
+}
+
+/// What one commit hook said of a work item's commit.
+struct CommitHookResult: Encodable {
+    var hook: String
+    var status: GateResult.Status
+    @ExplicitNull var exitCode: Int32?
+    var outputTail: String
+
+    var passed: Bool { status == .passed }
+
+    init(_ verdict: CommitHooks.Verdict) {
+        hook = verdict.hook
+        let outcome = verdict.outcome
+        status = outcome.timedOut ? .timedOut : outcome.exitCode == 0 ? .passed : .failed
+        exitCode = outcome.exitCode
+        outputTail = String(decoding: outcome.output, as: UTF8.self)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hook, status
+        case exitCode = "exit_code"
+        case outputTail = "output_tail"
     }
 }
 

@@ -1,4 +1,9 @@
 import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// One iteration of a run on its own branch `aee/<id>-attempt-<n>`, which starts at the task branch's tip:
 /// the plan commit, one commit per work item (the agent's changes and its report), and the verify commit.
@@ -103,15 +108,24 @@ struct Attempt {
         for (index, item) in items.enumerated().dropFirst(first) {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
             var call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
-            let work = try collectWork(of: &call)
-            let report = makeReport(item, call, work)
+            var work = try collectWork(of: &call)
+            let hooks = try judgeCommit(of: item, &work)
+            let report = makeReport(item, call, work, hooks: hooks)
             add(report.usage)
-            let status = call.report.status.rawValue
+            let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
+            let status = refusal == nil ? call.report.status.rawValue : AgentReport.Status.failed.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
                        artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: work.staged != nil, refused: work.staged?.refused ?? [],
                        agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: report.filesChanged.count)
             if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
+            if let refusal {
+                // Refused as `git commit` would refuse it: the change is not committed, and the hook's word is the
+                // failure the next iteration starts from, like a failed gate's.
+                let gate = FailureContext.FailedGate(gate: "\(refusal.hook) hook", status: refusal.status.rawValue, exitCode: refusal.exitCode,
+                                                     outputTail: refusal.outputTail)
+                return .failed(try failure(gates: [gate], agent: nil))
+            }
         }
 
         runner.events(.stage(iteration: number, .verifying))
@@ -192,6 +206,30 @@ struct Attempt {
         }
     }
 
+    /// Runs the repository's commit hooks on the work item's commit-to-be (what is staged, and its message). When
+    /// one refuses, nothing of the change is committed: the staged change and the agent's own commits are dropped
+    /// and the workspace goes back to the attempt's tip, as a refused `git commit` leaves nothing in history.
+    private func judgeCommit(of item: WorkItem, _ work: inout AgentWork) throws -> [CommitHookResult] {
+        guard let hooks = runner.settings.commitHooks, let staged = work.staged, !staged.changed.isEmpty || work.git.commits != nil,
+              !hooks.present.isEmpty else { return [] }
+        let workspace = runner.taskWorkspace!
+        try workspace.repository.writeIndex()
+        let messageFile = workspace.location.callFiles + "COMMIT_EDITMSG"
+        let message = CommitMessage(task: record.id, event: "work_item_done", state: .running, title: item.title,
+                                    trailers: [("AEE-Iteration", String(number)), ("AEE-Work-Item", item.id)])
+        guard FileManager.default.createFile(atPath: messageFile, contents: Data(message.text.utf8)) else {
+            throw AEEError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
+        }
+        let results = try hooks.run(in: workspace.root, indexFile: workspace.indexFile, messageFile: messageFile,
+                                    environment: runner.agent.environment).map(CommitHookResult.init)
+        if results.last?.passed == false {
+            try workspace.move(to: tip)
+            work.staged = nil
+            work.git.commits = nil
+        }
+        return results
+    }
+
     struct AgentWork {
         /// Nil when nothing could be staged (the workspace was damaged).
         var staged: StagedChanges?
@@ -200,7 +238,7 @@ struct Attempt {
         var commitList: [String]
     }
 
-    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, _ work: AgentWork) -> WorkItemReport {
+    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, _ work: AgentWork, hooks: [CommitHookResult]) -> WorkItemReport {
         var agent = call.report
         var result: ExecutionResult?
         if let bytes = call.result {
@@ -213,7 +251,7 @@ struct Attempt {
         let staged = work.staged ?? StagedChanges()
         return WorkItemReport(iteration: number, workItem: item, agent: agent, filesChanged: staged.changed, refusedChanges: staged.refused,
                               embeddedRepositories: staged.embeddedRepositories, notStaged: staged.notStaged,
-                              agentCommits: work.commitList, undoneGitChanges: work.git.undone,
+                              agentCommits: work.git.commits == nil ? [] : work.commitList, undoneGitChanges: work.git.undone, commitHooks: hooks,
                               commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
                               handoffNotes: result?.handoffNotes, usage: Usage(costUSD: result?.costUSD, turns: result?.turns))
     }
@@ -275,7 +313,8 @@ struct Attempt {
                                  refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
-                                          artifacts: artifacts.map { (directory + $0.0, $0.1) }, title: title, trailers: trailers, identity: identity)
+                                          artifacts: artifacts.map { (directory + $0.0, runner.redactor.redact(json: $0.1)) }, title: title,
+                                          trailers: trailers, identity: identity)
         record = change.record
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.

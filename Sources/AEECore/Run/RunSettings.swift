@@ -33,6 +33,8 @@ struct RunSettings {
     let catalog: GateCatalog
     /// How long a run on a shared remote may go without renewing its lease before another worker takes over.
     let leaseSeconds: Int
+    /// The repository's commit hooks, which judge each work item's commit; nil with `aee.commitHooks=false`.
+    let commitHooks: CommitHooks?
 }
 
 extension Workspace {
@@ -60,7 +62,8 @@ extension Workspace {
             taskTimeoutSeconds: (options.timeoutSeconds ?? config?.taskTimeoutSeconds).map(Double.init),
             requirePlanApproval: config?.requirePlanApproval ?? false,
             catalog: try GateCatalog(config: config, settings: settings),
-            leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds)
+            leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds,
+            commitHooks: try commitHooks())
     }
 }
 

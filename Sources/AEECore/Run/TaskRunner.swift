@@ -20,6 +20,8 @@ public final class TaskRunner {
     let approve: ((String) -> Bool)?
     /// Where the run's commits are pushed as they are made, when the task is shared through a remote.
     let remote: TaskRemote?
+    /// Takes secrets out of what the run commits.
+    let redactor: Redactor
     /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
     var ownerDetails: [String: String] {
         RunOwner.thisProcess.merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
@@ -44,6 +46,7 @@ public final class TaskRunner {
         self.events = events
         self.approve = approve
         settings = try workspace.runSettings(options)
+        redactor = Redactor(environment: workspace.environment)
         remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
     }
 
@@ -337,7 +340,7 @@ public final class TaskRunner {
         case .failed(let failure):
             event = "iteration_failed"
             detail = Self.describe(failure)
-            artifacts.append((attempt.directory + "failure_context.json", try CanonicalJSON.encode(failure)))
+            artifacts.append((attempt.directory + "failure_context.json", redactor.redact(json: try CanonicalJSON.encode(failure))))
             if record.metadata.retry == .fresh, let records = try repository.entry(at: id.recordDirectory, inTree: tree) {
                 // The next attempt starts from the code the task started with; the records carry on.
                 tree = try repository.writeTree(base: try repository.commit(base).tree, applying: [TreeUpdate(path: id.recordDirectory, tree: records.oid)])

@@ -105,10 +105,14 @@ struct TaskWorkspace {
         return TaskWorkspace(repository: main, root: root, location: location, isUsersWorkingTree: true, branch: "HEAD")
     }
 
-    /// Makes every file match `commit` (discarding what an agent left) and puts the workspace's branch there.
+    /// The file holding the index git aee commits from.
+    var indexFile: String { isUsersWorkingTree ? repository.gitDirectory + "index" : location.index }
+
+    /// Makes every file match `commit` (discarding what an agent left, untracked files included; ignored ones such as
+    /// build output stay) and puts the workspace's branch there.
     func move(to commit: OID) throws {
         if isUsersWorkingTree { return try repository.checkoutDetached(commit, mode: .force) }
-        try repository.checkout(commit, mode: .force)
+        try repository.checkout(commit, mode: .exact)
         try repository.setBranch(branch, to: commit)
         try repository.publishIndex()
     }

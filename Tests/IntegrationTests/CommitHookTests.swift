@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Where `make test` installed the third-party tools the tests drive (`AEE_TEST_TOOLS`), or PATH.
+enum TestTools {
+    static func path(of tool: String) -> String? {
+        let directories = [ProcessInfo.processInfo.environment["AEE_TEST_TOOLS"]].compactMap { $0 }
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        return directories.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// A token of GitHub's shape, which the redaction knows.
+let leakedToken = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+
+/// An agent that, without a failure context, fixes the calculator and also writes a secret; with one, only fixes it.
+func secretLeakingAgent(_ repo: Scratch) throws -> String {
+    try repo.agentScript("leaky", """
+        #!/bin/sh
+        [ "$AEE_STAGE" = plan ] && exit 0
+        \(fixCalculator)
+        if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo 'token = "\(leakedToken)"' > settings.txt; fi
+        exit 0
+        """)
+}
+
+@Suite("the repository's commit hooks judge a task's commits")
+struct CommitHookTests {
+    /// A pre-commit hook that refuses staged files holding a GitHub token, and a commit-msg hook that keeps the message it saw.
+    func installHooks(_ repo: Scratch) throws {
+        let hooks = repo.directory.appendingPathComponent(".git/hooks").path
+        try repo.write(".git/hooks/pre-commit", """
+            #!/bin/sh
+            for f in $(git diff --cached --name-only); do
+                if grep -q ghp_ "$f" 2>/dev/null; then echo "pre-commit: $f holds a secret; refusing"; exit 1; fi
+            done
+
+            """)
+        try repo.write(".git/hooks/commit-msg", "#!/bin/sh\ncp \"$1\" '\(repo.root.path)/message'\n")
+        try repo.run("/bin/chmod", ["+x", hooks + "/pre-commit", hooks + "/commit-msg"])
+    }
+
+    /// No commit the task's branches reach holds the secret.
+    func secretNowhere(_ repo: Scratch, _ id: String) throws -> Bool {
+        let commits = try repo.git("rev-list", "--all").split(separator: "\n").map(String.init)
+        return try repo.run("/usr/bin/git", ["grep", "-q", leakedToken] + commits).status == 1
+    }
+
+    @Test("a pre-commit refusal fails the work item, commits nothing of the change, and feeds the next iteration like a failed gate")
+    func refusal() throws {
+        let repo = try calculatorRepository()
+        try installHooks(repo)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let first = try repo.artifact(id, "iterations/1/work_item_task.json")
+        let hooks = try #require(first["commit_hooks"] as? [[String: Any]])
+        #expect(hooks.first?["hook"] as? String == "pre-commit")
+        #expect(hooks.first?["status"] as? String == "failed")
+        #expect((hooks.first?["output_tail"] as? String)?.contains("settings.txt holds a secret") == true)
+        let context = try repo.artifact(id, "iterations/1/failure_context.json")
+        let failed = try #require(context["failed_gates"] as? [[String: Any]])
+        #expect(failed.first?["gate"] as? String == "pre-commit hook")
+        #expect(try secretNowhere(repo, id), "a refused change reached history")
+        // The second iteration's commit passed both hooks; commit-msg saw git aee's message.
+        #expect(try repo.mark("message").contains("AEE-Work-Item: task"))
+        // The same change committed by hand is refused just the same.
+        try repo.write("settings.txt", leakedToken + "\n")
+        try repo.git("add", "settings.txt")
+        #expect(try repo.run("/usr/bin/git", ["commit", "-q", "-m", "by hand"]).status != 0)
+    }
+
+    @Test("aee.commitHooks=false leaves the hooks out")
+    func switchedOff() throws {
+        let repo = try calculatorRepository()
+        try installHooks(repo)
+        try repo.git("config", "aee.commitHooks", "false")
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try repo.json(run.stdout)["iteration"] as? Int == 1)
+        #expect(!FileManager.default.fileExists(atPath: repo.root.appendingPathComponent("message").path))
+    }
+
+    @Test("the real pre-commit framework's commit stage refuses a task's commit as it refuses git commit",
+          .enabled(if: TestTools.path(of: "pre-commit") != nil, "pre-commit is not installed (make test installs it)"))
+    func preCommitFramework() throws {
+        let repo = try calculatorRepository()
+        try repo.write(".pre-commit-config.yaml", """
+            repos:
+              - repo: local
+                hooks:
+                  - id: no-secrets
+                    name: no secrets
+                    entry: 'ghp_[A-Za-z0-9]{36}'
+                    language: pygrep
+
+            """)
+        try repo.git("add", ".pre-commit-config.yaml")
+        try repo.git("commit", "-q", "-m", "pre-commit config")
+        let preCommit = try #require(TestTools.path(of: "pre-commit"))
+        let installed = try repo.run(preCommit, ["install"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let hooks = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["commit_hooks"] as? [[String: Any]])
+        #expect(hooks.first?["status"] as? String == "failed")
+        #expect((hooks.first?["output_tail"] as? String)?.contains("no secrets") == true, "\(hooks)")
+        #expect(try secretNowhere(repo, id))
+    }
+
+    @Test("what an agent prints is redacted before it is committed: a secret from the environment and a known token shape")
+    func redactedOutput() throws {
+        let repo = try calculatorRepository()
+        let key = "sk-ant-api03-" + String(repeating: "x", count: 40)
+        let agent = try repo.agentScript("chatty", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            echo "using key $MY_SERVICE_PASSWORD and \(leakedToken)"
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json", environment: ["MY_SERVICE_PASSWORD": key])
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let agentReport = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])
+        #expect(agentReport["output_tail"] as? String == "using key [redacted: environment] and [redacted: github token]\n")
+        let everything = try repo.git("log", "--all", "-p")
+        #expect(!everything.contains(key) && !everything.contains(leakedToken))
+    }
+}
