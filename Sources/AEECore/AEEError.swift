@@ -190,7 +190,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .dirtyWorkTree:
             "commit or stash your changes, or run without --here (the task then gets a workspace of its own)"
         case .untrustedCommands:
-            "read them; 'git aee trust' approves them for this repository ('--trust' or AEE_TRUST=1: for one run, as in CI)"
+            "read them; 'git aee trust' approves the commands of .aee/config.json for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig:
             "'git aee init' writes a starter"
         case .workspaceRootUnusable:

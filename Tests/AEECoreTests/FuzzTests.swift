@@ -121,9 +121,9 @@ struct FuzzTests {
         for _ in 0..<Fuzzer.cases {
             Self.check("result", fuzzer.mutate(Self.result), failures: &failures) { bytes in
                 let result = try JSONInput.decode(ExecutionResult.self, from: bytes, file: "the agent's result")
-                return Usage(costUSD: result.costUSD, turns: result.turns)
-            } problem: { usage in
-                usage.costUSD.isFinite && usage.costUSD >= 0 && usage.turns >= 0 ? nil : "usage \(usage)"
+                return Usage(reportedCost: result.costUSD, turns: result.turns)
+            } problem: { (usage: Usage) in
+                (usage.costUSD ?? 0) >= 0 && (usage.turns ?? 0) >= 0 ? nil : "usage \(usage)"
             }
         }
     }

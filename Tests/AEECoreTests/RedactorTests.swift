@@ -43,3 +43,17 @@ struct RedactorTests {
         }
     }
 }
+
+@Suite("usage as the agents reported it")
+struct UsageTests {
+    @Test("costs add up exactly, and what no agent reported stays unknown")
+    func sums() throws {
+        let reported = [Usage(reportedCost: 0.1, turns: 1), Usage(reportedCost: 0.2, turns: nil), .unknown, Usage(reportedCost: 0.006, turns: 2)]
+        let total = reported.reduce(Usage.unknown, +)
+        #expect(total.costUSD == Decimal(string: "0.306"))
+        #expect(total.turns == 3)
+        #expect(String(decoding: try CanonicalJSON.compact(total), as: UTF8.self) == #"{"cost_usd":0.306,"turns":3}"#)
+        #expect(String(decoding: try CanonicalJSON.compact(Usage.unknown + .unknown), as: UTF8.self) == #"{"cost_usd":null,"turns":null}"#)
+        #expect(Usage(reportedCost: -1, turns: -2) == .unknown)
+    }
+}

@@ -124,3 +124,28 @@ extension ResumeTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+extension ResumeTests {
+    @Test("resume remembers the agent the task was started with; one that came with the task from elsewhere runs only once approved")
+    func remembersAgent() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try #require(try repo.queue(1).first)
+        try repo.killWorkerInItemB(["worker", "--agent", agent], marks: marks)
+        #expect(processIsGone(try repo.ownerPID(of: id)))
+
+        // As if the task had been fetched from a clone where it was started: nothing here approves its agent.
+        try repo.git("config", "--unset-all", "aee.trusted")
+        let refs = try repo.refs()
+        let refused = try repo.aee("resume", id, environment: ["AEE_TRUST": "0"])
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("asks to run commands you have not approved") && refused.stderr.contains("three-items"), "\(refused.stderr)")
+        #expect(try repo.refs() == refs)
+
+        let resumed = try repo.aee("resume", id)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("\(id) SUCCEEDED"))
+        #expect(try String(contentsOfFile: marks + "/calls", encoding: .utf8).split(separator: "\n") == ["plan", "a", "b", "b", "c"])
+    }
+}
+

@@ -1,17 +1,26 @@
-/// What an agent reported it spent; summed per iteration and per task.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What agents reported they used: cost in US dollars (an exact decimal, so sums come out as the figures added up)
+/// and model turns. A figure no agent reported is unknown (`null`), never taken for zero.
 public struct Usage: Codable, Equatable, Sendable {
-    public var costUSD: Double
-    public var turns: Int
+    @ExplicitNull public var costUSD: Decimal?
+    @ExplicitNull public var turns: Int?
 
-    public static let zero = Usage(costUSD: 0, turns: 0)
+    public static let unknown = Usage(costUSD: nil, turns: nil)
 
-    public init(costUSD: Double, turns: Int) {
+    public init(costUSD: Decimal?, turns: Int?) {
         self.costUSD = costUSD
         self.turns = turns
     }
 
+    /// The known figures added up; unknown only where both sides are.
     static func + (lhs: Usage, rhs: Usage) -> Usage {
-        Usage(costUSD: lhs.costUSD + rhs.costUSD, turns: lhs.turns + rhs.turns)
+        func sum<T: AdditiveArithmetic>(_ a: T?, _ b: T?) -> T? { a.map { $0 + (b ?? .zero) } ?? b }
+        return Usage(costUSD: sum(lhs.costUSD, rhs.costUSD), turns: sum(lhs.turns, rhs.turns))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -62,9 +71,14 @@ struct ExecutionResult: Decodable {
 }
 
 extension Usage {
-    /// Usage as an agent reported it; negative or absurd figures count as nothing.
-    init(costUSD: Double?, turns: Int?) {
-        let cost = costUSD.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? 0
-        self.init(costUSD: cost, turns: max(0, turns ?? 0))
+    /// Usage as an agent reported it; negative or absurd figures are unknown.
+    init(reportedCost costUSD: Double?, turns: Int?) {
+        self.init(costUSD: costUSD.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e12 ? Decimal(string: String($0)) : nil },
+                  turns: turns.flatMap { $0 >= 0 ? $0 : nil })
     }
+}
+
+extension Decimal {
+    /// An amount of money with two decimals, for people (sums stay exact; only the display rounds).
+    public var dollars: String { (Double(description) ?? 0).formatted(decimals: 2) }
 }

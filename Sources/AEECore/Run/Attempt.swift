@@ -63,7 +63,7 @@ struct Attempt {
         }
         record.iteration = number
         tipTree = try repository.commit(tip).tree
-        summary = WorkItemsSummary(iteration: number, workItems: [], usage: progress?.usage ?? .zero)
+        summary = WorkItemsSummary(iteration: number, workItems: [], usage: progress?.usage ?? .unknown)
         if let plan = progress?.plan {
             summary.workItems = plan.items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
             for (index, item) in progress!.done.enumerated() {
@@ -159,13 +159,13 @@ struct Attempt {
         var problems: [String] = []
         var items: [WorkItem] = []
         var summaryText: String?
-        var usage = Usage.zero
+        var usage = Usage.unknown
         if call.report.status == .done {
             if let bytes = call.result {
                 do {
                     let plan = try JSONInput.decode(PlanResult.self, from: bytes, file: "the agent's plan")
                     summaryText = plan.summary
-                    usage = Usage(costUSD: plan.costUSD, turns: plan.turns)
+                    usage = Usage(reportedCost: plan.costUSD, turns: plan.turns)
                     var proposed = (plan.workItems ?? []).map { (id: $0.id, title: $0.title, description: $0.description ?? "") }
                     if proposed.count > Self.maxWorkItems {
                         problems.append("the plan has \(proposed.count) work items; the first \(Self.maxWorkItems) are kept")
@@ -253,7 +253,7 @@ struct Attempt {
                               embeddedRepositories: staged.embeddedRepositories, notStaged: staged.notStaged,
                               agentCommits: work.git.commits == nil ? [] : work.commitList, undoneGitChanges: work.git.undone, commitHooks: hooks,
                               commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
-                              handoffNotes: result?.handoffNotes, usage: Usage(costUSD: result?.costUSD, turns: result?.turns))
+                              handoffNotes: result?.handoffNotes, usage: Usage(reportedCost: result?.costUSD, turns: result?.turns))
     }
 
     /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
@@ -304,7 +304,7 @@ struct Attempt {
 
     private mutating func add(_ usage: Usage) {
         summary.usage = summary.usage + usage
-        record.usage = (record.usage ?? .zero) + usage
+        record.usage = (record.usage ?? .unknown) + usage
     }
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`

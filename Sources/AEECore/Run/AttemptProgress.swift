@@ -51,7 +51,7 @@ struct AttemptProgress {
         var plan: (items: [WorkItem], summary: String?, agent: AgentReport)?
         var done: [(commit: OID, call: StoredAgentCall)] = []
         var verified: StoredGateReport?
-        var usage = Usage.zero
+        var usage = Usage.unknown
         for (index, commit) in commits.enumerated() {
             switch (commit.event, plan) {
             case ("planned", nil) where index == 0:

@@ -10,9 +10,13 @@ public struct RunOptions: Sendable {
     public var timeoutSeconds: Int?
     /// The remote the task is shared through (`--remote`): the claim and every commit are pushed there.
     public var remote: String?
+    /// The agent the task's last run was started with (from its records), used unless `--agent` names another.
+    public var rememberedAgent: String?
 
-    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil) {
+    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil,
+                rememberedAgent: String? = nil) {
         self.agent = agent
+        self.rememberedAgent = rememberedAgent
         self.here = here
         self.merge = merge
         self.timeoutSeconds = timeoutSeconds
@@ -20,11 +24,22 @@ public struct RunOptions: Sendable {
     }
 }
 
+/// Where a run's agent command came from.
+enum AgentSource {
+    /// `--agent` or `git config aee.agent`: the user's own, trusted.
+    case user
+    /// `.aee/config.json`.
+    case projectConfig
+    /// The task's records: the agent its last run was started with, perhaps on another clone.
+    case taskRecord
+}
+
 /// Everything a run needs from configuration, resolved once before the task is touched.
 struct RunSettings {
     let agentCommand: String
-    /// Whether the agent command came from `.aee/config.json`, so it runs only once the user approved it.
-    let agentFromProject: Bool
+    /// Where the agent command came from: one from the repository (`.aee/config.json`, or a task's records, which
+    /// arrive by fetch from other clones) runs only once the user approved it.
+    let agentSource: AgentSource
     let agentTimeoutSeconds: Double
     let maxAgentFailures: Int
     let stallLimit: Int
@@ -44,7 +59,17 @@ extension Workspace {
         let root = try workingDirectory(for: options.here ? "run --here" : "run")
         let config = try projectConfig()
         let personalAgent = try personalAgent(options.agent)
-        let agent = personalAgent ?? config?.agent.command
+        let source: AgentSource
+        let agent: String?
+        if let flag = options.agent {
+            (source, agent) = (.user, flag)
+        } else if let remembered = options.rememberedAgent {
+            (source, agent) = (remembered == personalAgent ? .user : .taskRecord, remembered)
+        } else if let personalAgent {
+            (source, agent) = (.user, personalAgent)
+        } else {
+            (source, agent) = (.projectConfig, config?.agent.command)
+        }
         guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
         if let program = Doctor.program(of: agent),
            !Doctor.isRunnable(program, root: root, path: environment["PATH"] ?? "") {
@@ -55,7 +80,7 @@ extension Workspace {
         }
         return RunSettings(
             agentCommand: agent,
-            agentFromProject: personalAgent == nil,
+            agentSource: source,
             agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
             maxAgentFailures: config?.agent.maxFailures ?? ProjectConfig.AgentSettings.defaultMaxFailures,
             stallLimit: config?.stallLimit ?? ProjectConfig.defaultStallLimit,
@@ -68,6 +93,11 @@ extension Workspace {
 }
 
 extension Workspace {
+    /// The agent the task's last run was started (or resumed) with, as its records say; nil before any run.
+    public func rememberedAgent(of id: TaskID) throws -> String? {
+        try store.events(of: id).last { $0.event == "started" || $0.event == "resumed" }?.details["agent"]
+    }
+
     /// The agent command the user gave (`--agent`, else `git config aee.agent`), which replaces the team's and needs
     /// no approval; nil when the team's from `.aee/config.json` is the one that runs.
     func personalAgent(_ flag: String?) throws -> String? {
@@ -78,6 +108,6 @@ extension Workspace {
 extension RunSettings {
     /// The commands from `.aee/config.json` a run with the gates of `plan` would start.
     func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
-        (agentFromProject ? [.agent(agentCommand)] : []) + catalog.projectCommands(of: plan)
+        (agentSource == .user ? [] : [.agent(agentCommand)]) + catalog.projectCommands(of: plan)
     }
 }

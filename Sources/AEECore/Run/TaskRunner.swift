@@ -23,8 +23,10 @@ public final class TaskRunner {
     /// Takes secrets out of what the run commits.
     let redactor: Redactor
     /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
+    /// The agent is recorded so that `run` and `resume` of the task use it again without being told.
     var ownerDetails: [String: String] {
-        RunOwner.thisProcess.merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
+        RunOwner.thisProcess.merging(["agent": settings.agentCommand]) { $1 }
+            .merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
     }
 
     // The run's state, set up by `run` before the first iteration.
@@ -55,6 +57,10 @@ public final class TaskRunner {
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
         let plan = try settings.catalog.plan(metadata.gates)
         try workspace.requireTrust(settings.projectCommands(gates: plan))
+        // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
+        // again when this clone resumes the task (another clone that fetches it has to approve it first). A
+        // convenience only: when another run holds the config's lock, the next run records it.
+        if settings.agentSource == .user { try? workspace.approve(.agent(settings.agentCommand)) }
         _ = try workspace.workspaceFolder()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
         if options.here {
@@ -166,7 +172,7 @@ public final class TaskRunner {
             try store.transition(id, to: .running, details: ownerDetails, identity: identity) { record in
                 record.exitReason = nil
                 record.exitDetail = nil
-                record.usage = record.usage ?? .zero
+                record.usage = record.usage ?? .unknown
             }
         } catch AEEError.illegalTransition(_, let from, _) where from == .running {
             throw try runningError()
@@ -301,8 +307,9 @@ public final class TaskRunner {
 
     /// Why `record` is over its `--max-cost`, or nil when it is not.
     static func overBudget(_ record: TaskRecord) -> String? {
-        guard let limit = record.metadata.maxCostUSD, let spent = record.usage?.costUSD, spent > limit else { return nil }
-        return "the agents reported $\(spent.formatted(decimals: 2)), over the $\(limit.formatted(decimals: 2)) allowed"
+        guard let limit = record.metadata.maxCostUSD, let spent = record.usage?.costUSD, let allowed = Decimal(string: String(limit)), spent > allowed
+        else { return nil }
+        return "the agents reported $\(spent.dollars), over the $\(limit.formatted(decimals: 2)) allowed"
     }
 
     static func describe(_ failure: FailureContext) -> String {

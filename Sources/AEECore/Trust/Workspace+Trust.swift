@@ -58,13 +58,14 @@ extension Workspace {
     public func trustProjectCommands() throws -> [UntrustedCommand] {
         guard try projectConfig() != nil else { throw AEEError.noProjectConfig }
         let new = try untrusted(projectCommands())
-        do {
-            let config = try repository.localConfiguration()
-            for entry in new { try config.add(Self.approvalKey, value: entry.command.approval) }
-        } catch let error as GitError {
-            throw AEEError.git(error)
-        }
+        for entry in new { try approve(entry.command) }
         return new
+    }
+
+    /// Approves one command, unless it is approved already.
+    func approve(_ command: ProjectCommand) throws {
+        guard try !untrusted([command]).isEmpty else { return }
+        do { try repository.localConfiguration().add(Self.approvalKey, value: command.approval) } catch let error as GitError { throw AEEError.git(error) }
     }
 
     /// Forgets every approval this repository's config records; returns how many there were.

@@ -46,7 +46,7 @@ enum RunCommand: Command {
             ProcessGroups.shared.dieWithParent()
         }
         do {
-            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations), id, arguments, context) { try $0.run(id) }
+            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations, task: id), id, arguments, context) { try $0.run(id) }
         } catch AEEError.taskRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
@@ -67,9 +67,11 @@ enum RunCommand: Command {
     }
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
-    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int) throws -> (runner: TaskRunner, progress: RunProgress) {
+    /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise.
+    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int, task: TaskID? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
         let options = RunOptions(agent: arguments.value("agent"), here: arguments.flag("here"), merge: arguments.flag("merge"),
-                                 timeoutSeconds: try arguments.int("timeout"), remote: arguments.value("remote"))
+                                 timeoutSeconds: try arguments.int("timeout"), remote: arguments.value("remote"),
+                                 rememberedAgent: try task.flatMap { try context.workspace().rememberedAgent(of: $0) })
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },

@@ -33,8 +33,10 @@ enum ShowCommand: Command {
             ("updated", record.updatedAt.description),
         ]
         if let detail = record.exitDetail { rows.insert(("why", TaskTitle.oneLine(detail, limit: 10_000)), at: 3) }
-        if let usage = record.usage, usage != .zero {
-            rows.append(("usage", "$\(usage.costUSD.formatted(decimals: 2)), \(usage.turns) turns (as the agents reported)"))
+        if let usage = record.usage {
+            let cost = usage.costUSD.map { "$" + $0.dollars } ?? "cost unknown"
+            let turns = usage.turns.map { "\($0) turn\($0 == 1 ? "" : "s")" } ?? "turns unknown"
+            rows.append(("usage", "\(cost), \(turns) (as the agents reported)"))
         }
         if record.metadata.retry != .continue { rows.append(("retry", record.metadata.retry.rawValue)) }
         if let cost = record.metadata.maxCostUSD { rows.append(("budget", "$\(cost.formatted(decimals: 2))")) }
