@@ -57,7 +57,7 @@ struct AgentDriver {
             try write(try CanonicalJSON.encode(context), to: files.context)
             variables["AEE_CONTEXT_FILE"] = files.context
         }
-        let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context)
+        let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
         try write(Array(prompt.text.utf8), to: files.prompt)
         // A result left by an earlier call must not pass for this one's.
         unlink(files.output)

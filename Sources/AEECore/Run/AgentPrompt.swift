@@ -1,37 +1,43 @@
 /// The plain-text prompt an agent gets on standard input (and in `AEE_PROMPT_FILE`): the task, the work item and
-/// what went wrong last time, so a generic agent CLI can be driven without reading the JSON files.
+/// what went wrong last time, all inline, so that a model behind a CLI reads everything it needs. It names files by
+/// their paths (a model cannot read environment variables) and asks nothing a model cannot do: the exit codes of the
+/// command contract are for programs, and are documented, not prompted.
 struct AgentPrompt {
     let task: TaskRecord
     let stage: AgentStage
     let iteration: Int
     let workItem: WorkItem?
     let context: FailureContext?
+    /// Where a plan or a report may be written (`AEE_OUTPUT_FILE`).
+    let outputFile: String
 
     /// Lines of each failed gate's output quoted in the prompt; the whole tail is in the context file.
     static let quotedLines = 60
 
     var text: String {
-        var lines = ["Task \(task.id): \(task.title)", "Iteration \(iteration) of at most \(task.metadata.maxIterations).", ""]
+        var lines = ["Task \(task.id): \(task.title)", "(attempt \(iteration) of at most \(task.metadata.maxIterations))", ""]
         switch stage {
         case .plan:
             lines += [
-                "Plan this task as a short list of work items. Do not change files yet.",
-                "Write the plan as JSON to the file named by $AEE_OUTPUT_FILE:",
+                "Plan this task as a short list of work items, each a change that can be made and checked on its own.",
+                "Read what you need, but do not change any file yet.",
+                "Write the plan as JSON to the file \(outputFile):",
                 #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "..."}]}"#,
+                "Without that file the whole task is done as one work item.",
             ]
         case .execute:
             if let workItem {
-                lines += ["Do this work item now, in the current directory:", "", "Work item \(workItem.id): \(workItem.title)"]
+                lines += ["Do this work item now, in the current directory (a checkout of the project):", "", "Work item \(workItem.id): \(workItem.title)"]
                 if !workItem.description.isEmpty { lines += [workItem.description] }
                 lines += [""]
             }
             lines += [
-                "Change the files; do not commit (git aee commits your changes) and leave .aee/ alone.",
-                "You may report what you did as JSON in the file named by $AEE_OUTPUT_FILE:",
+                "Change the files it needs, and run the project's tests if you can.",
+                "Do not commit, push or switch branches (git aee commits your changes), and leave .aee/ alone.",
+                "If you like, report what you did as JSON in the file \(outputFile) (optional):",
                 #"{"commands_run": [], "tests_run": [], "evidence": [], "handoff_notes": "..."}"#,
             ]
         }
-        lines += ["Exit 0 when done, 3 if a human is needed, anything else on failure."]
         if let context { lines += [""] + Self.describe(context) }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -50,7 +56,7 @@ struct AgentPrompt {
         if !context.filesChanged.isEmpty {
             lines += ["Files the previous iteration changed: " + context.filesChanged.joined(separator: ", ")]
         }
-        lines += ["The full details are in the JSON file named by $AEE_CONTEXT_FILE."]
+        lines += ["Fix what made it fail."]
         return lines
     }
 

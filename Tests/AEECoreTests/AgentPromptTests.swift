@@ -1,0 +1,23 @@
+import Testing
+@testable import AEECore
+
+@Suite("the prompt an agent reads")
+struct AgentPromptTests {
+    let task = TaskRecord(id: TaskID("k3m9x2ab")!, title: "Make calc.sh add", createdBy: "A <a@b>", at: Timestamp(seconds: 1_800_000_000),
+                          baseCommit: nil, baseBranch: nil, metadata: TaskMetadata(gates: ["tests"], maxIterations: 5, runMode: .autonomous))
+
+    @Test("a model behind a CLI gets everything inline: the work item, the failure's output, the report file by its path; no exit codes")
+    func readsRight() {
+        let context = FailureContext(iteration: 1, reason: "gates_failed",
+                                     failedGates: [.init(gate: "tests", status: "failed", exitCode: 1, outputTail: "FAIL: ./calc.sh 2 3 printed -1\n")],
+                                     agent: nil, filesChanged: ["calc.sh"], signature: "x")
+        let text = AgentPrompt(task: task, stage: .execute, iteration: 2, workItem: WorkItem(id: "fix", title: "Fix the sum", description: "Use +."),
+                               context: context, outputFile: "/cache/calls/k3m9x2ab/output.json").text
+        #expect(text.contains("Work item fix: Fix the sum\nUse +."))
+        #expect(text.contains("    FAIL: ./calc.sh 2 3 printed -1"))
+        #expect(text.contains("/cache/calls/k3m9x2ab/output.json (optional)"))
+        #expect(!text.contains("$AEE_") && !text.lowercased().contains("exit 0") && !text.contains(" 3 if"))
+        let plan = AgentPrompt(task: task, stage: .plan, iteration: 1, workItem: nil, context: nil, outputFile: "/o.json").text
+        #expect(plan.contains("Write the plan as JSON to the file /o.json"))
+    }
+}
