@@ -97,6 +97,7 @@ extension Repository {
         try check(git_diff_index_to_workdir(&diff, pointer, index, &options), "git_diff_index_to_workdir")
         defer { git_diff_free(diff) }
         var staged = StagedChanges()
+        var rules: IgnoreRules?
         // Deltas come sorted by path, so a file that became a directory is removed before what replaces it is added.
         for number in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, number)?.pointee, let raw = delta.new_file.path else { continue }
@@ -105,11 +106,16 @@ extension Repository {
                 staged.refused.append(path)
                 continue
             }
-            if path.hasSuffix("/") || delta.status == GIT_DELTA_IGNORED {
-                // A directory libgit2 did not enter, because it holds a repository of its own (`git init`, a clone).
-                if path.hasSuffix("/"), try !isIgnored(path), let root = workingDirectory, access(root + path + ".git", F_OK) == 0 {
-                    try stageEmbeddedRepository(String(path.dropLast()), in: index, into: &staged)
-                }
+            if delta.status == GIT_DELTA_IGNORED {
+                // libgit2's verdict, checked against git's rules; also how a repository whose only content is its
+                // `.git` is reported.
+                if rules == nil { rules = try ignoreRules() }
+                try stageIfNotIgnored(path, rules: &rules!, in: index, into: &staged)
+                continue
+            }
+            if path.hasSuffix("/") {
+                // An untracked directory libgit2 did not enter, because it holds a repository of its own (`git init`, a clone).
+                try stageEmbeddedRepository(String(path.dropLast()), in: index, into: &staged)
                 continue
             }
             if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
@@ -122,11 +128,33 @@ extension Repository {
         return staged
     }
 
-    /// Whether the ignore rules (`.gitignore` files, `info/exclude`, `core.excludesFile`) exclude `path`.
-    private func isIgnored(_ path: String) throws -> Bool {
-        var ignored: Int32 = 0
-        try check(git_ignore_path_is_ignored(&ignored, pointer, path), "git_ignore_path_is_ignored")
-        return ignored != 0
+    /// git's ignore rules for this working tree: its `.gitignore` files, `info/exclude`, and `core.excludesFile`
+    /// (by default `$XDG_CONFIG_HOME/git/ignore`).
+    private func ignoreRules() throws -> IgnoreRules {
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+        let home = variable("HOME") ?? ""
+        var excludes = try configuration().string("core.excludesfile") ?? (variable("XDG_CONFIG_HOME") ?? home + "/.config") + "/git/ignore"
+        if excludes.hasPrefix("~/") { excludes = home + excludes.dropFirst() }
+        return IgnoreRules(root: workingDirectory ?? "", globalFiles: [gitDirectory + "info/exclude", excludes])
+    }
+
+    /// Stages `path` (a file, or a directory ending with `/`), which libgit2 reported as ignored, unless git's rules
+    /// ignore it too; a directory is walked, each entry judged the same way.
+    private func stageIfNotIgnored(_ path: String, rules: inout IgnoreRules, in index: OpaquePointer, into staged: inout StagedChanges) throws {
+        let isDirectory = path.hasSuffix("/")
+        let name = isDirectory ? String(path.dropLast()) : path
+        guard let root = workingDirectory, !rules.isIgnored(name, isDirectory: isDirectory) else { return }
+        guard isDirectory else {
+            try check(git_index_add_bypath(index, name), "git_index_add_bypath")
+            staged.changed.append(name)
+            return
+        }
+        if access(root + name + "/.git", F_OK) == 0 { return try stageEmbeddedRepository(name, in: index, into: &staged) }
+        for entry in directoryEntries(root + name) where entry != ".git" {
+            var info = stat()
+            guard lstat(root + name + "/" + entry, &info) == 0 else { continue }
+            try stageIfNotIgnored(name + "/" + entry + (info.st_mode & S_IFMT == S_IFDIR ? "/" : ""), rules: &rules, in: index, into: &staged)
+        }
     }
 
     /// What `git add` does with a repository inside the working tree: records its HEAD commit as a gitlink (git warns

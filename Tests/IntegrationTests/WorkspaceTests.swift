@@ -172,4 +172,36 @@ struct WorkspaceTests {
             #expect(try repo.refs() == refs, "nothing may be written")
         }
     }
+
+    @Test("what is committed is what git add -A would stage: nested negations, **, directory patterns, info/exclude")
+    func ignoreRulesAsGit() throws {
+        let repo = try calculatorRepository()
+        try repo.write(".gitignore", "*.cfg\nbuild/\n/root-only.txt\n**/tmp/**\nlogs/*.log\n!logs/keep.log\nsecret/\n")
+        try repo.write("conf/.gitignore", "!app.cfg\n")
+        try repo.write("deep/.gitignore", "!*.cfg\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "ignore rules")
+        try repo.write(".git/info/exclude", "*.local\n")
+        let files = ["conf/app.cfg", "conf/other.cfg", "a.cfg", "deep/x/y.cfg", "build/out.o", "sub/build/x", "root-only.txt",
+                     "sub/root-only.txt", "a/tmp/b/file", "tmp/file", "logs/a.log", "logs/keep.log", "secret/inner.txt",
+                     "secret/.gitignore", "note.local", "newdir/file.txt"]
+        let create = files.map { "mkdir -p \"$(dirname '\($0)')\" && echo x > '\($0)'" }.joined(separator: "\n")
+            + "\necho '!inner.txt' > secret/.gitignore\n"
+        let agent = try repo.agentScript("many-files", "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\n\(create)\n\(fixCalculator)\n")
+        let run = try repo.aee("task", "Make files", "--agent", "'\(agent)'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let committed = try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)").split(separator: "\n").filter { !$0.hasPrefix(".aee/") }
+
+        // The same files in the user's own checkout, staged by git itself.
+        try repo.run("/bin/sh", ["-c", create + "\n" + fixCalculator])
+        let gate = try repo.aee("gate", "--json", "doctor")
+        try repo.git("add", "-A")
+        let staged = try repo.git("ls-files").split(separator: "\n").filter { !$0.hasPrefix(".aee/") }
+        #expect(committed == staged)
+        #expect(committed.contains("conf/app.cfg") && committed.contains("deep/x/y.cfg") && !committed.contains("secret/inner.txt"))
+        // `git aee gate` files its verdict under the tree git would write.
+        #expect(try repo.json(gate.stdout)["tree"] as? String == (try repo.git("write-tree").trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
 }
+
