@@ -185,6 +185,22 @@ extension Repository {
         }
     }
 
+    /// The ignored files and directories of the working tree (a directory once, with a trailing `/`).
+    public func ignoredPaths() throws -> [String] {
+        var options = git_status_options()
+        try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
+        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
+        options.flags = GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
+        var list: OpaquePointer?
+        try check(git_status_list_new(&list, pointer, &options), "git_status_list_new")
+        defer { git_status_list_free(list) }
+        return (0..<git_status_list_entrycount(list)).compactMap { index in
+            guard let entry = git_status_byindex(list, index)?.pointee, entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0,
+                  let file = entry.index_to_workdir?.pointee.new_file.path else { return nil }
+            return String(cString: file)
+        }
+    }
+
     /// Paths that differ from HEAD in the index or the working tree, untracked ones included (ignored ones not).
     public func changedPaths() throws -> [String] {
         var options = git_status_options()

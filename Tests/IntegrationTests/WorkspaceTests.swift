@@ -203,5 +203,30 @@ struct WorkspaceTests {
         // `git aee gate` files its verdict under the tree git would write.
         #expect(try repo.json(gate.stdout)["tree"] as? String == (try repo.git("write-tree").trimmingCharacters(in: .whitespacesAndNewlines)))
     }
+
+    @Test("gates judge the commit's tree: an ignored file the agent wrote is gone before they run; what the gates left stays")
+    func judgedTreeIsCommittedTree() throws {
+        // A test runner that skips when a local override exists: the agent's ignored file would make it pass.
+        let repo = try calculatorRepository(gates: #""tests": {"run": "mkdir -p build && date >> build/runs; [ -f override.local ] || ./test.sh"}"#)
+        try repo.write(".gitignore", "*.local\nbuild/\n")
+        try repo.git("add", ".gitignore")
+        try repo.git("commit", "-q", "-m", "ignore")
+        let marks = repo.root.path
+        let agent = try repo.agentScript("overrider", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo skip > override.local; exit 0; fi
+            cp build/runs '\(marks)/runs' 2>/dev/null
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2, "the override made a failing tree pass")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let verified = try repo.git("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl").split(separator: "\n").map { try repo.json(String($0)) }
+            .filter { $0["event"] as? String == "verified" }
+        #expect((verified.first?["details"] as? [String: String])?["cleared"] == #"["override.local"]"#)
+        #expect(try repo.mark("runs").split(separator: "\n").count == 1, "the gate's own build output stays between iterations")
+    }
 }
 

@@ -129,12 +129,14 @@ struct Attempt {
         }
 
         runner.events(.stage(iteration: number, .verifying))
+        let cleared = try runner.taskWorkspace.clearIgnored(keeping: runner.gateLeftovers)
+        defer { runner.gateLeftovers = Set((try? runner.taskWorkspace.repository.ignoredPaths()) ?? []) }
         let judge = runner.workspace
         let report = try judge.judge(tipTree, in: runner.taskWorkspace.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
                                      cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), checkedOut: runner.taskWorkspace.repository,
                                      events: { [events = runner.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
-        try commit("verified", title: record.title, details: ["passed": String(report.passed)],
+        try commit("verified", title: record.title, details: ["passed": String(report.passed)].merging(cleared.isEmpty ? [:] : ["cleared": String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)]) { $1 },
                    artifacts: [("gate_results.json", try CanonicalJSON.encode(report))],
                    trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
         let failed = report.results.filter { !$0.passed }.map {

@@ -38,6 +38,8 @@ public final class TaskRunner {
     var gatePlan: [Gate] = []
     var deadline: Double?
     var agentFailures = 0
+    /// The ignored files the gates left in the workspace last time (build output), kept for the next gate run.
+    var gateLeftovers: Set<String> = []
     /// Signatures of the failed iterations of this run, oldest first.
     var signatures: [String] = []
 

@@ -178,6 +178,21 @@ struct TaskWorkspace {
         }
     }
 
+    /// Makes the checkout exactly the tree about to be judged: removes the ignored files and directories that are not
+    /// in `kept` (what the gates themselves left last time: build output, caches). An ignored file an agent wrote
+    /// (a local config, installed dependencies) is not in the commit, so a gate must not see it: a fresh checkout
+    /// of the commit would not have it. Returns what was removed. The user's own tree (`--here`) is never touched.
+    func clearIgnored(keeping kept: Set<String>) throws -> [String] {
+        guard !isUsersWorkingTree else { return [] }
+        let removed = try repository.ignoredPaths().filter { !kept.contains($0) }
+        do {
+            for path in removed { try removeRecursively(root + path) }
+        } catch let error as GitError {
+            throw AEEError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
+        }
+        return removed
+    }
+
     /// Removes the workspace (the user's own working tree stays).
     func remove() throws {
         if !isUsersWorkingTree { try Self.remove(location) }
