@@ -102,3 +102,36 @@ extension Repository {
         }
     }
 }
+
+extension Repository {
+    /// The commits this repository alone has: reachable from HEAD or a local branch, but not from a remote-tracking
+    /// branch (so not on the remote it was cloned from) and not in the object database at `objectsDirectory` (nil:
+    /// none to compare with). For a submodule an agent committed in: what removing it would lose.
+    public func commitsFoundOnlyHere(comparedWith objectsDirectory: String?) throws -> [OID] {
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, pointer), "git_revwalk_new")
+        defer { git_revwalk_free(walk) }
+        if let head = headCommit() {
+            var raw = head.raw
+            try check(git_revwalk_push(walk, &raw), "git_revwalk_push")
+        }
+        for (_, target) in try references(matching: "refs/heads/*") {
+            var raw = target.raw
+            try check(git_revwalk_push(walk, &raw), "git_revwalk_push")
+        }
+        for (_, target) in try references(matching: "refs/remotes/*") {
+            var raw = target.raw
+            _ = git_revwalk_hide(walk, &raw)
+        }
+        var other: OpaquePointer?
+        if let objectsDirectory, access(objectsDirectory, F_OK) == 0 { _ = git_odb_open(&other, objectsDirectory) }
+        defer { git_odb_free(other) }
+        var found: [OID] = []
+        var next = git_oid()
+        while git_revwalk_next(&next, walk) == 0 {
+            if let other, git_odb_exists(other, &next) != 0 { continue }
+            found.append(OID(next))
+        }
+        return found
+    }
+}

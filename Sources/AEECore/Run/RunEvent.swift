@@ -21,6 +21,8 @@ public struct RunResult: Sendable {
     public let reason: ExitReason
     /// The workspace kept for inspection (interrupted or blocked runs), if any.
     public let keptWorkspace: String?
+    /// Why a workspace that would have been removed was kept (it holds work found nowhere else).
+    public let keptBecause: String?
     /// Why `--merge` could not fast-forward the base branch (the task itself succeeded).
     public let mergeError: AEEError?
 }

@@ -269,9 +269,9 @@ public final class TaskRunner {
 
     /// The end of a run whose task was canceled from elsewhere: the cancel's record stands.
     private func canceled() throws -> RunResult {
-        try taskWorkspace.remove()
+        let kept = try taskWorkspace.remove(main: workspace.repository)
         return RunResult(record: try store.record(of: id), reason: .canceled,
-                         keptWorkspace: taskWorkspace.isUsersWorkingTree ? taskWorkspace.root : nil, mergeError: nil)
+                         keptWorkspace: taskWorkspace.isUsersWorkingTree || kept != nil ? taskWorkspace.root : nil, keptBecause: kept, mergeError: nil)
     }
 
     /// What follows iteration `number` that ended with `outcome`: the end of the run, or nil to go on.
@@ -402,11 +402,12 @@ public final class TaskRunner {
         try publish([id.branch])
         let tip = try taskTip()
         var kept: String?
+        var keptBecause: String?
         if reason.state == .blocked || taskWorkspace.isUsersWorkingTree {
             try taskWorkspace.move(to: tip)
             kept = taskWorkspace.root
-        } else {
-            try taskWorkspace.remove()
+        } else if let reason = try taskWorkspace.remove(main: workspace.repository) {
+            (kept, keptBecause) = (taskWorkspace.root, reason)
         }
         var mergeError: AEEError?
         if reason == .done, options.merge {
@@ -416,6 +417,6 @@ public final class TaskRunner {
                 mergeError = error
             }
         }
-        return RunResult(record: final, reason: reason, keptWorkspace: kept, mergeError: mergeError)
+        return RunResult(record: final, reason: reason, keptWorkspace: kept, keptBecause: keptBecause, mergeError: mergeError)
     }
 }

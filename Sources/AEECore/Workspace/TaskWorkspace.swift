@@ -193,9 +193,38 @@ struct TaskWorkspace {
         return removed
     }
 
-    /// Removes the workspace (the user's own working tree stays).
-    func remove() throws {
-        if !isUsersWorkingTree { try Self.remove(location) }
+    /// Removes the workspace, unless it holds work found nowhere else: commits made in a submodule (whose objects
+    /// live in the workspace's git directory, under `modules/`), as `git worktree remove` refuses a worktree with
+    /// submodules. Returns why it was kept, or nil; the user's own working tree always stays.
+    @discardableResult
+    func remove(main: Repository) throws -> String? {
+        guard !isUsersWorkingTree else { return nil }
+        let stranded = try submodulesWithOwnCommits(main: main)
+        guard stranded.isEmpty else {
+            return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
+        }
+        try Self.remove(location)
+        return nil
+    }
+
+    /// The submodules checked out in the workspace whose repositories have commits that neither their remote nor the
+    /// user's own copy of the submodule (`modules/<name>` in the user's git directory) has.
+    private func submodulesWithOwnCommits(main: Repository) throws -> [String] {
+        var found: [String] = []
+        func visit(_ relative: String) throws {
+            let directory = location.gitDirectory + "/" + relative
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                let module = relative + name
+                if FileManager.default.fileExists(atPath: location.gitDirectory + "/" + module + "/HEAD"),
+                   let repository = try? Repository.open(at: location.gitDirectory + "/" + module, searching: false),
+                   let own = try? repository.commitsFoundOnlyHere(comparedWith: main.commonDirectory + module + "/objects"), !own.isEmpty {
+                    found.append(String(module.dropFirst("modules/".count)))
+                }
+                try visit(module + "/modules/")
+            }
+        }
+        try visit("modules/")
+        return found.sorted()
     }
 
     private static func remove(_ location: WorkspaceLocation) throws {

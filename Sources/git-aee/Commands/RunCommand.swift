@@ -95,7 +95,10 @@ enum RunCommand: Command {
         } else {
             context.terminal.print(summary(of: record, reason: result.reason, palette: try context.palette()))
         }
-        if let kept = result.keptWorkspace, record.state != .succeeded {
+        if let kept = result.keptWorkspace, let reason = result.keptBecause {
+            context.terminal.warning("the task's workspace \(kept) is kept: \(reason)")
+            context.terminal.hint("push those commits from there (git -C <submodule> push), then remove the folder")
+        } else if let kept = result.keptWorkspace, record.state != .succeeded {
             context.terminal.hint("the task's files are in \(kept); 'git aee run \(id)' continues it")
         }
         if record.state != .succeeded {
