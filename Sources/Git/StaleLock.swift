@@ -24,7 +24,9 @@ extension Repository {
     /// Removes this working tree's index and HEAD locks if a killed process left them; for a worktree that only its
     /// owner writes, before the owner uses it. Throws when a lock stays fresh (someone is really using it).
     public func clearStaleWorkingTreeLocks() throws {
-        guard clearStaleLocks([gitDirectory + "index.lock", gitDirectory + "HEAD.lock"]) else {
+        // The index this handle uses may be a file of its own (a borrowing repository's), not the git directory's.
+        let index = (try? withIndex { git_index_path($0).map { String(cString: $0) } }) ?? nil
+        guard clearStaleLocks([(index ?? gitDirectory + "index") + ".lock", gitDirectory + "index.lock", gitDirectory + "HEAD.lock"]) else {
             throw GitError(code: GIT_ELOCKED.rawValue, function: "clearStaleWorkingTreeLocks",
                            message: "\(gitDirectory)index.lock: another process is using the task's worktree")
         }
