@@ -5,15 +5,16 @@
 
 A task runs 3 iterations of 5 work items; its agent writes one small file per work item and its gate fails twice,
 then passes, so the agent and the gate do (almost) nothing and what is left is git aee's own work. The agent and the
-gate stamp the monotonic clock when they start and end, so git aee's share is measured directly, as the gaps
-between them, free of what the machine spends creating and deleting the worktree's files:
+gate stamp the clock when they start and end, so git aee's share is measured directly, as the gaps between them:
   per work item   the gap from one execute call's end to the next one's start (stage and commit the work item,
                   start the next call), less what starting and ending a shell that stamps the clock costs
   per iteration   the other gaps of an iteration: plan -> first item, last item -> gate, gate -> next plan
                   (plan, verify and merge commits, the attempt branch, the checkout between iterations)
-  fixed           before the first call and after the last (claim, worktree created and removed, end state)
+  fixed           before the first call and after the last (claim, workspace made and removed, end state)
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
-item's commit does. Medians over --runs tasks. Repositories of 100 and --large-files files under benchmarks/work/.
+item's commit does; the fixed cost is set against `git worktree add --detach` and `git worktree remove` of the
+same repository, what a task's place to work costs with git alone. Medians over --runs tasks. Repositories of 100
+and --large-files files under benchmarks/work/, the workspaces there too (aee.workspaceRoot), on one file system.
 """
 import argparse
 import os
@@ -117,6 +118,16 @@ def git_commit_cost(path, runs):
     return statistics.median(samples)
 
 
+def git_worktree_cost(path, work, runs):
+    """`git worktree add --detach` and `git worktree remove` of the repository, in ms (median)."""
+    target = os.path.join(work, "bench-worktree")
+    samples = []
+    for _ in range(runs):
+        samples.append(timed(["git", "worktree", "add", "-q", "--detach", target, "HEAD"], path)
+                       + timed(["git", "worktree", "remove", "--force", target], path))
+    return statistics.median(samples)
+
+
 def measure(label, files, runs, work, scripts):
     path = os.path.join(work, f"runner-{files}")
     counts = os.path.join(work, "counts")
@@ -125,7 +136,8 @@ def measure(label, files, runs, work, scripts):
     os.makedirs(counts)
     print(f"\n## {label}: {files:,} files", flush=True)
     setup(path, files, scripts)
-    run_task(path, counts, log)  # warm-up: page cache, first worktree
+    run(["git", "config", "aee.workspaceRoot", os.path.join(work, "workspaces")], path)
+    run_task(path, counts, log)  # warm-up: page cache, first workspace
     items, iterations, fixed, totals = [], [], [], []
     for _ in range(runs):
         total, outside, stamps = run_task(path, counts, log)
@@ -135,6 +147,7 @@ def measure(label, files, runs, work, scripts):
         totals.append(total)
         fixed.append(outside)
     git = git_commit_cost(path, max(runs, 5))
+    worktree = git_worktree_cost(path, work, max(runs, 3))
     spawn = spawn_cost()
     gap = statistics.median(items)
     per_item = gap - spawn
@@ -142,7 +155,9 @@ def measure(label, files, runs, work, scripts):
     print(f"  gap between work items: {gap:.1f} ms, of which starting and ending the agent's shell: {spawn:.1f} ms")
     print(f"  git aee overhead per work item:  {per_item:8.1f} ms   (git add -A && git commit: {git:.1f} ms, ratio {per_item / git:.2f})")
     print(f"  git aee overhead per iteration:  {statistics.median(iterations):8.1f} ms   (plan, verify and merge commits, attempt branch, checkout)")
-    print(f"  fixed per run:                   {statistics.median(fixed):8.1f} ms   (claim, worktree created and removed, final state)", flush=True)
+    fixed_cost = statistics.median(fixed)
+    print(f"  fixed per run:                   {fixed_cost:8.1f} ms   (claim, workspace made and removed, final state;"
+          f" git worktree add + remove: {worktree:.1f} ms, ratio {fixed_cost / worktree:.2f})", flush=True)
 
 
 def main():

@@ -130,7 +130,9 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
         case .untrustedCommands(let commands):
-            "\(ProjectConfig.path) asks to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
+            (commands.allSatisfy(\.command.fromTaskRecord) ? "the task's records ask"
+                : commands.contains(where: \.command.fromTaskRecord) ? "\(ProjectConfig.path) and the task's records ask" : "\(ProjectConfig.path) asks")
+                + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
         case .noProjectConfig:
             "there is no \(ProjectConfig.path) here"
         case .workspaceRootUnusable(let path, let reason):
@@ -189,6 +191,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .dirtyWorkTree:
             "commit or stash your changes, or run without --here (the task then gets a workspace of its own)"
+        case .untrustedCommands(let commands) where commands.allSatisfy(\.command.fromTaskRecord):
+            "the task's last run used that agent, perhaps on another clone; '--agent CMD' runs it (or another) as your own"
         case .untrustedCommands:
             "read them; 'git aee trust' approves the commands of .aee/config.json for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig:

@@ -93,12 +93,17 @@ extension Repository {
         return copied
     }
 
-    /// Copies git aee's index (the file this handle's index lives in) over the one `git` uses in this repository, so
-    /// that `git status` there shows only what changed since git aee's last commit.
+    /// Puts git aee's index (the file this handle's index lives in) in place of the one `git` uses in this
+    /// repository, so that `git status` there shows only what changed since git aee's last commit. A hard link,
+    /// whatever the index's size: git and libgit2 both write an index to a new file and rename it over the old, so
+    /// neither side ever changes the other's.
     public func publishIndex() throws {
         try withIndex { index in
-            guard let path = git_index_path(index), let bytes = readFile(String(cString: path)) else { return }
-            try replaceFile(gitDirectory + "index", with: bytes)
+            guard let path = git_index_path(index).map({ String(cString: $0) }) else { return }
+            let temporary = gitDirectory + "index.aee-new"
+            unlink(temporary)
+            guard link(path, temporary) == 0 else { throw GitError(systemCall: "link", path: temporary) }
+            guard rename(temporary, gitDirectory + "index") == 0 else { throw GitError(systemCall: "rename", path: gitDirectory + "index") }
         }
     }
 }

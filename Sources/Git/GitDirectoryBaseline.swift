@@ -77,12 +77,18 @@ extension Repository {
     }
 
     /// Points `branch` at `commit` whatever it pointed at, and HEAD at `branch`: for a repository git aee owns.
+    /// What is already so is not written again.
     public func setBranch(_ branch: String, to commit: OID) throws {
-        var raw = commit.raw
-        var reference: OpaquePointer?
-        try check(writingRef(branch) { git_reference_create(&reference, pointer, branch, &raw, 1, "aee: workspace") }, "git_reference_create")
-        git_reference_free(reference)
-        try check(writingRef("HEAD") { git_repository_set_head(pointer, branch) }, "git_repository_set_head")
+        if try resolveReference(branch) != commit {
+            var raw = commit.raw
+            var reference: OpaquePointer?
+            try check(writingRef(branch) { git_reference_create(&reference, pointer, branch, &raw, 1, "aee: workspace") }, "git_reference_create")
+            git_reference_free(reference)
+        }
+        var head: OpaquePointer?
+        let onBranch = git_reference_lookup(&head, pointer, "HEAD") == 0 && git_reference_symbolic_target(head).map { String(cString: $0) } == branch
+        git_reference_free(head)
+        if !onBranch { try check(writingRef("HEAD") { git_repository_set_head(pointer, branch) }, "git_repository_set_head") }
     }
 
     /// Every ref's name, symbolic ones included.

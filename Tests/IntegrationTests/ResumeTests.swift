@@ -136,10 +136,11 @@ extension ResumeTests {
 
         // As if the task had been fetched from a clone where it was started: nothing here approves its agent.
         try repo.git("config", "--unset-all", "aee.trusted")
+        try repo.aee("trust")
         let refs = try repo.refs()
         let refused = try repo.aee("resume", id, environment: ["AEE_TRUST": "0"])
         #expect(refused.status == 128)
-        #expect(refused.stderr.contains("asks to run commands you have not approved") && refused.stderr.contains("three-items"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("the task's records ask to run commands you have not approved") && refused.stderr.contains("the agent of the task's last run (new)") && refused.stderr.contains("three-items"), "\(refused.stderr)")
         #expect(try repo.refs() == refs)
 
         let resumed = try repo.aee("resume", id)

@@ -93,8 +93,13 @@ public struct Subprocess: Sendable {
         // Every process found running for the command: those that die as git aee's children (orphans it inherited)
         // are reaped at the end, and only those, never a child some other code of this process waits for.
         var seen: Set<pid_t> = []
+        // The last look at /proc; once the command has exited and nothing of it was left running, it still holds
+        // every zombie to reap, so a call that ends cleanly reads /proc once.
+        var lastTable: (table: ProcessTable, afterExit: Bool)?
         func members() -> [pid_t] {
-            let members = ProcessTable.read().members(leader: pid, tag: tag)
+            let table = ProcessTable.read()
+            lastTable = (table, status != nil)
+            let members = table.members(leader: pid, tag: tag)
             seen.formUnion(members)
             return members
         }
@@ -151,7 +156,8 @@ public struct Subprocess: Sendable {
                 var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
                 if poll(&poller, 1, 100) > 0 { open = tail.read(from: readEnd) }
             } else {
-                usleep(20_000)
+                // The output is all read; the exit status is what is awaited now, in small steps.
+                usleep(1_000)
             }
             if status == nil {
                 var raw: Int32 = 0
@@ -159,7 +165,7 @@ public struct Subprocess: Sendable {
             }
         }
         // What it started and left to git aee (as subreaper) has exited: collect it, so no zombie is left behind.
-        let table = ProcessTable.read()
+        let table = lastTable.flatMap { $0.afterExit && seen.isEmpty ? $0.table : nil } ?? ProcessTable.read()
         for zombie in table.zombieChildren() where seen.contains(zombie) || table.entries[zombie]?.group == pid {
             var raw: Int32 = 0
             waitpid(zombie, &raw, WNOHANG)

@@ -197,7 +197,7 @@ struct Attempt {
         do {
             let git = try workspace.collectAgentWork(startedAt: tip, main: runner.workspace.repository)
             let staged = try workspace.stage()
-            let commits = try git.commits.map { try runner.workspace.repository.history(from: $0, excluding: tip).reversed().map(\.oid.hex) } ?? []
+            let commits = try git.commits.map { try runner.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
             return AgentWork(staged: staged, git: git, commitList: commits)
         } catch let damage as AEEError {
             guard case .workspaceDamaged = damage else { throw damage }
@@ -236,7 +236,7 @@ struct Attempt {
         /// Nil when nothing could be staged (the workspace was damaged).
         var staged: StagedChanges?
         var git: TaskWorkspace.AgentGitWork
-        /// The agent's own commits, newest first.
+        /// The agent's own commits, oldest first.
         var commitList: [String]
     }
 

@@ -106,8 +106,8 @@ extension Workspace {
 }
 
 extension RunSettings {
-    /// The commands from `.aee/config.json` a run with the gates of `plan` would start.
+    /// The commands from the repository a run with the gates of `plan` would start.
     func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
-        (agentSource == .user ? [] : [.agent(agentCommand)]) + catalog.projectCommands(of: plan)
+        (agentSource == .user ? [] : [.agent(agentCommand, fromTaskRecord: agentSource == .taskRecord)]) + catalog.projectCommands(of: plan)
     }
 }

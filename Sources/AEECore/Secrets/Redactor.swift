@@ -19,19 +19,20 @@ struct Redactor: Sendable {
         return upper.hasSuffix("_KEY") || upper == "KEY" || ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY"].contains { upper.contains($0) }
     }
 
-    /// The credential shapes, each with the name the replacement gives it. Anthropic's come before OpenAI's, whose
-    /// `sk-` prefix they share.
-    nonisolated(unsafe) static let shapes: [(name: String, pattern: Regex<Substring>)] = [
+    /// The credential shapes, each with the name the replacement gives it and the plain strings (lowercase) one of
+    /// which any match contains, whatever its case: a search for those is cheap, a regex over every output tail is
+    /// not. Anthropic's come before OpenAI's, whose `sk-` prefix they share.
+    nonisolated(unsafe) static let shapes: [(name: String, contains: [String], pattern: Regex<Substring>)] = [
         // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
-        ("private key", #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/#),
-        ("anthropic key", #/sk-ant-[A-Za-z0-9_\-]{20,}/#),
-        ("openai key", #/sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/#),
-        ("github token", #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/#),
-        ("aws key", #/(?:AKIA|ASIA)[0-9A-Z]{16}/#),
-        ("aws secret", #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/#),
-        ("slack token", #/xox[abposr]-[A-Za-z0-9\-]{10,}/#),
-        ("slack webhook", #/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/]+/#),
-        ("google key", #/AIza[0-9A-Za-z_\-]{35}/#),
+        ("private key", ["private key-----"], #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/#),
+        ("anthropic key", ["sk-ant-"], #/sk-ant-[A-Za-z0-9_\-]{20,}/#),
+        ("openai key", ["sk-"], #/sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/#),
+        ("github token", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/#),
+        ("aws key", ["akia", "asia"], #/(?:AKIA|ASIA)[0-9A-Z]{16}/#),
+        ("aws secret", ["aws_secret_access_key"], #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/#),
+        ("slack token", ["xox"], #/xox[abposr]-[A-Za-z0-9\-]{10,}/#),
+        ("slack webhook", ["hooks.slack.com"], #/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/]+/#),
+        ("google key", ["aiza"], #/AIza[0-9A-Za-z_\-]{35}/#),
     ]
 
     /// `text` with every secret replaced by `[redacted: <kind>]`.
@@ -40,7 +41,8 @@ struct Redactor: Sendable {
         for value in values where text.contains(value) {
             text = text.replacing(value, with: "[redacted: environment]")
         }
-        for shape in Self.shapes {
+        let lowercased = text.lowercased()
+        for shape in Self.shapes where shape.contains.contains(where: { lowercased.contains($0) }) {
             text = text.replacing(shape.pattern, with: "[redacted: \(shape.name)]")
         }
         return text

@@ -1,14 +1,29 @@
 import Git
 
-/// A command `.aee/config.json` asks git aee to run: the agent's, or a gate's with the environment it sets.
+/// A command from the repository that git aee is asked to run: the agent's or a gate's (with the environment it
+/// sets) from `.aee/config.json`, or the agent a task's records name.
 public struct ProjectCommand: Codable, Equatable, Sendable {
     /// `agent`, or `gate:<name>`; gate names are validated, so this never holds a space.
     public let role: String
     public let command: String
     public let env: [String: String]
+    /// True for the agent a task's records name (not part of what an approval is keyed by).
+    public var fromTaskRecord = false
 
-    static func agent(_ command: String) -> ProjectCommand {
-        ProjectCommand(role: "agent", command: command, env: [:])
+    enum CodingKeys: String, CodingKey {
+        case role, command, env
+    }
+
+    init(role: String, command: String, env: [String: String]) {
+        self.role = role
+        self.command = command
+        self.env = env
+    }
+
+    static func agent(_ command: String, fromTaskRecord: Bool = false) -> ProjectCommand {
+        var agent = ProjectCommand(role: "agent", command: command, env: [:])
+        agent.fromTaskRecord = fromTaskRecord
+        return agent
     }
 
     static func gate(_ name: String, command: String, env: [String: String]) -> ProjectCommand {
@@ -25,7 +40,7 @@ public struct ProjectCommand: Codable, Equatable, Sendable {
 
     /// `agent` or `gate 'tests'`, for messages.
     public var label: String {
-        role.hasPrefix("gate:") ? "gate '\(role.dropFirst(5))'" : role
+        role.hasPrefix("gate:") ? "gate '\(role.dropFirst(5))'" : fromTaskRecord ? "the agent of the task's last run" : role
     }
 
     /// The command as a person should read it before approving it: with its environment, control characters escaped.

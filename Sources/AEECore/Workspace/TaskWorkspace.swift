@@ -53,7 +53,7 @@ struct TaskWorkspace {
             throw AEEError.workspaceRootUnusable(path: location.state, reason: "the folder cannot be created")
         }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch,
-                                           config: try carriedConfig(from: main))
+                                           config: try carriedConfig(from: main) + [("core.logallrefupdates", "false")])
         try writeGlobalConfig(location)
         try location.baseline.save(from: location.gitDirectory)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
@@ -67,7 +67,8 @@ struct TaskWorkspace {
 
     /// The user's settings that decide what files look like and how they are staged (filters, line endings, ignore and
     /// attribute files, identities for commits an agent makes), from the repository's own config: the user's global
-    /// and system config apply in the workspace as anywhere.
+    /// and system config apply in the workspace as anywhere. (No reflogs there: the branch moves with every commit,
+    /// and its history is the task's.)
     private static func carriedConfig(from main: Repository) throws -> [(key: String, value: String)] {
         let pattern = #"^(filter|lfs|diff|merge|user|submodule)\..*|^core\.(autocrlf|eol|safecrlf|filemode|symlinks|ignorecase|precomposeunicode|attributesfile|excludesfile|quotepath|checkroundtripencoding|bigfilethreshold)$"#
         return try main.localConfiguration().entries(matching: pattern)
