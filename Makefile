@@ -26,6 +26,12 @@ release: deps
 
 # Installed only when missing; a test whose tool could not be installed says so and is skipped.
 test-tools:
+	@if ! command -v git-lfs >/dev/null 2>&1; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "installing git-lfs"; \
+		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git-lfs >/dev/null; } \
+			|| echo "warning: could not install git-lfs; the tests that drive it are skipped"; \
+	fi
 	@if [ ! -x "$(TOOLS)/bin/pre-commit" ]; then \
 		echo "installing pre-commit into $(TOOLS)"; \
 		python3 -m venv "$(TOOLS)" && "$(TOOLS)/bin/pip" install -q --disable-pip-version-check pre-commit \

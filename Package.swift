@@ -17,7 +17,7 @@ let package = Package(
         // DWARF 4, so that valgrind 3.19 (Debian 12), which the benchmarks use to count instructions, can read it.
         .target(name: "CSystem", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // The only code that touches libgit2's C API.
-        .target(name: "Git", dependencies: ["CLibGit2"]),
+        .target(name: "Git", dependencies: ["CLibGit2", "CSystem"]),
         // Tasks, their state machine, the store in git, configuration.
         .target(name: "AEECore", dependencies: ["Git", "CSystem"]),
         // Parsing and printing only.

@@ -46,6 +46,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case noProjectConfig
     /// Where workspaces go (`aee.workspaceRoot` or the cache directory) cannot hold one.
     case workspaceRootUnusable(path: String, reason: String)
+    /// A filter driver git must run (`filter.<name>.required`) whose program cannot be found.
+    case filterUnavailable(name: String, program: String)
     /// The agent removed or broke its workspace (its files or its git directory).
     case workspaceDamaged(path: String, reason: String)
 
@@ -137,6 +139,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "there is no \(ProjectConfig.path) here"
         case .workspaceRootUnusable(let path, let reason):
             "cannot make a workspace in \(path.escapedForTerminal): \(reason)"
+        case .filterUnavailable(let name, let program):
+            "filter '\(name.quotedInMessage)' is required, but its command '\(program.quotedInMessage)' was not found"
         case .workspaceDamaged(let path, let reason):
             "the task's workspace \(path.escapedForTerminal) is damaged: \(reason.escapedForTerminal)"
         }
@@ -197,6 +201,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "read them; 'git aee trust' approves the commands of .aee/config.json for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig:
             "'git aee init' writes a starter"
+        case .filterUnavailable(let name, _):
+            "install it, or check 'git config --get-regexp ^filter\\.\(name.quotedInMessage)\\.'; files under its attributes cannot be checked out or staged without it"
         case .workspaceRootUnusable:
             "choose another place: git config --global aee.workspaceRoot DIR (docs/storage.md, 'Workspaces')"
         case .cannotFastForward(_, let task, _):

@@ -54,6 +54,7 @@ extension Repository {
         try check(git_index_open(&index, indexFile), "git_index_open")
         defer { git_index_free(index) }
         try check(git_repository_set_index(borrowing.pointer, index), "git_repository_set_index")
+        ExternalFilters.register(for: borrowing)
         return borrowing
     }
 

@@ -13,7 +13,9 @@ public final class Repository {
         _ = LibGit2.ready
         var pointer: OpaquePointer?
         try check(git_repository_open_ext(&pointer, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil), "git_repository_open_ext")
-        return Repository(pointer: pointer!)
+        let repository = Repository(pointer: pointer!)
+        ExternalFilters.register(for: repository)
+        return repository
     }
 
     /// Opens the repository at `path` (or, `searching`, at or above it), ignoring the environment.

@@ -23,6 +23,11 @@ public struct Settings {
         return int
     }
 
+    /// The names of the keys set in the files that match a regular expression.
+    func names(matching regex: String) throws -> [String] {
+        do { return try files.names(matching: regex) } catch let error as GitError { throw AEEError.git(error) }
+    }
+
     public func bool(_ key: String) throws -> Bool? {
         guard let text = try string(key) else { return nil }
         guard let value = Config.parseBool(text) else { throw AEEError.invalidSetting(key: key, value: text, expected: "true or false") }

@@ -64,6 +64,7 @@ public final class TaskRunner {
         // convenience only: when another run holds the config's lock, the next run records it.
         if settings.agentSource == .user { try? workspace.approve(.agent(settings.agentCommand)) }
         _ = try workspace.workspaceFolder()
+        try workspace.requireFilters()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
         if options.here {
             let changed = try workspace.repository.changedPaths()

@@ -53,7 +53,8 @@ struct TaskWorkspace {
             throw AEEError.workspaceRootUnusable(path: location.state, reason: "the folder cannot be created")
         }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch,
-                                           config: try carriedConfig(from: main) + [("core.logallrefupdates", "false")])
+                                           config: try carriedConfig(from: main) + [("core.logallrefupdates", "false"),
+                                                                                     ("lfs.storage", main.commonDirectory + "lfs")])
         try writeGlobalConfig(location)
         try location.baseline.save(from: location.gitDirectory)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
@@ -68,7 +69,7 @@ struct TaskWorkspace {
     /// The user's settings that decide what files look like and how they are staged (filters, line endings, ignore and
     /// attribute files, identities for commits an agent makes), from the repository's own config: the user's global
     /// and system config apply in the workspace as anywhere. (No reflogs there: the branch moves with every commit,
-    /// and its history is the task's.)
+    /// and its history is the task's. git-lfs keeps its objects in the user's repository, where they already are.)
     private static func carriedConfig(from main: Repository) throws -> [(key: String, value: String)] {
         let pattern = #"^(filter|lfs|diff|merge|user|submodule)\..*|^core\.(autocrlf|eol|safecrlf|filemode|symlinks|ignorecase|precomposeunicode|attributesfile|excludesfile|quotepath|checkroundtripencoding|bigfilethreshold)$"#
         return try main.localConfiguration().entries(matching: pattern)

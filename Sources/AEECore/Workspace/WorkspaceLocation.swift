@@ -112,6 +112,20 @@ extension Workspace {
         return folder
     }
 
+    /// Refuses, before a run writes anything, when a filter git must run (`filter.<name>.required`) names a program
+    /// that is not there: the workspace could be neither checked out nor staged as git would.
+    func requireFilters() throws {
+        for key in try settings.names(matching: #"^filter\..+\.required$"#) where try settings.bool(key) == true {
+            let name = String(key.dropFirst("filter.".count).dropLast(".required".count))
+            for role in ["process", "clean", "smudge"] {
+                guard let command = try settings.string("filter.\(name).\(role)"), let program = Doctor.program(of: command) else { continue }
+                if !Doctor.isRunnable(program, root: repository.workingDirectory ?? "", path: environment["PATH"] ?? "") {
+                    throw AEEError.filterUnavailable(name: name, program: program)
+                }
+            }
+        }
+    }
+
     /// Less free space than this and a workspace is not even started.
     static let minimumFreeSpace: UInt64 = 1 << 20
     /// statvfs's ST_NOEXEC, an enum constant Swift's Glibc module does not export.

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// A repository whose `secret/` files are stored encrypted by a clean/smudge filter (openssl, as git-crypt does it).
+func encryptedRepository(smudge: String = "openssl enc -d -aes-256-cbc -pbkdf2 -nosalt -pass pass:k -a") throws -> Scratch {
+    let repo = try calculatorRepository(fixed: true)
+    try repo.git("config", "filter.crypt.clean", "openssl enc -aes-256-cbc -pbkdf2 -nosalt -pass pass:k -a")
+    try repo.git("config", "filter.crypt.smudge", smudge)
+    try repo.git("config", "filter.crypt.required", "true")
+    try repo.write(".gitattributes", "secret/** filter=crypt\n")
+    try repo.write("secret/password.txt", "hunter2\n")
+    try repo.git("add", "-A")
+    try repo.git("commit", "-q", "-m", "an encrypted secret")
+    return repo
+}
+
+@Suite("files as git shows them: clean and smudge filters")
+struct FilterTests {
+    @Test("with a clean/smudge filter the agent reads and writes plain text, and only the stored form reaches history",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "openssl is not installed"))
+    func cleanSmudge() throws {
+        let repo = try encryptedRepository()
+        #expect(!(try repo.git("cat-file", "-p", "HEAD:secret/password.txt")).contains("hunter2"), "stored encrypted")
+        let agent = try repo.agentScript("reader", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            cp secret/password.txt '\(repo.root.path)/seen'
+            echo "correct horse" > secret/new.txt
+            """)
+        let run = try repo.aee("task", "Add a secret", "--agent", "'\(agent)'", "--merge", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        #expect(try repo.mark("seen") == "hunter2", "the agent saw the stored form")
+        let stored = try repo.git("cat-file", "-p", "aee/\(id):secret/new.txt")
+        #expect(!stored.contains("correct horse"), "plain text reached history: \(stored)")
+        #expect(try repo.git("log", "--all", "-p").contains("correct horse") == false)
+        // --merge checked the task's files out into the user's tree through the same filter.
+        #expect(try String(contentsOf: repo.directory.appendingPathComponent("secret/new.txt"), encoding: .utf8) == "correct horse\n")
+        #expect(try repo.git("status", "--porcelain") == "")
+    }
+
+    @Test("a required filter whose program is missing stops the task before anything is written, naming the filter")
+    func missingFilter() throws {
+        let repo = try encryptedRepository(smudge: "no-such-decryptor -d")
+        let refs = try repo.refs()
+        let run = try repo.aee("task", "Anything", "--agent", "true")
+        #expect(run.status == 128)
+        #expect(run.stderr.hasPrefix("fatal: filter 'crypt' is required, but its command 'no-such-decryptor' was not found"), "\(run.stderr)")
+        #expect(try repo.refs() == refs)
+    }
+
+    @Test("git-lfs: the agent sees the content, not the pointer; what it adds is stored as an LFS object and committed as a pointer",
+          .enabled(if: TestTools.path(of: "git-lfs") != nil, "git-lfs is not installed (make test installs it)"))
+    func gitLFS() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("lfs", "install", "--local")
+        try repo.git("lfs", "track", "*.bin")
+        try repo.write("data.bin", "the real data\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "large file")
+        #expect(try repo.git("cat-file", "-p", "HEAD:data.bin").hasPrefix("version https://git-lfs.github.com/spec/v1"))
+        let agent = try repo.agentScript("lfs-user", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            cp data.bin '\(repo.root.path)/seen'
+            echo "generated output" > out.bin
+            """)
+        let run = try repo.aee("task", "Make output", "--agent", "'\(agent)'", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        #expect(try repo.mark("seen") == "the real data")
+        let pointer = try repo.git("cat-file", "-p", "aee/\(id):out.bin")
+        #expect(pointer.hasPrefix("version https://git-lfs.github.com/spec/v1"), "\(pointer)")
+        // The object is in the user's LFS store, so git checks it out with no server.
+        try repo.git("checkout", "-q", "aee/\(id)", "--", "out.bin")
+        #expect(try String(contentsOf: repo.directory.appendingPathComponent("out.bin"), encoding: .utf8) == "generated output\n")
+    }
+}
