@@ -258,5 +258,34 @@ struct WorkspaceTests {
         #expect(run.stderr.contains(kept.dropLast(3)))
         #expect(try repo.run("/usr/bin/git", ["-C", kept, "cat-file", "-e", bumped]).status == 0, "the only copy of the commit survives")
     }
+
+    @Test("a run stopped by an error mid-attempt leaves the task BLOCKED; git aee run goes on after the attempt's last commit",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr"), "chattr is not installed"))
+    func runContinuesUnfinishedAttempt() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        // The first time, the agent makes the task's record folder immutable, so git aee cannot write its records there.
+        let agent = try repo.agentScript("saboteur", """
+            #!/bin/sh
+            [ "$AEE_STAGE" = plan ] && exit 0
+            echo "$AEE_ITERATION" >> '\(marks)/calls'
+            \(fixCalculator)
+            if [ ! -e '\(marks)/once' ]; then touch '\(marks)/once'; chattr +i ".aee/tasks/$AEE_TASK_ID" || exit 9; pwd > '\(marks)/pwd'; fi
+            """)
+        let first = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
+        let id = try repo.onlyTaskID()
+        let pwd = try repo.mark("pwd")
+        defer { _ = try? repo.run("/usr/bin/chattr", ["-i", "\(pwd)/.aee/tasks/\(id)"]) }
+        #expect(first.status == 128, "\(first.stderr)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "BLOCKED")
+        #expect(try repo.git("rev-parse", "--verify", "-q", "aee/\(id)-attempt-1") != "", "the attempt is left on its branch")
+
+        try repo.run("/usr/bin/chattr", ["-i", "\(pwd)/.aee/tasks/\(id)"])
+        let again = try repo.aee("run", id, "--json")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try repo.json(again.stdout)["iteration"] as? Int == 1, "the unfinished attempt was finished, not a new one started")
+        #expect(try repo.mark("calls").split(separator: "\n") == ["1"], "the committed work item was not done again")
+        #expect(try repo.fsckIsClean())
+    }
 }
 

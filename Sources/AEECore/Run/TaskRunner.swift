@@ -73,13 +73,18 @@ public final class TaskRunner {
         return plan
     }
 
-    /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end.
+    /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end. An attempt that a run
+    /// stopped by an error left unfinished (the task BLOCKED, its branch there) is gone on with after its last commit,
+    /// as `resume` would, rather than left in the way.
     public func run(_ id: TaskID) throws -> RunResult {
         self.id = id
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
+        // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
+        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: workspace.store, taskTip: try taskTip())
         try claim(current)
-        return try execute(resuming: nil)
+        // This run's own story starts with its `started` event: earlier runs' failures do not count towards its stops.
+        return try execute(resuming: try unfinished.map { ($0, try workspace.store.events(of: id, at: try taskTip())) })
     }
 
     /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
