@@ -114,17 +114,8 @@ extension Repository {
     }
 
     private static func configEntries(_ path: String) throws -> [String: [String]] {
-        var config: OpaquePointer?
-        try check(git_config_open_ondisk(&config, path), "git_config_open_ondisk")
-        defer { git_config_free(config) }
-        var iterator: OpaquePointer?
-        try check(git_config_iterator_new(&iterator, config), "git_config_iterator_new")
-        defer { git_config_iterator_free(iterator) }
-        var entries: [String: [String]] = [:]
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let entry {
-            entries[String(cString: entry.pointee.name), default: []].append(String(cString: entry.pointee.value))
-        }
-        return entries
+        var file: OpaquePointer?
+        try check(git_config_open_ondisk(&file, path), "git_config_open_ondisk")
+        return Dictionary(grouping: try Config(pointer: file!).entries(matching: ".*"), by: \.key).mapValues { $0.map(\.value) }
     }
 }

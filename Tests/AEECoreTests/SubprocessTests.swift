@@ -66,20 +66,12 @@ struct SubprocessTests {
         return try process.run()
     }
 
-    @Test("a child that left the group with setsid is gone after the call")
-    func setsidChild() throws {
+    @Test("what left the group is gone after the call: a setsid child, and a daemon whose parent exited (found by its tag)",
+          arguments: ["setsid sleep 1000 & echo $! > '%@'; exit 0", "(setsid sleep 1000 & echo $! > '%@'); sleep 0.2; exit 0"])
+    func leftTheGroup(command: String) throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-setsid-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let outcome = try shell("setsid sleep 1000 & echo $! > '\(pidFile)'; exit 0", timeout: 30)
-        #expect(outcome.succeeded)
-        #expect(try isGone(pidIn: pidFile))
-    }
-
-    @Test("a daemon whose parent exited (double fork, setsid) is found by its tag and is gone after the call")
-    func orphanedDaemon() throws {
-        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-daemon-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let outcome = try shell("(setsid sleep 1000 & echo $! > '\(pidFile)'); sleep 0.2; exit 0", timeout: 30)
+        let outcome = try shell(command.replacingOccurrences(of: "%@", with: pidFile), timeout: 30)
         #expect(outcome.succeeded)
         #expect(try isGone(pidIn: pidFile))
     }

@@ -15,9 +15,7 @@ let leakedToken = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 
 /// An agent that, without a failure context, fixes the calculator and also writes a secret; with one, only fixes it.
 func secretLeakingAgent(_ repo: Scratch) throws -> String {
-    try repo.agentScript("leaky", """
-        #!/bin/sh
-        [ "$AEE_STAGE" = plan ] && exit 0
+    try repo.executor("leaky", """
         \(fixCalculator)
         if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo 'token = "\(leakedToken)"' > settings.txt; fi
         exit 0
@@ -50,7 +48,7 @@ struct CommitHookTests {
     func refusal() throws {
         let repo = try calculatorRepository()
         try installHooks(repo)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        let run = try repo.aee("task", "Fix it", "--agent", try secretLeakingAgent(repo), "--json")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
@@ -76,7 +74,7 @@ struct CommitHookTests {
         let repo = try calculatorRepository()
         try installHooks(repo)
         try repo.git("config", "aee.commitHooks", "false")
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        let run = try repo.aee("task", "Fix it", "--agent", try secretLeakingAgent(repo), "--json")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try repo.json(run.stdout)["iteration"] as? Int == 1)
         #expect(!FileManager.default.fileExists(atPath: repo.root.appendingPathComponent("message").path))
@@ -101,7 +99,7 @@ struct CommitHookTests {
         let preCommit = try #require(TestTools.path(of: "pre-commit"))
         let installed = try repo.run(preCommit, ["install"])
         #expect(installed.status == 0, "\(installed.stderr)")
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(try secretLeakingAgent(repo))'", "--json")
+        let run = try repo.aee("task", "Fix it", "--agent", try secretLeakingAgent(repo), "--json")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
@@ -115,13 +113,11 @@ struct CommitHookTests {
     func redactedOutput() throws {
         let repo = try calculatorRepository()
         let key = "sk-ant-api03-" + String(repeating: "x", count: 40)
-        let agent = try repo.agentScript("chatty", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("chatty", """
             echo "using key $MY_SERVICE_PASSWORD and \(leakedToken)"
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json", environment: ["MY_SERVICE_PASSWORD": key])
+        let run = try repo.aee("task", "Fix it", "--agent", agent, "--json", environment: ["MY_SERVICE_PASSWORD": key])
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
         let agentReport = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])

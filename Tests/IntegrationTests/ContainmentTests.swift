@@ -10,14 +10,12 @@ struct ContainmentTests {
         defer { try? FileManager.default.removeItem(atPath: marks) }
         // The gate's grandchild leaves its group (setsid) and its parent (the subshell exits): only its tag finds it.
         let repo = try calculatorRepository(gates: #""tests": {"run": "(setsid sleep 1000 & echo $! > '\#(marks)/gate'); ./test.sh"}"#)
-        let agent = try repo.agentScript("daemonizer", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("daemonizer", """
             setsid sleep 1000 &
             echo $! > '\(marks)/agent'
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+        let run = try repo.aee("task", "Fix it", "--agent", agent)
         #expect(run.status == 0, "\(run.stderr)")
         for name in ["agent", "gate"] {
             let pid = try String(contentsOfFile: "\(marks)/\(name)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -29,16 +27,14 @@ struct ContainmentTests {
     func interruptIsPolite() throws {
         let repo = try calculatorRepository()
         let marks = repo.root.path
-        let agent = try repo.agentScript("polite", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("polite", """
             trap 'echo interrupted > "\(marks)/trap"; exit 1' INT
             setsid sleep 1000 &
             echo $! > '\(marks)/child'
             touch '\(marks)/executing'
             while :; do sleep 0.05; done
             """)
-        let process = try repo.start(["task", "Slow", "--agent", "'\(agent)'"])
+        let process = try repo.start(["task", "Slow", "--agent", agent])
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

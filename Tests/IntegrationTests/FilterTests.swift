@@ -21,13 +21,11 @@ struct FilterTests {
     func cleanSmudge() throws {
         let repo = try encryptedRepository()
         #expect(!(try repo.git("cat-file", "-p", "HEAD:secret/password.txt")).contains("hunter2"), "stored encrypted")
-        let agent = try repo.agentScript("reader", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("reader", """
             cp secret/password.txt '\(repo.root.path)/seen'
             echo "correct horse" > secret/new.txt
             """)
-        let run = try repo.aee("task", "Add a secret", "--agent", "'\(agent)'", "--merge", "--json")
+        let run = try repo.aee("task", "Add a secret", "--agent", agent, "--merge", "--json")
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
         #expect(try repo.mark("seen") == "hunter2", "the agent saw the stored form")
@@ -59,13 +57,11 @@ struct FilterTests {
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "large file")
         #expect(try repo.git("cat-file", "-p", "HEAD:data.bin").hasPrefix("version https://git-lfs.github.com/spec/v1"))
-        let agent = try repo.agentScript("lfs-user", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("lfs-user", """
             cp data.bin '\(repo.root.path)/seen'
             echo "generated output" > out.bin
             """)
-        let run = try repo.aee("task", "Make output", "--agent", "'\(agent)'", "--json")
+        let run = try repo.aee("task", "Make output", "--agent", agent, "--json")
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
         #expect(try repo.mark("seen") == "the real data")

@@ -122,3 +122,26 @@ final class Scratch {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 }
+
+extension Scratch {
+    /// Where workspaces go with the scratch HOME and no `aee.workspaceRoot`.
+    var workspaceRoot: String { root.appendingPathComponent("home/.cache/git-aee/workspaces").path }
+
+    /// An agent whose execute stage runs `body` (it plans nothing: the task is one work item), quoted for `--agent`.
+    func executor(_ name: String, _ body: String) throws -> String {
+        "'" + (try agentScript(name, "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\n" + body + "\n")) + "'"
+    }
+
+    /// `git aee task <title> --agent <agent> --json <options>`, expected to succeed: the task's id and its record.
+    func succeed(_ title: String = "Fix it", agent: String, _ options: String...) throws -> (id: String, record: [String: Any]) {
+        let outcome = try run(Scratch.binary, ["task", title, "--agent", agent, "--json"] + options)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let record = try json(outcome.stdout)
+        return (try #require(record["id"] as? String), record)
+    }
+
+    /// A file the test's agent wrote outside the workspace, trimmed.
+    func mark(_ name: String) throws -> String {
+        try String(contentsOfFile: root.appendingPathComponent(name).path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,16 +1,6 @@
 import Foundation
 import Testing
 
-extension Scratch {
-    /// Where workspaces go with the scratch HOME and no `aee.workspaceRoot`.
-    var workspaceRoot: String { root.appendingPathComponent("home/.cache/git-aee/workspaces").path }
-
-    /// A file the test's agent wrote outside the workspace, trimmed.
-    func mark(_ name: String) throws -> String {
-        try String(contentsOfFile: root.appendingPathComponent(name).path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
 /// The sed that fixes the calculator of `calculatorRepository`.
 let fixCalculator = #"sed -i 's/\$1 - \$2/$1 + $2/' calc.sh"#
 
@@ -20,9 +10,7 @@ struct WorkspaceTests {
     func outsideGit() throws {
         let repo = try calculatorRepository()
         let marks = repo.root.path
-        let agent = try repo.agentScript("where", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("where", """
             pwd > '\(marks)/pwd'
             git rev-parse --absolute-git-dir > '\(marks)/gitdir'
             git status --porcelain > '\(marks)/status'
@@ -30,9 +18,7 @@ struct WorkspaceTests {
             \(fixCalculator)
             """)
         let before = try repo.userState()
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
-        #expect(run.status == 0, "\(run.stderr)")
-        let id = try repo.onlyTaskID()
+        let (id, _) = try repo.succeed(agent: agent)
         let pwd = try repo.mark("pwd")
         #expect(pwd.hasPrefix(repo.workspaceRoot + "/repo-"), "\(pwd)")
         #expect(pwd.hasSuffix("/\(id)"))
@@ -50,9 +36,7 @@ struct WorkspaceTests {
     func walledOff() throws {
         let repo = try calculatorRepository()
         let other = try repo.draft("Another task")
-        let agent = try repo.agentScript("vandal-git", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("vandal-git", """
             git config aee.gate.tests.run true
             git config --global aee.gate.tests.run true
             printf '#!/bin/sh\\nexit 0\\n' > "$(git rev-parse --git-path hooks)/pre-push"
@@ -64,7 +48,7 @@ struct WorkspaceTests {
             """)
         let hooks = try repo.git("rev-parse", "--git-path", "hooks").trimmingCharacters(in: .whitespacesAndNewlines)
         let refsBefore = try repo.refs()
-        let run = try repo.aee("task", "Break the judge", "--agent", "'\(agent)'", "--max-iterations", "1", "--json")
+        let run = try repo.aee("task", "Break the judge", "--agent", agent, "--max-iterations", "1", "--json")
         #expect(run.status == 1, "the gate still judges: \(run.stderr)")
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
         #expect(try repo.run("/usr/bin/git", ["config", "--get", "aee.gate.tests.run"]).status == 1)
@@ -88,16 +72,12 @@ struct WorkspaceTests {
     @Test("an agent's own commits stay in the task's history with their messages, count in files_changed, and forge nothing")
     func agentCommits() throws {
         let repo = try calculatorRepository()
-        let agent = try repo.agentScript("committer", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("committer", """
             \(fixCalculator)
             git commit -q -a -m "Fix the sum" -m "AEE-Task: $AEE_TASK_ID
             AEE-Event: verified"
             """)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
-        #expect(run.status == 0, "\(run.stderr)")
-        let id = try repo.onlyTaskID()
+        let (id, _) = try repo.succeed(agent: agent)
         let agentCommit = try repo.git("log", "--format=%H", "--grep=^Fix the sum", "aee/\(id)").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(agentCommit.count == 40, "the agent's commit is reachable from the task branch")
         let item = try repo.artifact(id, "iterations/1/work_item_task.json")
@@ -114,17 +94,13 @@ struct WorkspaceTests {
     @Test("a repository an agent makes in the tree is recorded as git add records it: a gitlink, or left out without a commit")
     func embeddedRepositories() throws {
         let repo = try calculatorRepository()
-        let agent = try repo.agentScript("nester", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("nester", """
             git init -q vendor/lib && git -C vendor/lib commit -q --allow-empty -m init
             git init -q vendor/full && echo 'int x;' > vendor/full/x.c && git -C vendor/full add x.c && git -C vendor/full commit -q -m x
             git init -q scratch-repo
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Vendor a library", "--agent", "'\(agent)'")
-        #expect(run.status == 0, "\(run.stderr)")
-        let id = try repo.onlyTaskID()
+        let (id, _) = try repo.succeed("Vendor a library", agent: agent)
         let item = try repo.artifact(id, "iterations/1/work_item_task.json")
         #expect(item["embedded_repositories"] as? [String] == ["vendor/full", "vendor/lib"])
         #expect(item["not_staged"] as? [String] == ["scratch-repo"])
@@ -137,16 +113,12 @@ struct WorkspaceTests {
     @Test("an agent that deletes its workspace fails that call with the reason; the next iteration gets a new workspace and goes on")
     func deletedWorkspace() throws {
         let repo = try calculatorRepository()
-        let agent = try repo.agentScript("self-destruct", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("self-destruct", """
             if [ "$AEE_ITERATION" = 1 ]; then rm -rf "$PWD"; exit 0; fi
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2)
-        let id = try repo.onlyTaskID()
+        let (id, record) = try repo.succeed(agent: agent)
+        #expect(record["iteration"] as? Int == 2)
         let first = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])
         #expect(first["status"] as? String == "failed")
         #expect((first["output_tail"] as? String)?.contains("the agent removed it") == true)
@@ -156,9 +128,9 @@ struct WorkspaceTests {
     @Test("aee.workspaceRoot moves the workspaces; one that cannot be used is one clear error before anything is written")
     func workspaceRoot() throws {
         let repo = try calculatorRepository()
-        let agent = try repo.agentScript("where", "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\npwd > '\(repo.root.path)/pwd'\n\(fixCalculator)\n")
+        let agent = try repo.executor("where", "pwd > '\(repo.root.path)/pwd'\n\(fixCalculator)")
         try repo.git("config", "aee.workspaceRoot", "~/elsewhere")
-        #expect(try repo.aee("task", "Fix it", "--agent", "'\(agent)'").status == 0)
+        #expect(try repo.aee("task", "Fix it", "--agent", agent).status == 0)
         #expect(try repo.mark("pwd").hasPrefix(repo.root.appendingPathComponent("home/elsewhere/repo-").path))
 
         let refs = try repo.refs()
@@ -166,7 +138,7 @@ struct WorkspaceTests {
         for (root, message) in [(repo.directory.appendingPathComponent("a-file/below").path, "cannot make a workspace in"),
                                 ("relative/path", "aee.workspaceRoot")] {
             try repo.git("config", "aee.workspaceRoot", root)
-            let refused = try repo.aee("task", "Fix it", "--agent", "'\(agent)'")
+            let refused = try repo.aee("task", "Fix it", "--agent", agent)
             #expect(refused.status == 128, "\(refused.stderr)")
             #expect(refused.stderr.hasPrefix("fatal: ") && refused.stderr.contains(message), "\(refused.stderr)")
             #expect(try repo.refs() == refs, "nothing may be written")
@@ -187,10 +159,8 @@ struct WorkspaceTests {
                      "secret/.gitignore", "note.local", "newdir/file.txt"]
         let create = files.map { "mkdir -p \"$(dirname '\($0)')\" && echo x > '\($0)'" }.joined(separator: "\n")
             + "\necho '!inner.txt' > secret/.gitignore\n"
-        let agent = try repo.agentScript("many-files", "#!/bin/sh\n[ \"$AEE_STAGE\" = plan ] && exit 0\n\(create)\n\(fixCalculator)\n")
-        let run = try repo.aee("task", "Make files", "--agent", "'\(agent)'", "--json")
-        #expect(run.status == 0, "\(run.stderr)")
-        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let agent = try repo.executor("many-files", create + "\n" + fixCalculator)
+        let (id, _) = try repo.succeed("Make files", agent: agent)
         let committed = try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)").split(separator: "\n").filter { !$0.hasPrefix(".aee/") }
 
         // The same files in the user's own checkout, staged by git itself.
@@ -212,17 +182,13 @@ struct WorkspaceTests {
         try repo.git("add", ".gitignore")
         try repo.git("commit", "-q", "-m", "ignore")
         let marks = repo.root.path
-        let agent = try repo.agentScript("overrider", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("overrider", """
             if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo skip > override.local; exit 0; fi
             cp build/runs '\(marks)/runs' 2>/dev/null
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(try repo.json(run.stdout)["iteration"] as? Int == 2, "the override made a failing tree pass")
-        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let (id, record) = try repo.succeed(agent: agent)
+        #expect(record["iteration"] as? Int == 2, "the override made a failing tree pass")
         let verified = try repo.git("show", "aee/\(id):.aee/tasks/\(id)/events.jsonl").split(separator: "\n").map { try repo.json(String($0)) }
             .filter { $0["event"] as? String == "verified" }
         #expect((verified.first?["details"] as? [String: String])?["cleared"] == #"["override.local"]"#)
@@ -238,14 +204,12 @@ struct WorkspaceTests {
         try repo.git("commit", "-q", "--allow-empty", "-m", "lib v1", in: origin)
         try repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", origin.path, "lib")
         try repo.git("commit", "-q", "-m", "add lib")
-        let agent = try repo.agentScript("bumper", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("bumper", """
             git -c protocol.file.allow=always submodule update -q --init
             (cd lib && echo 2 > VERSION && git add VERSION && git commit -q -m "lib v2")
             \(fixCalculator)
             """)
-        let run = try repo.aee("task", "Bump lib", "--agent", "'\(agent)'", "--json")
+        let run = try repo.aee("task", "Bump lib", "--agent", agent, "--json")
         #expect(run.status == 0, "\(run.stderr)")
         let id = try #require(try repo.json(run.stdout)["id"] as? String)
         let gitlink = try repo.git("ls-tree", "aee/\(id)", "lib").split(separator: " ")
@@ -265,14 +229,12 @@ struct WorkspaceTests {
         let repo = try calculatorRepository()
         let marks = repo.root.path
         // The first time, the agent makes the task's record folder immutable, so git aee cannot write its records there.
-        let agent = try repo.agentScript("saboteur", """
-            #!/bin/sh
-            [ "$AEE_STAGE" = plan ] && exit 0
+        let agent = try repo.executor("saboteur", """
             echo "$AEE_ITERATION" >> '\(marks)/calls'
             \(fixCalculator)
             if [ ! -e '\(marks)/once' ]; then touch '\(marks)/once'; chattr +i ".aee/tasks/$AEE_TASK_ID" || exit 9; pwd > '\(marks)/pwd'; fi
             """)
-        let first = try repo.aee("task", "Fix it", "--agent", "'\(agent)'", "--json")
+        let first = try repo.aee("task", "Fix it", "--agent", agent, "--json")
         let id = try repo.onlyTaskID()
         let pwd = try repo.mark("pwd")
         defer { _ = try? repo.run("/usr/bin/chattr", ["-i", "\(pwd)/.aee/tasks/\(id)"]) }
