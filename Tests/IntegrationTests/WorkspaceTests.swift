@@ -6,6 +6,16 @@ let fixCalculator = #"sed -i 's/\$1 - \$2/$1 + $2/' calc.sh"#
 
 @Suite("the workspace an agent works in")
 struct WorkspaceTests {
+    /// Whether a small tmpfs can be mounted here, to make file systems that are full, read-only or noexec.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0, let scratch = try? Scratch(initialize: false) else { return false }
+        let point = scratch.root.appendingPathComponent("probe").path
+        guard (try? FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)) != nil,
+              (try? scratch.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", point]))?.status == 0 else { return false }
+        _ = try? scratch.run("/bin/umount", [point])
+        return true
+    }()
+
     @Test("the agent works in a checkout outside .git and the user's tree, with a git repository of its own; it goes when the task succeeds")
     func outsideGit() throws {
         let repo = try calculatorRepository()
@@ -248,6 +258,25 @@ struct WorkspaceTests {
         #expect(try repo.json(again.stdout)["iteration"] as? Int == 1, "the unfinished attempt was finished, not a new one started")
         #expect(try repo.mark("calls").split(separator: "\n") == ["1"], "the committed work item was not done again")
         #expect(try repo.fsckIsClean())
+    }
+
+    @Test("a workspace root on a full, read-only or noexec file system is one clear error before anything is written",
+          .enabled(if: WorkspaceTests.canMountTmpfs, "this machine cannot mount a tmpfs (root in a VM or container that allows it)"))
+    func unusableFileSystems() throws {
+        let repo = try calculatorRepository()
+        let refs = try repo.refs()
+        for (options, reason) in [("size=512k", "no space left on its file system"), ("ro,size=1m", "the folder cannot be created"),
+                                  ("noexec,size=8m", "its file system is mounted noexec")] {
+            let mountPoint = repo.root.appendingPathComponent("mnt-\(reason.count)").path
+            try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+            try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", mountPoint]).status == 0)
+            defer { _ = try? repo.run("/bin/umount", [mountPoint]) }
+            try repo.git("config", "aee.workspaceRoot", mountPoint + "/workspaces")
+            let refused = try repo.aee("task", "Fix it", "--agent", "true")
+            #expect(refused.status == 128)
+            #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: \(reason)"), "\(refused.stderr)")
+            #expect(try repo.refs() == refs, "nothing may be written")
+        }
     }
 }
 
