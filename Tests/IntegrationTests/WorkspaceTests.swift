@@ -278,5 +278,25 @@ struct WorkspaceTests {
             #expect(try repo.refs() == refs, "nothing may be written")
         }
     }
+
+    @Test("an agent that points the checkout's .git at the user's repository reaches its workspace's again on its next call")
+    func gitFileRestored() throws {
+        let repo = try calculatorRepository()
+        let userGitDirectory = repo.directory.appendingPathComponent(".git").path
+        let agent = try repo.agentScript("redirector", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+              echo '{"work_items": [{"id": "one", "title": "Redirect"}, {"id": "two", "title": "Configure"}]}' > "$AEE_OUTPUT_FILE"; exit 0
+            fi
+            case "$(cat "$AEE_WORK_ITEM_FILE")" in
+              *'"one"'*) printf 'gitdir: %s\n' '\(userGitDirectory)' > .git ;;
+              *) git config aee.gate.tests.run true; \(fixCalculator) ;;
+            esac
+            """)
+        let (id, _) = try repo.succeed(agent: "'\(agent)'")
+        #expect(try repo.run("/usr/bin/git", ["config", "--get", "aee.gate.tests.run"]).status == 1, "the agent reached the user's config")
+        #expect(try repo.artifact(id, "iterations/1/work_item_one.json")["undone_git_changes"] as? [String] == [".git of the checkout changed"])
+        #expect(try repo.artifact(id, "iterations/1/work_item_two.json")["undone_git_changes"] as? [String] == ["config: aee.gate.tests.run changed"])
+    }
 }
 

@@ -36,8 +36,10 @@ struct TaskWorkspace {
         if access(location.readyMarker, F_OK) == 0, access(location.root + ".git", F_OK) == 0,
            let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index) {
             let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
-            // The run that left it may have been killed writing its index or HEAD; this run holds the claim now.
+            // The run that left it may have been killed writing its index or HEAD, or right after an agent changed
+            // the checkout's `.git`; this run holds the claim now.
             try repository.clearStaleWorkingTreeLocks()
+            _ = try restoreGitFile(location)
             try workspace.move(to: commit)
             return workspace
         }
@@ -57,6 +59,7 @@ struct TaskWorkspace {
                                                                                      ("lfs.storage", main.commonDirectory + "lfs")])
         try writeGlobalConfig(location)
         try location.baseline.save(from: location.gitDirectory)
+        _ = try restoreGitFile(location)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
         let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
         try workspace.move(to: commit)
@@ -174,7 +177,7 @@ struct TaskWorkspace {
             var commits: OID?
             if let head, head != tip, (try? main.commit(head)) != nil, try !main.isAncestor(head, of: tip) { commits = head }
             let undone = try repository.restoreGitDirectory(from: location.baseline, branch: branch, at: tip)
-            return AgentGitWork(commits: commits, undone: undone)
+            return AgentGitWork(commits: commits, undone: undone + (try Self.restoreGitFile(location) ? [".git of the checkout changed"] : []))
         } catch let error as GitError {
             throw AEEError.workspaceDamaged(path: root, reason: error.message)
         }
@@ -193,6 +196,25 @@ struct TaskWorkspace {
             throw AEEError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
         }
         return removed
+    }
+
+    /// Makes the checkout's `.git` the file that names the workspace's git directory, whatever stands there (an agent
+    /// could point it at the user's repository, or `git init` a repository of its own there, and its next `git`
+    /// would reach that); returns whether it had to.
+    private static func restoreGitFile(_ location: WorkspaceLocation) throws -> Bool {
+        let path = location.root + ".git"
+        let expected = Data("gitdir: \(location.gitDirectory)\n".utf8)
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, FileManager.default.contents(atPath: path) == expected { return false }
+        do {
+            try removeRecursively(path)
+        } catch let error as GitError {
+            throw AEEError.workspaceDamaged(path: location.root, reason: error.message)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: expected) else {
+            throw AEEError.workspaceDamaged(path: location.root, reason: "its .git file cannot be written")
+        }
+        return true
     }
 
     /// Removes the workspace, unless it holds work found nowhere else: commits made in a submodule (whose objects
