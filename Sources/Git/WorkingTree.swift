@@ -13,6 +13,8 @@ public struct StagedChanges: Sendable {
     public var embeddedRepositories: [String] = []
     /// Repositories inside the working tree that have no commit to record, left out.
     public var notStaged: [String] = []
+    /// The ignored files and directories (a directory once, with a trailing `/`), as `ignoredPaths` lists them.
+    public var ignored: [String] = []
 
     public init() {}
 }
@@ -143,7 +145,8 @@ extension Repository {
     private func stageIfNotIgnored(_ path: String, rules: inout IgnoreRules, in index: OpaquePointer, into staged: inout StagedChanges) throws {
         let isDirectory = path.hasSuffix("/")
         let name = isDirectory ? String(path.dropLast()) : path
-        guard let root = workingDirectory, !rules.isIgnored(name, isDirectory: isDirectory) else { return }
+        guard let root = workingDirectory else { return }
+        guard !rules.isIgnored(name, isDirectory: isDirectory) else { return staged.ignored.append(path) }
         guard isDirectory else {
             try check(git_index_add_bypath(index, name), "git_index_add_bypath")
             staged.changed.append(name)

@@ -30,6 +30,8 @@ struct Attempt {
     private(set) var tipTree: OID
     private(set) var record: TaskRecord
     private(set) var summary: WorkItemsSummary
+    /// What the last staging of this run found ignored in the workspace (spares the gates a walk of the tree).
+    private var ignoredAfterStaging: [String]?
 
     /// Most work items one plan may have; the rest are dropped with a note.
     static let maxWorkItems = 50
@@ -109,6 +111,7 @@ struct Attempt {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
             var call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
             var work = try collectWork(of: &call)
+            ignoredAfterStaging = work.staged?.ignored
             let hooks = try judgeCommit(of: item, &work)
             let report = makeReport(item, call, work, hooks: hooks)
             add(report.usage)
@@ -129,7 +132,7 @@ struct Attempt {
         }
 
         runner.events(.stage(iteration: number, .verifying))
-        let cleared = try runner.taskWorkspace.clearIgnored(keeping: runner.gateLeftovers)
+        let cleared = try runner.taskWorkspace.clearIgnored(keeping: runner.gateLeftovers, present: ignoredAfterStaging)
         defer { runner.gateLeftovers = Set((try? runner.taskWorkspace.repository.ignoredPaths()) ?? []) }
         let judge = runner.workspace
         let report = try judge.judge(tipTree, in: runner.taskWorkspace.root, plan: runner.gatePlan, catalog: runner.settings.catalog,

@@ -187,9 +187,10 @@ struct TaskWorkspace {
     /// in `kept` (what the gates themselves left last time: build output, caches). An ignored file an agent wrote
     /// (a local config, installed dependencies) is not in the commit, so a gate must not see it: a fresh checkout
     /// of the commit would not have it. Returns what was removed. The user's own tree (`--here`) is never touched.
-    func clearIgnored(keeping kept: Set<String>) throws -> [String] {
+    /// `present` is what the last staging found ignored, when nothing can have changed since; else the tree is walked.
+    func clearIgnored(keeping kept: Set<String>, present: [String]?) throws -> [String] {
         guard !isUsersWorkingTree else { return [] }
-        let removed = try repository.ignoredPaths().filter { !kept.contains($0) }
+        let removed = try (present ?? repository.ignoredPaths()).filter { !kept.contains($0) }
         do {
             for path in removed { try removeRecursively(root + path) }
         } catch let error as GitError {
