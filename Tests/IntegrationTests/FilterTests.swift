@@ -71,4 +71,19 @@ struct FilterTests {
         try repo.git("checkout", "-q", "aee/\(id)", "--", "out.bin")
         #expect(try String(contentsOf: repo.directory.appendingPathComponent("out.bin"), encoding: .utf8) == "generated output\n")
     }
+
+    @Test("text and eol attributes apply as git applies them: CRLF in the checkout, LF in history")
+    func lineEndings() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.write(".gitattributes", "*.txt text eol=crlf\n")
+        try repo.write("notes.txt", "one\ntwo\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "notes")
+        let agent = try repo.executor("crlf", "od -c notes.txt | head -1 > '\(repo.root.path)/seen'\nprintf 'three\\r\\nfour\\r\\n' > more.txt")
+        let (id, _) = try repo.succeed(agent: agent)
+        let seen = try repo.mark("seen")
+        #expect(seen.contains("\\r  \\n"), "the agent saw LF where git checks out CRLF: \(seen)")
+        #expect(try repo.git("cat-file", "-p", "aee/\(id):more.txt") == "three\nfour\n", "stored with LF, as git add stores it")
+    }
 }
+
