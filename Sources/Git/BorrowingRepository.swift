@@ -58,11 +58,12 @@ extension Repository {
         return borrowing
     }
 
-    /// Copies into this repository's object database every object stored in `objectsDirectory` itself (loose or
-    /// packed, not through its alternates) that is not here yet: what `git commit` wrote in a borrowing repository.
-    /// Returns how many were copied.
-    @discardableResult
-    public func importObjects(from objectsDirectory: String) throws -> Int {
+    /// Copies into this repository's object database the objects of the commit `tip` and its history, as far as this
+    /// repository does not have them, from the object files in `objectsDirectory` itself (loose or packed, not its
+    /// alternates): what `git commit` wrote in a borrowing repository. Each is checked first as `git fsck --strict`
+    /// would (a complete history; well-formed commits; trees sorted, without duplicate, `.git`, `.` or `..` names
+    /// and with known modes), and nothing is copied unless all are sound. Returns why not, or nil once copied.
+    public func importHistory(of tip: OID, from objectsDirectory: String) throws -> String? {
         var source: OpaquePointer?
         try check(git_odb_new(&source), "git_odb_new")
         defer { git_odb_free(source) }
@@ -72,39 +73,48 @@ extension Repository {
         var packs: OpaquePointer?
         try check(git_odb_backend_pack(&packs, objectsDirectory), "git_odb_backend_pack")
         try check(git_odb_add_backend(source, packs, 1), "git_odb_add_backend")
-        final class Found { var oids: [git_oid] = [] }
-        let found = Found()
-        try check(git_odb_foreach(source, { oid, payload in
-            Unmanaged<Found>.fromOpaque(payload!).takeUnretainedValue().oids.append(oid!.pointee)
-            return 0
-        }, Unmanaged.passUnretained(found).toOpaque()), "git_odb_foreach")
         var target: OpaquePointer?
         try check(git_repository_odb(&target, pointer), "git_repository_odb")
         defer { git_odb_free(target) }
-        var copied = 0
-        for var oid in found.oids where git_odb_exists(target, &oid) == 0 {
+
+        var found: [(oid: git_oid, type: git_object_t, data: [UInt8])] = []
+        var seen: Set<OID> = []
+        var pending: [(OID, git_object_t)] = [(tip, GIT_OBJECT_COMMIT)]
+        while let (oid, type) = pending.popLast() {
+            guard seen.insert(oid).inserted else { continue }
+            var raw = oid.raw
+            if git_odb_exists(target, &raw) != 0 { continue }
             var object: OpaquePointer?
-            try check(git_odb_read(&object, source, &oid), "git_odb_read")
+            guard git_odb_read(&object, source, &raw) == 0 else { return "object \(oid.hex) is missing" }
             defer { git_odb_object_free(object) }
-            var written = git_oid()
-            try check(git_odb_write(&written, target, git_odb_object_data(object), git_odb_object_size(object), git_odb_object_type(object)),
-                      "git_odb_write")
-            copied += 1
+            guard git_odb_object_type(object) == type else { return "object \(oid.hex) is not the type that refers to it says" }
+            let data = Array(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+            switch type {
+            case GIT_OBJECT_COMMIT:
+                guard let links = ObjectCheck.commit(data) else { return "commit \(oid.hex) is malformed" }
+                pending += [(links.tree, GIT_OBJECT_TREE)] + links.parents.map { ($0, GIT_OBJECT_COMMIT) }
+            case GIT_OBJECT_TREE:
+                guard let entries = ObjectCheck.tree(data) else { return "tree \(oid.hex) is malformed" }
+                pending += entries
+            default:
+                break
+            }
+            found.append((raw, type, data))
         }
-        return copied
+        for object in found {
+            var written = git_oid()
+            try check(object.data.withUnsafeBytes { git_odb_write(&written, target, $0.baseAddress, $0.count, object.type) }, "git_odb_write")
+        }
+        return nil
     }
 
-    /// Puts git aee's index (the file this handle's index lives in) in place of the one `git` uses in this
-    /// repository, so that `git status` there shows only what changed since git aee's last commit. A hard link,
-    /// whatever the index's size: git and libgit2 both write an index to a new file and rename it over the old, so
-    /// neither side ever changes the other's.
+    /// Copies git aee's index (the file this handle's index lives in) over the one `git` uses in this repository, so
+    /// that `git status` there shows only what changed since git aee's last commit. A copy, not a link: a program
+    /// that wrote git's index in place would otherwise change git aee's, and hide its changes from the staging.
     public func publishIndex() throws {
         try withIndex { index in
-            guard let path = git_index_path(index).map({ String(cString: $0) }) else { return }
-            let temporary = gitDirectory + "index.aee-new"
-            unlink(temporary)
-            guard link(path, temporary) == 0 else { throw GitError(systemCall: "link", path: temporary) }
-            guard rename(temporary, gitDirectory + "index") == 0 else { throw GitError(systemCall: "rename", path: gitDirectory + "index") }
+            guard let path = git_index_path(index), let bytes = readFile(String(cString: path)) else { return }
+            try replaceFile(gitDirectory + "index", with: bytes)
         }
     }
 }

@@ -24,11 +24,22 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try writeAll(bytes, to: fd, path: path)
 }
 
-/// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it.
+/// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it. The temporary
+/// file is made anew, never written through whatever (a link) stood at its name.
 func replaceFile(_ path: String, with bytes: [UInt8]) throws {
     let temporary = path + ".aee-new"
-    try writeFile(temporary, bytes)
+    try removeRecursively(temporary)
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw GitError(systemCall: "open", path: temporary) }
+    defer { close(fd) }
+    try writeAll(bytes, to: fd, path: temporary)
     guard rename(temporary, path) == 0 else { throw GitError(systemCall: "rename", path: path) }
+}
+
+/// Whether `path` is a symbolic link (whether or not what it names exists).
+func isLink(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
 }
 
 /// The bytes of `path`, or nil when it cannot be read (missing, a directory).

@@ -13,7 +13,13 @@ public struct GitDirectoryBaseline: Sendable {
 
     /// `global-config` is not git's: it is the file git aee names in `GIT_CONFIG_GLOBAL` for programs run there, so
     /// that `git config --global` changes the workspace and not the user's own global config.
-    static let files = ["config", "info/exclude", "info/attributes", GitDirectoryBaseline.globalConfig]
+    static let files = ["config", "info/exclude", "info/attributes", "objects/info/alternates", GitDirectoryBaseline.globalConfig]
+    /// Files that would send git somewhere else (another repository's refs and config, other objects, a shallow or
+    /// grafted history): none belongs in a workspace's git directory, so any is removed.
+    static let redirections = ["commondir", "gitdir", "worktrees", "shallow", "info/grafts", "objects/info/http-alternates"]
+    /// The directories the files above live in; each must be a directory of the git directory's own, never a link
+    /// that would lead a restore to write, or a clean-up to delete, somewhere else.
+    static let directories = ["hooks", "info", "objects", "objects/info"]
     public static let globalConfig = "global-config"
 
     /// Copies the files as they are now in `gitDirectory`.
@@ -40,8 +46,8 @@ extension Repository {
     /// but `branch`, which points at `commit`, with HEAD on it. Returns what had been changed, one line each, so it
     /// can be reported; names only, never values, which may be secrets.
     public func restoreGitDirectory(from baseline: GitDirectoryBaseline, branch: String, at commit: OID) throws -> [String] {
-        var changes: [String] = []
         let directory = gitDirectory
+        var changes = try Self.removeRedirections(in: directory)
         for name in GitDirectoryBaseline.files {
             let saved = readFile(baseline.directory + "/" + name.replacingSlashes)
             let now = readFile(directory + name)
@@ -73,6 +79,25 @@ extension Repository {
             try check(writingRef(name) { git_reference_delete(reference) }, "git_reference_delete")
         }
         try setBranch(branch, to: commit)
+        return changes
+    }
+
+    /// Removes from the git directory at `directory` (ending with `/`) what would send git elsewhere, and makes its
+    /// own directories real ones again; returns what it found. Done before the directory is opened too: libgit2
+    /// follows a `commondir` file to another repository's refs.
+    public static func removeRedirections(in directory: String) throws -> [String] {
+        var changes: [String] = []
+        for name in GitDirectoryBaseline.directories {
+            var info = stat()
+            guard lstat(directory + name, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR else { continue }
+            changes.append("\(name) replaced")
+            try removeRecursively(directory + name)
+            guard mkdir(directory + name, 0o777) == 0 else { throw GitError(systemCall: "mkdir", path: directory + name) }
+        }
+        for name in GitDirectoryBaseline.redirections where access(directory + name, F_OK) == 0 || isLink(directory + name) {
+            changes.append("\(name) written")
+            try removeRecursively(directory + name)
+        }
         return changes
     }
 

@@ -279,7 +279,7 @@ struct WorkspaceTests {
         }
     }
 
-    @Test("an agent that points the checkout's .git at the user's repository reaches its workspace's again on its next call")
+    @Test("an agent that points the checkout's .git, or its git directory's commondir, at the user's repository is undone before its next call")
     func gitFileRestored() throws {
         let repo = try calculatorRepository()
         let userGitDirectory = repo.directory.appendingPathComponent(".git").path
@@ -289,14 +289,30 @@ struct WorkspaceTests {
               echo '{"work_items": [{"id": "one", "title": "Redirect"}, {"id": "two", "title": "Configure"}]}' > "$AEE_OUTPUT_FILE"; exit 0
             fi
             case "$(cat "$AEE_WORK_ITEM_FILE")" in
-              *'"one"'*) printf 'gitdir: %s\n' '\(userGitDirectory)' > .git ;;
+              *'"one"'*) echo '\(userGitDirectory)' > "$(git rev-parse --git-dir)/commondir"; printf 'gitdir: %s\n' '\(userGitDirectory)' > .git ;;
               *) git config aee.gate.tests.run true; \(fixCalculator) ;;
             esac
             """)
         let (id, _) = try repo.succeed(agent: "'\(agent)'")
         #expect(try repo.run("/usr/bin/git", ["config", "--get", "aee.gate.tests.run"]).status == 1, "the agent reached the user's config")
-        #expect(try repo.artifact(id, "iterations/1/work_item_one.json")["undone_git_changes"] as? [String] == [".git of the checkout changed"])
+        #expect(try repo.artifact(id, "iterations/1/work_item_one.json")["undone_git_changes"] as? [String] == ["commondir written", ".git of the checkout changed"])
         #expect(try repo.artifact(id, "iterations/1/work_item_two.json")["undone_git_changes"] as? [String] == ["config: aee.gate.tests.run changed"])
+    }
+
+    @Test("an agent commit with missing objects or a tree git fsck refuses is not kept, and the user's repository stays fsck-clean")
+    func brokenAgentCommits() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.executor("forger", """
+            \(fixCalculator)
+            tree=$(printf '100644 blob 1111111111111111111111111111111111111111\\tghost\\n' | git mktree --missing)
+            git reset -q --soft "$(git commit-tree -p HEAD -m forged "$tree")"
+            """)
+        let (id, _) = try repo.succeed(agent: agent)
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect(item["agent_commits"] as? [String] == [])
+        #expect((item["undone_git_changes"] as? [String])?.contains { $0.hasPrefix("the agent's commits were not kept: object 1111111") } == true, "\(item)")
+        #expect(try repo.git("show", "aee/\(id):calc.sh").contains("$1 + $2"), "the change in the checkout is still committed")
+        #expect(try repo.fsckIsClean())
     }
 }
 

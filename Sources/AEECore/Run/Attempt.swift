@@ -215,8 +215,9 @@ struct Attempt {
     /// one refuses, nothing of the change is committed: the staged change and the agent's own commits are dropped
     /// and the workspace goes back to the attempt's tip, as a refused `git commit` leaves nothing in history.
     private func judgeCommit(of item: WorkItem, _ work: inout AgentWork) throws -> [CommitHookResult] {
-        guard let hooks = runner.settings.commitHooks, let staged = work.staged, !staged.changed.isEmpty || work.git.commits != nil,
-              !hooks.present.isEmpty else { return [] }
+        // After an interrupt the hooks would be stopped at once and their "refusal" would throw the work away.
+        guard ProcessGroups.shared.interruption == nil, let hooks = runner.settings.commitHooks, let staged = work.staged,
+              !staged.changed.isEmpty || work.git.commits != nil, !hooks.present.isEmpty else { return [] }
         let workspace = runner.taskWorkspace!
         try workspace.repository.writeIndex()
         let messageFile = workspace.location.callFiles + "COMMIT_EDITMSG"

@@ -31,20 +31,31 @@ struct TaskWorkspace {
     /// The workspace for `id`, checked out at `commit`: the one a run left (whatever the agent did to its files), or
     /// a new one when there is none, or it is half-made, or it is not usable any more.
     static func open(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
-        // git aee ran tasks in linked worktrees under .git/aee before it had workspaces; a task they left is moved here.
+        // git aee ran tasks in linked worktrees under .git/aee before it had workspaces; such a worktree of the task
+        // is removed (its files were the last run's, which every commit of the task's keeps).
         try main.removeWorktree(name: "aee-\(id)", path: main.commonDirectory + "aee/worktrees/\(id)")
-        if access(location.readyMarker, F_OK) == 0, access(location.root + ".git", F_OK) == 0,
-           let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index) {
+        // The run that left it may have been killed in the middle of anything, an agent call included: what the
+        // agent did to the git directory is undone before it is opened (a `commondir` would lead elsewhere) and after.
+        if FileManager.default.contents(atPath: location.readyMarker) == Self.layout,
+           (try? Repository.removeRedirections(in: location.gitDirectory + "/")) != nil,
+           let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index),
+           repository.commonDirectory == repository.gitDirectory {
             let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
-            // The run that left it may have been killed writing its index or HEAD, or right after an agent changed
-            // the checkout's `.git`; this run holds the claim now.
-            try repository.clearStaleWorkingTreeLocks()
-            _ = try restoreGitFile(location)
-            try workspace.move(to: commit)
-            return workspace
+            do {
+                try repository.clearStaleWorkingTreeLocks()
+                _ = try restoreGitFile(location)
+                _ = try repository.restoreGitDirectory(from: location.baseline, branch: id.branch, at: commit)
+                try workspace.move(to: commit)
+                return workspace
+            } catch {
+                // Not usable as it is: made anew below.
+            }
         }
         return try create(for: id, in: main, at: commit, location: location)
     }
+
+    /// What the ready marker holds: the layout of the workspace's files, so one made by another version is made anew.
+    static let layout = Data("workspace 2\n".utf8)
 
     /// Makes the workspace anew: whatever a crash or an agent left at its place goes first, the ready marker comes last.
     private static func create(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
@@ -63,7 +74,7 @@ struct TaskWorkspace {
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
         let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
         try workspace.move(to: commit)
-        guard FileManager.default.createFile(atPath: location.readyMarker, contents: nil) else {
+        guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
             throw AEEError.fileSystem(path: location.readyMarker, reason: "cannot be written")
         }
         return workspace
@@ -159,8 +170,9 @@ struct TaskWorkspace {
         var undone: [String]
     }
 
-    /// After an agent call that started at `tip`: copies the objects the agent's own commits made into the user's
-    /// repository, notes where its HEAD went, and puts the git directory back as git aee left it.
+    /// After an agent call that started at `tip`: copies the history the agent's own commits made into the user's
+    /// repository (checked as `git fsck --strict` would, else left out and said so), notes where its HEAD went, and
+    /// puts the git directory back as git aee left it.
     /// Throws `workspaceDamaged` when the agent removed or broke the workspace itself.
     func collectAgentWork(startedAt tip: OID, main: Repository) throws -> AgentGitWork {
         if isUsersWorkingTree { return AgentGitWork(commits: nil, undone: []) }
@@ -172,11 +184,16 @@ struct TaskWorkspace {
             throw AEEError.workspaceDamaged(path: root, reason: "the agent removed its git directory")
         }
         do {
-            try main.importObjects(from: location.gitDirectory + "/objects")
-            let head = repository.headCommit()
             var commits: OID?
-            if let head, head != tip, (try? main.commit(head)) != nil, try !main.isAncestor(head, of: tip) { commits = head }
-            let undone = try repository.restoreGitDirectory(from: location.baseline, branch: branch, at: tip)
+            var undone: [String] = []
+            if let head = repository.headCommit(), head != tip {
+                if let problem = try main.importHistory(of: head, from: location.gitDirectory + "/objects") {
+                    undone.append("the agent's commits were not kept: \(problem)")
+                } else if try !main.isAncestor(head, of: tip) {
+                    commits = head
+                }
+            }
+            undone += try repository.restoreGitDirectory(from: location.baseline, branch: branch, at: tip)
             return AgentGitWork(commits: commits, undone: undone + (try Self.restoreGitFile(location) ? [".git of the checkout changed"] : []))
         } catch let error as GitError {
             throw AEEError.workspaceDamaged(path: root, reason: error.message)
