@@ -7,6 +7,8 @@ public func removeRecursively(_ path: String) throws {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if info.st_mode & S_IFMT == S_IFDIR {
+        // A directory made read-only (a Go module cache does that) must be writable for its entries to go.
+        if info.st_mode & S_IRWXU != S_IRWXU { chmod(path, info.st_mode | S_IRWXU) }
         for name in directoryEntries(path) { try removeRecursively(path + "/" + name) }
     }
     guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }

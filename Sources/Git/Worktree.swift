@@ -20,14 +20,6 @@ extension Repository {
         try removeRecursively(trash)
     }
 
-    /// Whether git knows a linked worktree called `name` whose directory still exists.
-    public func hasWorktree(name: String) -> Bool {
-        var worktree: OpaquePointer?
-        guard git_worktree_lookup(&worktree, pointer, name) == 0 else { return false }
-        defer { git_worktree_free(worktree) }
-        return git_worktree_validate(worktree) == 0
-    }
-
     /// Points HEAD at `commit` directly, leaving every branch where it is.
     public func detachHead(at commit: OID) throws {
         var raw = commit.raw

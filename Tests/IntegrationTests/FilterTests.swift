@@ -85,5 +85,19 @@ struct FilterTests {
         #expect(seen.contains("\\r  \\n"), "the agent saw LF where git checks out CRLF: \(seen)")
         #expect(try repo.git("cat-file", "-p", "aee/\(id):more.txt") == "three\nfour\n", "stored with LF, as git add stores it")
     }
+
+    @Test("a filter that streams (writes before it has read everything) on a file of megabytes does not stall")
+    func streamingFilter() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("config", "filter.stream.clean", "cat")
+        try repo.git("config", "filter.stream.smudge", "cat")
+        try repo.git("config", "filter.stream.required", "true")
+        try repo.write(".gitattributes", "*.dat filter=stream\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "attributes")
+        let agent = try repo.executor("big-writer", "head -c 4000000 /dev/zero | tr '\\\\0' x > big.dat")
+        let (id, _) = try repo.succeed(agent: agent)
+        #expect(try repo.git("cat-file", "-s", "aee/\(id):big.dat") == "4000000\n")
+    }
 }
 

@@ -7,16 +7,16 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs the agent command under the documented contract (docs/agents.md): `/bin/sh -c` in the task's worktree, in a
+/// Runs the agent command under the documented contract (docs/agents.md): `/bin/sh -c` in the task's workspace, in a
 /// process group of its own, with a timeout and an output cap, the `AEE_*` files and the prompt on stdin.
 struct AgentDriver {
     let command: String
     let timeoutSeconds: Double
     /// How long what the agent started has to stop once asked (a timeout, an interrupt, the end of the call).
     let graceSeconds: Double
-    /// The task's worktree, where the agent works.
+    /// The task's workspace, where the agent works.
     let directory: String
-    /// A directory outside the worktree for the files handed over (ends with `/`).
+    /// A directory outside the workspace for the files handed over (ends with `/`).
     let scratch: String
     /// The environment the agent starts from, git's repository variables removed.
     let environment: [String: String]

@@ -318,9 +318,10 @@ struct Attempt {
     private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], staged: Bool = false,
                                  refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
+        // A work item's title comes from the agent's plan: it goes into the commit's subject, so it is redacted too.
         let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
-                                          artifacts: artifacts.map { (directory + $0.0, runner.redactor.redact(json: $0.1)) }, title: title,
-                                          trailers: trailers, identity: identity)
+                                          artifacts: artifacts.map { (directory + $0.0, runner.redactor.redact(json: $0.1)) },
+                                          title: runner.redactor.redact(title), trailers: trailers, identity: identity)
         record = change.record
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.

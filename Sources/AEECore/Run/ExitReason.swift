@@ -6,7 +6,7 @@ public enum ExitReason: String, Codable, Sendable, CaseIterable {
     /// A human is needed; the cause is recorded beside it.
     case blocked
     case canceled
-    /// SIGINT, SIGTERM or SIGHUP; the worktree is kept and `git aee run` continues the task.
+    /// SIGINT, SIGTERM or SIGHUP; the workspace is kept and `git aee run` continues the task.
     case interrupted
     case agentError = "agent_error"
     /// The task's own wall-clock limit.

@@ -2,7 +2,7 @@
 public struct RunOptions: Sendable {
     /// The agent command (`--agent`), above `git config aee.agent` and `.aee/config.json`.
     public var agent: String?
-    /// Run in the user's working tree instead of a worktree of the task's own.
+    /// Run in the user's working tree instead of a workspace of the task's own.
     public var here: Bool
     /// Fast-forward the branch the task started from when it succeeds.
     public var merge: Bool

@@ -25,7 +25,7 @@ public final class TaskRunner {
     /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
     /// The agent is recorded so that `run` and `resume` of the task use it again without being told.
     var ownerDetails: [String: String] {
-        RunOwner.thisProcess.merging(["agent": settings.agentCommand]) { $1 }
+        RunOwner.thisProcess.merging(["agent": redactor.redact(settings.agentCommand)]) { $1 }
             .merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
     }
 

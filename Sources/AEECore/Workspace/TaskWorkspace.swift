@@ -135,8 +135,14 @@ struct TaskWorkspace {
 
     /// Stages what the agent changed as `git add -A` would, leaving `.aee/` as the last commit had it (the changes
     /// there are refused). `tree(adding:)` then makes the commit's tree.
+    /// What the agent left and git cannot stage (a required filter failing on it, a path libgit2 refuses) fails
+    /// the agent's call, as a damaged workspace does, rather than the whole run.
     func stage() throws -> StagedChanges {
-        try repository.stageWorkingTree(protecting: ".aee")
+        do {
+            return try repository.stageWorkingTree(protecting: ".aee")
+        } catch let error as GitError {
+            throw AEEError.workspaceDamaged(path: root, reason: "what the agent left cannot be staged: \(error.message)")
+        }
     }
 
     /// What was staged, with the records of the commit about to be made.
@@ -209,7 +215,8 @@ struct TaskWorkspace {
         guard !isUsersWorkingTree else { return [] }
         let removed = try (present ?? repository.ignoredPaths()).filter { !kept.contains($0) }
         do {
-            for path in removed { try removeRecursively(root + path) }
+            // Without the trailing `/` of a directory's entry, so a link put in its place is removed, not followed.
+            for path in removed { try removeRecursively(root + (path.hasSuffix("/") ? String(path.dropLast()) : path)) }
         } catch let error as GitError {
             throw AEEError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
         }
@@ -253,20 +260,24 @@ struct TaskWorkspace {
     /// user's own copy of the submodule (`modules/<name>` in the user's git directory) has.
     private func submodulesWithOwnCommits(main: Repository) throws -> [String] {
         var found: [String] = []
-        func visit(_ relative: String) throws {
-            let directory = location.gitDirectory + "/" + relative
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-                let module = relative + name
-                if FileManager.default.fileExists(atPath: location.gitDirectory + "/" + module + "/HEAD"),
-                   let repository = try? Repository.open(at: location.gitDirectory + "/" + module, searching: false),
-                   let own = try? repository.commitsFoundOnlyHere(comparedWith: main.commonDirectory + module + "/objects"), !own.isEmpty {
-                    found.append(String(module.dropFirst("modules/".count)))
+        // A submodule named `vendor/lib` lives in `modules/vendor/lib`, one inside it in `modules/vendor/lib/modules/x`:
+        // every directory below `modules/` that is not a repository is looked into.
+        func visit(_ relative: String) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: location.gitDirectory + "/" + relative)) ?? [] {
+                let path = relative + name
+                guard FileManager.default.fileExists(atPath: location.gitDirectory + "/" + path + "/HEAD") else {
+                    if name != "objects" && name != "refs" { visit(path + "/") }
+                    continue
                 }
-                try visit(module + "/modules/")
+                if let repository = try? Repository.open(at: location.gitDirectory + "/" + path, searching: false),
+                   let own = try? repository.commitsFoundOnlyHere(comparedWith: main.commonDirectory + path + "/objects"), !own.isEmpty {
+                    found.append(path)
+                }
+                visit(path + "/modules/")
             }
         }
-        try visit("modules/")
-        return found.sorted()
+        visit("modules/")
+        return found.map { String($0.replacing("/modules/", with: "/").dropFirst("modules/".count)) }.sorted()
     }
 
     private static func remove(_ location: WorkspaceLocation) throws {

@@ -94,7 +94,14 @@ enum ExternalFilters {
             return try processes.withLock { running in
                 if running[key] == nil { running[key] = try FilterProcess(command: process, directory: driver.directory) }
                 guard let filter = running[key], filter.capabilities.contains(command) else { return nil }
-                return try filter.filter(command, path: path, content: input)
+                do {
+                    return try filter.filter(command, path: path, content: input)
+                } catch {
+                    // The conversation is broken (the process died, or said something unreadable): the next file
+                    // starts a new one.
+                    running[key] = nil
+                    throw error
+                }
             }
         }
         guard let line = command == "clean" ? driver.clean : driver.smudge else { return nil }

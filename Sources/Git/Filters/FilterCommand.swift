@@ -10,10 +10,12 @@ struct FilterCommand {
     let directory: String
 
     /// Runs the command once with `input` on its standard input; its standard output and exit status (nil: killed).
-    /// Input is written while output is read, so a filter that answers before it has read everything cannot stall.
+    /// Input is written, without blocking, while output is read, so a filter that streams (writes before it has read
+    /// everything) cannot stall with git aee.
     func run(input: [UInt8]) throws -> (output: [UInt8], status: Int32?) {
         let child = try FilterChild(command: command, directory: directory)
         defer { child.close() }
+        _ = fcntl(child.input, F_SETFL, fcntl(child.input, F_GETFL) | O_NONBLOCK)
         var output: [UInt8] = []
         var written = 0
         var writing = true
@@ -60,11 +62,23 @@ final class FilterChild {
         posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdout[1], 1)
         aee_spawn_file_actions_addchdir(&actions, directory)
+        // Default signal handling and no blocked signals, whatever git aee ignores or blocks itself, so an interrupt
+        // reaches the filter too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let words: [String] = ["/bin/sh", "-c", command]
         let argv = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         Glibc.close(stdin[0])
         Glibc.close(stdout[1])
         guard result == 0 else {
