@@ -47,7 +47,7 @@ struct FilterTests {
         #expect(try repo.refs() == refs)
     }
 
-    @Test("git-lfs: the agent sees the content, not the pointer; what it adds is stored as an LFS object and committed as a pointer",
+    @Test("git-lfs: the agent sees the content, not the pointer; what it adds is an LFS object in the user's store; its prune deletes none of the user's",
           .enabled(if: TestTools.path(of: "git-lfs") != nil, "git-lfs is not installed (make test installs it)"))
     func gitLFS() throws {
         let repo = try calculatorRepository(fixed: true)
@@ -57,9 +57,16 @@ struct FilterTests {
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "large file")
         #expect(try repo.git("cat-file", "-p", "HEAD:data.bin").hasPrefix("version https://git-lfs.github.com/spec/v1"))
+        // A large file only another branch has, which a prune by the workspace's refs would take for garbage.
+        try repo.git("checkout", "-q", "-b", "other")
+        try repo.write("other.bin", "only on the other branch\n")
+        try repo.git("add", "other.bin")
+        try repo.git("commit", "-q", "-m", "other")
+        try repo.git("checkout", "-q", "main")
         let agent = try repo.executor("lfs-user", """
             cp data.bin '\(repo.root.path)/seen'
             echo "generated output" > out.bin
+            git lfs prune >/dev/null 2>&1
             """)
         let run = try repo.aee("task", "Make output", "--agent", agent, "--json")
         #expect(run.status == 0, "\(run.stderr)")
@@ -67,7 +74,11 @@ struct FilterTests {
         #expect(try repo.mark("seen") == "the real data")
         let pointer = try repo.git("cat-file", "-p", "aee/\(id):out.bin")
         #expect(pointer.hasPrefix("version https://git-lfs.github.com/spec/v1"), "\(pointer)")
-        // The object is in the user's LFS store, so git checks it out with no server.
+        // `git lfs prune` in the workspace removed its links, not the user's objects.
+        try repo.git("checkout", "-q", "other", "--", "other.bin")
+        #expect(try String(contentsOf: repo.directory.appendingPathComponent("other.bin"), encoding: .utf8) == "only on the other branch\n")
+        try repo.git("rm", "-q", "--cached", "other.bin")
+        // The new object is in the user's LFS store, so git checks it out with no server.
         try repo.git("checkout", "-q", "aee/\(id)", "--", "out.bin")
         #expect(try String(contentsOf: repo.directory.appendingPathComponent("out.bin"), encoding: .utf8) == "generated output\n")
     }

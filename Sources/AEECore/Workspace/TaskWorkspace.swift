@@ -27,6 +27,8 @@ struct TaskWorkspace {
     let isUsersWorkingTree: Bool
     /// The branch the workspace's HEAD is on, following the commits git aee writes (the task's name, there only).
     let branch: String
+    /// The workspace's git-lfs store and the user's; nil for the user's own working tree.
+    var lfs: LFSStore?
 
     /// The workspace for `id`, checked out at `commit`: the one a run left (whatever the agent did to its files), or
     /// a new one when there is none, or it is half-made, or it is not usable any more.
@@ -40,7 +42,9 @@ struct TaskWorkspace {
            (try? Repository.removeRedirections(in: location.gitDirectory + "/")) != nil,
            let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index),
            repository.commonDirectory == repository.gitDirectory {
-            let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
+            let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch,
+                                          lfs: try lfsStore(of: main, location))
+            workspace.lfs?.borrow()
             do {
                 try repository.clearStaleWorkingTreeLocks()
                 _ = try restoreGitFile(location)
@@ -67,12 +71,14 @@ struct TaskWorkspace {
         }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch,
                                            config: try carriedConfig(from: main) + [("core.logallrefupdates", "false"),
-                                                                                     ("lfs.storage", main.commonDirectory + "lfs")])
+                                                                                     ("lfs.storage", location.state + "lfs")])
         try writeGlobalConfig(location)
         try location.baseline.save(from: location.gitDirectory)
         _ = try restoreGitFile(location)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
-        let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch)
+        let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch,
+                                      lfs: try lfsStore(of: main, location))
+        workspace.lfs?.borrow()
         try workspace.move(to: commit)
         guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
             throw AEEError.fileSystem(path: location.readyMarker, reason: "cannot be written")
@@ -83,10 +89,17 @@ struct TaskWorkspace {
     /// The user's settings that decide what files look like and how they are staged (filters, line endings, ignore and
     /// attribute files, identities for commits an agent makes), from the repository's own config: the user's global
     /// and system config apply in the workspace as anywhere. (No reflogs there: the branch moves with every commit,
-    /// and its history is the task's. git-lfs keeps its objects in the user's repository, where they already are.)
+    /// and its history is the task's. git-lfs has a store of its own there: `LFSStore`.)
     private static func carriedConfig(from main: Repository) throws -> [(key: String, value: String)] {
         let pattern = #"^(filter|lfs|diff|merge|user|submodule)\..*|^core\.(autocrlf|eol|safecrlf|filemode|symlinks|ignorecase|precomposeunicode|attributesfile|excludesfile|quotepath|checkroundtripencoding|bigfilethreshold)$"#
         return try main.localConfiguration().entries(matching: pattern)
+    }
+
+    /// The user's git-lfs store (`lfs.storage`, by default `lfs` in the git directory) and the workspace's.
+    private static func lfsStore(of main: Repository, _ location: WorkspaceLocation) throws -> LFSStore {
+        var users = try main.configuration().string("lfs.storage") ?? "lfs"
+        if !users.hasPrefix("/") { users = main.commonDirectory + users }
+        return LFSStore(users: users + "/objects", workspace: location.state + "lfs/objects")
     }
 
     /// The file `GIT_CONFIG_GLOBAL` names for programs run in the workspace: it includes the user's global config
@@ -139,7 +152,10 @@ struct TaskWorkspace {
     /// the agent's call, as a damaged workspace does, rather than the whole run.
     func stage() throws -> StagedChanges {
         do {
-            return try repository.stageWorkingTree(protecting: ".aee")
+            let staged = try repository.stageWorkingTree(protecting: ".aee")
+            // What git-lfs stored while staging (the agent's large files) must be where the user's git looks.
+            try lfs?.give()
+            return staged
         } catch let error as GitError {
             throw AEEError.workspaceDamaged(path: root, reason: "what the agent left cannot be staged: \(error.message)")
         }
