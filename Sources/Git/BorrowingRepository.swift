@@ -8,11 +8,9 @@ import Glibc
 /// `git` does there never reaches the repository it borrows from.
 extension Repository {
     /// Creates the repository: git directory `gitDirectory`, working tree `root` (which gets a `.git` file naming the
-    /// git directory), this repository's objects as its alternate, HEAD on the unborn `branch`, no hooks, this
-    /// repository's `info/exclude` and `info/attributes` (so files are ignored and filtered as they are here), and
-    /// `config` added to its own config file. An earlier one at the same place must have been removed.
-    public func createBorrowingRepository(gitDirectory: String, workingDirectory root: String, branch: String,
-                                          config: [(key: String, value: String)]) throws {
+    /// git directory), HEAD on the unborn `branch`, no hooks; `writeBorrowingSettings` then says how git behaves
+    /// there. An earlier one at the same place must have been removed.
+    public func createBorrowingRepository(gitDirectory: String, workingDirectory root: String, branch: String) throws {
         var options = git_repository_init_options()
         try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)), "git_repository_init_options_init")
         options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue | GIT_REPOSITORY_INIT_NO_DOTGIT_DIR.rawValue
@@ -29,16 +27,32 @@ extension Repository {
         // Whatever the template put there (sample hooks, a description) is not ours to keep.
         try removeRecursively(directory + "hooks")
         guard mkdir(directory + "hooks", 0o777) == 0 else { throw GitError(systemCall: "mkdir", path: directory + "hooks") }
-        try writeFile(directory + "objects/info/alternates", commonDirectory + "objects\n")
-        for name in ["info/exclude", "info/attributes"] {
-            if let bytes = readFile(commonDirectory + name) { try writeFile(directory + name, bytes) } else { unlink(directory + name) }
+    }
+
+    /// Writes the files of the borrowing repository at `gitDirectory` that say how git behaves there, anew from this
+    /// repository and `config`, whatever was there: its config (the core settings of a repository whose working tree
+    /// is `root`, then `config`), this repository's objects as its alternate, and this repository's `info/exclude`
+    /// and `info/attributes` (so files are ignored and filtered as they are here). Done whenever it is opened for a
+    /// run, so nothing a program changed there before survives into it.
+    public func writeBorrowingSettings(gitDirectory: String, workingDirectory root: String, config: [(key: String, value: String)]) throws {
+        let directory = gitDirectory.hasSuffix("/") ? gitDirectory : gitDirectory + "/"
+        for name in ["info", "objects/info"] where mkdir(directory + name, 0o777) != 0 && errno != EEXIST {
+            throw GitError(systemCall: "mkdir", path: directory + name)
         }
+        try replaceFile(directory + "objects/info/alternates", with: Array((commonDirectory + "objects\n").utf8))
+        for name in ["info/exclude", "info/attributes"] {
+            if let bytes = readFile(commonDirectory + name) { try replaceFile(directory + name, with: bytes) } else { unlink(directory + name) }
+        }
+        let fresh = directory + "config.aee-new"
+        try removeRecursively(fresh)
         var file: OpaquePointer?
-        try check(git_config_open_ondisk(&file, directory + "config"), "git_config_open_ondisk")
+        try check(git_config_open_ondisk(&file, fresh), "git_config_open_ondisk")
         defer { git_config_free(file) }
-        for (key, value) in config {
+        let core = [("core.repositoryformatversion", "0"), ("core.bare", "false"), ("core.worktree", root), ("core.logallrefupdates", "false")]
+        for (key, value) in core + config {
             try check(git_config_set_multivar(file, key, "^$", value), "git_config_set_multivar")
         }
+        guard rename(fresh, directory + "config") == 0 else { throw GitError(systemCall: "rename", path: directory + "config") }
     }
 
     /// Opens the borrowing repository at `gitDirectory` so that every object git aee reads or writes through it is

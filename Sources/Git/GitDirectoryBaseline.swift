@@ -4,12 +4,13 @@ import Glibc
 #endif
 
 /// The files of a borrowing repository's git directory that say how git behaves there (config, info/exclude,
-/// info/attributes), copied aside when it was made, so that what a program changed in them can be found and undone.
+/// info/attributes, alternates), as git aee wrote them, so that what a program changed in them can be found and
+/// undone. Held in memory for a run; the copies on disk serve only to name the config keys that changed.
 public struct GitDirectoryBaseline: Sendable {
     /// The directory holding the copies.
     public let directory: String
-
-    public init(directory: String) { self.directory = directory }
+    /// Each file's bytes, by name; a file that should not exist is absent.
+    let contents: [String: [UInt8]]
 
     /// `global-config` is not git's: it is the file git aee names in `GIT_CONFIG_GLOBAL` for programs run there, so
     /// that `git config --global` changes the workspace and not the user's own global config.
@@ -22,12 +23,20 @@ public struct GitDirectoryBaseline: Sendable {
     static let directories = ["hooks", "info", "objects", "objects/info"]
     public static let globalConfig = "global-config"
 
-    /// Copies the files as they are now in `gitDirectory`.
-    public func save(from gitDirectory: String) throws {
+    /// The files as they are now in `gitDirectory`, copied into `directory`.
+    public init(savingFrom gitDirectory: String, into directory: String) throws {
+        self.directory = directory
+        var contents: [String: [UInt8]] = [:]
         for name in Self.files {
             let copy = directory + "/" + name.replacingSlashes
-            if let bytes = readFile(gitDirectory + "/" + name) { try writeFile(copy, bytes) } else { unlink(copy) }
+            if let bytes = readFile(gitDirectory + "/" + name) {
+                try replaceFile(copy, with: bytes)
+                contents[name] = bytes
+            } else {
+                unlink(copy)
+            }
         }
+        self.contents = contents
     }
 }
 
@@ -49,14 +58,18 @@ extension Repository {
         let directory = gitDirectory
         var changes = try Self.removeRedirections(in: directory)
         for name in GitDirectoryBaseline.files {
-            let saved = readFile(baseline.directory + "/" + name.replacingSlashes)
+            let saved = baseline.contents[name]
             let now = readFile(directory + name)
             guard saved != now else { continue }
-            if name == "config" || name == GitDirectoryBaseline.globalConfig, saved != nil, now != nil {
-                changes += try Self.configKeysDiffering(baseline.directory + "/" + name, directory + name).map { "\(name): \($0) changed" }
-            } else {
-                changes.append("\(name) changed")
+            // Config files are told apart key by key, from the copy held in memory (the one on disk may have been
+            // written over too).
+            var keys: [String] = []
+            if name == "config" || name == GitDirectoryBaseline.globalConfig, let saved, now != nil {
+                let expected = baseline.directory + "/" + name.replacingSlashes + ".expected"
+                try replaceFile(expected, with: saved)
+                keys = (try? Self.configKeysDiffering(expected, directory + name)) ?? []
             }
+            changes += keys.isEmpty ? ["\(name) changed"] : keys.map { "\(name): \($0) changed" }
             if let saved { try replaceFile(directory + name, with: saved) } else { unlink(directory + name) }
         }
         for hook in directoryEntries(directory + "hooks") {

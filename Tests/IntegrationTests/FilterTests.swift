@@ -110,5 +110,21 @@ struct FilterTests {
         let (id, _) = try repo.succeed(agent: agent)
         #expect(try repo.git("cat-file", "-s", "aee/\(id):big.dat") == "4000000\n")
     }
+
+    @Test("an agent that turns the filter off in its workspace's config, and in git aee's copy of it, still has its file stored encrypted",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "openssl is not installed"))
+    func filterCannotBeTurnedOff() throws {
+        let repo = try encryptedRepository()
+        let agent = try repo.executor("unfilter", """
+            gitdir=$(git rev-parse --absolute-git-dir)
+            git config filter.crypt.clean cat
+            git config --file "$gitdir/../baseline/config" filter.crypt.clean cat
+            echo "correct horse" > secret/new.txt
+            """)
+        let (id, _) = try repo.succeed("Add a secret", agent: agent)
+        #expect(!(try repo.git("cat-file", "-p", "aee/\(id):secret/new.txt")).contains("correct horse"), "plain text reached history")
+        let undone = try repo.artifact(id, "iterations/1/work_item_task.json")["undone_git_changes"] as? [String]
+        #expect(undone?.contains("config: filter.crypt.clean changed") == true, "\(undone ?? [])")
+    }
 }
 

@@ -27,6 +27,8 @@ struct TaskWorkspace {
     let isUsersWorkingTree: Bool
     /// The branch the workspace's HEAD is on, following the commits git aee writes (the task's name, there only).
     let branch: String
+    /// How git behaves in the workspace's git directory, as git aee wrote it for this run; nil for the user's tree.
+    var baseline: GitDirectoryBaseline?
     /// The workspace's git-lfs store and the user's; nil for the user's own working tree.
     var lfs: LFSStore?
 
@@ -37,18 +39,16 @@ struct TaskWorkspace {
         // is removed (its files were the last run's, which every commit of the task's keeps).
         try main.removeWorktree(name: "aee-\(id)", path: main.commonDirectory + "aee/worktrees/\(id)")
         // The run that left it may have been killed in the middle of anything, an agent call included: what the
-        // agent did to the git directory is undone before it is opened (a `commondir` would lead elsewhere) and after.
+        // agent did to the git directory is undone before it is opened (a `commondir` would lead elsewhere), and
+        // how git behaves there is written anew from the user's repository.
         if FileManager.default.contents(atPath: location.readyMarker) == Self.layout,
            (try? Repository.removeRedirections(in: location.gitDirectory + "/")) != nil,
            let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index),
            repository.commonDirectory == repository.gitDirectory {
-            let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch,
-                                          lfs: try lfsStore(of: main, location))
-            workspace.lfs?.borrow()
             do {
+                let workspace = try prepare(repository, for: id, main: main, location: location)
                 try repository.clearStaleWorkingTreeLocks()
-                _ = try restoreGitFile(location)
-                _ = try repository.restoreGitDirectory(from: location.baseline, branch: id.branch, at: commit)
+                _ = try repository.restoreGitDirectory(from: workspace.baseline!, branch: id.branch, at: commit)
                 try workspace.move(to: commit)
                 return workspace
             } catch {
@@ -65,20 +65,13 @@ struct TaskWorkspace {
     private static func create(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
         try remove(location)
         do {
-            try FileManager.default.createDirectory(atPath: location.baseline.directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: location.baselineDirectory, withIntermediateDirectories: true)
         } catch {
             throw AEEError.workspaceRootUnusable(path: location.state, reason: "the folder cannot be created")
         }
-        try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch,
-                                           config: try carriedConfig(from: main) + [("core.logallrefupdates", "false"),
-                                                                                     ("lfs.storage", location.state + "lfs")])
-        try writeGlobalConfig(location)
-        try location.baseline.save(from: location.gitDirectory)
-        _ = try restoreGitFile(location)
+        try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
-        let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false, branch: id.branch,
-                                      lfs: try lfsStore(of: main, location))
-        workspace.lfs?.borrow()
+        let workspace = try prepare(repository, for: id, main: main, location: location)
         try workspace.move(to: commit)
         guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
             throw AEEError.fileSystem(path: location.readyMarker, reason: "cannot be written")
@@ -86,10 +79,24 @@ struct TaskWorkspace {
         return workspace
     }
 
+    /// Writes how git behaves in the workspace anew from the user's repository (config, ignore and attribute files,
+    /// alternates, the global config file, the checkout's `.git`), remembers it for the run, and lends the workspace
+    /// the user's large files.
+    private static func prepare(_ repository: Repository, for id: TaskID, main: Repository, location: WorkspaceLocation) throws -> TaskWorkspace {
+        try main.writeBorrowingSettings(gitDirectory: location.gitDirectory, workingDirectory: location.root,
+                                        config: try carriedConfig(from: main) + [("lfs.storage", location.state + "lfs")])
+        try writeGlobalConfig(location)
+        _ = try restoreGitFile(location)
+        let baseline = try GitDirectoryBaseline(savingFrom: location.gitDirectory, into: location.baselineDirectory)
+        let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false,
+                                      branch: id.branch, baseline: baseline, lfs: try lfsStore(of: main, location))
+        workspace.lfs?.borrow()
+        return workspace
+    }
+
     /// The user's settings that decide what files look like and how they are staged (filters, line endings, ignore and
     /// attribute files, identities for commits an agent makes), from the repository's own config: the user's global
-    /// and system config apply in the workspace as anywhere. (No reflogs there: the branch moves with every commit,
-    /// and its history is the task's. git-lfs has a store of its own there: `LFSStore`.)
+    /// and system config apply in the workspace as anywhere. (git-lfs has a store of its own there: `LFSStore`.)
     private static func carriedConfig(from main: Repository) throws -> [(key: String, value: String)] {
         let pattern = #"^(filter|lfs|diff|merge|user|submodule)\..*|^core\.(autocrlf|eol|safecrlf|filemode|symlinks|ignorecase|precomposeunicode|attributesfile|excludesfile|quotepath|checkroundtripencoding|bigfilethreshold)$"#
         return try main.localConfiguration().entries(matching: pattern)
@@ -215,7 +222,7 @@ struct TaskWorkspace {
                     commits = head
                 }
             }
-            undone += try repository.restoreGitDirectory(from: location.baseline, branch: branch, at: tip)
+            undone += try repository.restoreGitDirectory(from: baseline!, branch: branch, at: tip)
             return AgentGitWork(commits: commits, undone: undone + (try Self.restoreGitFile(location) ? [".git of the checkout changed"] : []))
         } catch let error as GitError {
             throw AEEError.workspaceDamaged(path: root, reason: error.message)

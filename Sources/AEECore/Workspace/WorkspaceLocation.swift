@@ -28,7 +28,8 @@ struct WorkspaceLocation {
 
     var gitDirectory: String { state + "git" }
     var index: String { state + "index" }
-    var baseline: GitDirectoryBaseline { GitDirectoryBaseline(directory: state + "baseline") }
+    /// Copies of the git directory's files as git aee wrote them (see `GitDirectoryBaseline`).
+    var baselineDirectory: String { state + "baseline" }
     /// Beside the state rather than in it: a workspace made again mid-run keeps them.
     var callFiles: String { repositoryFolder + ".calls/" + root.dropFirst(repositoryFolder.count) }
     var globalConfig: String { gitDirectory + "/" + GitDirectoryBaseline.globalConfig }
