@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "csystem.h"
@@ -14,6 +15,18 @@ int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 
 int aee_signal_on_parent_death(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal);
+}
+
+int aee_spawnattr_init_for_child(posix_spawnattr_t *attributes, int new_group) {
+    sigset_t defaults, mask;
+    int result = posix_spawnattr_init(attributes);
+    if (result != 0) return result;
+    sigfillset(&defaults);
+    sigemptyset(&mask);
+    posix_spawnattr_setsigdefault(attributes, &defaults);
+    posix_spawnattr_setsigmask(attributes, &mask);
+    if (new_group) posix_spawnattr_setpgroup(attributes, 0);
+    return posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (new_group ? POSIX_SPAWN_SETPGROUP : 0));
 }
 
 int aee_become_subreaper(void) {

@@ -190,18 +190,10 @@ public struct Subprocess: Sendable {
         if capturesStandardError { posix_spawn_file_actions_adddup2(&actions, output, 2) }
         aee_spawn_file_actions_addchdir(&actions, directory)
 
+        // A group of its own: a timeout or an interrupt reaches the command and everything it started.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        aee_spawnattr_init_for_child(&attributes, 1)
         defer { posix_spawnattr_destroy(&attributes) }
-        // A group of its own: a timeout or an interrupt kills the command and everything it started.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.merging([Self.tagVariable: tag]) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]

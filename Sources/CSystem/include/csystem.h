@@ -14,6 +14,11 @@ int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
 /* prctl(PR_SET_PDEATHSIG, signal), which Swift cannot call (prctl is variadic). */
 int aee_signal_on_parent_death(int signal);
 
+/* posix_spawnattr_init, then default handling for every signal and an empty signal mask in the child, whatever the
+   parent ignores or blocks (git aee ignores SIGINT/SIGTERM/SIGHUP to handle them itself); with `new_group`, a process
+   group of the child's own. */
+int aee_spawnattr_init_for_child(posix_spawnattr_t *attributes, int new_group);
+
 /* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below this process become its children instead of init's. */
 int aee_become_subreaper(void);
 

@@ -62,18 +62,10 @@ final class FilterChild {
         posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdout[1], 1)
         aee_spawn_file_actions_addchdir(&actions, directory)
-        // Default signal handling and no blocked signals, whatever git aee ignores or blocks itself, so an interrupt
-        // reaches the filter too.
+        // In git aee's own process group, so an interrupt from the terminal reaches the filter too.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        aee_spawnattr_init_for_child(&attributes, 0)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         let words: [String] = ["/bin/sh", "-c", command]
         let argv = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
