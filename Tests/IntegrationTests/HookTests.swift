@@ -108,6 +108,16 @@ struct HookTests {
         try repo.git("commit", "-q", "-m", "veto")
         #expect(try push(repo).status != 0)
         #expect(counted(counter) == 1)
+        // With the chained hook passing, a failing gate still stops the push, and the remote stays where it was.
+        try repo.git("rm", "-q", "VETO")
+        try repo.write("FAIL", "x\n")
+        try repo.git("add", "FAIL")
+        try repo.git("commit", "-q", "-m", "fails the gate")
+        let before = try remoteHead(repo)
+        let refused = try push(repo)
+        #expect(refused.status != 0, "the gate's verdict was lost behind the chained hook")
+        #expect(try remoteHead(repo) == before)
+        #expect(counted(counter) == 2)
         // Uninstalling puts it back.
         #expect(try repo.aee("hooks", "uninstall").stdout.contains("back in its place"))
         #expect(try String(contentsOfFile: hook, encoding: .utf8).contains("cat >> \(seen)"))

@@ -17,6 +17,8 @@ public struct HookInstaller {
         case alreadyInstalled
         /// A foreign hook was kept as `pre-push.aee-chained` and will run first.
         case installedChaining
+        /// An earlier version of ours was replaced by the current one.
+        case updated
         case removed
         /// Ours was removed and the chained hook put back as `pre-push`.
         case removedRestoring
@@ -34,8 +36,11 @@ public struct HookInstaller {
         }
         var outcome = Outcome.installed
         if let existing = manager.contents(atPath: hook) {
-            if String(decoding: existing, as: UTF8.self) == HookScript.prePush { return .alreadyInstalled }
-            if !isOurs(existing) {
+            let text = String(decoding: existing, as: UTF8.self)
+            if text == HookScript.prePush { return .alreadyInstalled }
+            if HookScript.earlier.contains(text) {
+                outcome = .updated
+            } else if !isOurs(existing) {
                 guard !manager.fileExists(atPath: chained) else { throw AEEError.hookChainOccupied(hook: hook, chained: chained) }
                 try move(hook, to: chained)
                 outcome = .installedChaining

@@ -16,6 +16,7 @@ enum HooksCommand: Command {
         case "install":
             switch try installer.install(force: arguments.flag("force")) {
             case .alreadyInstalled: context.terminal.print("\(hook) is already git aee's hook")
+            case .updated: context.terminal.print("Updated \(hook) to the current version of git aee's hook")
             case .installedChaining: context.terminal.print("Installed \(hook); the hook that was there is kept as \(installer.directory)pre-push.aee-chained and runs first")
             default: context.terminal.print("Installed \(hook)")
             }
