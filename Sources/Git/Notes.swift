@@ -1,6 +1,21 @@
 import CLibGit2
 
 extension Repository {
+    /// The text of the note on `object` in the notes commit `notesCommit` (what a notes ref pointed at), or nil.
+    public func note(on object: OID, inNotesCommit notesCommit: OID) throws -> String? {
+        var notes: OpaquePointer?
+        var commit = notesCommit.raw
+        try check(git_commit_lookup(&notes, pointer, &commit), "git_commit_lookup")
+        defer { git_commit_free(notes) }
+        var note: OpaquePointer?
+        var raw = object.raw
+        let result = git_note_commit_read(&note, pointer, notes, &raw)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_note_commit_read")
+        defer { git_note_free(note) }
+        return String(cString: git_note_message(note))
+    }
+
     /// The text of the note on `object` under the notes ref `notesRef`, or nil.
     public func note(on object: OID, in notesRef: String) throws -> String? {
         var note: OpaquePointer?

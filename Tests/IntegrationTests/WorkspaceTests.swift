@@ -314,5 +314,25 @@ struct WorkspaceTests {
         #expect(try repo.git("show", "aee/\(id):calc.sh").contains("$1 + $2"), "the change in the checkout is still committed")
         #expect(try repo.fsckIsClean())
     }
+
+    @Test("a pass note an agent writes straight into the user's repository while it runs does not count for its own tree")
+    func forgedPassNote() throws {
+        let repo = try calculatorRepository(fixed: true)
+        // A real pass of the tests gate, to copy: its note names the gate's definition.
+        #expect(try repo.aee("gate", "tests").status == 0)
+        let passed = try repo.git("rev-parse", "HEAD^{tree}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let note = try repo.git("notes", "--ref", "aee-gates", "show", passed).trimmingCharacters(in: .whitespacesAndNewlines)
+        let agent = try repo.executor("forger", """
+            sed -i 's/$1 + $2/$1 - $2/' calc.sh
+            user=$(dirname "$(cat "$(git rev-parse --absolute-git-dir)/objects/info/alternates")")
+            git add -A && git rm -r -q --cached .aee/tasks
+            git --git-dir="$user" notes --ref aee-gates add -f -m '\(note)' "$(git write-tree)"
+            """)
+        let run = try repo.aee("task", "Break it quietly", "--agent", agent, "--max-iterations", "1", "--json")
+        #expect(run.status == 1, "a forged pass let a failing tree through: \(run.stdout)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let gates = try repo.artifact(id, "iterations/1/gate_results.json")
+        #expect((gates["results"] as? [[String: Any]])?.first?["cached"] as? Bool != true)
+    }
 }
 

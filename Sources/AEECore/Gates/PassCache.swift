@@ -8,6 +8,9 @@ struct PassCache {
     static let notesRef = "refs/notes/aee-gates"
 
     let repository: Repository
+    /// When set, passes are read as the notes stood in this commit (what the notes ref pointed at when a run began),
+    /// so a note written while an agent ran (by the agent, straight into the repository) is not taken for a pass.
+    var asOf: OID?
 
     /// One remembered pass: a line of the note.
     struct Pass: Codable, Equatable {
@@ -39,7 +42,8 @@ struct PassCache {
 
     /// The passes in the tree's note; a note that is not ours (or is damaged) counts as no pass.
     private func passes(on tree: OID) -> [Pass] {
-        guard let text = try? repository.note(on: tree, in: Self.notesRef) else { return [] }
+        let read = { try asOf.map { try repository.note(on: tree, inNotesCommit: $0) } ?? repository.note(on: tree, in: Self.notesRef) }
+        guard let text = try? read() else { return [] }
         return text.split(separator: "\n").compactMap { try? JSONInput.decode(Pass.self, from: Array($0.utf8), file: "note") }
     }
 }

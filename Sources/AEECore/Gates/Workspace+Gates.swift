@@ -13,9 +13,9 @@ extension Workspace {
         return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository, jobs: jobs, events: events)
     }
 
-    /// The gates of `plan` that already passed `tree`, by name.
-    func cachedPasses(_ plan: [Gate], tree: OID) throws -> Set<String> {
-        let cache = PassCache(repository: repository)
+    /// The gates of `plan` that already passed `tree`, by name; with `asOf`, as the notes stood in that commit.
+    func cachedPasses(_ plan: [Gate], tree: OID, asOf: OID? = nil) throws -> Set<String> {
+        let cache = PassCache(repository: repository, asOf: asOf)
         let judged = try repository.judgedTree(tree)
         return Set(plan.filter { cache.hasPassed($0, tree: judged) }.map(\.name))
     }

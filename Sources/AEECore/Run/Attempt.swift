@@ -136,7 +136,8 @@ struct Attempt {
         defer { runner.gateLeftovers = Set((try? runner.taskWorkspace.repository.ignoredPaths()) ?? []) }
         let judge = runner.workspace
         let report = try judge.judge(tipTree, in: runner.taskWorkspace.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
-                                     cached: try judge.cachedPasses(runner.gatePlan, tree: tipTree), checkedOut: runner.taskWorkspace.repository,
+                                     cached: try runner.passesBeforeTheRun.map { try judge.cachedPasses(runner.gatePlan, tree: tipTree, asOf: $0) } ?? [],
+                                     checkedOut: runner.taskWorkspace.repository,
                                      events: { [events = runner.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
         try commit("verified", title: record.title, details: ["passed": String(report.passed)].merging(cleared.isEmpty ? [:] : ["cleared": String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)]) { $1 },

@@ -38,6 +38,9 @@ public final class TaskRunner {
     var gatePlan: [Gate] = []
     var deadline: Double?
     var agentFailures = 0
+    /// Where the gate pass notes stood when the run began (nil: there were none); passes are read as of then, so a note
+    /// an agent wrote straight into the repository while it ran does not count.
+    var passesBeforeTheRun: OID?
     /// The ignored files the gates left in the workspace last time (build output), kept for the next gate run.
     var gateLeftovers: Set<String> = []
     /// Signatures of the failed iterations of this run, oldest first.
@@ -145,6 +148,7 @@ public final class TaskRunner {
                                 graceSeconds: try workspace.killGraceSeconds(), directory: taskWorkspace.root,
                                 scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment).merging(taskWorkspace.environment) { $1 })
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
+            passesBeforeTheRun = try main.resolveReference(PassCache.notesRef)
             events(.started(id, workspace: taskWorkspace.root))
             return try loop(resuming: resuming)
         } catch {
