@@ -72,6 +72,17 @@ extension Repository {
         }
     }
 
+    /// Makes the index hold exactly `commit`'s tree, with no stat data (so every file is compared by content next).
+    public func resetIndex(to commit: OID) throws {
+        let tree = try self.commit(commit).tree
+        try withTree(tree) { handle in
+            try withIndex { index in
+                try check(git_index_read_tree(index, handle), "git_index_read_tree")
+                try check(git_index_write(index), "git_index_write")
+            }
+        }
+    }
+
     /// Writes the in-memory index (what `stageWorkingTree` staged) to the index file.
     public func writeIndex() throws {
         try withIndex { try check(git_index_write($0), "git_index_write") }

@@ -49,7 +49,7 @@ struct TaskWorkspace {
                 let workspace = try prepare(repository, for: id, main: main, location: location)
                 try repository.clearStaleWorkingTreeLocks()
                 _ = try repository.restoreGitDirectory(from: workspace.baseline!, branch: id.branch, at: commit)
-                try workspace.move(to: commit)
+                try workspace.move(to: commit, trustingIndex: false)
                 return workspace
             } catch {
                 // Not usable as it is: made anew below.
@@ -146,8 +146,11 @@ struct TaskWorkspace {
 
     /// Makes every file match `commit` (discarding what an agent left, untracked files included; ignored ones such as
     /// build output stay) and puts the workspace's branch there.
-    func move(to commit: OID) throws {
+    /// `trustingIndex: false` after a crash: git aee's index may then be older or newer than the files (a run killed
+    /// while it wrote records), so it is first made the commit's, and every file is compared with it.
+    func move(to commit: OID, trustingIndex: Bool = true) throws {
         if isUsersWorkingTree { return try repository.checkoutDetached(commit, mode: .force) }
+        if !trustingIndex { try repository.resetIndex(to: commit) }
         try repository.checkout(commit, mode: .exact)
         try repository.setBranch(branch, to: commit)
         try repository.publishIndex()
