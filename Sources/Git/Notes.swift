@@ -18,13 +18,8 @@ extension Repository {
 
     /// The text of the note on `object` under the notes ref `notesRef`, or nil.
     public func note(on object: OID, in notesRef: String) throws -> String? {
-        var note: OpaquePointer?
-        var raw = object.raw
-        let result = git_note_read(&note, pointer, notesRef, &raw)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_note_read")
-        defer { git_note_free(note) }
-        return String(cString: git_note_message(note))
+        guard let commit = try resolveReference(notesRef) else { return nil }
+        return try note(on: object, inNotesCommit: commit)
     }
 
     /// Sets the note on `object`, replacing any there. libgit2 moves the notes ref only from the tip it built on,

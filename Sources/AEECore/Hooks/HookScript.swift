@@ -30,28 +30,16 @@ public enum HookScript {
     """
 
     /// Versions of the hook that earlier releases wrote, unedited: `install` replaces them with the current one.
-    /// This one let a push through whatever the gates said when a chained hook was there (`exec` in a pipeline).
-    static let chainedVerdictLost = """
-    #!/bin/sh
-    \(marker): runs the gates on the commits being pushed (installed by 'git aee hooks install').
-    # A pre-push hook that was here before is kept as \(chainedName) and runs first, on the same input.
-    # 'git push --no-verify' skips both, as git does.
-    if ! command -v git-aee >/dev/null 2>&1; then
-    \techo "git aee: git-aee is not on PATH, so the pushed commits cannot be checked; the push is stopped" >&2
-    \techo "hint: install git-aee, or push with --no-verify to skip the check" >&2
-    \texit 1
-    fi
-    chained="$(dirname "$0")/\(chainedName)"
-    if [ -x "$chained" ]; then
-    \t# git's stdin can be read only once: keep it (the x keeps trailing newlines), hand it to both hooks.
-    \tinput=$(cat; echo x)
-    \tinput=${input%x}
-    \tprintf '%s' "$input" | "$chained" "$@" || exit $?
-    \tprintf '%s' "$input" | exec git-aee hook pre-push "$@"
-    fi
-    exec git-aee hook pre-push "$@"
-
-    """
-
     static let earlier = [chainedVerdictLost]
+
+    /// The version that let a push through whatever the gates said when a chained hook was there (`exec` in a pipeline).
+    static let chainedVerdictLost = prePush.replacing("""
+    \t# Not `exec`: in a pipeline it would replace only a subshell, and the gates' verdict would be lost.
+    \tprintf '%s' "$input" | git-aee hook pre-push "$@"
+    \texit $?
+
+    """, with: """
+    \tprintf '%s' "$input" | exec git-aee hook pre-push "$@"
+
+    """)
 }
