@@ -119,4 +119,18 @@ struct GateTests {
         let tail = try #require((try repo.json(outcome.stdout)["results"] as? [[String: Any]])?.first?["output_tail"] as? String)
         #expect(tail == "README: conflict markers\ngate 'tool': 'no-such-tool-anywhere' is not on PATH\n")
     }
+
+    @Test("doctor takes shell lines as the shell does (builtins, &&, pipes, ~/) and says when a script is not executable")
+    func doctorReadsShell() throws {
+        let repo = try repository(gates: ["limits": #"{"run": "ulimit -n 1024 && true"}"#, "trap": #"{"run": "trap 'rm -f x' EXIT; true|cat"}"#,
+                                          "tests": #"{"run": "./test.sh"}"#], defaults: ["doctor"])
+        try repo.write("test.sh", "#!/bin/sh\nexit 0\n")
+        let outcome = try repo.aee("gate", "--json")
+        #expect(outcome.status == 1)
+        let tail = try #require((try repo.json(outcome.stdout)["results"] as? [[String: Any]])?.first?["output_tail"] as? String)
+        #expect(tail == "gate 'tests': './test.sh' is not executable\n")
+        try repo.run("/bin/chmod", ["+x", repo.directory.appendingPathComponent("test.sh").path])
+        #expect(try repo.aee("gate", "--no-cache").status == 0)
+    }
 }
+

@@ -13,6 +13,8 @@ struct Doctor {
     let root: String
     let catalog: GateCatalog
     let path: String
+    /// What `~/` means in a command (HOME).
+    let home: String?
 
     /// Problems found, one line each; none means healthy.
     func problems() throws -> [String] {
@@ -24,8 +26,8 @@ struct Doctor {
             }
         }
         for gate in catalog.gates.values.sorted(by: { $0.name < $1.name }) {
-            guard let command = gate.definition.run, let program = Self.program(of: command) else { continue }
-            if !Self.isRunnable(program, root: root, path: path) { problems.append("gate '\(gate.name)': '\(program)' is not on PATH") }
+            guard let command = gate.definition.run, let found = ShellCommand.problem(in: command, root: root, path: path, home: home) else { continue }
+            problems.append("gate '\(gate.name)': \(found.problem)")
         }
         return problems
     }
@@ -41,23 +43,4 @@ struct Doctor {
         }
     }
 
-    /// The program a shell command line starts with, or nil when the shell itself handles it.
-    static func program(of command: String) -> String? {
-        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
-        // Skip `VAR=value` prefixes; a line that starts with shell syntax is the shell's business.
-        guard let first = words.first(where: { !$0.contains("=") || $0.hasPrefix("=") }) else { return nil }
-        let shellWords: Set<String> = ["true", "false", "echo", "exit", "cd", "test", "[", ":", ".", "export", "set", "printf",
-                                       "command", "exec", "if", "for", "while", "case", "{", "(", "!", "read", "eval", "source"]
-        if shellWords.contains(first) || first.first.map({ "({$'\"`".contains($0) }) == true { return nil }
-        return first
-    }
-
-    /// Whether `program` names an executable: a path (relative ones from `root`) or a name found on `path`.
-    static func isRunnable(_ program: String, root: String, path: String) -> Bool {
-        if program.contains("/") {
-            let full = program.hasPrefix("/") ? program : root + program
-            return FileManager.default.isExecutableFile(atPath: full)
-        }
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
-    }
 }

@@ -29,7 +29,7 @@ extension Workspace {
         let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
         if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
-            let doctor = Doctor(workingTree: checkedOut, root: directory, catalog: catalog, path: environment["PATH"] ?? "")
+            let doctor = Doctor(workingTree: checkedOut, root: directory, catalog: catalog, path: environment["PATH"] ?? "", home: environment["HOME"])
             let started = Subprocess.now()
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
         }

@@ -71,9 +71,8 @@ extension Workspace {
             (source, agent) = (.projectConfig, config?.agent.command)
         }
         guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
-        if let program = Doctor.program(of: agent),
-           !Doctor.isRunnable(program, root: root, path: environment["PATH"] ?? "") {
-            throw AEEError.agentNotFound(program)
+        if let found = ShellCommand.problem(in: agent, root: root, path: environment["PATH"] ?? "", home: environment["HOME"]) {
+            throw AEEError.agentNotFound(found.program)
         }
         if let timeout = options.timeoutSeconds, timeout < 1 {
             throw AEEError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")

@@ -119,10 +119,10 @@ extension Workspace {
         for key in try settings.names(matching: #"^filter\..+\.required$"#) where try settings.bool(key) == true {
             let name = String(key.dropFirst("filter.".count).dropLast(".required".count))
             for role in ["process", "clean", "smudge"] {
-                guard let command = try settings.string("filter.\(name).\(role)"), let program = Doctor.program(of: command) else { continue }
-                if !Doctor.isRunnable(program, root: repository.workingDirectory ?? "", path: environment["PATH"] ?? "") {
-                    throw AEEError.filterUnavailable(name: name, program: program)
-                }
+                guard let command = try settings.string("filter.\(name).\(role)"),
+                      let found = ShellCommand.problem(in: command, root: repository.workingDirectory ?? "", path: environment["PATH"] ?? "",
+                                                       home: environment["HOME"]) else { continue }
+                throw AEEError.filterUnavailable(name: name, program: found.program)
             }
         }
     }

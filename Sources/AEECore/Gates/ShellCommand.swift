@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A shell command line as far as it can be read without running it: the programs it starts, so that one that
+/// cannot run is reported before anything depends on it.
+enum ShellCommand {
+    /// Words the shell runs itself, and keywords before which a command starts.
+    static let builtins: Set<String> = [".", ":", "[", "[[", "alias", "bg", "break", "builtin", "cd", "command", "continue", "declare",
+                                        "echo", "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "jobs", "kill",
+                                        "let", "local", "printf", "pwd", "read", "readonly", "return", "set", "shift", "source", "test",
+                                        "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait"]
+    static let leadingKeywords: Set<String> = ["!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time", "esac"]
+    /// Keywords after which no command follows on the same simple command (`for x in a b`, `case $x in`).
+    static let nonCommandKeywords: Set<String> = ["for", "case", "select", "in", "function"]
+
+    /// The first word of each simple command (split at `;`, `&`, `|`, newlines and parentheses outside quotes), past
+    /// variable assignments and keywords; builtins and words the shell computes (`$x`, `` `...` ``, quoted) left out.
+    static func programs(_ line: String) -> [String] {
+        var programs: [String] = []
+        for segment in segments(line) {
+            var words = segment[...]
+            while let first = words.first, leadingKeywords.contains(first) || isAssignment(first) || isRedirection(first) {
+                words = words.dropFirst()
+            }
+            guard let first = words.first, !nonCommandKeywords.contains(first), !builtins.contains(first),
+                  let lead = first.first, !"$`\"'(".contains(lead) else { continue }
+            programs.append(first)
+        }
+        return programs
+    }
+
+    /// What is wrong with running `program` from `root` with `path` as PATH (`~/` meaning `home`); nil when it can run.
+    static func problem(with program: String, root: String, path: String, home: String?) -> String? {
+        var program = program
+        if program.hasPrefix("~/"), let home { program = home + program.dropFirst() }
+        guard program.contains("/") else {
+            let found = path.split(separator: ":").contains { isExecutableFile("\($0)/\(program)") }
+            return found ? nil : "'\(program.quotedInMessage)' is not on PATH"
+        }
+        let full = program.hasPrefix("/") ? program : root + program
+        guard exists(full) else { return "'\(program.quotedInMessage)' does not exist" }
+        return isExecutableFile(full) ? nil : "'\(program.quotedInMessage)' is not executable"
+    }
+
+    /// The first program of `line` that cannot run, and why.
+    static func problem(in line: String, root: String, path: String, home: String?) -> (program: String, problem: String)? {
+        for program in programs(line) {
+            if let problem = problem(with: program, root: root, path: path, home: home) { return (program, problem) }
+        }
+        return nil
+    }
+
+    /// The words of each simple command, quotes kept in the words.
+    private static func segments(_ line: String) -> [[String]] {
+        var segments: [[String]] = [[]]
+        var word = ""
+        var quote: Character?
+        var escaped = false
+        func endWord() {
+            if !word.isEmpty { segments[segments.count - 1].append(word) }
+            word = ""
+        }
+        for character in line {
+            if escaped {
+                word.append(character)
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                word.append(character)
+                escaped = true
+            } else if let open = quote {
+                word.append(character)
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" || character == "`" {
+                word.append(character)
+                quote = character
+            } else if character == "&", word.last == ">" || word.last == "<" {
+                // `2>&1`: a redirection, not the end of a command.
+                word.append(character)
+            } else if ";&|\n()".contains(character) {
+                endWord()
+                if !(segments.last?.isEmpty ?? true) { segments.append([]) }
+            } else if character == " " || character == "\t" {
+                endWord()
+            } else {
+                word.append(character)
+            }
+        }
+        endWord()
+        return segments.filter { !$0.isEmpty }
+    }
+
+    private static func isAssignment(_ word: String) -> Bool {
+        guard let equals = word.firstIndex(of: "="), equals != word.startIndex else { return false }
+        return word[..<equals].allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } && !(word.first?.isNumber ?? true)
+    }
+
+    private static func isRedirection(_ word: String) -> Bool {
+        word.first == "<" || word.first == ">" || (word.first?.isNumber == true && word.dropFirst().first.map { "<>".contains($0) } == true)
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
+    }
+}
