@@ -14,18 +14,6 @@ public func removeRecursively(_ path: String) throws {
     guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
 }
 
-/// Writes `text` to `path` (created or truncated).
-func writeFile(_ path: String, _ text: String) throws {
-    try writeFile(path, Array(text.utf8))
-}
-
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-    guard fd >= 0 else { throw GitError(systemCall: "open", path: path) }
-    defer { close(fd) }
-    try writeAll(bytes, to: fd, path: path)
-}
-
 /// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it. The temporary
 /// file is made anew, never written through whatever (a link) stood at its name.
 func replaceFile(_ path: String, with bytes: [UInt8]) throws {

@@ -27,8 +27,8 @@ struct ShellCommandTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("aee-shell-\(UUID().uuidString)").path + "/"
         try FileManager.default.createDirectory(atPath: root + "bin", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        FileManager.default.createFile(atPath: root + "test.sh", contents: Data("#!/bin/sh\n".utf8))
-        FileManager.default.createFile(atPath: root + "bin/tool", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: root + "test.sh", contents: Data("#!/bin/sh\n".utf8))
+        _ = FileManager.default.createFile(atPath: root + "bin/tool", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         func problem(_ line: String) -> String? { ShellCommand.problem(in: line, root: root, path: "/usr/bin:/bin", home: root.dropLast() + "")?.problem }
         #expect(problem("./test.sh") == "'./test.sh' is not executable")
         #expect(problem("./missing.sh") == "'./missing.sh' does not exist")

@@ -233,6 +233,7 @@ struct Attempt {
             try workspace.move(to: tip)
             work.staged = nil
             work.git.commits = nil
+            work.commitList = []
         }
         return results
     }
@@ -258,7 +259,7 @@ struct Attempt {
         let staged = work.staged ?? StagedChanges()
         return WorkItemReport(iteration: number, workItem: item, agent: agent, filesChanged: staged.changed, refusedChanges: staged.refused,
                               embeddedRepositories: staged.embeddedRepositories, notStaged: staged.notStaged,
-                              agentCommits: work.git.commits == nil ? [] : work.commitList, undoneGitChanges: work.git.undone, commitHooks: hooks,
+                              agentCommits: work.commitList, undoneGitChanges: work.git.undone, commitHooks: hooks,
                               commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
                               handoffNotes: result?.handoffNotes, usage: Usage(reportedCost: result?.costUSD, turns: result?.turns))
     }

@@ -66,7 +66,7 @@ public final class TaskRunner {
         // again when this clone resumes the task (another clone that fetches it has to approve it first). A
         // convenience only: when another run holds the config's lock, the next run records it.
         if settings.agentSource == .user { try? workspace.approve(.agent(settings.agentCommand)) }
-        _ = try workspace.workspaceFolder()
+        try workspace.requireWorkspaceFolder()
         try workspace.requireFilters()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
         if options.here {

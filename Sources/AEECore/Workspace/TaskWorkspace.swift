@@ -274,7 +274,7 @@ struct TaskWorkspace {
     @discardableResult
     func remove(main: Repository) throws -> String? {
         guard !isUsersWorkingTree else { return nil }
-        let stranded = try submodulesWithOwnCommits(main: main)
+        let stranded = submodulesWithOwnCommits(main: main)
         guard stranded.isEmpty else {
             return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
         }
@@ -284,7 +284,7 @@ struct TaskWorkspace {
 
     /// The submodules checked out in the workspace whose repositories have commits that neither their remote nor the
     /// user's own copy of the submodule (`modules/<name>` in the user's git directory) has.
-    private func submodulesWithOwnCommits(main: Repository) throws -> [String] {
+    private func submodulesWithOwnCommits(main: Repository) -> [String] {
         var found: [String] = []
         // A submodule named `vendor/lib` lives in `modules/vendor/lib`, one inside it in `modules/vendor/lib/modules/x`:
         // every directory below `modules/` that is not a repository is looked into.

@@ -79,15 +79,16 @@ extension Workspace {
         return home + "/.cache/git-aee/workspaces"
     }
 
-    /// Where the workspace of task `id` is (see `workspaceFolder`).
+    /// Where the workspace of task `id` is; `requireWorkspaceFolder` has checked, before the run wrote anything, that one can
+    /// be made there.
     func workspaceLocation(for id: TaskID) throws -> WorkspaceLocation {
-        WorkspaceLocation(id: id, repositoryFolder: try workspaceFolder())
+        WorkspaceLocation(id: id, repositoryFolder: WorkspaceLocation.repositoryFolder(of: repository, under: try workspaceRoot()))
     }
 
-    /// This repository's folder of workspaces, after checking that a workspace can be made there: the folder can be
-    /// created and written, has some space left, and lets programs run (a `noexec` mount would fail every gate).
-    /// Checked before a run writes anything, so a bad place is one clear error, not a task that dies half-way.
-    func workspaceFolder() throws -> String {
+    /// Refuses when no workspace can be made in this repository's folder of workspaces: the folder must be creatable
+    /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). Checked
+    /// before a run writes anything, so a bad place is one clear error, not a task that dies half-way.
+    func requireWorkspaceFolder() throws {
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
         do {
@@ -110,7 +111,6 @@ extension Workspace {
         }
         // Who the folder belongs to, for a person (or a later clean-up) looking at the cache.
         try? Data((repository.commonDirectory + "\n").utf8).write(to: URL(fileURLWithPath: folder + "repository"))
-        return folder
     }
 
     /// Refuses, before a run writes anything, when a filter git must run (`filter.<name>.required`) names a program

@@ -22,14 +22,19 @@ enum ExternalFilters {
             let filter = UnsafeMutablePointer<git_filter>.allocate(capacity: 1)
             git_filter_init(filter, UInt32(GIT_FILTER_VERSION))
             filter.pointee.attributes = UnsafePointer(strdup("filter=" + name))
-            filter.pointee.check = { filter, _, source, _ in ExternalFilters.check(filter, source) }
-            filter.pointee.apply = { filter, _, to, from, source in ExternalFilters.apply(filter, to, from, source) }
+            // The driver `check` reads from the file's repository is handed to `apply` (and freed by `cleanup`), so
+            // each filtered file reads the configuration once.
+            filter.pointee.check = { filter, payload, source, _ in ExternalFilters.check(filter, payload, source) }
+            filter.pointee.apply = { _, payload, to, from, source in ExternalFilters.apply(payload, to, from, source) }
+            filter.pointee.cleanup = { _, payload in
+                if let payload { Unmanaged<Driver>.fromOpaque(payload).release() }
+            }
             _ = git_filter_register("aee-filter-" + name, filter, GIT_FILTER_DRIVER_PRIORITY)
         }
     }
 
     /// A driver as configured for the repository a file belongs to.
-    private struct Driver {
+    private final class Driver {
         let name: String
         let clean: String?
         let smudge: String?
@@ -59,18 +64,23 @@ enum ExternalFilters {
         }
     }
 
-    private static func check(_ filter: UnsafeMutablePointer<git_filter>?, _ source: OpaquePointer?) -> Int32 {
+    private static func check(_ filter: UnsafeMutablePointer<git_filter>?, _ payload: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                              _ source: OpaquePointer?) -> Int32 {
         guard let driver = Driver(filter, source) else { return GIT_PASSTHROUGH.rawValue }
         let toObjects = git_filter_source_mode(source) == GIT_FILTER_TO_ODB
-        if driver.process != nil || (toObjects ? driver.clean : driver.smudge) != nil { return 0 }
+        if driver.process != nil || (toObjects ? driver.clean : driver.smudge) != nil {
+            payload?.pointee = Unmanaged.passRetained(driver).toOpaque()
+            return 0
+        }
         guard driver.required else { return GIT_PASSTHROUGH.rawValue }
         git_error_set_str(Int32(GIT_ERROR_FILTER.rawValue), "filter '\(driver.name)' is required but has no \(toObjects ? "clean" : "smudge") command")
         return -1
     }
 
-    private static func apply(_ filter: UnsafeMutablePointer<git_filter>?, _ to: UnsafeMutablePointer<git_buf>?,
+    private static func apply(_ payload: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ to: UnsafeMutablePointer<git_buf>?,
                               _ from: UnsafePointer<git_buf>?, _ source: OpaquePointer?) -> Int32 {
-        guard let driver = Driver(filter, source), let from else { return GIT_PASSTHROUGH.rawValue }
+        guard let stored = payload?.pointee, let from else { return GIT_PASSTHROUGH.rawValue }
+        let driver = Unmanaged<Driver>.fromOpaque(stored).takeUnretainedValue()
         let path = git_filter_source_path(source).map { String(cString: $0) } ?? ""
         let command = git_filter_source_mode(source) == GIT_FILTER_TO_ODB ? "clean" : "smudge"
         let input = from.pointee.ptr.map { Array(UnsafeRawBufferPointer(start: $0, count: from.pointee.size)) } ?? []
