@@ -278,6 +278,23 @@ struct RunTests {
         #expect((summary["work_items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["done", "done", "not_run"])
     }
 
+    @Test("usage no agent reported is unknown: null in the record, 'unknown' in show, never 0; reported costs add up exactly")
+    func unknownUsage() throws {
+        let repo = try calculatorRepository()
+        let (id, record) = try repo.succeed(agent: try repo.executor("silent", fixCalculator))
+        #expect((record["usage"] as? [String: Any])?["cost_usd"] is NSNull)
+        #expect(try repo.aee("show", id).stdout.contains("usage      cost unknown, turns unknown (as the agents reported)"))
+        // The plan reports 0.1, the work item 0.2: binary floating point would record 0.30000000000000004.
+        let exact = try repo.agentScript("exact", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then echo '{"cost_usd": 0.1}' > "$AEE_OUTPUT_FILE"; exit 0; fi
+            \(fixCalculator)
+            echo '{"cost_usd": 0.2, "turns": 1}' > "$AEE_OUTPUT_FILE"
+            """)
+        let (summed, _) = try repo.succeed(agent: "'\(exact)'")
+        #expect(try repo.git("show", "aee/\(summed):.aee/tasks/\(summed)/task.json").contains(#""cost_usd": 0.3,"#))
+    }
+
     @Test("an agent's changes under .aee/ are refused and put back; its other changes are committed")
     func vandal() throws {
         let repo = try calculatorRepository()
