@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release test test-tools install uninstall demo bench deps clean
+.PHONY: all build release test test-tools test-agents agent-tools install uninstall demo demo-claude bench deps clean
 
 # Third-party tools the tests drive for real (the pre-commit framework), kept outside the repository.
 TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/git-aee-test-tools
@@ -41,6 +41,40 @@ test-tools:
 test: deps test-tools
 	$(SWIFT) build --build-tests
 	AEE_TEST_TOOLS="$(TOOLS)/bin" $(SWIFT) test
+
+# The real agent CLIs from PyPI, each in a venv of its own (their pinned dependencies differ), linked into one bin/;
+# each installed only when missing. A CLI that cannot be installed is said so, and its tests are skipped.
+AGENTS = $(TOOLS)/agents
+PIP = install -q --disable-pip-version-check
+agent-tools:
+	@mkdir -p "$(AGENTS)/bin"
+	@if [ ! -x "$(AGENTS)/bin/claude" ]; then \
+		echo "installing Claude Code (claude-agent-sdk, which bundles it) into $(AGENTS)"; \
+		{ python3 -m venv "$(AGENTS)/claude" && "$(AGENTS)/claude/bin/pip" $(PIP) --no-deps claude-agent-sdk \
+			&& ln -sf "$$(echo "$(AGENTS)"/claude/lib/python3*/site-packages/claude_agent_sdk/_bundled/claude)" "$(AGENTS)/bin/claude"; } \
+			|| echo "warning: could not install Claude Code; its tests are skipped"; \
+	fi
+	@if [ ! -x "$(AGENTS)/bin/codex" ]; then \
+		echo "installing the Codex CLI (openai-codex-cli-bin) into $(AGENTS)"; \
+		{ python3 -m venv "$(AGENTS)/codex" && "$(AGENTS)/codex/bin/pip" $(PIP) openai-codex-cli-bin \
+			&& ln -sf "$$(echo "$(AGENTS)"/codex/lib/python3*/site-packages/codex_cli_bin/bin/codex)" "$(AGENTS)/bin/codex"; } \
+			|| echo "warning: could not install the Codex CLI; its tests are skipped"; \
+	fi
+	@if [ ! -x "$(AGENTS)/bin/aider" ]; then \
+		echo "installing aider (aider-chat) into $(AGENTS)"; \
+		{ python3 -m venv "$(AGENTS)/aider" && "$(AGENTS)/aider/bin/pip" $(PIP) aider-chat && ln -sf "$(AGENTS)/aider/bin/aider" "$(AGENTS)/bin/aider"; } \
+			|| echo "warning: could not install aider; its tests are skipped"; \
+	fi
+	@if [ ! -x "$(AGENTS)/bin/mini" ]; then \
+		echo "installing mini-swe-agent into $(AGENTS)"; \
+		{ python3 -m venv "$(AGENTS)/mini" && "$(AGENTS)/mini/bin/pip" $(PIP) mini-swe-agent && ln -sf "$(AGENTS)/mini/bin/mini" "$(AGENTS)/bin/mini"; } \
+			|| echo "warning: could not install mini-swe-agent; its tests are skipped"; \
+	fi
+
+# The built-in agents driven through the real CLIs against the scripted model of Tests/ModelServer (no network).
+test-agents: deps agent-tools
+	$(SWIFT) build --build-tests
+	AEE_TEST_AGENTS="$(AGENTS)/bin" $(SWIFT) test --filter BuiltInAgentTests
 
 install: release
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1"

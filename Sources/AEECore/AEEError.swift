@@ -29,6 +29,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case git(GitError)
     case noAgent
     case agentNotFound(String)
+    case agentNotInstalled(agent: String, program: String, hint: String)
     case interactiveNeedsTerminal
     case interactiveCannotQueue
     case taskNotRunnable(TaskID, TaskState)
@@ -105,6 +106,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "no agent is configured to run the task"
         case .agentNotFound(let program):
             "the agent command '\(program.quotedInMessage)' was not found"
+        case .agentNotInstalled(let agent, let program, _):
+            "the agent \(agent) runs '\(program)', which is not on PATH"
         case .interactiveNeedsTerminal:
             "interactive mode asks for approval of the plan on a terminal, and there is none"
         case .interactiveCannotQueue:
@@ -169,6 +172,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'git aee hooks install --force' replaces it with the current version"
         case .noAgent:
             "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
+        case .agentNotInstalled(_, _, let hint):
+            hint
         case .agentNotFound:
             "check the command (--agent, git config aee.agent, or .aee/config.json); a relative path is taken from the top of the working tree"
         case .interactiveNeedsTerminal:

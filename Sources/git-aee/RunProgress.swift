@@ -22,18 +22,25 @@ final class RunProgress: Sendable {
             board.position.withLock {
                 $0.iteration = iteration
                 $0.stage = stage.rawValue
+                $0.activity = nil
             }
             // In plain mode each work item gets its own line, which says "executing" already.
             if stage != .executing { say("iteration \(iteration): \(stage.rawValue)", lasting: false) }
         case .workItem(let iteration, let index, let count, let item):
             let text = "executing \(index)/\(count) [\(item.id)] \(item.title)"
-            board.position.withLock { $0.stage = text }
+            board.position.withLock {
+                $0.stage = text
+                $0.activity = nil
+            }
             say("iteration \(iteration): \(text)", lasting: false)
         case .gate(let gateEvent):
             board.gates.record(gateEvent)
             if case .finished(let result) = gateEvent {
                 say("gate \(result.gate): \(result.status.rawValue)\(result.cached ? " (cached)" : "")", lasting: false)
             }
+        case .agentActivity(let text):
+            // Live only: one line per tool call would drown the plain log's steps.
+            board.position.withLock { $0.activity = TaskTitle.oneLine(text, limit: 60) }
         case .iterationEnded(let iteration, let outcome, let detail):
             let verdict = outcome.replacingPrefix("iteration_", with: "")
             say("iteration \(iteration): \(verdict)" + (detail.map { ": \($0.escapedForTerminal)" } ?? ""), lasting: true)
@@ -65,6 +72,8 @@ final class RunBoard: Sendable {
         var task = ""
         var iteration = 0
         var stage = "starting"
+        /// What the agent is doing now, when its CLI says.
+        var activity: String?
         var paused = false
         let started = Subprocess.now()
     }
@@ -75,14 +84,14 @@ final class RunBoard: Sendable {
 
     init(maxIterations: Int) { self.maxIterations = maxIterations }
 
-    /// `abc12345 · iteration 2/20 · executing 1/3 [fix] Fix it · 0:42 · running tests 3s`
+    /// `abc12345 · iteration 2/20 · executing 1/3 [fix] Fix it · Edit calc.sh · 0:42 · running tests 3s`
     var summary: String? {
         let now = position.withLock { $0 }
         if now.paused { return nil }
         let seconds = Int(Subprocess.now() - now.started)
         var parts = [now.task]
         if now.iteration > 0 { parts.append("iteration \(now.iteration)/\(maxIterations)") }
-        parts += [now.stage, "\(seconds / 60):\(String(seconds % 60).paddedTo2)"]
+        parts += [now.stage] + (now.activity.map { [$0.escapedForTerminal] } ?? []) + ["\(seconds / 60):\(String(seconds % 60).paddedTo2)"]
         if let running = gates.summary { parts.append(running) }
         return parts.joined(separator: " · ")
     }

@@ -27,10 +27,18 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     public var requirePlanApproval: Bool
     public static let defaultStallLimit = 3
 
-    /// How the coding agent is run.
+    /// How the coding agent is run: a built-in agent by `kind`, or a shell `command` under the generic contract.
     public struct AgentSettings: Codable, Equatable, Sendable {
-        /// A shell command; nil until the team picks an agent.
+        /// A shell command; nil until the team picks an agent (or picks a built-in one by `kind`).
         @ExplicitNull public var command: String?
+        /// A built-in agent (`claude-code`, `codex`, `aider`, `mini-swe-agent`).
+        public var kind: String?
+        /// The model a built-in agent is told to use.
+        public var model: String?
+        /// Arguments added to a built-in agent's command line.
+        public var args: [String]?
+        /// Prices per model for agents that report tokens but no cost.
+        public var prices: [String: TokenPrice]?
         public var timeoutSeconds: Int
         /// Agent calls that may fail in one run before it stops with `agent_error`.
         public var maxFailures: Int
@@ -45,7 +53,7 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case command
+            case command, kind, model, args, prices
             case timeoutSeconds = "timeout_seconds"
             case maxFailures = "max_failures"
         }
@@ -54,14 +62,33 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             command = try container.decodeIfPresent(String.self, forKey: .command)
+            kind = try container.decodeIfPresent(String.self, forKey: .kind)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            args = try container.decodeIfPresent([String].self, forKey: .args)
+            prices = try container.decodeIfPresent([String: TokenPrice].self, forKey: .prices)
             timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
             maxFailures = try container.decodeIfPresent(Int.self, forKey: .maxFailures) ?? Self.defaultMaxFailures
-            if timeoutSeconds < 1 {
-                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.timeoutSeconds], debugDescription: "expected 1 second or more"))
+            func fail(_ key: CodingKeys, _ reason: String) -> DecodingError {
+                DecodingError.dataCorrupted(.init(codingPath: [key], debugDescription: reason))
             }
-            if maxFailures < 1 {
-                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.maxFailures], debugDescription: "expected 1 or more"))
+            if let kind, BuiltInAgent(rawValue: kind) == nil {
+                throw fail(.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))
             }
+            if kind != nil, command != nil { throw fail(.kind, "give either a kind or a command, not both") }
+            if kind == nil, model != nil || args != nil { throw fail(model != nil ? .model : .args, "only a built-in agent (kind) takes it") }
+            if timeoutSeconds < 1 { throw fail(.timeoutSeconds, "expected 1 second or more") }
+            if maxFailures < 1 { throw fail(.maxFailures, "expected 1 or more") }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(_command, forKey: .command)
+            try container.encodeIfPresent(kind, forKey: .kind)
+            try container.encodeIfPresent(model, forKey: .model)
+            try container.encodeIfPresent(args, forKey: .args)
+            try container.encodeIfPresent(prices, forKey: .prices)
+            try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
+            try container.encode(maxFailures, forKey: .maxFailures)
         }
     }
 

@@ -35,12 +35,16 @@ enum ShellCommand {
         var program = program
         if program.hasPrefix("~/"), let home { program = home + program.dropFirst() }
         guard program.contains("/") else {
-            let found = path.split(separator: ":").contains { isExecutableFile("\($0)/\(program)") }
-            return found ? nil : "'\(program.quotedInMessage)' is not on PATH"
+            return locate(program, path: path) != nil ? nil : "'\(program.quotedInMessage)' is not on PATH"
         }
         let full = program.hasPrefix("/") ? program : root + program
         guard exists(full) else { return "'\(program.quotedInMessage)' does not exist" }
         return isExecutableFile(full) ? nil : "'\(program.quotedInMessage)' is not executable"
+    }
+
+    /// Where the shell finds `program` (a bare name) on `path`; nil when it is not there.
+    static func locate(_ program: String, path: String) -> String? {
+        path.split(separator: ":").lazy.map { "\($0)/\(program)" }.first(where: isExecutableFile)
     }
 
     /// The first program of `line` that cannot run, and why.

@@ -22,6 +22,8 @@ public struct Subprocess: Sendable {
     public var input: String?
     /// Whether standard error is captured with standard output (else it goes where git aee's own goes).
     public var capturesStandardError = true
+    /// Called with each line of output as it arrives (without its newline; a line longer than the cap is cut).
+    public var onLine: (@Sendable (Substring) -> Void)?
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
         self.arguments = arguments
@@ -86,6 +88,7 @@ public struct Subprocess: Sendable {
         defer { ProcessGroups.shared.remove(pid) }
 
         var tail = OutputTail(cap: outputCap)
+        var partialLine: [UInt8] = []
         var status: Int32?
         var timedOut = false
         var phase = Phase.running
@@ -154,7 +157,18 @@ public struct Subprocess: Sendable {
             }
             if open {
                 var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-                if poll(&poller, 1, 100) > 0 { open = tail.read(from: readEnd) }
+                if poll(&poller, 1, 100) > 0 {
+                    let before = tail.total
+                    open = tail.read(from: readEnd)
+                    if let onLine, tail.total > before {
+                        partialLine += tail.bytes.suffix(tail.total - before)
+                        while let end = partialLine.firstIndex(of: UInt8(ascii: "\n")) {
+                            onLine(Substring(decoding: partialLine[..<end], as: UTF8.self))
+                            partialLine.removeSubrange(...end)
+                        }
+                        if partialLine.count > outputCap { partialLine.removeAll() }
+                    }
+                }
             } else {
                 // The output is all read; the exit status is what is awaited now, in small steps.
                 usleep(1_000)
@@ -222,6 +236,8 @@ struct OutputTail {
     let cap: Int
     private(set) var bytes: [UInt8] = []
     private(set) var dropped = 0
+    /// Bytes read so far.
+    var total: Int { bytes.count + dropped }
 
     init(cap: Int) { self.cap = max(cap, 0) }
 

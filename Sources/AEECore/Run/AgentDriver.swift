@@ -7,10 +7,17 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs the agent command under the documented contract (docs/agents.md): `/bin/sh -c` in the task's workspace, in a
-/// process group of its own, with a timeout and an output cap, the `AEE_*` files and the prompt on stdin.
+/// Runs the agent in the task's workspace, in a process group of its own, with a timeout and an output cap: a command
+/// under the documented contract (docs/agents.md: `/bin/sh -c`, the `AEE_*` files, the prompt on stdin), or a built-in
+/// agent's CLI, whose output is read into the same terms.
 struct AgentDriver {
-    let command: String
+    /// What runs.
+    enum Program {
+        case command(String)
+        case builtIn(any AgentCLI, path: String, model: String?, arguments: [String], prices: ModelPrices)
+    }
+
+    let program: Program
     let timeoutSeconds: Double
     /// How long what the agent started has to stop once asked (a timeout, an interrupt, the end of the call).
     let graceSeconds: Double
@@ -20,6 +27,8 @@ struct AgentDriver {
     let scratch: String
     /// The environment the agent starts from, git's repository variables removed.
     let environment: [String: String]
+    /// Told what a built-in agent is doing now, as its output says (`Edit calc.sh`).
+    var activity: @Sendable (String) -> Void = { _ in }
 
     /// The exit code by which an agent says it needs a human.
     static let needsHumanExitCode: Int32 = 3
@@ -35,6 +44,10 @@ struct AgentDriver {
         var result: [UInt8]?
         /// True when the deadline that stopped the agent was the task's, not the agent's own.
         var hitTaskDeadline: Bool
+        /// What a built-in agent's CLI reported it used (a command's usage is in its result file).
+        var usage: Usage? = nil
+        /// A built-in agent's whole output (its event stream), kept as an artifact.
+        var stream: [UInt8]? = nil
     }
 
     func run(stage: AgentStage, task: TaskRecord, iteration: Int, workItem: WorkItem?, context: FailureContext?, taskDeadline: Double?) throws -> Call {
@@ -57,8 +70,18 @@ struct AgentDriver {
             try write(try CanonicalJSON.encode(context), to: files.context)
             variables["AEE_CONTEXT_FILE"] = files.context
         }
-        let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
-        try write(Array(prompt.text.utf8), to: files.prompt)
+        let builtIn: (cli: any AgentCLI, call: AgentCLICall, path: String)?
+        if case .builtIn(let cli, let path, let model, let arguments, let prices) = program {
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: nil)
+            try write(Array(prompt.text.utf8), to: files.prompt)
+            let call = AgentCLICall(stage: stage, prompt: prompt.text, promptFile: files.prompt, scratch: scratch, model: model, extraArguments: arguments,
+                                    budgetUSD: Self.remainingBudget(of: task), prices: prices)
+            builtIn = (cli, call, path)
+        } else {
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
+            try write(Array(prompt.text.utf8), to: files.prompt)
+            builtIn = nil
+        }
         // A result left by an earlier call must not pass for this one's.
         unlink(files.output)
 
@@ -71,30 +94,87 @@ struct AgentDriver {
                 hitTaskDeadline = true
             }
         }
-        var process = Subprocess.shell(command, directory: directory, environment: environment.merging(variables) { $1 }, timeoutSeconds: timeout)
+        var process: Subprocess
+        var results: [String] = []
+        let environment = environment.merging(variables) { $1 }
+        switch program {
+        case .command(let command):
+            process = Subprocess.shell(command, directory: directory, environment: environment, timeoutSeconds: timeout)
+            process.input = files.prompt
+        case .builtIn:
+            let (cli, call, path) = builtIn!
+            guard let invocation = cli.invocation(for: call) else {
+                // The CLI cannot plan: no call, and the plan falls back to one work item, saying why.
+                let report = AgentReport(status: .done, exitCode: nil, durationMilliseconds: 0, outputTail: "", outputDroppedBytes: 0,
+                                         resultProblem: "\(cli.program) does not plan; the task is one work item")
+                return Call(report: report, result: nil, hitTaskDeadline: false, usage: .unknown)
+            }
+            process = Subprocess(arguments: [path] + invocation.arguments, directory: directory,
+                                 environment: environment.merging(invocation.defaults) { current, _ in current }.merging(invocation.environment) { $1 }, timeoutSeconds: timeout)
+            process.input = invocation.input
+            for (name, text) in invocation.files { try write(Array(text.utf8), to: scratch + name) }
+            for name in invocation.results { unlink(scratch + name) }
+            results = invocation.results
+            let activity = activity
+            process.onLine = { line in cli.activity(in: line).map(activity) }
+        }
         process.outputCap = Self.outputCap
         process.graceSeconds = graceSeconds
-        process.input = files.prompt
+        let leftovers = builtIn?.cli.leftovers ?? []
+        let present = Set(topLevelNames(startingWith: leftovers))
         let outcome = try process.run()
+        for name in topLevelNames(startingWith: leftovers) where !present.contains(name) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
 
-        let status: AgentReport.Status
+        var status: AgentReport.Status
         if outcome.timedOut {
             status = .timedOut
         } else if outcome.exitCode == 0 {
             status = .done
-        } else if outcome.exitCode == Self.needsHumanExitCode {
+        } else if outcome.exitCode == Self.needsHumanExitCode && builtIn == nil {
             status = .needsHuman
         } else if outcome.exitCode == nil {
             status = .killed
         } else {
             status = .failed
         }
-        let (result, problem) = readResult(files.output)
         let tail = outcome.output.suffix(Self.artifactTail)
-        let report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
+        var report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
                                  outputTail: String(decoding: tail, as: UTF8.self),
-                                 outputDroppedBytes: outcome.droppedBytes + outcome.output.count - tail.count, resultProblem: problem)
-        return Call(report: report, result: result, hitTaskDeadline: hitTaskDeadline && outcome.timedOut)
+                                 outputDroppedBytes: outcome.droppedBytes + outcome.output.count - tail.count, resultProblem: nil)
+        guard let (cli, call, _) = builtIn else {
+            let (result, problem) = readResult(files.output)
+            report.resultProblem = problem
+            return Call(report: report, result: result, hitTaskDeadline: hitTaskDeadline && outcome.timedOut)
+        }
+        let written = Dictionary(uniqueKeysWithValues: results.compactMap { name in readResult(scratch + name).bytes.map { (name, $0) } })
+        let reading = cli.reading(of: AgentCLIOutput(bytes: outcome.output, exitCode: outcome.exitCode, timedOut: outcome.timedOut, files: written), for: call)
+        if status == .done, reading.failure != nil { status = .failed }
+        report.status = status
+        if let message = reading.message {
+            // The agent's last words say more than the end of its event stream, which is kept whole as an artifact.
+            let words = message.utf8.suffix(Self.artifactTail)
+            report.outputTail = String(decoding: words, as: UTF8.self)
+            report.outputDroppedBytes = message.utf8.count - words.count
+        }
+        report.failure = reading.failure
+        report.permissionDenials = reading.denials.isEmpty ? nil : reading.denials
+        return Call(report: report, result: reading.result, hitTaskDeadline: hitTaskDeadline && outcome.timedOut, usage: reading.usage,
+                    stream: outcome.output)
+    }
+
+    /// The names at the top of the workspace that begin with one of `prefixes`.
+    private func topLevelNames(startingWith prefixes: [String]) -> [String] {
+        guard !prefixes.isEmpty else { return [] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { name in prefixes.contains { name.hasPrefix($0) } }
+    }
+
+    /// What is left of the task's `--max-cost`, for a CLI that can stop itself at a budget.
+    static func remainingBudget(of task: TaskRecord) -> Decimal? {
+        guard let limit = task.metadata.maxCostUSD, let allowed = Decimal(string: String(limit)) else { return nil }
+        return max(allowed - (task.usage?.costUSD ?? 0), 0)
     }
 
     /// The result file's bytes, or why it cannot be used (nil and nil: the agent wrote none, which is allowed).

@@ -8,8 +8,11 @@ struct AgentPrompt {
     let iteration: Int
     let workItem: WorkItem?
     let context: FailureContext?
-    /// Where a plan or a report may be written (`AEE_OUTPUT_FILE`).
-    let outputFile: String
+    /// Where a plan or a report may be written (`AEE_OUTPUT_FILE`); nil for a built-in agent, whose CLI hands the
+    /// plan over itself and whose report git aee reads from the CLI's output.
+    let outputFile: String?
+
+    static let planShape = #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "..."}]}"#
 
     /// Lines of each failed gate's output quoted in the prompt; the whole tail is in the context file.
     static let quotedLines = 60
@@ -21,10 +24,16 @@ struct AgentPrompt {
             lines += [
                 "Plan this task as a short list of work items, each a change that can be made and checked on its own.",
                 "Read what you need, but do not change any file yet.",
-                "Write the plan as JSON to the file \(outputFile):",
-                #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "..."}]}"#,
-                "Without that file the whole task is done as one work item.",
             ]
+            if let outputFile {
+                lines += [
+                    "Write the plan as JSON to the file \(outputFile):",
+                    Self.planShape,
+                    "Without that file the whole task is done as one work item.",
+                ]
+            } else {
+                lines += ["Answer with the plan as JSON:", Self.planShape]
+            }
         case .execute:
             if let workItem {
                 lines += ["Do this work item now, in the current directory (a checkout of the project):", "", "Work item \(workItem.id): \(workItem.title)"]
@@ -34,9 +43,11 @@ struct AgentPrompt {
             lines += [
                 "Change the files it needs, and run the project's tests if you can.",
                 "Do not commit, push or switch branches (git aee commits your changes), and leave .aee/ alone.",
-                "If you like, report what you did as JSON in the file \(outputFile) (optional):",
-                #"{"commands_run": [], "tests_run": [], "evidence": [], "handoff_notes": "..."}"#,
             ]
+            if let outputFile {
+                lines += ["If you like, report what you did as JSON in the file \(outputFile) (optional):",
+                          #"{"commands_run": [], "tests_run": [], "evidence": [], "handoff_notes": "..."}"#]
+            }
         }
         if let context { lines += [""] + Self.describe(context) }
         return lines.joined(separator: "\n") + "\n"

@@ -17,9 +17,23 @@ public struct AgentReport: Codable, Sendable {
     public var outputDroppedBytes: Int
     /// Why the result file was not used, when it was not.
     @ExplicitNull public var resultProblem: String?
+    /// Why a built-in agent's call failed, as its CLI said (absent for commands, and for calls that went well).
+    public var failure: AgentFailure?
+    /// Tool calls a built-in agent's CLI refused the agent (absent when none were).
+    public var permissionDenials: [String]?
+
+    init(status: Status, exitCode: Int32?, durationMilliseconds: Int, outputTail: String, outputDroppedBytes: Int, resultProblem: String?) {
+        self.status = status
+        self.exitCode = exitCode
+        self.durationMilliseconds = durationMilliseconds
+        self.outputTail = outputTail
+        self.outputDroppedBytes = outputDroppedBytes
+        self.resultProblem = resultProblem
+    }
 
     enum CodingKeys: String, CodingKey {
-        case status
+        case status, failure
+        case permissionDenials = "permission_denials"
         case exitCode = "exit_code"
         case durationMilliseconds = "duration_ms"
         case outputTail = "output_tail"

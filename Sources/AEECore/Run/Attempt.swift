@@ -100,7 +100,8 @@ struct Attempt {
             add(plan.usage)
             try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
                        artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
-                                   ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))])
+                                   ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))]
+                                  + (planCall.stream.map { [("plan.agent.log", $0)] } ?? []))
             summary.workItems = items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
             if let stop = try verdict(on: planCall.report, hitTaskDeadline: planCall.hitTaskDeadline, stage: .plan, workItem: nil) { return stop }
             if let stop = approval(summary: plan.summary, items) { return stop }
@@ -110,6 +111,7 @@ struct Attempt {
         for (index, item) in items.enumerated().dropFirst(first) {
             runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
             var call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
+            for denial in call.report.permissionDenials ?? [] { runner.events(.warning("the agent was refused \(denial)")) }
             var work = try collectWork(of: &call)
             ignoredAfterStaging = work.staged?.ignored
             let hooks = try judgeCommit(of: item, &work)
@@ -118,7 +120,7 @@ struct Attempt {
             let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
             let status = refusal == nil ? call.report.status.rawValue : AgentReport.Status.failed.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
-                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))], staged: work.staged != nil, refused: work.staged?.refused ?? [],
+                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))] + (call.stream.map { [("work_item_\(item.id).agent.log", $0)] } ?? []), staged: work.staged != nil, refused: work.staged?.refused ?? [],
                        agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: report.filesChanged.count)
             if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
@@ -165,13 +167,13 @@ struct Attempt {
         var problems: [String] = []
         var items: [WorkItem] = []
         var summaryText: String?
-        var usage = Usage.unknown
+        var usage = call.usage ?? .unknown
         if call.report.status == .done {
             if let bytes = call.result {
                 do {
                     let plan = try JSONInput.decode(PlanResult.self, from: bytes, file: "the agent's plan")
                     summaryText = plan.summary
-                    usage = Usage(reportedCost: plan.costUSD, turns: plan.turns)
+                    if call.usage == nil { usage = Usage(reportedCost: plan.costUSD, turns: plan.turns) }
                     var proposed = (plan.workItems ?? []).map { (id: $0.id, title: $0.title, description: $0.description ?? "") }
                     if proposed.count > Self.maxWorkItems {
                         problems.append("the plan has \(proposed.count) work items; the first \(Self.maxWorkItems) are kept")
@@ -261,7 +263,7 @@ struct Attempt {
                               embeddedRepositories: staged.embeddedRepositories, notStaged: staged.notStaged,
                               agentCommits: work.commitList, undoneGitChanges: work.git.undone, commitHooks: hooks,
                               commandsRun: result?.commandsRun ?? [], testsRun: result?.testsRun ?? [], evidence: result?.evidence ?? [],
-                              handoffNotes: result?.handoffNotes, usage: Usage(reportedCost: result?.costUSD, turns: result?.turns))
+                              handoffNotes: result?.handoffNotes, usage: call.usage ?? Usage(reportedCost: result?.costUSD, turns: result?.turns))
     }
 
     /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
@@ -275,12 +277,15 @@ struct Attempt {
             break
         case .needsHuman:
             return .stopped(.blocked, detail: "agent_needs_human" + (workItem.map { " (work item \($0.id))" } ?? ""))
+        case .failed where report.failure?.kind == .budget:
+            return .stopped(.budget, detail: report.failure!.message)
         case .failed, .timedOut, .killed:
             runner.agentFailures += 1
             let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: report.status.rawValue,
                                                   exitCode: report.exitCode, outputTail: report.outputTail)
-            // 126/127: the shell could not run the command at all; trying again cannot help.
-            if report.exitCode == 126 || report.exitCode == 127 {
+            // 126/127: the shell could not run the command at all; a CLI that refused its flags, or whose model's API
+            // cannot be reached or refuses the key: trying again cannot help.
+            if report.exitCode == 126 || report.exitCode == 127 || report.failure?.isFinal == true {
                 runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures)
             }
             return .failed(try failure(gates: [], agent: agent))

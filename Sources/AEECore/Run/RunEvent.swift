@@ -9,6 +9,8 @@ public enum RunEvent: Sendable {
     case stage(iteration: Int, RunStage)
     case workItem(iteration: Int, index: Int, count: Int, WorkItem)
     case gate(GateEvent)
+    /// What a built-in agent is doing now (`Edit calc.sh`, `Bash: sh test.sh`), from its CLI's output.
+    case agentActivity(String)
     /// An iteration is over: `outcome` is the event recorded (`iteration_passed`, `iteration_failed`, ...).
     case iterationEnded(iteration: Int, outcome: String, detail: String?)
     /// Something went wrong that does not stop the run (a push that did not get through).

@@ -1,7 +1,9 @@
 /// What the person starting a run asked for on the command line.
 public struct RunOptions: Sendable {
-    /// The agent command (`--agent`), above `git config aee.agent` and `.aee/config.json`.
+    /// The agent (`--agent`): a built-in agent's name or a command, above `git config aee.agent` and `.aee/config.json`.
     public var agent: String?
+    /// The model a built-in agent uses (`--model`), above `git config aee.model` and `agent.model`.
+    public var model: String?
     /// Run in the user's working tree instead of a workspace of the task's own.
     public var here: Bool
     /// Fast-forward the branch the task started from when it succeeds.
@@ -11,11 +13,12 @@ public struct RunOptions: Sendable {
     /// The remote the task is shared through (`--remote`): the claim and every commit are pushed there.
     public var remote: String?
     /// The agent the task's last run was started with (from its records), used unless `--agent` names another.
-    public var rememberedAgent: String?
+    public var rememberedAgent: RememberedAgent?
 
-    public init(agent: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil,
-                rememberedAgent: String? = nil) {
+    public init(agent: String? = nil, model: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil,
+                rememberedAgent: RememberedAgent? = nil) {
         self.agent = agent
+        self.model = model
         self.rememberedAgent = rememberedAgent
         self.here = here
         self.merge = merge
@@ -34,9 +37,18 @@ enum AgentSource {
     case taskRecord
 }
 
+/// The agent a task's last run was started (or resumed) with, as its records say.
+public struct RememberedAgent: Sendable, Equatable {
+    /// A built-in agent's name, or a command.
+    public let agent: String
+    public let model: String?
+}
+
 /// Everything a run needs from configuration, resolved once before the task is touched.
 struct RunSettings {
-    let agentCommand: String
+    let agent: AgentChoice
+    /// How the agent is started.
+    let agentProgram: AgentDriver.Program
     /// Where the agent command came from: one from the repository (`.aee/config.json`, or a task's records, which
     /// arrive by fetch from other clones) runs only once the user approved it.
     let agentSource: AgentSource
@@ -60,25 +72,43 @@ extension Workspace {
         let config = try projectConfig()
         let personalAgent = try personalAgent(options.agent)
         let source: AgentSource
-        let agent: String?
+        let text: String?
+        var model = try options.model ?? settings.string("aee.model")
         if let flag = options.agent {
-            (source, agent) = (.user, flag)
+            (source, text) = (.user, flag)
         } else if let remembered = options.rememberedAgent {
-            (source, agent) = (remembered == personalAgent ? .user : .taskRecord, remembered)
+            (source, text) = (remembered.agent == personalAgent ? .user : .taskRecord, remembered.agent)
+            model = model ?? remembered.model
         } else if let personalAgent {
-            (source, agent) = (.user, personalAgent)
+            (source, text) = (.user, personalAgent)
         } else {
-            (source, agent) = (.projectConfig, config?.agent.command)
+            (source, text) = (.projectConfig, config?.agent.kind ?? config?.agent.command)
         }
-        guard let agent, !agent.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
-        if let found = ShellCommand.problem(in: agent, root: root, path: environment["PATH"] ?? "", home: environment["HOME"]) {
-            throw AEEError.agentNotFound(found.program)
+        guard let text, !text.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
+        // The team's model and arguments go with the team's built-in agent, whoever chose it.
+        let team = config?.agent.kind == text.trimmingWhitespace ? config?.agent : nil
+        let agent = AgentChoice(text, model: model ?? team?.model, arguments: team?.args ?? [])
+        let path = environment["PATH"] ?? ""
+        let program: AgentDriver.Program
+        switch agent {
+        case .builtIn(let builtIn, let model, let arguments):
+            let cli = builtIn.cli
+            guard let found = ShellCommand.locate(cli.program, path: path) else {
+                throw AEEError.agentNotInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
+            }
+            program = .builtIn(cli, path: found, model: model, arguments: arguments, prices: ModelPrices(overrides: config?.agent.prices ?? [:]))
+        case .command(let command):
+            if let found = ShellCommand.problem(in: command, root: root, path: path, home: environment["HOME"]) {
+                throw AEEError.agentNotFound(found.program)
+            }
+            program = .command(command)
         }
         if let timeout = options.timeoutSeconds, timeout < 1 {
             throw AEEError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
         }
         return RunSettings(
-            agentCommand: agent,
+            agent: agent,
+            agentProgram: program,
             agentSource: source,
             agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
             maxAgentFailures: config?.agent.maxFailures ?? ProjectConfig.AgentSettings.defaultMaxFailures,
@@ -93,8 +123,9 @@ extension Workspace {
 
 extension Workspace {
     /// The agent the task's last run was started (or resumed) with, as its records say; nil before any run.
-    public func rememberedAgent(of id: TaskID) throws -> String? {
-        try store.events(of: id).last { $0.event == "started" || $0.event == "resumed" }?.details["agent"]
+    public func rememberedAgent(of id: TaskID) throws -> RememberedAgent? {
+        let details = try store.events(of: id).last { $0.event == "started" || $0.event == "resumed" }?.details
+        return details?["agent"].map { RememberedAgent(agent: $0, model: details?["model"]) }
     }
 
     /// The agent command the user gave (`--agent`, else `git config aee.agent`), which replaces the team's and needs
@@ -105,8 +136,15 @@ extension Workspace {
 }
 
 extension RunSettings {
+    /// The model a built-in agent was told to use, for the records.
+    var model: String? {
+        if case .builtIn(_, let model, _) = agent { return model }
+        return nil
+    }
+
     /// The commands from the repository a run with the gates of `plan` would start.
     func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
-        (agentSource == .user ? [] : [.agent(agentCommand, fromTaskRecord: agentSource == .taskRecord)]) + catalog.projectCommands(of: plan)
+        let agent = agentSource == .user ? nil : self.agent.approvable.map { ProjectCommand.agent($0, fromTaskRecord: agentSource == .taskRecord) }
+        return (agent.map { [$0] } ?? []) + catalog.projectCommands(of: plan)
     }
 }

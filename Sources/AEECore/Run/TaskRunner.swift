@@ -25,7 +25,8 @@ public final class TaskRunner {
     /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
     /// The agent is recorded so that `run` and `resume` of the task use it again without being told.
     var ownerDetails: [String: String] {
-        RunOwner.thisProcess.merging(["agent": redactor.redact(settings.agentCommand)]) { $1 }
+        RunOwner.thisProcess.merging(["agent": redactor.redact(settings.agent.name)]) { $1 }
+            .merging(settings.model.map { ["model": $0] } ?? [:]) { $1 }
             .merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
     }
 
@@ -65,7 +66,7 @@ public final class TaskRunner {
         // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
         // again when this clone resumes the task (another clone that fetches it has to approve it first). A
         // convenience only: when another run holds the config's lock, the next run records it.
-        if settings.agentSource == .user { try? workspace.approve(.agent(settings.agentCommand)) }
+        if settings.agentSource == .user, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
         try workspace.requireWorkspaceFolder()
         try workspace.requireFilters()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
@@ -144,9 +145,10 @@ public final class TaskRunner {
             let scratch = location.callFiles
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
-            agent = AgentDriver(command: settings.agentCommand, timeoutSeconds: settings.agentTimeoutSeconds,
+            agent = AgentDriver(program: settings.agentProgram, timeoutSeconds: settings.agentTimeoutSeconds,
                                 graceSeconds: try workspace.killGraceSeconds(), directory: taskWorkspace.root,
-                                scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment).merging(taskWorkspace.environment) { $1 })
+                                scratch: scratch, environment: GateRunner.gateEnvironment(from: workspace.environment).merging(taskWorkspace.environment) { $1 },
+                                activity: { [events] in events(.agentActivity($0)) })
             deadline = settings.taskTimeoutSeconds.map { Subprocess.now() + $0 }
             passesBeforeTheRun = try main.resolveReference(PassCache.notesRef)
             events(.started(id, workspace: taskWorkspace.root))
@@ -294,7 +296,8 @@ public final class TaskRunner {
         case .failed(let failure):
             if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
             if agentFailures >= settings.maxAgentFailures {
-                return try finish(.agentError, detail: "the agent failed \(agentFailures) times")
+                let words = failure.agent?.outputTail.split(whereSeparator: \.isNewline).last.map { ": " + String($0).excerpt(200) } ?? ""
+                return try finish(.agentError, detail: "the agent failed \(agentFailures) time\(agentFailures == 1 ? "" : "s")" + words)
             }
             signatures.append(failure.signature)
             if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {

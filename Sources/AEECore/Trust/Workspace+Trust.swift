@@ -21,7 +21,7 @@ extension Workspace {
     public func projectCommands(agentReplaced: Bool = false) throws -> [ProjectCommand] {
         let config = try projectConfig()
         let catalog = try GateCatalog(config: config, settings: settings)
-        let agent = agentReplaced ? nil : config?.agent.command.map { ProjectCommand.agent($0) }
+        let agent = agentReplaced ? nil : config?.agent.choice?.approvable.map { ProjectCommand.agent($0) }
         return [agent].compactMap { $0 } + catalog.projectCommands(of: catalog.gates.keys.sorted().map { catalog.gates[$0]! })
     }
 

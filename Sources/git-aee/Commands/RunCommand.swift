@@ -7,7 +7,8 @@ import Glibc
 enum RunCommand: Command {
     /// The options that say how to run, shared with `task`.
     static let runOptions = [
-        OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
+        OptionSpec(long: "agent", value: "name|cmd", help: "claude-code, codex, aider, mini-swe-agent, or an agent command (default: aee.agent, else the agent of .aee/config.json)"),
+        OptionSpec(long: "model", value: "model", help: "the model a built-in agent uses (default: aee.model, else agent.model in .aee/config.json)"),
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
         OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a workspace of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
@@ -22,7 +23,7 @@ enum RunCommand: Command {
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <cmd>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
+        synopsis: "<id> [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
         options: runOptions + [
             OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],
@@ -69,7 +70,7 @@ enum RunCommand: Command {
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
     /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise.
     static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int, task: TaskID? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
-        let options = RunOptions(agent: arguments.value("agent"), here: arguments.flag("here"), merge: arguments.flag("merge"),
+        let options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
                                  timeoutSeconds: try arguments.int("timeout"), remote: arguments.value("remote"),
                                  rememberedAgent: try task.flatMap { try context.workspace().rememberedAgent(of: $0) })
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)

@@ -1,0 +1,104 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A coding-agent CLI that git aee drives itself (docs/agents.md#built-in-agents): its command line for each stage,
+/// and what its output says, turned into the generic contract's terms (a plan, a report, usage, a failure).
+protocol AgentCLI: Sendable {
+    /// The program run, looked up on PATH.
+    var program: String { get }
+    /// How to get `program`, for the error when it is missing.
+    var installHint: String { get }
+    /// The command line (after the program) for one call; nil when the CLI cannot do `call.stage` (a plan).
+    func invocation(for call: AgentCLICall) -> AgentCLIInvocation?
+    /// What a finished call's output means.
+    func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading
+    /// What the agent is doing now, from one line of its output; nil when the line does not say.
+    func activity(in line: Substring) -> String?
+    /// Beginnings of the names of files the CLI leaves at the top of the workspace for itself (caches, histories):
+    /// those a call made are removed after it, so they are never committed.
+    var leftovers: [String] { get }
+}
+
+extension AgentCLI {
+    func activity(in line: Substring) -> String? { nil }
+    var leftovers: [String] { [] }
+}
+
+/// One call of a built-in agent.
+struct AgentCLICall {
+    let stage: AgentStage
+    let prompt: String
+    /// The prompt, as a file.
+    let promptFile: String
+    /// A directory of the call's own, outside the workspace (ends with `/`): schemas, transcripts, the CLI's histories.
+    let scratch: String
+    /// `--model`, `aee.model`, `agent.model`: nil leaves the choice to the CLI's own configuration.
+    let model: String?
+    /// Extra arguments from `agent.args`, after git aee's.
+    let extraArguments: [String]
+    /// What is left of `--max-cost`, for CLIs that can stop themselves at a budget.
+    let budgetUSD: Decimal?
+    let prices: ModelPrices
+}
+
+/// How to start one call.
+struct AgentCLIInvocation {
+    var arguments: [String]
+    /// Set for the CLI on top of the agent environment.
+    var environment: [String: String] = [:]
+    /// Set for the CLI unless the environment has them already (the user's own choice wins).
+    var defaults: [String: String] = [:]
+    /// A file read as standard input; nil for `/dev/null` (CLIs wait on a pipe that is not a terminal).
+    var input: String?
+    /// Files written in the call's scratch directory before it starts (a schema), by name.
+    var files: [String: String] = [:]
+    /// Files in the call's scratch directory read after it ends (a transcript, a last message), by name.
+    var results: [String] = []
+}
+
+/// What a call printed and how it ended.
+struct AgentCLIOutput {
+    /// Standard output and error interleaved, the last `AgentDriver.outputCap` bytes.
+    let bytes: [UInt8]
+    let exitCode: Int32?
+    let timedOut: Bool
+    /// The invocation's `results` that the CLI wrote, by name.
+    let files: [String: [UInt8]]
+}
+
+/// A built-in agent's call in the generic contract's terms.
+struct AgentCLIReading {
+    /// The plan (`summary`, `work_items`) or the report, as a generic agent writes to `AEE_OUTPUT_FILE`.
+    var result: [UInt8]?
+    var usage: Usage = .unknown
+    /// The agent's last words (its final message, or the CLI's error): the output tail recorded and shown.
+    var message: String?
+    /// Tool calls the CLI refused the agent, as `tool: input`.
+    var denials: [String] = []
+    /// Why the call failed, when the CLI says so (even with exit status 0).
+    var failure: AgentFailure?
+}
+
+/// Why a built-in agent's call failed, as far as its output tells.
+public struct AgentFailure: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// The CLI refused its command line (a flag this version does not have): calling again cannot help.
+        case usage
+        /// The model's API could not be reached or refused the credentials: calling again now cannot help either.
+        case api
+        /// The CLI stopped itself at the budget git aee passed it: the task is over budget.
+        case budget
+        /// The agent gave up or erred in some other way; the next iteration may do better.
+        case agent
+    }
+
+    public var kind: Kind
+    /// In the CLI's own words.
+    public var message: String
+
+    /// Whether the run stops at once (exit reason `agent_error`) instead of trying again.
+    var isFinal: Bool { kind == .usage || kind == .api }
+}

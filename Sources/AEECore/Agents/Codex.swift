@@ -1,0 +1,72 @@
+/// OpenAI's Codex CLI (`codex exec`), its `--json` event stream read as it goes: the plan through `--output-schema`
+/// in a read-only sandbox, the work in its sandbox that may write the workspace but not its `.git` (so the agent
+/// cannot commit), approvals off (nothing is there to answer them). It reports tokens only: git aee prices them
+/// (`ModelPrices`). Standard input is `/dev/null`: on any other pipe it waits for more prompt.
+struct Codex: AgentCLI {
+    let program = "codex"
+    let installHint = "install the Codex CLI (npm install -g @openai/codex), or pip install openai-codex-cli-bin, which bundles it"
+    static let schemaFile = "plan_schema.json"
+    static let lastMessageFile = "last_message.txt"
+
+    func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
+        // `--ephemeral`: no session files; plugins and analytics off, so nothing but the model's endpoint is reached
+        // (without a network each would cost seconds); an unreachable endpoint fails after a few tries, not never.
+        var invocation = AgentCLIInvocation(arguments: ["-a", "never", "exec", "--json", "--skip-git-repo-check", "--color", "never", "--ephemeral",
+                                                        "--disable", "plugins", "--disable", "unbounded_connection_retries",
+                                                        "-c", "analytics.enabled=false"])
+        switch call.stage {
+        case .plan:
+            invocation.arguments += ["--sandbox", "read-only", "--output-schema", call.scratch + Self.schemaFile,
+                                     "--output-last-message", call.scratch + Self.lastMessageFile]
+            invocation.files[Self.schemaFile] = ClaudeCode.planSchema
+            invocation.results = [Self.lastMessageFile]
+        case .execute:
+            invocation.arguments += ["--sandbox", "workspace-write"]
+        }
+        if let model = call.model { invocation.arguments += ["--model", model] }
+        invocation.arguments += call.extraArguments + [call.prompt]
+        return invocation
+    }
+
+    func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading {
+        let events = JSONValue.lines(output.bytes)
+        var reading = AgentCLIReading()
+        let turns = events.filter { $0["type"]?.string == "turn.completed" }
+        if let usage = turns.last?["usage"] {
+            let input = usage["input_tokens"]?.int ?? 0, cached = usage["cached_input_tokens"]?.int ?? 0, produced = usage["output_tokens"]?.int ?? 0
+            reading.usage = Usage(costUSD: call.model.flatMap { call.prices.cost(model: $0, input: input, cachedInput: cached, output: produced) },
+                                  turns: events.filter { $0["type"]?.string == "item.completed" && $0["item"]?["type"]?.string != "reasoning" }.count)
+        }
+        reading.message = events.last { $0["type"]?.string == "item.completed" && $0["item"]?["type"]?.string == "agent_message" }?["item"]?["text"]?.string
+        let error = events.last { $0["type"]?.string == "turn.failed" }?["error"]?["message"]?.string
+            ?? events.last { $0["type"]?.string == "error" }?["message"]?.string
+        if let error {
+            reading.message = error
+            reading.failure = AgentFailure(kind: Self.isAPIError(error) ? .api : .agent, message: error)
+        } else if output.exitCode == 2 || (turns.isEmpty && output.exitCode != 0 && !output.timedOut) {
+            let words = ClaudeCode.lastWords(output.bytes) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
+            reading.message = words
+            reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: words)
+        } else if call.stage == .plan {
+            reading.result = output.files[Self.lastMessageFile].flatMap { PlanText.json(in: String(decoding: $0, as: UTF8.self)) }
+                ?? reading.message.flatMap(PlanText.json(in:))
+        }
+        return reading
+    }
+
+    func activity(in line: Substring) -> String? {
+        guard line.contains("\"item.started\""), let event = JSONValue.parse(line.utf8), let item = event["item"] else { return nil }
+        switch item["type"]?.string {
+        case "command_execution": return "Bash: " + (item["command"]?.string ?? "")
+        case "file_change":
+            let paths = item["changes"]?.array.compactMap { $0["path"]?.string?.split(separator: "/").last.map(String.init) } ?? []
+            return "Edit " + paths.joined(separator: ", ")
+        default: return nil
+        }
+    }
+
+    private static func isAPIError(_ message: String) -> Bool {
+        let lowered = message.lowercased()
+        return ["401", "unauthorized", "stream disconnected", "error sending request", "connection", "api key", "exceeded retry limit"].contains { lowered.contains($0) }
+    }
+}

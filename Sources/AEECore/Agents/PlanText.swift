@@ -1,0 +1,41 @@
+/// A plan given as text (a model's reply), for CLIs that cannot hand one over as structured output.
+enum PlanText {
+    /// The last JSON object in `text` that has `work_items`, as bytes; nil when there is none.
+    static func json(in text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        var found: [UInt8]?
+        var start = 0
+        while let open = bytes[start...].firstIndex(of: UInt8(ascii: "{")) {
+            if let close = closing(from: open, in: bytes), let value = JSONValue.parse(bytes[open...close]), value["work_items"] != nil {
+                found = Array(bytes[open...close])
+                start = close + 1
+            } else {
+                start = open + 1
+            }
+        }
+        return found
+    }
+
+    /// Where the object that begins at `open` ends, strings and escapes respected.
+    private static func closing(from open: Int, in bytes: [UInt8]) -> Int? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for index in open..<bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return index }
+            default: break
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+/// One real agent CLI, as a test points it at the scripted model (`ModelServer`).
+struct AgentUnderTest: CustomTestStringConvertible, Sendable {
+    /// The built-in agent's name (`--agent`).
+    let name: String
+    let model: String
+    /// Whether the CLI plans (else the task is one work item, `source: fallback`).
+    let plans: Bool
+    /// Whether the scripted model can make the CLI run a command (aider runs none of its own).
+    let runsCommands: Bool
+    /// What the CLI leaves for itself, which no commit may hold.
+    let ownFiles: [String]
+    /// The environment that sends the CLI to the model at `url` (`http://127.0.0.1:PORT`), settings in `home`.
+    let environment: @Sendable (_ url: String, _ home: URL) throws -> [String: String]
+
+    var testDescription: String { name }
+
+    static let all = [claudeCode, codex, aider, miniSWEAgent]
+
+    static let claudeCode = AgentUnderTest(name: "claude-code", model: "claude-sonnet-4-6", plans: true, runsCommands: true, ownFiles: [".claude"]) { url, _ in
+        ["ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "sk-ant-dummy", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"]
+    }
+
+    static let codex = AgentUnderTest(name: "codex", model: "gpt-5.5", plans: true, runsCommands: true, ownFiles: [".codex"]) { url, home in
+        // A provider of one's own, the way a user points Codex at any Responses endpoint.
+        let codexHome = home.appendingPathComponent(".codex")
+        try FileManager.default.createDirectory(at: codexHome, withIntermediateDirectories: true)
+        try Data("""
+            model_provider = "local"
+            [model_providers.local]
+            name = "local"
+            base_url = "\(url)/v1"
+            wire_api = "responses"
+            env_key = "OPENAI_API_KEY"
+            request_max_retries = 0
+            stream_max_retries = 0
+
+            """.utf8).write(to: codexHome.appendingPathComponent("config.toml"))
+        return ["CODEX_HOME": codexHome.path, "OPENAI_API_KEY": "sk-dummy"]
+    }
+
+    /// Prices for the scripted model, as litellm reads them (aider and mini-swe-agent both price through it).
+    static func priceFile(in home: URL) throws -> String {
+        let file = home.appendingPathComponent("prices.json")
+        try Data(#"{"openai/scripted": {"max_tokens": 8192, "max_input_tokens": 128000, "max_output_tokens": 8192, "input_cost_per_token": 0.000003, "output_cost_per_token": 0.000015, "litellm_provider": "openai", "mode": "chat"}, "scripted": {"max_tokens": 8192, "max_input_tokens": 128000, "max_output_tokens": 8192, "input_cost_per_token": 0.000003, "output_cost_per_token": 0.000015, "litellm_provider": "openai", "mode": "chat"}}"#.utf8)
+            .write(to: file)
+        return file.path
+    }
+
+    static let aider = AgentUnderTest(name: "aider", model: "openai/scripted", plans: true, runsCommands: false, ownFiles: [".aider"]) { url, home in
+        ["OPENAI_API_BASE": url + "/v1", "OPENAI_API_KEY": "sk-dummy", "AIDER_MODEL_METADATA_FILE": try priceFile(in: home),
+         // Set, to show that the pinned model is used and no other provider is picked because a key is there.
+         "ANTHROPIC_API_KEY": "sk-ant-not-to-be-used"]
+    }
+
+    static let miniSWEAgent = AgentUnderTest(name: "mini-swe-agent", model: "openai/scripted", plans: false, runsCommands: true, ownFiles: ["trajectory"]) { url, home in
+        ["OPENAI_API_BASE": url + "/v1", "OPENAI_BASE_URL": url + "/v1", "OPENAI_API_KEY": "sk-dummy", "LITELLM_MODEL_REGISTRY_PATH": try priceFile(in: home),
+         "MSWEA_CONFIGURED": "true", "MSWEA_COST_TRACKING": "default"]
+    }
+
+    var installed: Bool { AgentUnderTest.bin.map { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") } ?? false }
+
+    var program: String { ["claude-code": "claude", "codex": "codex", "aider": "aider", "mini-swe-agent": "mini"][name]! }
+
+    /// Where `make test-agents` linked the real CLIs; nil outside it (the tests are skipped).
+    static let bin = ProcessInfo.processInfo.environment["AEE_TEST_AGENTS"]
+}
+
+/// A calculator repository whose gate fails until `calc.sh` adds, with the real CLIs on PATH and `agent` sent to a
+/// scripted model of its own (one that refuses every key, or none at all: a port nothing listens on).
+func agentRepository(_ agent: AgentUnderTest, model: ModelBehaviour = .scripted) throws -> (repo: Scratch, server: ModelServer?) {
+    let repo = try calculatorRepository(gates: #""tests": {"run": "sh test.sh"}"#)
+    repo.environment["PATH"] = try #require(AgentUnderTest.bin) + ":" + (repo.environment["PATH"] ?? "")
+    let server = model == .unreachable ? nil : try ModelServer(in: repo, refusingKeys: model == .refusingKeys)
+    let url = try server?.url ?? "http://127.0.0.1:\(closedPort())"
+    for (key, value) in try agent.environment(url, repo.root.appendingPathComponent("home")) { repo.environment[key] = value }
+    return (repo, server)
+}
+
+enum ModelBehaviour {
+    case scripted, refusingKeys, unreachable
+}
+
+@Suite("the built-in agents, driven through the real CLIs against a scripted model",
+       .enabled(if: AgentUnderTest.bin != nil, "the real agent CLIs are not installed ('make test-agents' installs them and runs these)"),
+       .serialized)
+struct BuiltInAgentTests {
+    @Test("the task succeeds in iteration 2 through the CLI's own tool calls, planned by the CLI, its cost and turns recorded, its own files in no commit",
+          arguments: AgentUnderTest.all)
+    func succeedsOnTheSecondIteration(_ agent: AgentUnderTest) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, server) = try agentRepository(agent)
+        let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--json")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let record = try project.json(outcome.stdout)
+        #expect(record["state"] as? String == "SUCCEEDED")
+        #expect(record["iteration"] as? Int == 2, "\(outcome.stderr)")
+        let id = try #require(record["id"] as? String)
+        #expect(try project.git("show", "aee/\(id):calc.sh").contains("$1 + $2"))
+
+        // Iteration 1 wrote the wrong fix, through the CLI's own tool calls; iteration 2 was told why it failed.
+        let first = try project.json(try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/1/gate_results.json"))
+        #expect((first["passed"] as? Bool) == false)
+        let bodies = try #require(server).requests.map(\.body)
+        #expect(bodies.contains { $0.contains("expected 5") }, "the failure context never reached the model")
+
+        // The plan came from the CLI where it can plan.
+        let plan = try project.json(try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/2/open_plan.json"))
+        #expect(plan["source"] as? String == (agent.plans ? "agent" : "fallback"), "\(plan)")
+        let itemID = agent.plans ? "fix-add" : "task"
+
+        // Cost and turns per work item, summed per iteration and per task.
+        var total = Decimal(0)
+        for iteration in 1...2 {
+            let item = try project.json(try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/\(iteration)/work_item_\(itemID).json"))
+            let usage = try #require(item["usage"] as? [String: Any])
+            let cost = try #require(usage["cost_usd"] as? NSNumber, "no cost in \(usage)").decimalValue
+            #expect(cost > 0)
+            #expect((usage["turns"] as? Int ?? 0) > 0, "\(usage)")
+            let summary = try project.json(try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/\(iteration)/work_items_summary.json"))
+            let summed = try #require((summary["usage"] as? [String: Any])?["cost_usd"] as? NSNumber).decimalValue
+            #expect(summed >= cost)
+            total += summed
+        }
+        let recorded = try #require((record["usage"] as? [String: Any])?["cost_usd"] as? NSNumber).decimalValue
+        #expect(abs(NSDecimalNumber(decimal: recorded - total).doubleValue) < 1e-9, "task \(recorded), iterations \(total)")
+
+        // Nothing the CLI wrote for itself is in any commit.
+        let paths = try project.git("log", "--all", "--name-only", "--format=")
+        for own in agent.ownFiles { #expect(!paths.contains(own), "\(own) was committed: \(paths)") }
+        #expect(try project.fsckIsClean())
+    }
+
+    @Test("--max-cost ends the task with 'budget' once the CLI's reported cost passes it", arguments: AgentUnderTest.all)
+    func budget(_ agent: AgentUnderTest) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, _) = try agentRepository(agent)
+        let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--max-cost", "0.000001", "--json")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let record = try project.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "budget", "\(record)")
+        #expect(record["iteration"] as? Int == 1)
+    }
+
+    @Test("a tool command that hangs is gone after --timeout, nothing of it left running", arguments: AgentUnderTest.all.filter(\.runsCommands))
+    func hangingCommand(_ agent: AgentUnderTest) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, _) = try agentRepository(agent)
+        let outcome = try project.aee("task", "Make calc.sh add, hang", "--agent", agent.name, "--model", agent.model, "--timeout", "25", "--json")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(try project.json(outcome.stdout)["exit_reason"] as? String == "timeout")
+        #expect(processesRunning("sleep 86399").isEmpty, "left running: \(processesRunning("sleep 86399"))")
+    }
+
+    @Test("an endpoint that cannot be reached, or refuses the key, ends the task at once with agent_error and the CLI's words",
+          arguments: AgentUnderTest.all, [ModelBehaviour.unreachable, .refusingKeys])
+    func modelUnavailable(_ agent: AgentUnderTest, _ behaviour: ModelBehaviour) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, _) = try agentRepository(agent, model: behaviour)
+        let started = Date()
+        let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--json")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let record = try project.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "agent_error", "\(record)")
+        #expect(record["iteration"] as? Int == 1, "the failure was retried")
+        let detail = record["exit_detail"] as? String ?? ""
+        #expect(detail.contains("the agent failed 1 time:"), "\(detail)")
+        print("\(agent.name), model \(behaviour): agent_error after \(Int(seconds)) s: \(detail)")
+    }
+
+    @Test("Claude Code is refused git commit; the refusal is in the work item's record and on screen")
+    func claudeCodeDenial() throws {
+        let agent = AgentUnderTest.claudeCode
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, _) = try agentRepository(agent)
+        let outcome = try project.aee("task", "Make calc.sh add, deny", "--agent", agent.name, "--model", agent.model, "--json")
+        let id = try #require(try project.json(outcome.stdout)["id"] as? String)
+        let item = try project.json(try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/1/work_item_fix-add.json"))
+        let denials = (item["agent"] as? [String: Any])?["permission_denials"] as? [String] ?? []
+        #expect(denials.contains { $0.contains("git commit") }, "\(item)")
+        #expect(outcome.stderr.contains("the agent was refused Bash: git commit"), "\(outcome.stderr)")
+        #expect(try project.git("log", "--all", "--format=%s").contains("sneaky") == false)
+    }
+}
+
+/// The pids of processes whose command line contains `text`.
+func processesRunning(_ text: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+    }
+}
