@@ -87,6 +87,10 @@ uninstall:
 demo: build
 	bash examples/demo.sh "$$($(SWIFT) build --show-bin-path)/git-aee"
 
+# The same story through the real Claude Code CLI, against the scripted model on 127.0.0.1 (no network, no key).
+demo-claude: build agent-tools
+	PATH="$(AGENTS)/bin:$$PATH" bash examples/demo.sh --claude "$$($(SWIFT) build --show-bin-path)/git-aee"
+
 bench: release
 	python3 benchmarks/store.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/gates.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # git aee's main job in one minute: a scratch repository holding a small program with a failing test, and a
 # real task run by the example agent. The first iteration fails its test; the second reads the failure context
-# and passes. Then git aee and plain git show the whole story. Usage: examples/demo.sh [path/to/git-aee]
+# and passes. Then git aee and plain git show the whole story. With --claude the agent is the real Claude Code CLI
+# (`claude` on PATH), talking to the scripted model of Tests/ModelServer on 127.0.0.1 instead of Anthropic's API.
+# Usage: examples/demo.sh [--claude] [path/to/git-aee]
 set -euo pipefail
 
+claude=""
+if [ "${1:-}" = --claude ]; then claude=1; shift; fi
 bin="${1:-git-aee}"
 bin_dir="$(cd "$(dirname "$(command -v "$bin")")" && pwd)"
 agents="$(cd "$(dirname "$0")/agents" && pwd)"
@@ -13,12 +17,27 @@ trap 'rm -rf "$demo"' EXIT
 export GIT_AUTHOR_NAME="Demo User" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo User" GIT_COMMITTER_EMAIL="demo@example.com"
 
+agent="\"command\": \"$agents/learner\""
+if [ -n "$claude" ]; then
+    command -v claude >/dev/null || { echo "fatal: --claude needs Claude Code's 'claude' on PATH ('make demo-claude' installs it)" >&2; exit 128; }
+    # The scripted model, which reads what it is sent like a model would; it stops by itself after five minutes.
+    python3 "$(dirname "$0")/../Tests/ModelServer/server.py" --port-file "$demo/.port" --log "$demo/.requests" --lifetime 300 &
+    server=$!
+    trap 'kill $server 2>/dev/null; rm -rf "$demo"' EXIT
+    for _ in $(seq 100); do [ -s "$demo/.port" ] && break; sleep 0.1; done
+    export ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$demo/.port")" ANTHROPIC_API_KEY=scripted CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+    export HOME="$demo/.home"
+    mkdir -p "$HOME"
+    agent='"kind": "claude-code", "model": "claude-sonnet-4-6"'
+fi
+
 bold="" plain=""
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[m'; fi
 say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain"; }
 step() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
-cd "$demo"
+mkdir "$demo/repo"
+cd "$demo/repo"
 git init -q -b main
 cat > calc.sh <<'SH'
 #!/bin/sh
@@ -35,7 +54,7 @@ mkdir .aee
 cat > .aee/config.json <<JSON
 {
   "version": 1,
-  "agent": {"command": "$agents/learner", "timeout_seconds": 60},
+  "agent": {$agent, "timeout_seconds": 60},
   "gates": {
     "doctor": {"builtin": "doctor"},
     "tests": {"run": "./test.sh", "needs": ["doctor"]}

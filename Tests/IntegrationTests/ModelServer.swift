@@ -27,7 +27,8 @@ final class ModelServer {
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: the test process blocks SIGTERM in the thread that spawns, and the server inherits the mask.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

@@ -14,6 +14,8 @@ final class Scratch {
     /// The repository (or working directory) commands run in by default.
     var directory: URL
     var environment: [String: String]
+    /// Something that must live as long as the scratch space (a server its commands talk to).
+    var companion: AnyObject?
 
     init(_ name: String = "repo", initialize: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("aee test \(UUID().uuidString)")

@@ -17,6 +17,9 @@ protocol AgentCLI: Sendable {
     func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading
     /// What the agent is doing now, from one line of its output; nil when the line does not say.
     func activity(in line: Substring) -> String?
+    /// Whether a line of output says the call is no use going on (an API that cannot be reached, which the CLI would
+    /// retry for minutes): the call is then stopped at once.
+    func givesUp(on line: Substring) -> Bool
     /// Beginnings of the names of files the CLI leaves at the top of the workspace for itself (caches, histories):
     /// those a call made are removed after it, so they are never committed.
     var leftovers: [String] { get }
@@ -24,6 +27,7 @@ protocol AgentCLI: Sendable {
 
 extension AgentCLI {
     func activity(in line: Substring) -> String? { nil }
+    func givesUp(on line: Substring) -> Bool { false }
     var leftovers: [String] { [] }
 }
 

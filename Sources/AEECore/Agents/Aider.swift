@@ -1,38 +1,61 @@
 /// aider, one message per call (`--message-file`): the plan asked for in ask mode and taken from its reply, the
-/// work with its edits applied and nothing committed, its histories kept in the call's scratch directory.
+/// work with its edits applied and nothing committed. It runs no commands (under `--yes-always` it never runs one a
+/// reply suggests): the gates are its tests. Its exit status says nothing of the model's API, so how the call went is
+/// read from its analytics log (one `message_send` event per model reply, with the session's cost), kept with its
+/// histories in the call's scratch directory.
 struct Aider: AgentCLI {
     let program = "aider"
     let installHint = "pip install aider-chat (or: python -m pip install aider-install && aider-install)"
+    /// Its repository map's cache (`.aider.tags.cache.v4`), which nothing moves out of the workspace.
     let leftovers = [".aider"]
+    static let analyticsFile = "aider.analytics.jsonl"
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
-        var arguments = ["--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-check-update", "--no-show-release-notes",
-                         "--analytics-disable", "--no-pretty", "--no-stream", "--no-fancy-input", "--no-detect-urls",
-                         "--chat-history-file", call.scratch + "aider.chat.history.md", "--input-history-file", call.scratch + "aider.input.history",
-                         "--message-file", call.promptFile]
-        if call.stage == .plan { arguments += ["--chat-mode", "ask"] }
-        if let model = call.model { arguments += ["--model", model] }
-        return AgentCLIInvocation(arguments: arguments + call.extraArguments)
+        var invocation = AgentCLIInvocation(arguments: [
+            "--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-check-update", "--no-show-release-notes",
+            "--analytics-disable", "--analytics-log", call.scratch + Self.analyticsFile, "--no-pretty", "--no-stream", "--no-fancy-input",
+            "--chat-history-file", call.scratch + "aider.chat.history.md", "--input-history-file", call.scratch + "aider.input.history",
+            "--message-file", call.promptFile,
+        ])
+        if call.stage == .plan { invocation.arguments += ["--chat-mode", "ask"] }
+        if let model = call.model { invocation.arguments += ["--model", model] }
+        invocation.arguments += call.extraArguments
+        invocation.results = [Self.analyticsFile]
+        invocation.defaults = [
+            // Its price list from the package, not downloaded at every start.
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            // Replies unwrapped, so a plan's JSON is one line.
+            "COLUMNS": "100000",
+        ]
+        return invocation
     }
 
     func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading {
         let text = String(decoding: output.bytes, as: UTF8.self)
+        let replies = output.files[Self.analyticsFile].map(JSONValue.lines)?.filter { $0["event"]?.string == "message_send" } ?? []
         var reading = AgentCLIReading()
-        // `Tokens: 2.1k sent, 85 received. Cost: $0.0071 message, $0.0071 session.` after each model reply.
-        let costs = text.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("Tokens:") }
-        let words = costs.last?.split(separator: " ") ?? []
-        let session = words.indices.first { words[$0].hasPrefix("session") && $0 > 0 }.map { words[$0 - 1].drop { $0 == "$" } }
-        reading.usage = Usage(reportedCost: session.flatMap { Double($0) }, turns: costs.isEmpty ? nil : costs.count)
+        if !replies.isEmpty {
+            reading.usage = Usage(reportedCost: replies.last?["properties"]?["total_cost"]?.number, turns: replies.count)
+        }
         reading.message = ClaudeCode.lastWords(output.bytes)
-        if output.exitCode != 0, !output.timedOut {
-            reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : Self.isAPIError(text) ? .api : .agent, message: reading.message ?? "aider failed")
+        if output.timedOut { return reading }
+        if output.exitCode == 2 {
+            reading.failure = AgentFailure(kind: .usage, message: text.split(whereSeparator: \.isNewline).last { $0.contains("error:") }.map(String.init) ?? "aider refused its command line")
+        } else if replies.isEmpty {
+            // No reply from the model, whatever the exit status: the API's error is what aider printed about it.
+            let error = text.split(whereSeparator: \.isNewline).last { $0.hasPrefix("litellm.") }.map(String.init)
+            reading.message = error ?? reading.message
+            reading.failure = AgentFailure(kind: error == nil ? .agent : .api, message: reading.message ?? "aider got no reply from the model")
+        } else if output.exitCode != 0 {
+            reading.failure = AgentFailure(kind: .agent, message: reading.message ?? "aider failed")
         } else if call.stage == .plan {
             reading.result = PlanText.json(in: text)
         }
         return reading
     }
 
-    private static func isAPIError(_ text: String) -> Bool {
-        ["AuthenticationError", "APIConnectionError", "Connection error", "litellm.", "API key"].contains { text.contains($0) }
+    /// aider retries an unreachable API for over a minute, or a refused key, whatever is asked.
+    func givesUp(on line: Substring) -> Bool {
+        line.hasPrefix("litellm.") && (line.contains("Connection error") || line.contains("AuthenticationError"))
     }
 }

@@ -1,5 +1,6 @@
-/// mini-swe-agent (`mini`), in yolo mode and ending at once: the work only (it has no plan mode, so the task is one
-/// work item), its cost and model calls read from the trajectory it saves.
+/// mini-swe-agent (`mini`), in yolo mode and ending as soon as it submits: the work only (it has no plan mode, so
+/// the task is one work item), its cost, model calls and exit status read from the trajectory it saves in the
+/// call's scratch directory after every step.
 struct MiniSWEAgent: AgentCLI {
     let program = "mini"
     let installHint = "pip install mini-swe-agent"
@@ -12,6 +13,15 @@ struct MiniSWEAgent: AgentCLI {
         if let budget = call.budgetUSD { invocation.arguments += ["-l", budget.description] }
         invocation.arguments += call.extraArguments
         invocation.results = [Self.trajectoryFile]
+        invocation.defaults = [
+            // Without it, a first run asks set-up questions on a terminal there is none of, and ends.
+            "MSWEA_CONFIGURED": "true",
+            "MSWEA_SILENT_STARTUP": "1",
+            // Its retries of an unreachable API take four and a half minutes; two tries take seconds.
+            "MSWEA_MODEL_RETRY_STOP_AFTER_ATTEMPT": "2",
+            // Its price list from the package, not downloaded at every start.
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        ]
         return invocation
     }
 
@@ -19,17 +29,25 @@ struct MiniSWEAgent: AgentCLI {
         var reading = AgentCLIReading(message: ClaudeCode.lastWords(output.bytes))
         guard let trajectory = output.files[Self.trajectoryFile].flatMap(JSONValue.parse), let info = trajectory["info"] else {
             if output.exitCode != 0, !output.timedOut {
-                reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: reading.message ?? "mini failed")
+                reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: reading.message ?? "mini failed before its first step")
             }
             return reading
         }
         let stats = info["model_stats"]
         reading.usage = Usage(reportedCost: stats?["instance_cost"]?.number, turns: stats?["api_calls"]?.int)
-        let status = info["exit_status"]?.string ?? ""
-        reading.message = info["submission"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? reading.message
-        if status.contains("Limit") {
-            reading.failure = AgentFailure(kind: .budget, message: "mini-swe-agent stopped: \(status)")
-        } else if !["Submitted", ""].contains(status) {
+        if let submission = info["submission"]?.string, !submission.isEmpty { reading.message = submission }
+        switch info["exit_status"]?.string ?? "" {
+        case "Submitted", "":
+            break
+        case "LimitsExceeded":
+            reading.failure = AgentFailure(kind: .budget, message: "mini-swe-agent reached its cost limit")
+        case let status where ["AuthenticationError", "APIConnectionError", "InternalServerError", "NotFoundError", "BadRequestError"].contains(status):
+            // Its traceback ends with the exception's line, which says what the API answered.
+            let text = String(decoding: output.bytes, as: UTF8.self)
+            let line = text.split(whereSeparator: \.isNewline).last { $0.contains("\(status):") }.map { String($0).trimmingWhitespace }
+            reading.message = line ?? "mini-swe-agent: \(status)"
+            reading.failure = AgentFailure(kind: .api, message: reading.message!)
+        case let status:
             reading.failure = AgentFailure(kind: .agent, message: "mini-swe-agent stopped: \(status)")
         }
         return reading

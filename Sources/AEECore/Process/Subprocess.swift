@@ -22,8 +22,9 @@ public struct Subprocess: Sendable {
     public var input: String?
     /// Whether standard error is captured with standard output (else it goes where git aee's own goes).
     public var capturesStandardError = true
-    /// Called with each line of output as it arrives (without its newline; a line longer than the cap is cut).
-    public var onLine: (@Sendable (Substring) -> Void)?
+    /// Called with each line of output as it arrives (without its newline; a line longer than the cap is cut); true
+    /// stops the command, as a timeout would, without calling it timed out.
+    public var onLine: (@Sendable (Substring) -> Bool)?
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
         self.arguments = arguments
@@ -89,6 +90,7 @@ public struct Subprocess: Sendable {
 
         var tail = OutputTail(cap: outputCap)
         var partialLine: [UInt8] = []
+        var abandoned = false
         var status: Int32?
         var timedOut = false
         var phase = Phase.running
@@ -116,9 +118,10 @@ public struct Subprocess: Sendable {
             let now = Self.now()
             switch phase {
             case .running:
-                if status == nil, now >= started + timeoutSeconds {
-                    // Overran: ask everything it started to stop, then insist after the grace.
-                    timedOut = true
+                if status == nil, now >= started + timeoutSeconds || abandoned {
+                    // Overran, or its output said it is no use going on: ask everything it started to stop, then
+                    // insist after the grace.
+                    timedOut = !abandoned
                     _ = signalMembers(SIGTERM)
                     phase = .stopping(until: now + graceSeconds, signal: SIGTERM)
                 } else if ProcessGroups.shared.interruption != nil {
@@ -163,7 +166,7 @@ public struct Subprocess: Sendable {
                     if let onLine, tail.total > before {
                         partialLine += tail.bytes.suffix(tail.total - before)
                         while let end = partialLine.firstIndex(of: UInt8(ascii: "\n")) {
-                            onLine(Substring(decoding: partialLine[..<end], as: UTF8.self))
+                            if onLine(Substring(decoding: partialLine[..<end], as: UTF8.self)) { abandoned = true }
                             partialLine.removeSubrange(...end)
                         }
                         if partialLine.count > outputCap { partialLine.removeAll() }

@@ -116,7 +116,10 @@ struct AgentDriver {
             for name in invocation.results { unlink(scratch + name) }
             results = invocation.results
             let activity = activity
-            process.onLine = { line in cli.activity(in: line).map(activity) }
+            process.onLine = { line in
+                cli.activity(in: line).map(activity)
+                return cli.givesUp(on: line)
+            }
         }
         process.outputCap = Self.outputCap
         process.graceSeconds = graceSeconds

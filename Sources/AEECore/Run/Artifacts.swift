@@ -188,9 +188,15 @@ public struct FailureContext: Codable, Equatable, Sendable {
         public var status: String
         @ExplicitNull public var exitCode: Int32?
         public var outputTail: String
+        /// Why a built-in agent's call failed, as its CLI said.
+        public var failure: AgentFailure?
+
+        /// Whether trying again cannot help, so the run ends at once: the shell could not run the command at all
+        /// (126, 127), or the CLI refused its flags, or its model's API cannot be reached or refuses the key.
+        var endsTheRun: Bool { exitCode == 126 || exitCode == 127 || failure?.isFinal == true }
 
         enum CodingKeys: String, CodingKey {
-            case stage, status
+            case stage, status, failure
             case workItem = "work_item"
             case exitCode = "exit_code"
             case outputTail = "output_tail"

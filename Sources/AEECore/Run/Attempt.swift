@@ -282,12 +282,8 @@ struct Attempt {
         case .failed, .timedOut, .killed:
             runner.agentFailures += 1
             let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: report.status.rawValue,
-                                                  exitCode: report.exitCode, outputTail: report.outputTail)
-            // 126/127: the shell could not run the command at all; a CLI that refused its flags, or whose model's API
-            // cannot be reached or refuses the key: trying again cannot help.
-            if report.exitCode == 126 || report.exitCode == 127 || report.failure?.isFinal == true {
-                runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures)
-            }
+                                                  exitCode: report.exitCode, outputTail: report.outputTail, failure: report.failure)
+            if agent.endsTheRun { runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures) }
             return .failed(try failure(gates: [], agent: agent))
         }
         if let over = TaskRunner.overBudget(record) { return .stopped(.budget, detail: over) }

@@ -297,7 +297,10 @@ public final class TaskRunner {
             if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
             if agentFailures >= settings.maxAgentFailures {
                 let words = failure.agent?.outputTail.split(whereSeparator: \.isNewline).last.map { ": " + String($0).excerpt(200) } ?? ""
-                return try finish(.agentError, detail: "the agent failed \(agentFailures) time\(agentFailures == 1 ? "" : "s")" + words)
+                // A failure that ends the run at once (the agent cannot be run, or its model's API cannot be used) is
+                // one failure, however it counts towards the limit.
+                let count = failure.agent?.endsTheRun == true ? "failed" : "failed \(agentFailures) time\(agentFailures == 1 ? "" : "s")"
+                return try finish(.agentError, detail: "the agent \(count)" + words)
             }
             signatures.append(failure.signature)
             if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {

@@ -7,8 +7,8 @@ import Glibc
 enum RunCommand: Command {
     /// The options that say how to run, shared with `task`.
     static let runOptions = [
-        OptionSpec(long: "agent", value: "name|cmd", help: "claude-code, codex, aider, mini-swe-agent, or an agent command (default: aee.agent, else the agent of .aee/config.json)"),
-        OptionSpec(long: "model", value: "model", help: "the model a built-in agent uses (default: aee.model, else agent.model in .aee/config.json)"),
+        agentOption,
+        modelOption,
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
         OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a workspace of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
@@ -16,6 +16,10 @@ enum RunCommand: Command {
         OptionSpec(long: "json", help: "print the final record as JSON"),
         trustOption,
     ]
+
+    static let agentOption = OptionSpec(long: "agent", value: "name|cmd",
+                                        help: "claude-code, codex, aider, mini-swe-agent, or an agent command (default: aee.agent, else the agent of .aee/config.json)")
+    static let modelOption = OptionSpec(long: "model", value: "model", help: "the model a built-in agent uses (default: aee.model, else agent.model in .aee/config.json)")
 
     /// For the commands that run what `.aee/config.json` names (docs/guarantees.md).
     static let trustOption = OptionSpec(long: "trust", help: "run the commands of .aee/config.json without your approval, as AEE_TRUST=1 does (for CI)")

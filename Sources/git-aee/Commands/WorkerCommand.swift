@@ -8,14 +8,15 @@ enum WorkerCommand: Command {
     static let spec = CommandSpec(
         name: "worker",
         summary: "run queued tasks as they are queued, oldest first",
-        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--remote <name> [--poll <seconds>]] [--agent <cmd>] [--trust]",
+        synopsis: "[--jobs <n>] [--once] [--idle-exit <seconds>] [--remote <name> [--poll <seconds>]] [--agent <name|cmd>] [--model <model>] [--trust]",
         options: [
             OptionSpec(long: "jobs", value: "n", help: "run up to n tasks at once (default 1)"),
             OptionSpec(long: "once", help: "run what is queued now, then exit"),
             OptionSpec(long: "idle-exit", value: "seconds", help: "exit after this long with nothing queued or running"),
             OptionSpec(long: "remote", value: "name", help: "share the queue with workers on other clones through this remote"),
             OptionSpec(long: "poll", value: "seconds", help: "with --remote: fetch the task branches this often (default 2)"),
-            OptionSpec(long: "agent", value: "cmd", help: "the agent command (default: aee.agent, else agent.command in .aee/config.json)"),
+            RunCommand.agentOption,
+            RunCommand.modelOption,
             RunCommand.trustOption,
         ])
 
@@ -28,6 +29,7 @@ enum WorkerCommand: Command {
         let directory = try workspace.workingDirectory(for: "worker")
         let program = selfPath()
         let agent = arguments.value("agent")
+        let model = arguments.value("model")
         let remote = arguments.value("remote")
         let poll = try arguments.int("poll") ?? 2
         guard (1...3600).contains(poll) else { throw UsageError.badValue(option: "poll", value: String(poll), expected: "a number of seconds from 1 to 3600") }
@@ -41,7 +43,7 @@ enum WorkerCommand: Command {
             launch: { id, resume in
                 // The queue judged the owner gone (its process, or its lease on another host): take it over.
                 let how = resume ? ["resume", id.rawValue, "--if-abandoned", "--force"] : ["run", id.rawValue, "--if-queued"]
-                let options = (agent.map { ["--agent", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? []) + (context.trustsAllCommands ? ["--trust"] : [])
+                let options = (agent.map { ["--agent", $0] } ?? []) + (model.map { ["--model", $0] } ?? []) + (remote.map { ["--remote", $0] } ?? []) + (context.trustsAllCommands ? ["--trust"] : [])
                 var command = Subprocess(arguments: [program] + how + options, directory: directory, environment: context.environment, timeoutSeconds: .infinity)
                 // Its progress lines go straight to the worker's stderr; its summary is replaced by the worker's own.
                 command.capturesStandardError = false
