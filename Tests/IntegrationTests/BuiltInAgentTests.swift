@@ -129,6 +129,10 @@ struct BuiltInAgentTests {
         let recorded = try #require((record["usage"] as? [String: Any])?["cost_usd"] as? NSNumber).decimalValue
         #expect(abs(NSDecimalNumber(decimal: recorded - total).doubleValue) < 1e-9, "task \(recorded), iterations \(total)")
 
+        // The CLI's whole output is kept with each call.
+        let log = try project.git("show", "aee/\(id):.aee/tasks/\(id)/iterations/1/work_item_\(itemID).agent.log")
+        #expect(!log.isEmpty)
+
         // Nothing the CLI wrote for itself is in any commit.
         let paths = try project.git("log", "--all", "--name-only", "--format=")
         for own in agent.ownFiles { #expect(!paths.contains(own), "\(own) was committed: \(paths)") }
@@ -171,6 +175,37 @@ struct BuiltInAgentTests {
         let detail = record["exit_detail"] as? String ?? ""
         #expect(detail.hasPrefix("the agent failed: "), "\(detail)")
         print("\(agent.name), model \(behaviour): agent_error after \(Int(seconds)) s: \(detail)")
+    }
+
+    @Test("a flag the CLI does not have ends the task at once with agent_error and the CLI's own message", arguments: AgentUnderTest.all)
+    func usageError(_ agent: AgentUnderTest) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, server) = try agentRepository(agent)
+        try project.write(".aee/config.json", """
+            {"version": 1, "agent": {"kind": "\(agent.name)", "model": "\(agent.model)", "args": ["--no-such-flag"], "timeout_seconds": 60},
+             "gates": {"tests": {"run": "sh test.sh"}}, "default_gates": ["tests"]}
+
+            """)
+        try project.git("commit", "-qam", "a team config with a bad flag")
+        let outcome = try project.aee("task", "Make calc.sh add", "--json")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let record = try project.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "agent_error", "\(record)")
+        #expect(record["iteration"] as? Int == 1)
+        #expect((record["exit_detail"] as? String ?? "").contains("no-such-flag"), "\(record)")
+        #expect(try #require(server).requests.isEmpty, "the model was asked anyway")
+    }
+
+    @Test("on a terminal the progress line shows what the agent is doing now, from the CLI's event stream",
+          arguments: [AgentUnderTest.claudeCode, .codex])
+    func liveActivity(_ agent: AgentUnderTest) throws {
+        try #require(agent.installed, "\(agent.program) is not installed")
+        let (project, _) = try agentRepository(agent)
+        // script(1) gives git aee a terminal; the command hangs, so the line has seconds to show it.
+        let outcome = try project.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' task 'Make calc.sh add, hang' --agent \(agent.name) --model \(agent.model) --timeout 8",
+                                                          "/dev/null"])
+        #expect(outcome.stdout.contains("sleep 86399"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("Bash: "), "\(outcome.stdout)")
     }
 
     @Test("Claude Code is refused git commit; the refusal is in the work item's record and on screen")

@@ -31,6 +31,27 @@ extension AgentCLI {
     var leftovers: [String] { [] }
 }
 
+/// What CLIs print as they stop.
+enum CLIOutputText {
+    /// The last line printed that is not JSON: what a CLI says when it stops.
+    static func lastWords(_ bytes: [UInt8]) -> String? {
+        lines(bytes).last { !$0.hasPrefix("{") }
+    }
+
+    /// The line in which a CLI refuses its command line (`error: unexpected argument '--x' found`, `No such option:
+    /// --x`, `unrecognized arguments: --x`), framing drawn around it taken off; else its last words.
+    static func refusal(_ bytes: [UInt8]) -> String? {
+        let markers = ["unexpected argument", "unknown option", "no such option", "unrecognized arguments", "error:"]
+        return lines(bytes).last { line in markers.contains { line.lowercased().contains($0) } } ?? lastWords(bytes)
+    }
+
+    private static func lines(_ bytes: [UInt8]) -> [String] {
+        let framing: (Character) -> Bool = { $0.isWhitespace || "│╭╮╰╯─┃".contains($0) }
+        return bytes.split(separator: UInt8(ascii: "\n")).map { String(String(decoding: $0, as: UTF8.self).drop(while: framing).reversed().drop(while: framing).reversed()) }
+            .filter { !$0.isEmpty }
+    }
+}
+
 /// One call of a built-in agent.
 struct AgentCLICall {
     let stage: AgentStage

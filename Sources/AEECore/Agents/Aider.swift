@@ -37,10 +37,10 @@ struct Aider: AgentCLI {
         if !replies.isEmpty {
             reading.usage = Usage(reportedCost: replies.last?["properties"]?["total_cost"]?.number, turns: replies.count)
         }
-        reading.message = ClaudeCode.lastWords(output.bytes)
+        reading.message = CLIOutputText.lastWords(output.bytes)
         if output.timedOut { return reading }
         if output.exitCode == 2 {
-            reading.failure = AgentFailure(kind: .usage, message: text.split(whereSeparator: \.isNewline).last { $0.contains("error:") }.map(String.init) ?? "aider refused its command line")
+            reading.failure = AgentFailure(kind: .usage, message: CLIOutputText.refusal(output.bytes) ?? "aider refused its command line")
         } else if replies.isEmpty {
             // No reply from the model, whatever the exit status: the API's error is what aider printed about it.
             let error = text.split(whereSeparator: \.isNewline).last { $0.hasPrefix("litellm.") }.map(String.init)

@@ -43,7 +43,7 @@ struct ClaudeCode: AgentCLI {
     func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading {
         let events = JSONValue.lines(output.bytes)
         guard let result = events.last(where: { $0["type"]?.string == "result" }) else {
-            return AgentCLIReading(message: Self.lastWords(output.bytes), failure: Self.failure(withoutResult: output))
+            return AgentCLIReading(message: CLIOutputText.lastWords(output.bytes), failure: Self.failure(withoutResult: output))
         }
         var reading = AgentCLIReading()
         reading.usage = Usage(reportedCost: result["total_cost_usd"]?.number, turns: result["num_turns"]?.int)
@@ -90,18 +90,11 @@ struct ClaudeCode: AgentCLI {
     /// A run that ended before its result line: a refused command line (the CLI's usage error) or a crash.
     private static func failure(withoutResult output: AgentCLIOutput) -> AgentFailure? {
         guard !output.timedOut, output.exitCode != 0 else { return nil }
-        let words = lastWords(output.bytes) ?? "exited with status \(output.exitCode.map(String.init) ?? "?") before its result"
+        let words = CLIOutputText.refusal(output.bytes) ?? "exited with status \(output.exitCode.map(String.init) ?? "?") before its result"
         let lowered = words.lowercased()
         if lowered.contains("unknown option") || lowered.contains("error: option") || lowered.contains("too many arguments") {
             return AgentFailure(kind: .usage, message: words)
         }
         return AgentFailure(kind: isAPIError(words) ? .api : .agent, message: words)
-    }
-
-    /// The last line printed that is not JSON: what a CLI says when it stops.
-    static func lastWords(_ bytes: [UInt8]) -> String? {
-        bytes.split(separator: UInt8(ascii: "\n")).reversed().lazy
-            .map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
-            .first { !$0.isEmpty && !$0.hasPrefix("{") }
     }
 }

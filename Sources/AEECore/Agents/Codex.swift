@@ -44,7 +44,7 @@ struct Codex: AgentCLI {
             reading.message = error
             reading.failure = AgentFailure(kind: Self.isAPIError(error) ? .api : .agent, message: error)
         } else if output.exitCode == 2 || (turns.isEmpty && output.exitCode != 0 && !output.timedOut) {
-            let words = ClaudeCode.lastWords(output.bytes) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
+            let words = (output.exitCode == 2 ? CLIOutputText.refusal(output.bytes) : CLIOutputText.lastWords(output.bytes)) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
             reading.message = words
             reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: words)
         } else if call.stage == .plan {

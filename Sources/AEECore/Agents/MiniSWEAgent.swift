@@ -26,10 +26,12 @@ struct MiniSWEAgent: AgentCLI {
     }
 
     func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading {
-        var reading = AgentCLIReading(message: ClaudeCode.lastWords(output.bytes))
+        var reading = AgentCLIReading(message: CLIOutputText.lastWords(output.bytes))
         guard let trajectory = output.files[Self.trajectoryFile].flatMap(JSONValue.parse), let info = trajectory["info"] else {
             if output.exitCode != 0, !output.timedOut {
-                reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: reading.message ?? "mini failed before its first step")
+                let usage = output.exitCode == 2
+                reading.message = usage ? CLIOutputText.refusal(output.bytes) : reading.message
+                reading.failure = AgentFailure(kind: usage ? .usage : .agent, message: reading.message ?? "mini failed before its first step")
             }
             return reading
         }
