@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release test test-tools test-agents agent-tools install uninstall demo demo-claude bench deps clean
+.PHONY: all build release test test-tools test-agents agent-tools bench-agents install uninstall demo demo-claude bench deps clean
 
 # Third-party tools the tests drive for real (the pre-commit framework), kept outside the repository.
 TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/git-aee-test-tools
@@ -96,6 +96,10 @@ bench: release
 	python3 benchmarks/gates.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/runner.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/queue.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
+
+# git aee's own time per call of each real agent CLI, against the CLI alone (benchmarks/agents.py).
+bench-agents: release agent-tools
+	python3 benchmarks/agents.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee" --agents "$(AGENTS)/bin"
 
 clean:
 	rm -rf .build benchmarks/work

@@ -68,7 +68,7 @@ say "A small program with a failing test, and a team config naming the agent and
 step ./test.sh || true
 say "Commands that come from the repository run only once you approve them (a pull can change them):"
 step git aee trust
-say "Hand the fix to the agent. It runs in a worktree of its own; your checkout is never touched:"
+say "Hand the fix to the agent. It runs in a workspace of its own; your checkout is never touched:"
 status=0
 step git aee task "Make calc.sh add its arguments" || status=$?
 id=$(git for-each-ref --format='%(refname:lstrip=3)' 'refs/heads/aee/' | grep -v -- -attempt- | head -n 1)

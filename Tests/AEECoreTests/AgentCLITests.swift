@@ -93,6 +93,12 @@ struct AgentCLITests {
         #expect(reading.usage == Usage(costUSD: Decimal(string: "0.014256"), turns: 4))
         #expect(reading.failure?.kind == .budget)
         #expect(MiniSWEAgent().invocation(for: call(.plan)) == nil)
+        // A prompt too long for one argument is cut, naming the file that holds it all.
+        let long = AgentCLICall(stage: .execute, prompt: String(repeating: "x", count: 200_000), promptFile: "/s/prompt.txt", scratch: "/s/", model: nil,
+                                extraArguments: [], budgetUSD: nil, prices: ModelPrices())
+        let task = MiniSWEAgent.task(long)
+        #expect(task.utf8.count < 128 * 1024)
+        #expect(task.hasSuffix("[... the prompt goes on in /s/prompt.txt]\n"))
     }
 
     @Test("a plan in text: the last JSON object with work_items, braces in strings respected")

@@ -230,3 +230,34 @@ func processesRunning(_ text: String) -> [String] {
         return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
     }
 }
+
+@Suite("choosing a built-in agent")
+struct BuiltInAgentChoiceTests {
+    @Test("a built-in agent whose CLI is not installed stops the run before anything is written, naming what to install")
+    func notInstalled() throws {
+        let repo = try calculatorRepository()
+        repo.environment["PATH"] = "/usr/bin:/bin"
+        let before = try repo.refs()
+        let outcome = try repo.aee("task", "Fix it", "--agent", "codex")
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr.hasPrefix("fatal: the agent codex runs 'codex', which is not on PATH\nhint: install the Codex CLI"), "\(outcome.stderr)")
+        #expect(try repo.refs() == before)
+    }
+
+    @Test("aider without a model is refused (it would pick a provider by whichever key it finds); with one it is the model it is told")
+    func aiderNeedsAModel() throws {
+        let repo = try calculatorRepository()
+        // A stand-in for aider that says which model it was given and changes nothing.
+        let bin = repo.root.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        _ = try repo.agentScript("bin/aider", "#!/bin/sh\nfor a; do [ \"$prev\" = --model ] && echo \"$a\" > '\(repo.root.path)/model'; prev=$a; done\nexit 0\n")
+        repo.environment["PATH"] = bin.path + ":" + (repo.environment["PATH"] ?? "")
+        let refused = try repo.aee("task", "Fix it", "--agent", "aider")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: the agent aider needs a model"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("hint: pass --model"))
+        try repo.git("config", "aee.model", "openai/gpt-5.5")
+        _ = try repo.aee("task", "Fix it", "--agent", "aider", "--max-iterations", "1")
+        #expect(try repo.mark("model") == "openai/gpt-5.5")
+    }
+}

@@ -20,6 +20,9 @@ protocol AgentCLI: Sendable {
     /// Whether a line of output says the call is no use going on (an API that cannot be reached, which the CLI would
     /// retry for minutes): the call is then stopped at once.
     func givesUp(on line: Substring) -> Bool
+    /// For a CLI that picks a provider by whichever API key it finds when no model is named: the variable by which
+    /// it can be named outside git aee; such a CLI runs only with a model.
+    var modelVariable: String? { get }
     /// Beginnings of the names of files the CLI leaves at the top of the workspace for itself (caches, histories):
     /// those a call made are removed after it, so they are never committed.
     var leftovers: [String] { get }
@@ -28,6 +31,7 @@ protocol AgentCLI: Sendable {
 extension AgentCLI {
     func activity(in line: Substring) -> String? { nil }
     func givesUp(on line: Substring) -> Bool { false }
+    var modelVariable: String? { nil }
     var leftovers: [String] { [] }
 }
 

@@ -9,6 +9,8 @@ struct Aider: AgentCLI {
     /// Its repository map's cache (`.aider.tags.cache.v4`), which nothing moves out of the workspace.
     let leftovers = [".aider"]
     static let analyticsFile = "aider.analytics.jsonl"
+    /// Without a model it takes the first provider whose key is set, which may not be the one meant.
+    let modelVariable: String? = "AIDER_MODEL"
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         var invocation = AgentCLIInvocation(arguments: [

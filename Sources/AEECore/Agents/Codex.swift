@@ -1,7 +1,7 @@
 /// OpenAI's Codex CLI (`codex exec`), its `--json` event stream read as it goes: the plan through `--output-schema`
 /// in a read-only sandbox, the work in its sandbox that may write the workspace but not its `.git` (so the agent
 /// cannot commit), approvals off (nothing is there to answer them). It reports tokens only: git aee prices them
-/// (`ModelPrices`). Standard input is `/dev/null`: on any other pipe it waits for more prompt.
+/// (`ModelPrices`). The prompt is its standard input, a file, which ends (on a pipe left open it would wait).
 struct Codex: AgentCLI {
     let program = "codex"
     let installHint = "install the Codex CLI (npm install -g @openai/codex), or pip install openai-codex-cli-bin, which bundles it"
@@ -24,7 +24,9 @@ struct Codex: AgentCLI {
             invocation.arguments += ["--sandbox", "workspace-write"]
         }
         if let model = call.model { invocation.arguments += ["--model", model] }
-        invocation.arguments += call.extraArguments + [call.prompt]
+        // The prompt from standard input (`-`), not as an argument: no size limit, and never taken for a flag.
+        invocation.arguments += call.extraArguments + ["-"]
+        invocation.input = call.promptFile
         return invocation
     }
 

@@ -8,7 +8,7 @@ struct MiniSWEAgent: AgentCLI {
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         guard call.stage == .execute else { return nil }
-        var invocation = AgentCLIInvocation(arguments: ["-y", "--exit-immediately", "-t", call.prompt, "-o", call.scratch + Self.trajectoryFile])
+        var invocation = AgentCLIInvocation(arguments: ["-y", "--exit-immediately", "-t", Self.task(call), "-o", call.scratch + Self.trajectoryFile])
         if let model = call.model { invocation.arguments += ["-m", model] }
         if let budget = call.budgetUSD { invocation.arguments += ["-l", budget.description] }
         invocation.arguments += call.extraArguments
@@ -23,6 +23,16 @@ struct MiniSWEAgent: AgentCLI {
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         ]
         return invocation
+    }
+
+    /// Linux takes no argument longer than 128 KiB; a longer prompt (a flood of failure output) is cut there, the
+    /// whole of it named by its file.
+    static let argumentLimit = 120 * 1024
+
+    static func task(_ call: AgentCLICall) -> String {
+        guard call.prompt.utf8.count > argumentLimit else { return call.prompt }
+        let kept = String(decoding: call.prompt.utf8.prefix(argumentLimit), as: UTF8.self)
+        return kept + "\n[... the prompt goes on in \(call.promptFile)]\n"
     }
 
     func reading(of output: AgentCLIOutput, for call: AgentCLICall) -> AgentCLIReading {

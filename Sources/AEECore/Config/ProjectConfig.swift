@@ -79,17 +79,6 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             if timeoutSeconds < 1 { throw fail(.timeoutSeconds, "expected 1 second or more") }
             if maxFailures < 1 { throw fail(.maxFailures, "expected 1 or more") }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(_command, forKey: .command)
-            try container.encodeIfPresent(kind, forKey: .kind)
-            try container.encodeIfPresent(model, forKey: .model)
-            try container.encodeIfPresent(args, forKey: .args)
-            try container.encodeIfPresent(prices, forKey: .prices)
-            try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
-            try container.encode(maxFailures, forKey: .maxFailures)
-        }
     }
 
     public init(agent: AgentSettings, gates: [String: GateDefinition], defaultGates: [String], maxIterations: Int = defaultMaxIterations, runMode: RunMode = .autonomous) {

@@ -96,6 +96,9 @@ extension Workspace {
             guard let found = ShellCommand.locate(cli.program, path: path) else {
                 throw AEEError.agentNotInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
             }
+            if model == nil, let variable = cli.modelVariable, environment[variable] == nil {
+                throw AEEError.agentNeedsModel(agent: builtIn.rawValue, variable: variable)
+            }
             program = .builtIn(cli, path: found, model: model, arguments: arguments, prices: ModelPrices(overrides: config?.agent.prices ?? [:]))
         case .command(let command):
             if let found = ShellCommand.problem(in: command, root: root, path: path, home: environment["HOME"]) {
