@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release test test-tools test-agents agent-tools bench-agents install uninstall demo demo-claude bench deps clean
+.PHONY: all build release test test-tools test-agents agent-tools python-venv bench-agents install uninstall demo demo-claude bench deps clean
 
 # Third-party tools the tests drive for real (the pre-commit framework), kept outside the repository.
 TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/git-aee-test-tools
@@ -25,7 +25,7 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # Installed only when missing; a test whose tool could not be installed says so and is skipped.
-test-tools:
+test-tools: python-venv
 	@if ! command -v git-lfs >/dev/null 2>&1; then \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		echo "installing git-lfs"; \
@@ -43,32 +43,33 @@ test: deps test-tools
 	AEE_TEST_TOOLS="$(TOOLS)/bin" $(SWIFT) test
 
 # The real agent CLIs from PyPI, each in a venv of its own (their pinned dependencies differ), linked into one bin/;
-# each installed only when missing. A CLI that cannot be installed is said so, and its tests are skipped.
+# each installed only when missing, at the version the tests were written against. A CLI that cannot be installed
+# is said so, and its tests are left out.
 AGENTS = $(TOOLS)/agents
-PIP = install -q --disable-pip-version-check
-agent-tools:
+# install_agent(venv, program, pip arguments, where the program is in the venv)
+define install_agent
+	@if [ ! -x "$(AGENTS)/bin/$(2)" ]; then \
+		echo "installing $(2) ($(3)) into $(AGENTS)"; \
+		{ python3 -m venv "$(AGENTS)/$(1)" && "$(AGENTS)/$(1)/bin/pip" install -q --disable-pip-version-check $(3) \
+			&& ln -sf "$$(echo "$(AGENTS)/$(1)"/$(4))" "$(AGENTS)/bin/$(2)"; } \
+			|| echo "warning: could not install $(2); its tests are left out"; \
+	fi
+endef
+
+agent-tools: python-venv
 	@mkdir -p "$(AGENTS)/bin"
-	@if [ ! -x "$(AGENTS)/bin/claude" ]; then \
-		echo "installing Claude Code (claude-agent-sdk, which bundles it) into $(AGENTS)"; \
-		{ python3 -m venv "$(AGENTS)/claude" && "$(AGENTS)/claude/bin/pip" $(PIP) --no-deps claude-agent-sdk \
-			&& ln -sf "$$(echo "$(AGENTS)"/claude/lib/python3*/site-packages/claude_agent_sdk/_bundled/claude)" "$(AGENTS)/bin/claude"; } \
-			|| echo "warning: could not install Claude Code; its tests are skipped"; \
-	fi
-	@if [ ! -x "$(AGENTS)/bin/codex" ]; then \
-		echo "installing the Codex CLI (openai-codex-cli-bin) into $(AGENTS)"; \
-		{ python3 -m venv "$(AGENTS)/codex" && "$(AGENTS)/codex/bin/pip" $(PIP) openai-codex-cli-bin \
-			&& ln -sf "$$(echo "$(AGENTS)"/codex/lib/python3*/site-packages/codex_cli_bin/bin/codex)" "$(AGENTS)/bin/codex"; } \
-			|| echo "warning: could not install the Codex CLI; its tests are skipped"; \
-	fi
-	@if [ ! -x "$(AGENTS)/bin/aider" ]; then \
-		echo "installing aider (aider-chat) into $(AGENTS)"; \
-		{ python3 -m venv "$(AGENTS)/aider" && "$(AGENTS)/aider/bin/pip" $(PIP) aider-chat && ln -sf "$(AGENTS)/aider/bin/aider" "$(AGENTS)/bin/aider"; } \
-			|| echo "warning: could not install aider; its tests are skipped"; \
-	fi
-	@if [ ! -x "$(AGENTS)/bin/mini" ]; then \
-		echo "installing mini-swe-agent into $(AGENTS)"; \
-		{ python3 -m venv "$(AGENTS)/mini" && "$(AGENTS)/mini/bin/pip" $(PIP) mini-swe-agent && ln -sf "$(AGENTS)/mini/bin/mini" "$(AGENTS)/bin/mini"; } \
-			|| echo "warning: could not install mini-swe-agent; its tests are skipped"; \
+	$(call install_agent,claude,claude,--no-deps claude-agent-sdk==0.2.189,lib/python3*/site-packages/claude_agent_sdk/_bundled/claude)
+	$(call install_agent,codex,codex,openai-codex-cli-bin==0.163.0,lib/python3*/site-packages/codex_cli_bin/bin/codex)
+	$(call install_agent,aider,aider,aider-chat==0.86.2,bin/aider)
+	$(call install_agent,mini,mini,mini-swe-agent==2.4.6,bin/mini)
+
+# Debian's python3 makes venvs only with python3-venv.
+python-venv:
+	@if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "installing python3-venv"; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+			|| echo "warning: could not install python3-venv"; \
 	fi
 
 # The built-in agents driven through the real CLIs against the scripted model of Tests/ModelServer (no network).

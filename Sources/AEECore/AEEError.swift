@@ -30,7 +30,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case noAgent
     case agentNotFound(String)
     case agentNotInstalled(agent: String, program: String, hint: String)
-    case agentNeedsModel(agent: String, variable: String)
+    case agentNeedsModel(agent: String)
     case interactiveNeedsTerminal
     case interactiveCannotQueue
     case taskNotRunnable(TaskID, TaskState)
@@ -109,7 +109,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the agent command '\(program.quotedInMessage)' was not found"
         case .agentNotInstalled(let agent, let program, _):
             "the agent \(agent) runs '\(program)', which is not on PATH"
-        case .agentNeedsModel(let agent, _):
+        case .agentNeedsModel(let agent):
             "the agent \(agent) needs a model: without one it picks a provider by whichever API key it finds"
         case .interactiveNeedsTerminal:
             "interactive mode asks for approval of the plan on a terminal, and there is none"
@@ -177,8 +177,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
         case .agentNotInstalled(_, _, let hint):
             hint
-        case .agentNeedsModel(_, let variable):
-            "pass --model (for example openai/gpt-5.5), or set git config aee.model, agent.model in .aee/config.json or \(variable)"
+        case .agentNeedsModel:
+            "pass --model (for example openai/gpt-5.5), or set git config aee.model or agent.model in .aee/config.json"
         case .agentNotFound:
             "check the command (--agent, git config aee.agent, or .aee/config.json); a relative path is taken from the top of the working tree"
         case .interactiveNeedsTerminal:

@@ -40,6 +40,11 @@ struct AgentCLITests {
         let budget = ClaudeCode().reading(of: output(#"{"type":"result","subtype":"error_max_budget_usd","is_error":true,"errors":["Reached maximum budget ($0.01)"],"total_cost_usd":0.02}"#, exitCode: 1), for: call())
         #expect(budget.failure?.kind == .budget)
         #expect(budget.usage.costUSD == Decimal(string: "0.02"))
+        // `api_error_status` is there, null, on every result; an overloaded API is tried again, not the end of the run.
+        let turns = ClaudeCode().reading(of: output(#"{"type":"result","subtype":"error_max_turns","is_error":true,"api_error_status":null,"errors":["Reached maximum number of turns (3)"]}"#, exitCode: 1), for: call())
+        #expect(turns.failure?.kind == .agent)
+        let overloaded = ClaudeCode().reading(of: output(#"{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"API Error: 529 overloaded"}"#, exitCode: 1), for: call())
+        #expect(overloaded.failure?.kind == .agent)
         let flag = ClaudeCode().reading(of: output("error: unknown option '--no-such-flag'\n", exitCode: 1), for: call())
         #expect(flag.failure == AgentFailure(kind: .usage, message: "error: unknown option '--no-such-flag'"))
         let plan = ClaudeCode().reading(of: output(#"{"type":"result","subtype":"success","is_error":false,"result":"","structured_output":{"summary":"s","work_items":[{"id":"a","title":"A","description":""}]}}"#), for: call(.plan))
@@ -65,6 +70,9 @@ struct AgentCLITests {
         let failed = Codex().reading(of: output(#"{"type":"turn.failed","error":{"message":"unexpected status 401 Unauthorized: invalid x-api-key"}}"#, exitCode: 1), for: call())
         #expect(failed.failure?.kind == .api)
         #expect(Codex().reading(of: output("error: unexpected argument '--bogus' found\n", exitCode: 2), for: call()).failure?.kind == .usage)
+        // A retry is reported as an `error` event; the turn that then completed is a success.
+        let retried = Codex().reading(of: output(#"{"type":"error","message":"Reconnecting... 1/5 (stream disconnected before completion)"}"# + "\n" + stream), for: call(model: "gpt-5.5"))
+        #expect(retried.failure == nil)
     }
 
     @Test("aider: cost and turns from its analytics log; no reply is a failure whatever its exit status; the plan from its reply")
@@ -91,7 +99,11 @@ struct AgentCLITests {
         let trajectory = #"{"info": {"exit_status": "LimitsExceeded", "submission": "", "model_stats": {"instance_cost": 0.014256, "api_calls": 4}}}"#
         let reading = MiniSWEAgent().reading(of: output("", files: [MiniSWEAgent.trajectoryFile: trajectory]), for: call())
         #expect(reading.usage == Usage(costUSD: Decimal(string: "0.014256"), turns: 4))
-        #expect(reading.failure?.kind == .budget)
+        // Its own configuration's limit is not the task's budget; the one git aee gave it is.
+        #expect(reading.failure?.kind == .agent)
+        let limited = AgentCLICall(stage: .execute, prompt: "p", promptFile: "/s/p", scratch: "/s/", model: nil, extraArguments: [], budgetUSD: Decimal(string: "0.01"),
+                                   prices: ModelPrices())
+        #expect(MiniSWEAgent().reading(of: output("", files: [MiniSWEAgent.trajectoryFile: trajectory]), for: limited).failure?.kind == .budget)
         #expect(MiniSWEAgent().invocation(for: call(.plan)) == nil)
         // A prompt too long for one argument is cut, naming the file that holds it all.
         let long = AgentCLICall(stage: .execute, prompt: String(repeating: "x", count: 200_000), promptFile: "/s/prompt.txt", scratch: "/s/", model: nil,
@@ -121,5 +133,6 @@ struct AgentCLITests {
         // A built-in agent as the team has it needs no approval; with arguments, which can start programs, it does.
         #expect(AgentChoice("aider", model: nil, arguments: []).approvable == nil)
         #expect(AgentChoice("aider", model: nil, arguments: ["--lint-cmd", "x"]).approvable == "aider --lint-cmd x")
+        #expect(AgentChoice("aider", model: nil, arguments: ["--x", "a b"]).approvable != AgentChoice("aider", model: nil, arguments: ["--x a", "b"]).approvable)
     }
 }

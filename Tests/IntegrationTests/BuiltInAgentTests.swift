@@ -17,7 +17,8 @@ struct AgentUnderTest: CustomTestStringConvertible, Sendable {
 
     var testDescription: String { name }
 
-    static let all = [claudeCode, codex, aider, miniSWEAgent]
+    /// The CLIs `make test-agents` could install (it says which it could not; their tests are left out).
+    static let all = [claudeCode, codex, aider, miniSWEAgent].filter(\.installed)
 
     static let claudeCode = AgentUnderTest(name: "claude-code", model: "claude-sonnet-4-6", plans: true, runsCommands: true, ownFiles: [".claude"]) { url, _ in
         ["ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "sk-ant-dummy", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"]
@@ -92,7 +93,6 @@ struct BuiltInAgentTests {
     @Test("the task succeeds in iteration 2 through the CLI's own tool calls, planned by the CLI, its cost and turns recorded, its own files in no commit",
           arguments: AgentUnderTest.all)
     func succeedsOnTheSecondIteration(_ agent: AgentUnderTest) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, server) = try agentRepository(agent)
         let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--json")
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -141,7 +141,6 @@ struct BuiltInAgentTests {
 
     @Test("--max-cost ends the task with 'budget' once the CLI's reported cost passes it", arguments: AgentUnderTest.all)
     func budget(_ agent: AgentUnderTest) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, _) = try agentRepository(agent)
         let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--max-cost", "0.000001", "--json")
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -152,7 +151,6 @@ struct BuiltInAgentTests {
 
     @Test("a tool command that hangs is gone after --timeout, nothing of it left running", arguments: AgentUnderTest.all.filter(\.runsCommands))
     func hangingCommand(_ agent: AgentUnderTest) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, _) = try agentRepository(agent)
         let outcome = try project.aee("task", "Make calc.sh add, hang", "--agent", agent.name, "--model", agent.model, "--timeout", "25", "--json")
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -163,7 +161,6 @@ struct BuiltInAgentTests {
     @Test("an endpoint that cannot be reached, or refuses the key, ends the task at once with agent_error and the CLI's words",
           arguments: AgentUnderTest.all, [ModelBehaviour.unreachable, .refusingKeys])
     func modelUnavailable(_ agent: AgentUnderTest, _ behaviour: ModelBehaviour) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, _) = try agentRepository(agent, model: behaviour)
         let started = Date()
         let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--json")
@@ -179,7 +176,6 @@ struct BuiltInAgentTests {
 
     @Test("a flag the CLI does not have ends the task at once with agent_error and the CLI's own message", arguments: AgentUnderTest.all)
     func usageError(_ agent: AgentUnderTest) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, server) = try agentRepository(agent)
         try project.write(".aee/config.json", """
             {"version": 1, "agent": {"kind": "\(agent.name)", "model": "\(agent.model)", "args": ["--no-such-flag"], "timeout_seconds": 60},
@@ -197,9 +193,8 @@ struct BuiltInAgentTests {
     }
 
     @Test("on a terminal the progress line shows what the agent is doing now, from the CLI's event stream",
-          arguments: [AgentUnderTest.claudeCode, .codex])
+          arguments: AgentUnderTest.all.filter { ["claude-code", "codex"].contains($0.name) })
     func liveActivity(_ agent: AgentUnderTest) throws {
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, _) = try agentRepository(agent)
         // script(1) gives git aee a terminal; the command hangs, so the line has seconds to show it.
         let outcome = try project.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' task 'Make calc.sh add, hang' --agent \(agent.name) --model \(agent.model) --timeout 8",
@@ -208,10 +203,9 @@ struct BuiltInAgentTests {
         #expect(outcome.stdout.contains("Bash: "), "\(outcome.stdout)")
     }
 
-    @Test("Claude Code is refused git commit; the refusal is in the work item's record and on screen")
+    @Test("Claude Code is refused git commit; the refusal is in the work item's record and on screen", .enabled(if: AgentUnderTest.claudeCode.installed))
     func claudeCodeDenial() throws {
         let agent = AgentUnderTest.claudeCode
-        try #require(agent.installed, "\(agent.program) is not installed")
         let (project, _) = try agentRepository(agent)
         let outcome = try project.aee("task", "Make calc.sh add, deny", "--agent", agent.name, "--model", agent.model, "--json")
         let id = try #require(try project.json(outcome.stdout)["id"] as? String)
@@ -259,5 +253,25 @@ struct BuiltInAgentChoiceTests {
         try repo.git("config", "aee.model", "openai/gpt-5.5")
         _ = try repo.aee("task", "Fix it", "--agent", "aider", "--max-iterations", "1")
         #expect(try repo.mark("model") == "openai/gpt-5.5")
+    }
+
+    @Test("the team's arguments to a built-in agent need approval, also when you name that agent yourself")
+    func teamArgumentsNeedApproval() throws {
+        let repo = try calculatorRepository()
+        let bin = repo.root.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        _ = try repo.agentScript("bin/claude", "#!/bin/sh\necho \"$@\" >> '\(repo.root.path)/arguments'\n")
+        repo.environment["PATH"] = bin.path + ":" + (repo.environment["PATH"] ?? "")
+        repo.environment["AEE_TRUST"] = nil
+        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"kind": "claude-code", "args": ["--settings", "hooks that run anything"]}, "gates": {}, "default_gates": []}"# + "\n")
+        try repo.git("commit", "-qam", "a team agent with arguments")
+        try repo.git("config", "aee.agent", "claude-code")
+        let refused = try repo.aee("task", "Fix it")
+        #expect(refused.status == 128, "\(refused.stderr)")
+        #expect(refused.stderr.contains("claude-code --settings 'hooks that run anything'"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: repo.root.appendingPathComponent("arguments").path))
+        #expect(try repo.aee("trust").status == 0)
+        _ = try repo.aee("task", "Fix it", "--max-iterations", "1")
+        #expect(try repo.mark("arguments").contains("--settings hooks that run anything"))
     }
 }

@@ -17,8 +17,8 @@ final class ModelServer {
         let portFile = directory.appendingPathComponent("port")
         log = directory.appendingPathComponent("requests.jsonl")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.script, "--port-file", portFile.path, "--log", log.path, "--lifetime", "600"] + (refusingKeys ? ["--refuse-key"] : [])
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.script, "--port-file", portFile.path, "--log", log.path, "--lifetime", "600"] + (refusingKeys ? ["--refuse-key"] : [])
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(20)

@@ -20,9 +20,9 @@ protocol AgentCLI: Sendable {
     /// Whether a line of output says the call is no use going on (an API that cannot be reached, which the CLI would
     /// retry for minutes): the call is then stopped at once.
     func givesUp(on line: Substring) -> Bool
-    /// For a CLI that picks a provider by whichever API key it finds when no model is named: the variable by which
-    /// it can be named outside git aee; such a CLI runs only with a model.
-    var modelVariable: String? { get }
+    /// For a CLI that picks a provider by whichever API key it finds when no model is named, whether its own
+    /// settings name one (in `arguments`, the environment, its configuration files); such a CLI runs only with a model.
+    func namesModel(arguments: [String], environment: [String: String], root: String) -> Bool
     /// Beginnings of the names of files the CLI leaves at the top of the workspace for itself (caches, histories):
     /// those a call made are removed after it, so they are never committed.
     var leftovers: [String] { get }
@@ -31,7 +31,7 @@ protocol AgentCLI: Sendable {
 extension AgentCLI {
     func activity(in line: Substring) -> String? { nil }
     func givesUp(on line: Substring) -> Bool { false }
-    var modelVariable: String? { nil }
+    func namesModel(arguments: [String], environment: [String: String], root: String) -> Bool { true }
     var leftovers: [String] { [] }
 }
 
@@ -39,14 +39,19 @@ extension AgentCLI {
 enum CLIOutputText {
     /// The last line printed that is not JSON: what a CLI says when it stops.
     static func lastWords(_ bytes: [UInt8]) -> String? {
-        lines(bytes).last { !$0.hasPrefix("{") }
+        lastLine(bytes) { !$0.hasPrefix("{") }
+    }
+
+    /// The last line of `bytes` (framing drawn around it taken off) that `matches`.
+    static func lastLine(_ bytes: [UInt8], where matches: (String) -> Bool) -> String? {
+        lines(bytes).last(where: matches)
     }
 
     /// The line in which a CLI refuses its command line (`error: unexpected argument '--x' found`, `No such option:
     /// --x`, `unrecognized arguments: --x`), framing drawn around it taken off; else its last words.
     static func refusal(_ bytes: [UInt8]) -> String? {
         let markers = ["unexpected argument", "unknown option", "no such option", "unrecognized arguments", "error:"]
-        return lines(bytes).last { line in markers.contains { line.lowercased().contains($0) } } ?? lastWords(bytes)
+        return lastLine(bytes) { line in markers.contains { line.lowercased().contains($0) } } ?? lastWords(bytes)
     }
 
     private static func lines(_ bytes: [UInt8]) -> [String] {
@@ -86,6 +91,10 @@ struct AgentCLIInvocation {
     var files: [String: String] = [:]
     /// Files in the call's scratch directory read after it ends (a transcript, a last message), by name.
     var results: [String] = []
+
+    /// For CLIs that reach models through litellm (aider, mini-swe-agent): its price list from the package, not
+    /// downloaded at every start.
+    static let litellmDefaults = ["LITELLM_LOCAL_MODEL_COST_MAP": "True"]
 }
 
 /// What a call printed and how it ended.
@@ -109,25 +118,4 @@ struct AgentCLIReading {
     var denials: [String] = []
     /// Why the call failed, when the CLI says so (even with exit status 0).
     var failure: AgentFailure?
-}
-
-/// Why a built-in agent's call failed, as far as its output tells.
-public struct AgentFailure: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable {
-        /// The CLI refused its command line (a flag this version does not have): calling again cannot help.
-        case usage
-        /// The model's API could not be reached or refused the credentials: calling again now cannot help either.
-        case api
-        /// The CLI stopped itself at the budget git aee passed it: the task is over budget.
-        case budget
-        /// The agent gave up or erred in some other way; the next iteration may do better.
-        case agent
-    }
-
-    public var kind: Kind
-    /// In the CLI's own words.
-    public var message: String
-
-    /// Whether the run stops at once (exit reason `agent_error`) instead of trying again.
-    var isFinal: Bool { kind == .usage || kind == .api }
 }

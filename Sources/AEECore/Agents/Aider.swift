@@ -7,15 +7,22 @@ struct Aider: AgentCLI {
     let program = "aider"
     let installHint = "pip install aider-chat (or: python -m pip install aider-install && aider-install)"
     /// Its repository map's cache (`.aider.tags.cache.v4`), which nothing moves out of the workspace.
-    let leftovers = [".aider"]
+    let leftovers = [".aider.tags.cache.v"]
     static let analyticsFile = "aider.analytics.jsonl"
-    /// Without a model it takes the first provider whose key is set, which may not be the one meant.
-    let modelVariable: String? = "AIDER_MODEL"
+    /// Without a model it takes the first provider whose key is set, which may not be the one meant; a model is
+    /// named by `--model`, `AIDER_MODEL`, or `model:` in an `.aider.conf.yml` of the repository or the home directory.
+    func namesModel(arguments: [String], environment: [String: String], root: String) -> Bool {
+        if arguments.contains("--model") || environment["AIDER_MODEL"] != nil { return true }
+        return [root, environment["HOME"].map { $0 + "/" }].compactMap { $0 }.contains { directory in
+            let text = (try? String(contentsOfFile: directory + ".aider.conf.yml", encoding: .utf8)) ?? ""
+            return text.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("model:") }
+        }
+    }
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         var invocation = AgentCLIInvocation(arguments: [
             "--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-check-update", "--no-show-release-notes",
-            "--analytics-disable", "--analytics-log", call.scratch + Self.analyticsFile, "--no-pretty", "--no-stream", "--no-fancy-input",
+            "--no-analytics", "--analytics-log", call.scratch + Self.analyticsFile, "--no-pretty", "--no-stream", "--no-fancy-input",
             "--chat-history-file", call.scratch + "aider.chat.history.md", "--input-history-file", call.scratch + "aider.input.history",
             "--message-file", call.promptFile,
         ])
@@ -23,12 +30,9 @@ struct Aider: AgentCLI {
         if let model = call.model { invocation.arguments += ["--model", model] }
         invocation.arguments += call.extraArguments
         invocation.results = [Self.analyticsFile]
-        invocation.defaults = [
-            // Its price list from the package, not downloaded at every start.
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            // Replies unwrapped, so a plan's JSON is one line.
-            "COLUMNS": "100000",
-        ]
+        invocation.defaults = AgentCLIInvocation.litellmDefaults
+        // Replies unwrapped, so a plan's JSON is one line, whatever width the terminal git aee runs in has.
+        invocation.environment["COLUMNS"] = "100000"
         return invocation
     }
 
@@ -45,9 +49,9 @@ struct Aider: AgentCLI {
             reading.failure = AgentFailure(kind: .usage, message: CLIOutputText.refusal(output.bytes) ?? "aider refused its command line")
         } else if replies.isEmpty {
             // No reply from the model, whatever the exit status: the API's error is what aider printed about it.
-            let error = text.split(whereSeparator: \.isNewline).last { $0.hasPrefix("litellm.") }.map(String.init)
+            let error = CLIOutputText.lastLine(output.bytes) { $0.hasPrefix("litellm.") }
             reading.message = error ?? reading.message
-            reading.failure = AgentFailure(kind: error == nil ? .agent : .api, message: reading.message ?? "aider got no reply from the model")
+            reading.failure = error.map(AgentFailure.fromAPI) ?? AgentFailure(kind: .agent, message: reading.message ?? "aider got no reply from the model")
         } else if output.exitCode != 0 {
             reading.failure = AgentFailure(kind: .agent, message: reading.message ?? "aider failed")
         } else if call.stage == .plan {

@@ -43,8 +43,17 @@ enum AgentChoice: Equatable, Sendable {
         switch self {
         case .command(let command): command
         case .builtIn(_, _, let arguments) where arguments.isEmpty: nil
-        case .builtIn(let agent, _, let arguments): ([agent.rawValue] + arguments).joined(separator: " ")
+        case .builtIn(let agent, _, let arguments): ([agent.rawValue] + arguments.map(Self.shellWord)).joined(separator: " ")
         }
+    }
+}
+
+extension AgentChoice {
+    /// `word` as the shell would read it back: as it is when it is plain, else in single quotes. (Two different lists
+    /// of arguments must never read as one approval.)
+    static func shellWord(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./=:,@%+".unicodeScalars.contains($0) }
+        return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 }
 

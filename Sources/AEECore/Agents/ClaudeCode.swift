@@ -13,12 +13,11 @@ struct ClaudeCode: AgentCLI {
     static let workTools = ["Read", "Glob", "Grep", "Edit", "Write", "Bash"]
     /// What git aee does itself, or must not happen at all (docs/agents.md#claude-code).
     static let refused = ["Bash(git commit:*)", "Bash(git push:*)", "Bash(git reset:*)"]
-    static let planSchema = #"{"type":"object","properties":{"summary":{"type":"string"},"work_items":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"}},"required":["id","title","description"]}}},"required":["summary","work_items"]}"#
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         var arguments = ["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence", "--permission-mode", "bypassPermissions"]
         switch call.stage {
-        case .plan: arguments += ["--tools", Self.planTools.joined(separator: ","), "--json-schema", Self.planSchema]
+        case .plan: arguments += ["--tools", Self.planTools.joined(separator: ","), "--json-schema", PlanText.schema]
         case .execute: arguments += ["--tools", Self.workTools.joined(separator: ","), "--disallowedTools"] + Self.refused
         }
         if let model = call.model { arguments += ["--model", model] }
@@ -51,11 +50,9 @@ struct ClaudeCode: AgentCLI {
         reading.denials = (result["permission_denials"]?.array ?? []).map(Self.describeDenial)
         // `is_error`, not the subtype: a failed API call ends as `success` with `is_error` set.
         if result["is_error"]?.bool != false {
-            let message = reading.message ?? result["errors"]?.array.first?.string ?? "the CLI reported an error"
-            let kind: AgentFailure.Kind = result["subtype"]?.string == "error_max_budget_usd" ? .budget
-                : result["api_error_status"] != nil || Self.isAPIError(message) ? .api : .agent
+            let message = reading.message ?? "the CLI reported an error"
             reading.message = message
-            reading.failure = AgentFailure(kind: kind, message: message)
+            reading.failure = result["subtype"]?.string == "error_max_budget_usd" ? AgentFailure(kind: .budget, message: message) : AgentFailure.fromAPI(message)
         } else if call.stage == .plan {
             reading.result = (result["structured_output"].flatMap { try? CanonicalJSON.compact($0) })
                 ?? reading.message.flatMap(PlanText.json(in:))
@@ -82,11 +79,6 @@ struct ClaudeCode: AgentCLI {
         describeToolUse(.object(["name": denial["tool_name"] ?? .null, "input": denial["tool_input"] ?? .null]))
     }
 
-    private static func isAPIError(_ message: String) -> Bool {
-        let lowered = message.lowercased()
-        return ["api error", "invalid api key", "connection error", "authentication", "/login", "unable to connect"].contains { lowered.contains($0) }
-    }
-
     /// A run that ended before its result line: a refused command line (the CLI's usage error) or a crash.
     private static func failure(withoutResult output: AgentCLIOutput) -> AgentFailure? {
         guard !output.timedOut, output.exitCode != 0 else { return nil }
@@ -95,6 +87,6 @@ struct ClaudeCode: AgentCLI {
         if lowered.contains("unknown option") || lowered.contains("error: option") || lowered.contains("too many arguments") {
             return AgentFailure(kind: .usage, message: words)
         }
-        return AgentFailure(kind: isAPIError(words) ? .api : .agent, message: words)
+        return AgentFailure.fromAPI(words)
     }
 }

@@ -18,7 +18,7 @@ struct Codex: AgentCLI {
         case .plan:
             invocation.arguments += ["--sandbox", "read-only", "--output-schema", call.scratch + Self.schemaFile,
                                      "--output-last-message", call.scratch + Self.lastMessageFile]
-            invocation.files[Self.schemaFile] = ClaudeCode.planSchema
+            invocation.files[Self.schemaFile] = PlanText.schema
             invocation.results = [Self.lastMessageFile]
         case .execute:
             invocation.arguments += ["--sandbox", "workspace-write"]
@@ -40,11 +40,12 @@ struct Codex: AgentCLI {
                                   turns: events.filter { $0["type"]?.string == "item.completed" && $0["item"]?["type"]?.string != "reasoning" }.count)
         }
         reading.message = events.last { $0["type"]?.string == "item.completed" && $0["item"]?["type"]?.string == "agent_message" }?["item"]?["text"]?.string
+        // An `error` event is also how it reports a retry ("Reconnecting... 1/5"): only a turn that did not complete failed.
         let error = events.last { $0["type"]?.string == "turn.failed" }?["error"]?["message"]?.string
-            ?? events.last { $0["type"]?.string == "error" }?["message"]?.string
+            ?? (turns.isEmpty ? events.last { $0["type"]?.string == "error" }?["message"]?.string : nil)
         if let error {
             reading.message = error
-            reading.failure = AgentFailure(kind: Self.isAPIError(error) ? .api : .agent, message: error)
+            reading.failure = AgentFailure.fromAPI(error)
         } else if output.exitCode == 2 || (turns.isEmpty && output.exitCode != 0 && !output.timedOut) {
             let words = (output.exitCode == 2 ? CLIOutputText.refusal(output.bytes) : CLIOutputText.lastWords(output.bytes)) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
             reading.message = words
@@ -65,10 +66,5 @@ struct Codex: AgentCLI {
             return "Edit " + paths.joined(separator: ", ")
         default: return nil
         }
-    }
-
-    private static func isAPIError(_ message: String) -> Bool {
-        let lowered = message.lowercased()
-        return ["401", "unauthorized", "stream disconnected", "error sending request", "connection", "api key", "exceeded retry limit"].contains { lowered.contains($0) }
     }
 }

@@ -13,15 +13,13 @@ struct MiniSWEAgent: AgentCLI {
         if let budget = call.budgetUSD { invocation.arguments += ["-l", budget.description] }
         invocation.arguments += call.extraArguments
         invocation.results = [Self.trajectoryFile]
-        invocation.defaults = [
+        invocation.defaults = AgentCLIInvocation.litellmDefaults.merging([
             // Without it, a first run asks set-up questions on a terminal there is none of, and ends.
             "MSWEA_CONFIGURED": "true",
             "MSWEA_SILENT_STARTUP": "1",
             // Its retries of an unreachable API take four and a half minutes; two tries take seconds.
             "MSWEA_MODEL_RETRY_STOP_AFTER_ATTEMPT": "2",
-            // Its price list from the package, not downloaded at every start.
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        ]
+        ]) { $1 }
         return invocation
     }
 
@@ -51,14 +49,16 @@ struct MiniSWEAgent: AgentCLI {
         switch info["exit_status"]?.string ?? "" {
         case "Submitted", "":
             break
+        case "LimitsExceeded" where call.budgetUSD.map { (reading.usage.costUSD ?? 0) >= $0 } ?? false:
+            reading.failure = AgentFailure(kind: .budget, message: "mini-swe-agent reached the cost limit git aee gave it")
         case "LimitsExceeded":
-            reading.failure = AgentFailure(kind: .budget, message: "mini-swe-agent reached its cost limit")
-        case let status where ["AuthenticationError", "APIConnectionError", "InternalServerError", "NotFoundError", "BadRequestError"].contains(status):
+            // Its own configuration's step or cost limit, not the task's budget: the next iteration may do better.
+            reading.failure = AgentFailure(kind: .agent, message: "mini-swe-agent reached a limit of its configuration (step_limit, cost_limit)")
+        case let status where status.hasSuffix("Error"):
             // Its traceback ends with the exception's line, which says what the API answered.
-            let text = String(decoding: output.bytes, as: UTF8.self)
-            let line = text.split(whereSeparator: \.isNewline).last { $0.contains("\(status):") }.map { String($0).trimmingWhitespace }
-            reading.message = line ?? "mini-swe-agent: \(status)"
-            reading.failure = AgentFailure(kind: .api, message: reading.message!)
+            let line = CLIOutputText.lastLine(output.bytes) { $0.contains("\(status):") } ?? "mini-swe-agent: \(status)"
+            reading.message = line
+            reading.failure = AgentFailure.fromAPI(line)
         case let status:
             reading.failure = AgentFailure(kind: .agent, message: "mini-swe-agent stopped: \(status)")
         }

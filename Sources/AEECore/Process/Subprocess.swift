@@ -22,8 +22,8 @@ public struct Subprocess: Sendable {
     public var input: String?
     /// Whether standard error is captured with standard output (else it goes where git aee's own goes).
     public var capturesStandardError = true
-    /// Called with each line of output as it arrives (without its newline; a line longer than the cap is cut); true
-    /// stops the command, as a timeout would, without calling it timed out.
+    /// Called with each line of output as it arrives, without its newline (a line longer than the cap is not seen
+    /// whole); true stops the command, as a timeout would, without calling it timed out.
     public var onLine: (@Sendable (Substring) -> Bool)?
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
@@ -163,12 +163,17 @@ public struct Subprocess: Sendable {
                 if poll(&poller, 1, 100) > 0 {
                     let before = tail.total
                     open = tail.read(from: readEnd)
-                    if let onLine, tail.total > before {
+                    if let onLine {
                         partialLine += tail.bytes.suffix(tail.total - before)
-                        while let end = partialLine.firstIndex(of: UInt8(ascii: "\n")) {
-                            if onLine(Substring(decoding: partialLine[..<end], as: UTF8.self)) { abandoned = true }
-                            partialLine.removeSubrange(...end)
+                        var start = partialLine.startIndex
+                        while let end = partialLine[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                            if onLine(Substring(decoding: partialLine[start..<end], as: UTF8.self)) { abandoned = true }
+                            start = end + 1
                         }
+                        // What is left is the start of a line; at the end of the output it is a line of its own.
+                        partialLine.removeSubrange(..<start)
+                        if !open, !partialLine.isEmpty, onLine(Substring(decoding: partialLine, as: UTF8.self)) { abandoned = true }
+                        // A line longer than the cap is not a line anyone reads; its start is let go.
                         if partialLine.count > outputCap { partialLine.removeAll() }
                     }
                 }

@@ -134,7 +134,7 @@ extension Worker {
     /// The commands of `.aee/config.json` the runs would start: all of them but an agent that `--agent` or
     /// `git config aee.agent` replaces. Checked before runs start: the config may have changed since the last look.
     func trustedCommands() throws -> [ProjectCommand] {
-        try workspace.projectCommands(agentReplaced: workspace.personalAgent(options.agent) != nil)
+        try workspace.projectCommands(personalAgent: workspace.personalAgent(options.agent))
     }
 }
 

@@ -37,6 +37,8 @@ struct AgentDriver {
     static let artifactTail = 16 * 1024
     /// A result file larger than this is not read.
     static let resultFileLimit = 1 << 20
+    /// A built-in agent's transcript (mini-swe-agent's trajectory holds every step) larger than this is not read.
+    static let transcriptLimit = 64 << 20
 
     /// What one call produced: how it ended and the result file's bytes, if it wrote a readable one.
     struct Call {
@@ -70,21 +72,8 @@ struct AgentDriver {
             try write(try CanonicalJSON.encode(context), to: files.context)
             variables["AEE_CONTEXT_FILE"] = files.context
         }
-        let builtIn: (cli: any AgentCLI, call: AgentCLICall, path: String)?
-        if case .builtIn(let cli, let path, let model, let arguments, let prices) = program {
-            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: nil)
-            try write(Array(prompt.text.utf8), to: files.prompt)
-            let call = AgentCLICall(stage: stage, prompt: prompt.text, promptFile: files.prompt, scratch: scratch, model: model, extraArguments: arguments,
-                                    budgetUSD: Self.remainingBudget(of: task), prices: prices)
-            builtIn = (cli, call, path)
-        } else {
-            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
-            try write(Array(prompt.text.utf8), to: files.prompt)
-            builtIn = nil
-        }
         // A result left by an earlier call must not pass for this one's.
         unlink(files.output)
-
         var timeout = timeoutSeconds
         var hitTaskDeadline = false
         if let taskDeadline {
@@ -94,67 +83,86 @@ struct AgentDriver {
                 hitTaskDeadline = true
             }
         }
-        var process: Subprocess
-        var results: [String] = []
-        let environment = environment.merging(variables) { $1 }
+        let launch = Launch(environment: environment.merging(variables) { $1 }, timeout: timeout, hitsTaskDeadline: hitTaskDeadline)
+
         switch program {
         case .command(let command):
-            process = Subprocess.shell(command, directory: directory, environment: environment, timeoutSeconds: timeout)
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
+            try write(Array(prompt.text.utf8), to: files.prompt)
+            var process = Subprocess.shell(command, directory: directory, environment: launch.environment, timeoutSeconds: timeout)
             process.input = files.prompt
-        case .builtIn:
-            let (cli, call, path) = builtIn!
-            guard let invocation = cli.invocation(for: call) else {
-                // The CLI cannot plan: no call, and the plan falls back to one work item, saying why.
-                let report = AgentReport(status: .done, exitCode: nil, durationMilliseconds: 0, outputTail: "", outputDroppedBytes: 0,
-                                         resultProblem: "\(cli.program) does not plan; the task is one work item")
-                return Call(report: report, result: nil, hitTaskDeadline: false, usage: .unknown)
-            }
-            process = Subprocess(arguments: [path] + invocation.arguments, directory: directory,
-                                 environment: environment.merging(invocation.defaults) { current, _ in current }.merging(invocation.environment) { $1 }, timeoutSeconds: timeout)
-            process.input = invocation.input
-            for (name, text) in invocation.files { try write(Array(text.utf8), to: scratch + name) }
-            for name in invocation.results { unlink(scratch + name) }
-            results = invocation.results
-            let activity = activity
-            process.onLine = { line in
-                cli.activity(in: line).map(activity)
-                return cli.givesUp(on: line)
-            }
+            let (outcome, report) = try launch.run(process, self)
+            let (result, problem) = readResult(files.output, limit: Self.resultFileLimit)
+            var call = Call(report: report, result: result, hitTaskDeadline: launch.hitsTaskDeadline && outcome.timedOut)
+            call.report.resultProblem = problem
+            if outcome.exitCode == Self.needsHumanExitCode, !outcome.timedOut { call.report.status = .needsHuman }
+            return call
+        case .builtIn(let cli, let path, let model, let arguments, let prices):
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: nil)
+            try write(Array(prompt.text.utf8), to: files.prompt)
+            let call = AgentCLICall(stage: stage, prompt: prompt.text, promptFile: files.prompt, scratch: scratch, model: model, extraArguments: arguments,
+                                    budgetUSD: Self.remainingBudget(of: task), prices: prices)
+            return try runBuiltIn(cli, at: path, call, launch)
         }
-        process.outputCap = Self.outputCap
-        process.graceSeconds = graceSeconds
-        let leftovers = builtIn?.cli.leftovers ?? []
-        let present = Set(topLevelNames(startingWith: leftovers))
-        let outcome = try process.run()
-        for name in topLevelNames(startingWith: leftovers) where !present.contains(name) {
+    }
+
+    /// How a call is started, whatever runs: its environment and time.
+    private struct Launch {
+        let environment: [String: String]
+        let timeout: Double
+        /// Whether `timeout` is what is left of the task's time rather than the agent's own limit.
+        let hitsTaskDeadline: Bool
+
+        /// Runs `process` as an agent call and reports how it ended.
+        func run(_ process: Subprocess, _ driver: AgentDriver) throws -> (Subprocess.Outcome, AgentReport) {
+            var process = process
+            process.outputCap = AgentDriver.outputCap
+            process.graceSeconds = driver.graceSeconds
+            let outcome = try process.run()
+            let status: AgentReport.Status = outcome.timedOut ? .timedOut : outcome.exitCode == 0 ? .done : outcome.exitCode == nil ? .killed : .failed
+            let tail = outcome.output.suffix(AgentDriver.artifactTail)
+            let report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
+                                     outputTail: String(decoding: tail, as: UTF8.self),
+                                     outputDroppedBytes: outcome.droppedBytes + outcome.output.count - tail.count, resultProblem: nil)
+            return (outcome, report)
+        }
+    }
+
+    /// A built-in agent's call: its CLI started as it says, its output read into the contract's terms.
+    private func runBuiltIn(_ cli: any AgentCLI, at path: String, _ call: AgentCLICall, _ launch: Launch) throws -> Call {
+        guard let invocation = cli.invocation(for: call) else {
+            // The CLI cannot plan: no call, and the plan falls back to one work item, saying why.
+            let report = AgentReport(status: .done, exitCode: nil, durationMilliseconds: 0, outputTail: "", outputDroppedBytes: 0,
+                                     resultProblem: "\(cli.program) does not plan; the task is one work item")
+            return Call(report: report, result: nil, hitTaskDeadline: false, usage: .unknown)
+        }
+        if let budget = call.budgetUSD, budget <= 0 {
+            // Nothing left to spend: a CLI told "0" would take it for no limit at all.
+            var report = AgentReport(status: .failed, exitCode: nil, durationMilliseconds: 0, outputTail: "", outputDroppedBytes: 0, resultProblem: nil)
+            report.failure = AgentFailure(kind: .budget, message: "nothing is left of the task's --max-cost")
+            return Call(report: report, result: nil, hitTaskDeadline: false, usage: .unknown)
+        }
+        var process = Subprocess(arguments: [path] + invocation.arguments, directory: directory,
+                                 environment: launch.environment.merging(invocation.defaults) { current, _ in current }.merging(invocation.environment) { $1 },
+                                 timeoutSeconds: launch.timeout)
+        process.input = invocation.input
+        for (name, text) in invocation.files { try write(Array(text.utf8), to: scratch + name) }
+        for name in invocation.results { unlink(scratch + name) }
+        let activity = activity
+        process.onLine = { line in
+            cli.activity(in: line).map(activity)
+            return cli.givesUp(on: line)
+        }
+        let present = Set(topLevelNames(startingWith: cli.leftovers))
+        var (outcome, report) = try launch.run(process, self)
+        for name in topLevelNames(startingWith: cli.leftovers) where !present.contains(name) {
             try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
-
-        var status: AgentReport.Status
-        if outcome.timedOut {
-            status = .timedOut
-        } else if outcome.exitCode == 0 {
-            status = .done
-        } else if outcome.exitCode == Self.needsHumanExitCode && builtIn == nil {
-            status = .needsHuman
-        } else if outcome.exitCode == nil {
-            status = .killed
-        } else {
-            status = .failed
-        }
-        let tail = outcome.output.suffix(Self.artifactTail)
-        var report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
-                                 outputTail: String(decoding: tail, as: UTF8.self),
-                                 outputDroppedBytes: outcome.droppedBytes + outcome.output.count - tail.count, resultProblem: nil)
-        guard let (cli, call, _) = builtIn else {
-            let (result, problem) = readResult(files.output)
-            report.resultProblem = problem
-            return Call(report: report, result: result, hitTaskDeadline: hitTaskDeadline && outcome.timedOut)
-        }
-        let written = Dictionary(uniqueKeysWithValues: results.compactMap { name in readResult(scratch + name).bytes.map { (name, $0) } })
+        let written = Dictionary(uniqueKeysWithValues: invocation.results.compactMap { name in
+            readResult(scratch + name, limit: Self.transcriptLimit).bytes.map { (name, $0) }
+        })
         let reading = cli.reading(of: AgentCLIOutput(bytes: outcome.output, exitCode: outcome.exitCode, timedOut: outcome.timedOut, files: written), for: call)
-        if status == .done, reading.failure != nil { status = .failed }
-        report.status = status
+        if report.status == .done, reading.failure != nil { report.status = .failed }
         if let message = reading.message {
             // The agent's last words say more than the end of its event stream, which is kept whole as an artifact.
             let words = message.utf8.suffix(Self.artifactTail)
@@ -163,7 +171,7 @@ struct AgentDriver {
         }
         report.failure = reading.failure
         report.permissionDenials = reading.denials.isEmpty ? nil : reading.denials
-        return Call(report: report, result: reading.result, hitTaskDeadline: hitTaskDeadline && outcome.timedOut, usage: reading.usage,
+        return Call(report: report, result: reading.result, hitTaskDeadline: launch.hitsTaskDeadline && outcome.timedOut, usage: reading.usage,
                     stream: outcome.output)
     }
 
@@ -181,11 +189,11 @@ struct AgentDriver {
     }
 
     /// The result file's bytes, or why it cannot be used (nil and nil: the agent wrote none, which is allowed).
-    private func readResult(_ path: String) -> (bytes: [UInt8]?, problem: String?) {
+    private func readResult(_ path: String, limit: Int) -> (bytes: [UInt8]?, problem: String?) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return (nil, nil) }
         guard info.st_mode & S_IFMT == S_IFREG else { return (nil, "the result file is not a regular file") }
-        guard Int(info.st_size) <= Self.resultFileLimit else { return (nil, "the result file is larger than 1 MiB") }
+        guard Int(info.st_size) <= limit else { return (nil, "the result file is larger than \(limit >> 20) MiB") }
         guard let data = FileManager.default.contents(atPath: path) else { return (nil, "the result file cannot be read") }
         return (Array(data), nil)
     }

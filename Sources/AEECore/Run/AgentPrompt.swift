@@ -16,6 +16,8 @@ struct AgentPrompt {
 
     /// Lines of each failed gate's output quoted in the prompt; the whole tail is in the context file.
     static let quotedLines = 60
+    /// Files named in the prompt as changed by the previous iteration; the context file lists them all.
+    static let quotedFiles = 100
 
     var text: String {
         var lines = ["Task \(task.id): \(task.title)", "(attempt \(iteration) of at most \(task.metadata.maxIterations))", ""]
@@ -65,7 +67,9 @@ struct AgentPrompt {
             lines += tail(gate.outputTail)
         }
         if !context.filesChanged.isEmpty {
-            lines += ["Files the previous iteration changed: " + context.filesChanged.joined(separator: ", ")]
+            let named = context.filesChanged.prefix(quotedFiles).joined(separator: ", ")
+            let more = context.filesChanged.count - quotedFiles
+            lines += ["Files the previous iteration changed: " + named + (more > 0 ? ", and \(more) more" : "")]
         }
         lines += ["Fix what made it fail."]
         return lines

@@ -278,7 +278,7 @@ struct Attempt {
         case .needsHuman:
             return .stopped(.blocked, detail: "agent_needs_human" + (workItem.map { " (work item \($0.id))" } ?? ""))
         case .failed where report.failure?.kind == .budget:
-            return .stopped(.budget, detail: report.failure!.message)
+            return .stopped(.budget, detail: report.failure?.message)
         case .failed, .timedOut, .killed:
             runner.agentFailures += 1
             let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: report.status.rawValue,

@@ -52,6 +52,9 @@ struct RunSettings {
     /// Where the agent command came from: one from the repository (`.aee/config.json`, or a task's records, which
     /// arrive by fetch from other clones) runs only once the user approved it.
     let agentSource: AgentSource
+    /// Whether the built-in agent runs with arguments from `.aee/config.json`, which need approval whoever named the
+    /// agent (they can start programs).
+    let agentTakesTeamArguments: Bool
     let agentTimeoutSeconds: Double
     let maxAgentFailures: Int
     let stallLimit: Int
@@ -96,8 +99,8 @@ extension Workspace {
             guard let found = ShellCommand.locate(cli.program, path: path) else {
                 throw AEEError.agentNotInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
             }
-            if model == nil, let variable = cli.modelVariable, environment[variable] == nil {
-                throw AEEError.agentNeedsModel(agent: builtIn.rawValue, variable: variable)
+            if model == nil, !cli.namesModel(arguments: arguments, environment: environment, root: root) {
+                throw AEEError.agentNeedsModel(agent: builtIn.rawValue)
             }
             program = .builtIn(cli, path: found, model: model, arguments: arguments, prices: ModelPrices(overrides: config?.agent.prices ?? [:]))
         case .command(let command):
@@ -113,6 +116,7 @@ extension Workspace {
             agent: agent,
             agentProgram: program,
             agentSource: source,
+            agentTakesTeamArguments: !(team?.args ?? []).isEmpty,
             agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
             maxAgentFailures: config?.agent.maxFailures ?? ProjectConfig.AgentSettings.defaultMaxFailures,
             stallLimit: config?.stallLimit ?? ProjectConfig.defaultStallLimit,
@@ -145,9 +149,12 @@ extension RunSettings {
         return nil
     }
 
+    /// Whether the agent runs as the user's own: named by them, with nothing from the repository added.
+    var agentIsTrusted: Bool { agentSource == .user && !agentTakesTeamArguments }
+
     /// The commands from the repository a run with the gates of `plan` would start.
     func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
-        let agent = agentSource == .user ? nil : self.agent.approvable.map { ProjectCommand.agent($0, fromTaskRecord: agentSource == .taskRecord) }
+        let agent = agentIsTrusted ? nil : self.agent.approvable.map { ProjectCommand.agent($0, fromTaskRecord: agentSource == .taskRecord) }
         return (agent.map { [$0] } ?? []) + catalog.projectCommands(of: plan)
     }
 }

@@ -66,7 +66,7 @@ public final class TaskRunner {
         // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
         // again when this clone resumes the task (another clone that fetches it has to approve it first). A
         // convenience only: when another run holds the config's lock, the next run records it.
-        if settings.agentSource == .user, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
+        if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
         try workspace.requireWorkspaceFolder()
         try workspace.requireFilters()
         if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
@@ -372,7 +372,8 @@ public final class TaskRunner {
             }
         case .stopped(let reason, let cause):
             event = "iteration_" + (reason == .blocked ? "blocked" : reason.rawValue)
-            detail = cause
+            // It may quote a CLI's words (a budget stop), which go into the commit message and the events.
+            detail = cause.map(redactor.redact)
         }
         var details = ["attempt": attempt.tip.hex]
         if let detail { details["detail"] = detail }
@@ -409,6 +410,8 @@ public final class TaskRunner {
 
     /// Records the end state, tidies up, and (with `--merge`) brings the result to the branch the task started from.
     private func finish(_ reason: ExitReason, detail: String?) throws -> RunResult {
+        // A detail may quote an agent's or a CLI's words, which go into a commit message and the record.
+        let detail = detail.map(redactor.redact)
         var details = ["exit_reason": reason.rawValue]
         if let detail { details["cause"] = detail }
         let (_, final) = try store.transition(id, to: reason.state, details: details, note: detail, identity: try workspace.identity()) { record in

@@ -17,11 +17,14 @@ public struct UntrustedCommand: Equatable, Sendable, CustomStringConvertible {
 extension Workspace {
     static let approvalKey = "aee.trusted"
 
-    /// Every command `.aee/config.json` holds, except an agent that `git config aee.agent` or `--agent` replaces.
-    public func projectCommands(agentReplaced: Bool = false) throws -> [ProjectCommand] {
+    /// Every command `.aee/config.json` holds, except an agent that `personalAgent` (`git config aee.agent` or
+    /// `--agent`) replaces; naming the team's built-in agent does not replace the arguments the team adds to it.
+    public func projectCommands(personalAgent: String? = nil) throws -> [ProjectCommand] {
         let config = try projectConfig()
         let catalog = try GateCatalog(config: config, settings: settings)
-        let agent = agentReplaced ? nil : config?.agent.choice?.approvable.map { ProjectCommand.agent($0) }
+        let team = config?.agent
+        let replaced = personalAgent.map { $0.trimmingWhitespace != team?.kind || (team?.args ?? []).isEmpty } ?? false
+        let agent = replaced ? nil : team?.choice?.approvable.map { ProjectCommand.agent($0) }
         return [agent].compactMap { $0 } + catalog.projectCommands(of: catalog.gates.keys.sorted().map { catalog.gates[$0]! })
     }
 
