@@ -42,9 +42,12 @@ enum CLIOutputText {
         lastLine(bytes) { !$0.hasPrefix("{") }
     }
 
-    /// The last line of `bytes` (framing drawn around it taken off) that `matches`.
-    static func lastLine(_ bytes: [UInt8], where matches: (String) -> Bool) -> String? {
-        lines(bytes).last(where: matches)
+    /// The last line of `bytes` (framing drawn around it taken off) that `matches`, with the `continued` lines after
+    /// it that a traceback printer wrapped it onto.
+    static func lastLine(_ bytes: [UInt8], continued: Int = 0, where matches: (String) -> Bool) -> String? {
+        let all = lines(bytes)
+        guard let index = all.lastIndex(where: matches) else { return nil }
+        return all[index...].prefix(continued + 1).joined(separator: " ")
     }
 
     /// The line in which a CLI refuses its command line (`error: unexpected argument '--x' found`, `No such option:

@@ -56,7 +56,7 @@ struct MiniSWEAgent: AgentCLI {
             reading.failure = AgentFailure(kind: .agent, message: "mini-swe-agent reached a limit of its configuration (step_limit, cost_limit)")
         case let status where status.hasSuffix("Error"):
             // Its traceback ends with the exception's line, which says what the API answered.
-            let line = CLIOutputText.lastLine(output.bytes) { $0.contains("\(status):") } ?? "mini-swe-agent: \(status)"
+            let line = CLIOutputText.lastLine(output.bytes, continued: 2) { $0.contains("\(status):") } ?? "mini-swe-agent: \(status)"
             reading.message = line
             reading.failure = AgentFailure.fromAPI(line)
         case let status:
