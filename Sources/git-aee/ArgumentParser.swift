@@ -75,6 +75,16 @@ struct ParsedArguments {
         return number
     }
 
+    /// The value of `long` as a whole number within `range`: outside it is a usage error, as a malformed one is.
+    func int(_ long: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let number = try int(long) else { return nil }
+        guard range.contains(number) else {
+            let expected = range.upperBound == .max ? "\(range.lowerBound) or more" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
+            throw UsageError.badValue(option: long, value: String(number), expected: expected)
+        }
+        return number
+    }
+
     /// The value of `long` as a non-negative decimal number (`--max-cost 2.50`).
     func amount(_ long: String) throws -> Double? {
         guard let text = value(long) else { return nil }

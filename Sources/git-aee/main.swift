@@ -33,8 +33,14 @@ func dispatch(_ arguments: [String], _ context: Context) -> Int32 {
         break
     }
     guard let command = commands.first(where: { $0.spec.name == name }) else {
-        terminal.error(UsageError.unknownCommand(name).description)
-        terminal.hint("'git aee help' lists the commands")
+        // As git answers a typo: the most similar commands, or for an option before any command, that it is one.
+        terminal.error(name.hasPrefix("-") ? UsageError.unknownOption(name).description : UsageError.unknownCommand(name).description)
+        let similar = name.hasPrefix("-") ? [] : CommandSuggestion.similar(to: name, among: commands.map { $0.spec.name } + ["version"])
+        if !similar.isEmpty {
+            terminal.stderr("\nThe most similar command\(similar.count == 1 ? " is" : "s are")\n" + similar.map { "\t\($0)\n" }.joined())
+        } else {
+            terminal.hint("'git aee help' lists the commands")
+        }
         return 129
     }
     do {

@@ -75,7 +75,7 @@ enum RunCommand: Command {
     /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise.
     static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int, task: TaskID? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
         let options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
-                                 timeoutSeconds: try arguments.int("timeout"), remote: arguments.value("remote"),
+                                 timeoutSeconds: try arguments.int("timeout", in: 1...Int.max), remote: arguments.value("remote"),
                                  rememberedAgent: try task.flatMap { try context.workspace().rememberedAgent(of: $0) })
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1

@@ -23,7 +23,7 @@ enum TaskCommand: Command {
         let workspace = try context.workspace()
         let metadata = try workspace.taskMetadata(TaskOptions(
             gates: arguments.all("gate"),
-            maxIterations: try arguments.int("max-iterations"),
+            maxIterations: try arguments.int("max-iterations", in: ProjectConfig.maxIterationsRange),
             runMode: try arguments.choice("mode", RunMode.self),
             retry: try arguments.choice("retry", RetryStrategy.self) ?? .continue,
             maxCostUSD: try arguments.amount("max-cost")))
