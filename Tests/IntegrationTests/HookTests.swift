@@ -85,6 +85,47 @@ struct HookTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("each pushed commit is judged by its own .aee/config.json, whatever branch is checked out")
+    func judgesWithThePushedCommitsConfig() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        try repo.write("FAIL", "x\n")
+        try repo.git("add", "FAIL")
+        try repo.git("commit", "-q", "-m", "breaks the gate")
+        // Checked out on a branch with no config at all (a gh-pages), the user pushes main.
+        try repo.git("checkout", "-q", "--orphan", "pages")
+        try repo.git("rm", "-rq", "--cached", ".")
+        try repo.git("clean", "-qfdx")
+        try repo.commitFile("index.html", "<p>docs</p>\n")
+        let outcome = try push(repo, "main:main")
+        #expect(outcome.status != 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("did not pass: check"))
+        #expect(try remoteHead(repo) == nil)
+        // The branch without a config pushes with the gates its commit names: none of the team's.
+        #expect(try push(repo, "pages:pages").status == 0)
+    }
+
+    @Test("git aee's task branches, --all and --mirror go through: a task branch holds the failing code it was judged on")
+    func taskBranchesAreNotGated() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        #expect(try push(repo).status == 0)
+        // A task that failed: its branch holds FAIL, as its gate found it.
+        let agent = try repo.executor("breaks", "echo x > FAIL")
+        #expect(try repo.aee("task", "Break it", "--agent", agent, "--max-iterations", "1").status == 1)
+        let id = try repo.onlyTaskID()
+        let shared = try push(repo, "aee/\(id)")
+        #expect(shared.status == 0, "\(shared.stderr)")
+        #expect(shared.stderr.contains("git aee: not gated: aee/\(id)"), "\(shared.stderr)")
+        #expect(try remoteHead(repo, "aee/\(id)") != nil)
+        let all = try repo.run("/usr/bin/git", ["push", "-q", "--all", "origin"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let mirror = try repo.run("/usr/bin/git", ["push", "-q", "--mirror", "origin"])
+        #expect(mirror.status == 0, "\(mirror.stderr)")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

@@ -34,6 +34,22 @@ public struct PushVerdict: Sendable {
     public let report: GateReport
 }
 
+/// What the hook decided for a push: a verdict per ref of the user's code, and the refs it let through unjudged.
+public struct PushCheck: Sendable {
+    public var verdicts: [PushVerdict] = []
+    /// git aee's own branches (tasks and attempts hold the code as it was judged, failing or not) and refs that are
+    /// not branches or tags (notes, for one).
+    public var skipped: [PushedRef] = []
+}
+
+extension PushedRef {
+    /// Whether the push updates code under review: a branch or a tag of the remote's, not one of git aee's task
+    /// branches there (what is pushed to `main` is judged, whichever local ref it comes from).
+    var isReviewed: Bool {
+        (remoteRef.hasPrefix("refs/heads/") || remoteRef.hasPrefix("refs/tags/")) && !remoteRef.hasPrefix(Repository.taskBranchPrefix)
+    }
+}
+
 extension Workspace {
     /// The installer of the pre-push hook, in the effective hooks directory.
     public func hookInstaller() throws -> HookInstaller {
@@ -54,19 +70,24 @@ extension Workspace {
         return directory
     }
 
-    /// Judges the tip commit of every pushed ref with the pre-push gates: from the cache when its tree passed before,
-    /// in the working tree when that holds the same tree, else in a scratch checkout of the commit.
-    public func checkPush(_ refs: [PushedRef]) throws -> [PushVerdict] {
-        let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
-        let plan = try catalog.plan(catalog.prePushGates)
+    /// Judges the tip commit of every pushed branch and tag with the pre-push gates of that commit's own
+    /// `.aee/config.json` (the user's `git config aee.*` on top): from the cache when its tree passed before, in the
+    /// working tree when that holds the same tree, else in a scratch checkout of the commit.
+    public func checkPush(_ refs: [PushedRef]) throws -> PushCheck {
         // Computing the working tree's id reads every file's status: done only if some tree needs it, and once.
         lazy var workingTree = Result { try repository.workingDirectory.map { _ in try repository.workingTreeTree() } }
-        var verdicts: [PushVerdict] = []
+        var check = PushCheck()
         var judged: [OID: GateReport] = [:]
         for ref in refs {
+            guard ref.isReviewed else {
+                check.skipped.append(ref)
+                continue
+            }
             guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
             let tree = try repository.commit(commit).tree
             if judged[tree] == nil {
+                let catalog = try GateCatalog(config: try projectConfig(in: tree, of: commit), settings: settings)
+                let plan = try catalog.plan(catalog.prePushGates)
                 let cached = try cachedPasses(plan, tree: tree)
                 try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
                 if cached.count == plan.count {
@@ -78,9 +99,15 @@ extension Workspace {
                     judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog, cached: cached)
                 }
             }
-            verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
+            check.verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
         }
-        return verdicts
+        return check
+    }
+
+    /// The `.aee/config.json` of a commit; nil when it has none.
+    private func projectConfig(in tree: OID, of commit: OID) throws -> ProjectConfig? {
+        guard let bytes = try repository.blob(at: ProjectConfig.path, inTree: tree) else { return nil }
+        return try JSONInput.decode(ProjectConfig.self, from: bytes, file: "\(commit.hex.prefix(12)):\(ProjectConfig.path)")
     }
 
     /// Writes `tree` into a scratch directory beside the git directory and judges it there; the directory goes afterwards.

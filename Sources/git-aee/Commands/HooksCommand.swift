@@ -48,8 +48,13 @@ enum HookCommand: Command {
             return 0
         }
         ProcessGroups.shared.killOnInterrupt()
-        let verdicts = try context.workspace().checkPush(try PushedRef.parse(input))
-        let failures = verdicts.filter { !$0.report.passed }
+        let check = try context.workspace().checkPush(try PushedRef.parse(input))
+        if !check.skipped.isEmpty {
+            let names = check.skipped.map { $0.remoteRef.replacingPrefix("refs/heads/", with: "") }
+            let what = names.count <= 3 ? names.joined(separator: ", ").escapedForTerminal : "\(names.count) refs"
+            context.terminal.stderr("git aee: not gated: \(what) (git aee's task branches hold the work as it was judged; refs that are not branches or tags are not code)")
+        }
+        let failures = check.verdicts.filter { !$0.report.passed }
         for verdict in failures {
             let failed = verdict.report.results.filter { !$0.passed }
             context.terminal.stderr("git aee: \(verdict.ref.localRef) (\(verdict.commit.prefix(12))) did not pass: \(failed.map(\.gate).joined(separator: ", "))")
