@@ -22,16 +22,26 @@ extension Repository {
         return try note(on: object, inNotesCommit: commit)
     }
 
-    /// Sets the note on `object`, replacing any there. libgit2 moves the notes ref only from the tip it built on,
-    /// so a concurrent writer makes this throw `isModified` rather than lose the other's note.
-    public func setNote(_ text: String, on object: OID, in notesRef: String, signature: Signature) throws {
+    /// Sets the note on `object`, replacing any there, in a notes commit with `message` (libgit2 would write its
+    /// own, "Notes added by 'git_note_create' from libgit2"). The notes ref moves only from the tip the note was
+    /// added to, so a concurrent writer makes this throw `isModified` rather than lose the other's note.
+    public func setNote(_ text: String, on object: OID, in notesRef: String, signature: Signature, message: String) throws {
+        let parent = try resolveReference(notesRef)
         var raw = object.raw
-        var oid = git_oid()
+        var added = git_oid()
+        var blob = git_oid()
         try signature.withHandle { signature in
-            let result = writingRef(notesRef) {
-                git_note_create(&oid, pointer, notesRef, signature, signature, &raw, text, 1)
+            if let parent {
+                try withCommit(parent) { parentCommit in
+                    try check(git_note_commit_create(&added, &blob, pointer, parentCommit, signature, signature, &raw, text, 1), "git_note_commit_create")
+                }
+            } else {
+                try check(git_note_commit_create(&added, &blob, pointer, nil, signature, signature, &raw, text, 1), "git_note_commit_create")
             }
-            try check(result, "git_note_create")
         }
+        // The same tree and parent under git aee's message; libgit2's commit is left for gc, referenced by nothing.
+        let tree = try commit(OID(added)).tree
+        let notes = try writeCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature, committer: signature, message: message)
+        try updateReference(notesRef, to: notes, expecting: parent, reflogMessage: "aee: " + message.prefix { $0 != "\n" })
     }
 }

@@ -128,6 +128,9 @@ struct AgentCLITests {
         #expect(try decode(#"{"kind": "codex", "model": "gpt-5.5", "args": ["-c", "x=1"]}"#).agent.choice == .builtIn(.codex, model: "gpt-5.5", arguments: ["-c", "x=1"]))
         #expect(try decode(#"{"command": "claude-code"}"#).agent.choice == .builtIn(.claudeCode, model: nil, arguments: []))
         #expect(throws: AEEError.self) { try decode(#"{"kind": "cursor"}"#) }
+        // The error names the whole path, as a gate's does.
+        let error = #expect(throws: AEEError.self) { try decode(#"{"command": "x", "timeout_seconds": 0}"#) }
+        #expect(error.map { "\($0)".contains("'agent.timeout_seconds'") } == true, "\(String(describing: error))")
         #expect(throws: AEEError.self) { try decode(#"{"kind": "aider", "command": "aider"}"#) }
         #expect(throws: AEEError.self) { try decode(#"{"command": "x", "model": "m"}"#) }
         // A built-in agent as the team has it needs no approval; with arguments, which can start programs, it does.

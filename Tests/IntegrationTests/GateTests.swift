@@ -52,6 +52,8 @@ struct GateTests {
         // The note is plain git, on the tree that was judged.
         let tree = try repo.json(try repo.aee("gate", "--json").stdout)["tree"] as! String
         #expect(try repo.git("notes", "--ref", "aee-gates", "show", tree).contains("\"gate\":\"count\""))
+        // The notes commits say what they record, in git aee's words, not libgit2's.
+        #expect(try repo.git("log", "-1", "--format=%s", "refs/notes/aee-gates") == "aee: gates passed: count\n")
         // Changing the gate's command makes it a different gate.
         try repo.git("config", "aee.gate.count.run", "echo changed >> \(counter)")
         #expect(try repo.aee("gate").status == 0)

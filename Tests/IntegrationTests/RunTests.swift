@@ -413,6 +413,12 @@ struct RunTests {
         #expect(try repo.git("rev-parse", "main") == (try repo.git("rev-parse", "aee/\(id)")))
         #expect(try repo.git("status", "--porcelain") == "")
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".aee/tasks/\(id)/task.json").path))
+        // Merged, its branch may go; `show` reads the record from HEAD and does not name a branch that is not there.
+        #expect(try repo.aee("show", id).stdout.contains("branch     aee/\(id)\n"))
+        try repo.git("branch", "-q", "-D", "aee/\(id)")
+        let shown = try repo.aee("show", id)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("branch     none (deleted; the record is read from HEAD's history)\n"), "\(shown.stdout)")
 
         let moved = try calculatorRepository()
         try moved.write("calc.sh", "#!/bin/sh\n# Adds two numbers.\necho $(($1 + $2))\n")
@@ -458,7 +464,8 @@ struct RunTests {
         let repo = try calculatorRepository()
         let id = try repo.draft("Slow")
         try repo.aee("approve", id)
-        let process = try repo.start(["run", id, "--agent", exampleAgent("hangs")])
+        let output = Pipe()
+        let process = try repo.start(["run", id, "--agent", exampleAgent("hangs")], stdout: output)
         #expect(waitUntil { (try? repo.aee("show", id).stdout.contains("RUNNING")) == true })
         let second = try repo.aee("run", id, "--agent", exampleAgent("learner"))
         #expect(second.status == 128)
@@ -467,6 +474,9 @@ struct RunTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 3)
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["exit_reason"] as? String == "canceled")
+        // Stopped before its first iteration was over, it says so rather than "after 0 iterations".
+        let summary = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(summary == "\(id) CANCELED (canceled) during iteration 1\n", "\(summary)")
         #expect(try repo.fsckIsClean())
     }
 

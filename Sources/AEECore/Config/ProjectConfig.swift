@@ -68,8 +68,9 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             prices = try container.decodeIfPresent([String: TokenPrice].self, forKey: .prices)
             timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
             maxFailures = try container.decodeIfPresent(Int.self, forKey: .maxFailures) ?? Self.defaultMaxFailures
+            // The whole path (`agent.timeout_seconds`), as a gate's error gives it.
             func fail(_ key: CodingKeys, _ reason: String) -> DecodingError {
-                DecodingError.dataCorrupted(.init(codingPath: [key], debugDescription: reason))
+                DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key], debugDescription: reason))
             }
             if let kind, BuiltInAgent(rawValue: kind) == nil {
                 throw fail(.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))

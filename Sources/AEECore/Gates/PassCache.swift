@@ -32,9 +32,10 @@ struct PassCache {
             passes += gates.map { Pass(gate: $0.name, definition: $0.digest, at: identity.timestamp) }
             let lines = try passes.sorted { $0.gate < $1.gate }.map { String(decoding: try CanonicalJSON.compact($0), as: UTF8.self) }
             do {
-                try repository.setNote(lines.joined(separator: "\n") + "\n", on: tree, in: Self.notesRef, signature: identity.committer)
+                try repository.setNote(lines.joined(separator: "\n") + "\n", on: tree, in: Self.notesRef, signature: identity.committer,
+                                       message: "aee: gates passed: " + gates.map(\.name).joined(separator: ", ") + "\n\nOn tree \(tree.hex).\n")
                 return
-            } catch let error as GitError where error.isModified || error.isLocked {
+            } catch let error as GitError where error.isModified || error.isLocked || error.isExists {
                 continue
             }
         }

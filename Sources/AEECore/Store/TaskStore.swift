@@ -67,6 +67,11 @@ public struct TaskStore {
         try read(at: try location(of: id))
     }
 
+    /// Whether the task still has its branch (else its record is read from HEAD's history, where it was merged).
+    public func hasBranch(_ id: TaskID) throws -> Bool {
+        try location(of: id).branch != nil
+    }
+
     /// The tip of every task branch, by id; no commit is read, so watching what moved is cheap.
     public func tips() throws -> [TaskID: OID] {
         try repository.taskBranches()

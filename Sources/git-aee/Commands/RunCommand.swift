@@ -127,10 +127,11 @@ enum RunCommand: Command {
         }
     }
 
-    /// `<id> <STATE> (<exit reason>) after <n> iterations: <detail>`, the line a finished run prints.
+    /// `<id> <STATE> (<exit reason>) after <n> iterations: <detail>`, the line a finished run prints (`during
+    /// iteration 1` for one stopped before its first iteration was over).
     static func summary(of record: TaskRecord, reason: ExitReason?, palette: Palette) -> String {
-        let iterations = "\(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
-        return "\(record.id) \(palette.state(record.state)) (\(reason?.rawValue ?? record.exitReason ?? "no exit reason")) after \(iterations)"
+        let iterations = record.iteration == 0 ? "during iteration 1" : "after \(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
+        return "\(record.id) \(palette.state(record.state)) (\(reason?.rawValue ?? record.exitReason ?? "no exit reason")) \(iterations)"
             + (record.exitDetail.map { ": " + $0.escapedForTerminal } ?? "")
     }
 

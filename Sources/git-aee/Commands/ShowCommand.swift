@@ -27,7 +27,7 @@ enum ShowCommand: Command {
             ("iteration", "\(record.iteration) of \(record.metadata.maxIterations)"),
             ("mode", record.metadata.runMode.rawValue),
             ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),
-            ("branch", "aee/\(record.id)"),
+            ("branch", try context.workspace().store.hasBranch(record.id) ? "aee/\(record.id)" : "none (deleted; the record is read from HEAD's history)"),
             ("base", base.escapedForTerminal),
             ("created", "\(record.createdAt) by \(record.createdBy.escapedForTerminal)"),
             ("updated", record.updatedAt.description),

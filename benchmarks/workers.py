@@ -2,7 +2,7 @@
 """Benchmark of the queue: how soon a worker claims a task after `git aee task --queue` returns, in the same run
 against a worker that polls once a second.
 
-  python3 benchmarks/queue.py --binary PATH [--tasks N]
+  python3 benchmarks/workers.py --binary PATH [--tasks N]
 
 For each of --tasks tasks, one after another: queue it, then watch its branch's ref file every 0.2 ms until it
 moves off the QUEUED commit (the claim: the RUNNING commit), and wait for the task to end before the next.
