@@ -3,6 +3,8 @@ import Git
 /// Everything the core can refuse, each with a message for the person at the terminal.
 public enum AEEError: Error, CustomStringConvertible, Equatable {
     case notARepository(GitError)
+    case dubiousOwnership(path: String)
+    case unsupportedRepository(extension: String)
     case needsWorkTree(command: String)
     /// A JSON file (config, record, event log) that is malformed or has a wrong value.
     case invalidFile(file: String, key: String, reason: String)
@@ -57,6 +59,12 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notARepository(let error):
             error.isOwnerMismatch ? error.message : "not a git repository (or any of the parent directories): .git"
+        case .dubiousOwnership(let path):
+            "detected dubious ownership in repository at '\(path.quotedInMessage)'"
+        case .unsupportedRepository(let name):
+            name.lowercased() == "extensions.objectformat"
+                ? "the repository uses SHA-256 object names, which git aee cannot read yet (its libgit2 reads SHA-1 repositories only)"
+                : "the repository uses git's \(name.quotedInMessage), which git aee cannot read yet"
         case .needsWorkTree(let command):
             "git aee \(command) must be run in a work tree"
         case .invalidFile(let file, let key, let reason):
@@ -175,6 +183,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'git aee hooks install --force' replaces it with the current version"
         case .noAgent:
             "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
+        case .dubiousOwnership(let path):
+            "it belongs to another user; to trust it as git does: git config --global --add safe.directory '\(path.quotedInMessage)'"
         case .agentNotInstalled(_, _, let hint):
             hint
         case .agentNeedsModel:

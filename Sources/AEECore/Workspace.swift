@@ -25,7 +25,12 @@ public final class Workspace {
         do {
             repository = try Repository.openFromEnvironment()
         } catch let error as GitError where error.isNotFound || error.isOwnerMismatch {
+            if let path = Repository.foreignRepository(above: environment["GIT_DIR"] ?? FileManager.default.currentDirectoryPath) {
+                throw AEEError.dubiousOwnership(path: path)
+            }
             throw AEEError.notARepository(error)
+        } catch let error as GitError where error.message.hasPrefix("unsupported extension name ") {
+            throw AEEError.unsupportedRepository(extension: String(error.message.dropFirst("unsupported extension name ".count)))
         }
         let settings = Settings(commandLine: CommandLineConfig(environment: environment), files: try repository.configuration())
         return Workspace(repository: repository, settings: settings, environment: environment)

@@ -66,4 +66,33 @@ struct RepositoryStateTests {
         #expect(outcome.status == 128)
         #expect(outcome.stderr == "fatal: git aee task must be run in a work tree\n")
     }
+
+    @Test("a repository of another user gets git's dubious-ownership line and its safe.directory way out",
+          .enabled(if: geteuid() == 0, "needs root to give the repository away"))
+    func dubiousOwnership() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        // Given to nobody, as a repository on a shared disk or another account's checkout is.
+        try repo.run("/bin/chown", ["-R", "nobody", repo.directory.path])
+        let refused = try repo.aee("list")
+        #expect(refused.status == 128)
+        #expect(refused.stderr == """
+            fatal: detected dubious ownership in repository at '\(repo.directory.path)'
+            hint: it belongs to another user; to trust it as git does: git config --global --add safe.directory '\(repo.directory.path)'
+
+            """, "\(refused.stderr)")
+        // Git's own answer is the same, and so is the way out.
+        #expect(try repo.run("/usr/bin/git", ["status"]).stderr.contains("detected dubious ownership"))
+        try repo.git("config", "--global", "--add", "safe.directory", repo.directory.path, in: repo.root)
+        #expect(try repo.aee("list").status == 0)
+    }
+
+    @Test("a SHA-256 repository is one clear line, not libgit2's")
+    func sha256() throws {
+        let repo = try Scratch(initialize: false)
+        try repo.git("init", "-q", "--object-format=sha256")
+        let outcome = try repo.aee("list")
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr == "fatal: the repository uses SHA-256 object names, which git aee cannot read yet (its libgit2 reads SHA-1 repositories only)\n")
+    }
 }
