@@ -21,6 +21,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case hookChainOccupied(hook: String, chained: String)
     case hookEdited(String)
     case hookNotInstalled(String)
+    case hookTracked(String)
     case badHookInput(String)
     case invalidSetting(key: String, value: String, expected: String)
     case concurrentUpdate(TaskID)
@@ -91,6 +92,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "\(hook) is another tool's hook and \(chained) already exists, so it cannot be kept aside"
         case .hookEdited(let hook):
             "\(hook) is git aee's hook but has been edited"
+        case .hookTracked(let path):
+            "'\(path.quotedInMessage)' is tracked in this repository (core.hooksPath): installing would change the team's file"
         case .hookNotInstalled(let hook):
             "\(hook) is not git aee's hook; left alone"
         case .badHookInput(let line):
@@ -181,6 +184,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "merge the two hooks into \(chained) by hand, then run 'git aee hooks install' again"
         case .hookEdited:
             "'git aee hooks install --force' replaces it with the current version"
+        case .hookTracked:
+            "call 'git aee hook pre-push \"$@\"' from it yourself (with git's input on its stdin), or 'git aee hooks install --force' to chain it (it is then kept as pre-push.aee-chained)"
         case .noAgent:
             "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
         case .dubiousOwnership(let path):

@@ -20,6 +20,11 @@ public struct StagedChanges: Sendable {
 }
 
 extension Repository {
+    /// Whether `path` (relative to the working tree's root) is in the index: a file git tracks.
+    public func isTracked(_ path: String) throws -> Bool {
+        try withIndex { index in git_index_get_bypath(index, path, 0) != nil }
+    }
+
     /// The tree `git add -A && git write-tree` would write for the working tree (untracked files that are not
     /// ignored included), computed on an in-memory copy of the index: the index file is never written.
     /// Changed files are written as blobs, as `git add` would.

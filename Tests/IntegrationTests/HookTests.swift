@@ -126,6 +126,24 @@ struct HookTests {
         #expect(mirror.status == 0, "\(mirror.stderr)")
     }
 
+    @Test("a hook the repository tracks (core.hooksPath=.husky) is not changed without --force, and then it says so")
+    func trackedHooksDirectory() throws {
+        let repo = try Scratch()
+        try repo.write(".husky/pre-push", "#!/bin/sh\nnpm test\n")
+        try repo.git("add", ".husky/pre-push")
+        try repo.git("commit", "-q", "-m", "husky")
+        try repo.git("config", "core.hooksPath", ".husky")
+        let refused = try repo.aee("hooks", "install")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: '.husky/pre-push' is tracked in this repository (core.hooksPath): installing would change the team's file\nhint: "), "\(refused.stderr)")
+        #expect(try repo.git("status", "--porcelain") == "")
+        let forced = try repo.aee("hooks", "install", "--force")
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("pre-push.aee-chained"))
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        #expect(try repo.git("status", "--porcelain") == "")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

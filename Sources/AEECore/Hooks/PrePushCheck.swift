@@ -51,9 +51,15 @@ extension PushedRef {
 }
 
 extension Workspace {
-    /// The installer of the pre-push hook, in the effective hooks directory.
-    public func hookInstaller() throws -> HookInstaller {
-        HookInstaller(directory: try hooksDirectory())
+    /// The installer of the pre-push hook, in the effective hooks directory. A hook there that the repository tracks
+    /// (`core.hooksPath=.husky`) is the team's file: it is changed only with `force`, never without a word.
+    public func hookInstaller(force: Bool = false) throws -> HookInstaller {
+        let directory = try hooksDirectory()
+        if !force, let root = repository.workingDirectory, directory.hasPrefix(root) {
+            let path = String(directory.dropFirst(root.count)) + "pre-push"
+            if try repository.isTracked(path) { throw AEEError.hookTracked(path) }
+        }
+        return HookInstaller(directory: directory)
     }
 
     /// The effective hooks directory, ending with `/`: `core.hooksPath` (relative to the working tree root) or the

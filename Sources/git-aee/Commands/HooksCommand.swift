@@ -6,11 +6,12 @@ enum HooksCommand: Command {
         name: "hooks",
         summary: "install or uninstall the pre-push hook",
         synopsis: "(install [--force] | uninstall)",
-        options: [OptionSpec(long: "force", short: "f", help: "replace an edited copy of git aee's hook")],
+        options: [OptionSpec(long: "force", short: "f", help: "replace an edited copy of git aee's hook, or chain a hook the repository tracks")],
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        let installer = try context.workspace().hookInstaller()
+        let installing = arguments.positionals[0] == "install"
+        let installer = try context.workspace().hookInstaller(force: !installing || arguments.flag("force"))
         let hook = installer.directory + "pre-push"
         switch arguments.positionals[0] {
         case "install":
