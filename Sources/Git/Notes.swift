@@ -30,9 +30,9 @@ extension Repository {
         var raw = object.raw
         var added = git_oid()
         var blob = git_oid()
-        try signature.withHandle { signature in
+        try signature.withHandle { signature -> Void in
             if let parent {
-                try withCommit(parent) { parentCommit in
+                try withCommit(parent) { parentCommit -> Void in
                     try check(git_note_commit_create(&added, &blob, pointer, parentCommit, signature, signature, &raw, text, 1), "git_note_commit_create")
                 }
             } else {
