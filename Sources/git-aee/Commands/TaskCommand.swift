@@ -6,7 +6,7 @@ enum TaskCommand: Command {
     static let spec = CommandSpec(
         name: "task",
         summary: "create a task and run it until the gates pass or a limit stops it",
-        synopsis: "<title> [--draft | --queue [--push <remote>]] [--agent <name|cmd>] [--model <model>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--json] [--trust]",
+        synopsis: "<title> [--draft | --queue [--push <remote>]] [--agent <name|cmd>] [--model <model>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--json] [--trust]",
         options: [
             OptionSpec(long: "draft", help: "record the task as DRAFT without running it"),
             OptionSpec(long: "queue", help: "record the task as QUEUED and return at once; 'git aee worker' runs it"),
