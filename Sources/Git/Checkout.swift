@@ -51,8 +51,9 @@ extension Repository {
     }
 
     /// Makes the working tree and index match `commit` (only under `paths` when given); HEAD is left alone.
-    /// With `.force` and `paths`, untracked files under those paths are removed too.
-    public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode) throws {
+    /// With `.force` and `paths`, untracked files under those paths are removed too. Without `writingIndex` the
+    /// index is left as it is (to put files back when the index could not be written).
+    public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode, writingIndex: Bool = true) throws {
         let tree = try self.commit(commit).tree
         if mode != .safe { try clearDirectories(of: tree, under: paths) }
         try withTree(tree) { handle in
@@ -63,6 +64,7 @@ extension Repository {
             case .force: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | (paths == nil ? 0 : GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue)
             case .exact: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
             }
+            if !writingIndex { options.checkout_strategy |= GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue }
             try withStringArray(paths ?? []) { array in
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")

@@ -431,6 +431,26 @@ struct RunTests {
         #expect(try moved.git("log", "-1", "--format=%s", "main") == "meanwhile\n")
     }
 
+    @Test("--merge that cannot finish (git holds the index) leaves the user's tree and branch exactly as they were, exit 4")
+    func mergeAllOrNothing() throws {
+        let repo = try calculatorRepository()
+        let before = try repo.git("rev-parse", "main")
+        // The user's `git commit -a` waits in its editor, holding the index.
+        let lock = repo.directory.appendingPathComponent(".git/index.lock").path
+        try Data().write(to: URL(fileURLWithPath: lock))
+        let outcome = try repo.aee("task", "Merge me", "--agent", exampleAgent("learner"), "--merge")
+        #expect(outcome.status == 4, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("error: cannot fast-forward main"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("index.lock exists"), "\(outcome.stderr)")
+        try FileManager.default.removeItem(atPath: lock)
+        #expect(try repo.git("rev-parse", "main") == before)
+        #expect(try repo.git("status", "--porcelain", "--ignored") == "")
+        #expect(try repo.git("show", "HEAD:calc.sh") == (try String(contentsOf: repo.directory.appendingPathComponent("calc.sh"), encoding: .utf8)))
+        // The task itself succeeded; its work waits on its branch.
+        let id = try repo.onlyTaskID()
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "SUCCEEDED")
+    }
+
     @Test("--retry fresh starts the next iteration from the task's base")
     func fresh() throws {
         let repo = try calculatorRepository()

@@ -1,4 +1,9 @@
 import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 extension Workspace {
     /// Fast-forwards the branch `record` started from to `tip`, as `git merge --ff-only` would: refused when the
@@ -17,18 +22,46 @@ extension Workspace {
         let headBranch = try repository.head().branchName
         if here || headBranch == branch {
             if !here {
+                // All of it or none: what git holds locked is found before a file is touched, and a lock taken
+                // meanwhile puts the files back as they were.
+                let locks = [repository.gitDirectory + "index.lock", repository.commonDirectory + branch + ".lock"]
+                if let lock = locks.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                    throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "\(lock) exists: another git process is running; try again when it is done")
+                }
+                let locked = { (error: GitError) in
+                    AEEError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
+                }
                 do {
                     try repository.checkout(tip, mode: .safe)
                 } catch let error as GitError where error.isConflict {
                     throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "local changes would be overwritten; commit or stash them")
+                } catch let error as GitError where error.isLocked {
+                    // The files are written before the index, which could not be.
+                    try putBack(current, after: tip, writingIndex: false)
+                    throw locked(error)
                 }
+                do {
+                    try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
+                } catch let error as GitError where error.isLocked || error.isModified {
+                    try putBack(current, after: tip, writingIndex: true)
+                    throw locked(error)
+                }
+            } else {
+                try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
             }
-            try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
             try repository.attachHead(to: branch)
         } else if try repository.isCheckedOut(branch: branch) {
             throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "it is checked out in another worktree")
         } else {
             try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
         }
+    }
+
+    /// Puts the files a checkout of `tip` wrote back as `current` has them (they were `current`'s: a safe checkout
+    /// overwrites no local change), and the index too when the checkout wrote it.
+    private func putBack(_ current: OID, after tip: OID, writingIndex: Bool) throws {
+        let paths = try repository.changedPaths(from: try repository.commit(current).tree, to: try repository.commit(tip).tree)
+        guard !paths.isEmpty else { return }
+        try repository.checkout(current, paths: paths, mode: .force, writingIndex: writingIndex)
     }
 }
