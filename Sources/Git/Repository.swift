@@ -1,4 +1,7 @@
 import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An open git repository; owns the `git_repository` handle.
 public final class Repository {
@@ -12,8 +15,17 @@ public final class Repository {
     public static func openFromEnvironment() throws -> Repository {
         _ = LibGit2.ready
         var pointer: OpaquePointer?
-        try check(git_repository_open_ext(&pointer, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil), "git_repository_open_ext")
+        // libgit2 1.5 refuses GIT_WORK_TREE ("unimplemented"): the repository is opened without it, then given the
+        // work tree it names, as git does (`git --work-tree`, dotfiles set-ups). Relative to the current directory.
+        let workTree = getenv("GIT_WORK_TREE").map { String(cString: $0) }
+        if workTree != nil { unsetenv("GIT_WORK_TREE") }
+        let opened = git_repository_open_ext(&pointer, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil)
+        if let workTree { setenv("GIT_WORK_TREE", workTree, 1) }
+        try check(opened, "git_repository_open_ext")
         let repository = Repository(pointer: pointer!)
+        if let workTree, !workTree.isEmpty {
+            try check(git_repository_set_workdir(pointer, workTree, 0), "git_repository_set_workdir")
+        }
         ExternalFilters.register(for: repository)
         return repository
     }

@@ -95,4 +95,35 @@ struct RepositoryStateTests {
         #expect(outcome.status == 128)
         #expect(outcome.stderr == "fatal: the repository uses SHA-256 object names, which git aee cannot read yet (its libgit2 reads SHA-1 repositories only)\n")
     }
+
+    @Test("a dotfiles set-up: git --git-dir=<bare> --work-tree=<dir> aee works, gates and hook included")
+    func separateWorkTree() throws {
+        let scratch = try Scratch("home", initialize: false)
+        let bare = scratch.root.appendingPathComponent("dotfiles.git").path
+        try scratch.git("init", "-q", "--bare", bare)
+        scratch.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + scratch.environment["PATH"]!
+        let dotfiles = ["--git-dir=\(bare)", "--work-tree=\(scratch.directory.path)"]
+        func git(_ arguments: String...) throws -> Outcome { try scratch.run("/usr/bin/git", dotfiles + arguments) }
+        try scratch.write(".bashrc", "export EDITOR=vi\n")
+        try scratch.write(".aee/config.json", #"{"version": 1, "gates": {"rc": {"run": "grep -q EDITOR .bashrc"}}, "default_gates": ["rc"]}"# + "\n")
+        #expect(try git("add", ".bashrc", ".aee/config.json").status == 0)
+        #expect(try git("commit", "-q", "-m", "dotfiles").status == 0)
+        let gate = try git("aee", "gate")
+        #expect(gate.status == 0, "\(gate.stderr)")
+        #expect(gate.stdout.contains("rc"), "\(gate.stdout)")
+        let draft = try git("aee", "task", "Tidy .bashrc", "--draft")
+        #expect(draft.status == 0, "\(draft.stderr)")
+        #expect(try git("aee", "list").stdout.contains(draft.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // With the hook installed in the bare repository, a push is judged.
+        #expect(try git("aee", "hooks", "install").status == 0)
+        let remote = scratch.root.appendingPathComponent("remote.git").path
+        try scratch.git("init", "-q", "--bare", remote)
+        let pushed = try git("push", "-q", remote, "HEAD:main")
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        try scratch.write(".bashrc", "# emptied\n")
+        #expect(try git("commit", "-qam", "breaks the gate").status == 0)
+        let refused = try git("push", "-q", remote, "HEAD:main")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("did not pass: rc"), "\(refused.stderr)")
+    }
 }
