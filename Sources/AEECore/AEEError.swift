@@ -3,6 +3,8 @@ import Git
 /// Everything the core can refuse, each with a message for the person at the terminal.
 public enum AEEError: Error, CustomStringConvertible, Equatable {
     case notARepository(GitError)
+    /// A run that had started stopped on an error (`reason`); its task is left BLOCKED with what it did so far.
+    case runStopped(TaskID, reason: String)
     case dubiousOwnership(path: String)
     case unsupportedRepository(extension: String)
     case needsWorkTree(command: String)
@@ -58,6 +60,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
+        case .runStopped(_, let reason):
+            reason
         case .notARepository(let error):
             error.isOwnerMismatch ? error.message : "not a git repository (or any of the parent directories): .git"
         case .dubiousOwnership(let path):
@@ -164,8 +168,17 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     }
 
     /// A next step for the user, printed as `hint:` lines.
+    /// The exit status it ends a command with: 128 when nothing was written, 2 for a run that stopped with its task
+    /// BLOCKED (docs/cli.md).
+    public var exitStatus: Int32 {
+        if case .runStopped = self { return 2 }
+        return 128
+    }
+
     public var hint: String? {
         switch self {
+        case .runStopped(let id, _):
+            "the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it once that is fixed"
         case .configExists:
             "use 'git aee init --force' to overwrite it"
         case .ambiguousTask:

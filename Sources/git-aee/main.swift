@@ -58,7 +58,7 @@ func dispatch(_ arguments: [String], _ context: Context) -> Int32 {
     } catch let error as AEEError {
         terminal.fatal(error.description)
         if let hint = error.hint { terminal.hint(hint) }
-        return 128
+        return error.exitStatus
     } catch {
         terminal.fatal(String(describing: error))
         return 128

@@ -451,6 +451,21 @@ struct RunTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "SUCCEEDED")
     }
 
+    @Test("a run that stops on an error after its first commits exits 2 with its task BLOCKED, not 128 ('nothing written')")
+    func errorAfterCommits() throws {
+        let repo = try calculatorRepository()
+        // Something else moves the attempt branch while the work item is in progress (git aee's wall does not reach the
+        // user's repository itself).
+        let agent = try repo.executor("moves", "git -C '\(repo.directory.path)' update-ref refs/heads/aee/\"$AEE_TASK_ID\"-attempt-1 HEAD")
+        let outcome = try repo.aee("task", "Stopped", "--agent", agent)
+        #expect(outcome.status == 2, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(outcome.stderr.contains("fatal: "), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("hint: the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it"), "\(outcome.stderr)")
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "BLOCKED")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("--retry fresh starts the next iteration from the task's base")
     func fresh() throws {
         let repo = try calculatorRepository()

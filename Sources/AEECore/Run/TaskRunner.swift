@@ -157,13 +157,14 @@ public final class TaskRunner {
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
             // the remote's branch moved under the run, the remote's story stands and nothing is added to it.
             if case AEEError.remoteMoved = error { throw error }
-            _ = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
-                                                identity: try workspace.identity()) { record in
+            let blocked = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
+                                                          identity: try workspace.identity()) { record in
                 record.exitReason = ExitReason.blocked.rawValue
                 record.exitDetail = "error: \(error)"
             }
             try? publish([id.branch])
-            throw error
+            // Things were written: the command says so by its exit status, not 128's "nothing was written".
+            throw blocked == nil ? error : AEEError.runStopped(id, reason: "\(error)")
         }
     }
 
