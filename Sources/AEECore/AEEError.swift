@@ -15,6 +15,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case ambiguousTask(String, candidates: [TaskID])
     case invalidTaskID(String)
     case taskHasNoBranch(TaskID)
+    case taskOnlyOnRemote(TaskID, remote: String)
     case illegalTransition(TaskID, from: TaskState, to: TaskState)
     case emptyTitle
     case titleControlCharacter(UInt32)
@@ -82,6 +83,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "task id '\(prefix)' is ambiguous: \(candidates.map(\.rawValue).joined(separator: ", "))"
         case .invalidTaskID(let text):
             "'\(text.quotedInMessage)' is not a task id (ids are lowercase letters and digits)"
+        case .taskOnlyOnRemote(let id, let remote):
+            "task \(id) is only on \(remote.quotedInMessage) (its fetched branch \(remote.quotedInMessage)/aee/\(id)), not here"
         case .taskHasNoBranch(let id):
             "task \(id) has no branch aee/\(id); its record is only in HEAD's history and cannot change"
         case .illegalTransition(let id, let from, let to):
@@ -181,6 +184,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it once that is fixed"
         case .configExists:
             "use 'git aee init --force' to overwrite it"
+        case .taskOnlyOnRemote(let id, let remote):
+            "'git aee run \(id)' takes it from there; or make it local first: git branch aee/\(id) \(remote.quotedInMessage)/aee/\(id)"
         case .ambiguousTask:
             "type more characters of the id"
         case .unknownTask:

@@ -24,6 +24,31 @@ extension Scratch {
 
 @Suite("workers on several clones sharing one remote")
 struct RemoteTests {
+    @Test("a teammate's shared task is seen in a fresh clone: list (marked), show, log, prefixes; run takes it from the remote")
+    func teammatesTasks() throws {
+        let repo = try calculatorRepository()
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let id = try #require(try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.split(separator: "\n").first.map(String.init))
+        // The teammate fetches, as any git user does; no branch of the task is made by hand.
+        try repo.git("fetch", "-q", "origin", in: clone)
+        let listed = try repo.aee("list", in: clone)
+        #expect(listed.stdout.contains("\(id)  QUEUED"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("Make calc add  (origin)"), "\(listed.stdout)")
+        #expect(try repo.aee("list", "--local", in: clone).stdout == "")
+        let shown = try repo.aee("show", String(id.prefix(4)), in: clone)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("branch     origin/aee/\(id) (only on origin; 'git aee run \(id)' takes it from there)"), "\(shown.stdout)")
+        #expect(try repo.aee("log", id, in: clone).stdout.contains("queued"))
+        // Changing it needs it here; running it takes it from the remote and runs it as any other.
+        let cancel = try repo.aee("cancel", id, in: clone)
+        #expect(cancel.status == 128)
+        #expect(cancel.stderr.hasPrefix("fatal: task \(id) is only on origin (its fetched branch origin/aee/\(id)), not here\nhint: "), "\(cancel.stderr)")
+        let ran = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.stderr.contains("hint: task \(id) came from origin"), "\(ran.stderr)")
+        #expect(try repo.aee("list", "--local", in: clone).stdout.contains("\(id)  SUCCEEDED"))
+    }
+
     @Test("3 clones with workers against one bare remote: each task runs exactly once and every record ends on the remote")
     func threeClones() throws {
         let repo = try calculatorRepository(fixed: true)

@@ -6,8 +6,11 @@ struct TaskLocation {
     /// The commit whose tree holds the record.
     let commit: OID
     let tree: OID
-    /// The task's branch, or nil when the record is only reachable from HEAD.
+    /// The task's branch, or nil when the record is only reachable from HEAD or a remote's branch.
     let branch: String?
+    /// The remote whose copy of the task's branch (`refs/remotes/<remote>/aee/<id>`, fetched) holds the record, when
+    /// there is no local one: a task a teammate shared.
+    var remote: String? = nil
 }
 
 extension Repository {
@@ -31,21 +34,40 @@ extension Repository {
         return (ids, head, tree)
     }
 
-    /// Every task this repository knows: one per `refs/heads/aee/<id>` branch, plus records in HEAD's tree whose branch is gone.
+    /// The fetched copies of the remotes' task branches (`refs/remotes/<remote>/aee/<id>`), by id: one remote's per
+    /// id, `origin` first, else the first by name.
+    func remoteTaskBranches() throws -> [TaskID: (remote: String, tip: OID)] {
+        var tips: [TaskID: (remote: String, tip: OID)] = [:]
+        for (name, target) in try references(matching: "refs/remotes/*/aee/*") {
+            // `<remote>/aee/<id>`, where a remote's name may hold a slash.
+            let parts = name.dropFirst("refs/remotes/".count).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count >= 3, parts[parts.count - 2] == "aee", let id = TaskID(String(parts[parts.count - 1])) else { continue }
+            let remote = parts.dropLast(2).joined(separator: "/")
+            if let known = tips[id], known.remote == "origin" || (remote != "origin" && known.remote < remote) { continue }
+            tips[id] = (remote, target)
+        }
+        return tips
+    }
+
+    /// Every task this repository knows: one per `refs/heads/aee/<id>` branch, plus records in HEAD's tree whose
+    /// branch is gone, plus tasks only a remote's fetched branch holds.
     func taskLocations() throws -> [TaskLocation] {
         let branches = try taskBranches()
         var locations = try branches.map { try taskLocation($0, atBranchTip: $1) }
-        if let merged = try mergedTasks() {
-            for id in merged.ids where branches[id] == nil {
-                locations.append(TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil))
-            }
+        let merged = try mergedTasks()
+        for id in merged?.ids ?? [] where branches[id] == nil {
+            locations.append(TaskLocation(id: id, commit: merged!.head, tree: merged!.tree, branch: nil))
+        }
+        let known = Set(branches.keys).union(merged?.ids ?? [])
+        for (id, shared) in try remoteTaskBranches() where !known.contains(id) {
+            locations.append(TaskLocation(id: id, commit: shared.tip, tree: try commit(shared.tip).tree, branch: nil, remote: shared.remote))
         }
         return locations
     }
 
     /// All task ids, without reading any commit of a task branch.
     func taskIDs() throws -> Set<TaskID> {
-        Set(try taskBranches().keys).union(try mergedTasks()?.ids ?? [])
+        Set(try taskBranches().keys).union(try mergedTasks()?.ids ?? []).union(try remoteTaskBranches().keys)
     }
 
     /// The record of `id` in `tip`, a commit of its branch.
@@ -56,7 +78,10 @@ extension Repository {
     /// Where one task's record is, looked up directly by its branch name.
     func taskLocation(_ id: TaskID) throws -> TaskLocation? {
         if let tip = try resolveReference(id.branch) { return try taskLocation(id, atBranchTip: tip) }
-        guard let merged = try mergedTasks(), merged.ids.contains(id) else { return nil }
-        return TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil)
+        if let merged = try mergedTasks(), merged.ids.contains(id) {
+            return TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil)
+        }
+        guard let shared = try remoteTaskBranches()[id] else { return nil }
+        return TaskLocation(id: id, commit: shared.tip, tree: try commit(shared.tip).tree, branch: nil, remote: shared.remote)
     }
 }

@@ -19,6 +19,8 @@ public struct TaskStore {
     public struct StoredRecord: Sendable {
         public let record: TaskRecord
         public let json: [UInt8]
+        /// The remote whose fetched branch holds it, for a task with no local branch.
+        public var remote: String? = nil
     }
 
     /// One audit event and the commit that recorded it (nil when the commit could not be matched).
@@ -35,7 +37,7 @@ public struct TaskStore {
         let stored = blobs.concurrentMap { location, bytes in
             Result { () throws -> StoredRecord in
                 let json = try bytes.get()
-                return StoredRecord(record: try decode(json, at: location), json: json)
+                return StoredRecord(record: try decode(json, at: location), json: json, remote: location.remote)
             }
         }
         var listing = Listing(tasks: [], problems: [])
@@ -67,9 +69,20 @@ public struct TaskStore {
         try read(at: try location(of: id))
     }
 
-    /// Whether the task still has its branch (else its record is read from HEAD's history, where it was merged).
-    public func hasBranch(_ id: TaskID) throws -> Bool {
-        try location(of: id).branch != nil
+    /// Where a task's record is read from.
+    public enum Place: Equatable, Sendable {
+        /// Its branch, `aee/<id>`.
+        case branch
+        /// HEAD's history, where it was merged; its branch is gone.
+        case merged
+        /// Only a remote's fetched copy of its branch, `<remote>/aee/<id>`: a task a teammate shared.
+        case remote(String)
+    }
+
+    public func place(of id: TaskID) throws -> Place {
+        let location = try location(of: id)
+        if location.branch != nil { return .branch }
+        return location.remote.map { .remote($0) } ?? .merged
     }
 
     /// The tip of every task branch, by id; no commit is read, so watching what moved is cheap.
@@ -156,6 +169,7 @@ public struct TaskStore {
                            updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
         for attempt in 0..<12 {
             let location = try location(of: id)
+            if let remote = location.remote { throw AEEError.taskOnlyOnRemote(id, remote: remote) }
             guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
             var record = try read(at: location)
             let from = record.state

@@ -5,9 +5,10 @@ enum ListCommand: Command {
     static let spec = CommandSpec(
         name: "list",
         summary: "list tasks",
-        synopsis: "[--state <state>] [--json]",
+        synopsis: "[--state <state>] [--local] [--json]",
         options: [
             OptionSpec(long: "state", value: "state", help: "only tasks in this state (draft, approved, queued, running, succeeded, failed, blocked, canceled)"),
+            OptionSpec(long: "local", help: "leave out the tasks only a remote has (fetched as <remote>/aee/<id>)"),
             OptionSpec(long: "json", help: "print {\"tasks\": [records, as stored]}"),
         ])
 
@@ -20,14 +21,18 @@ enum ListCommand: Command {
         }
         let listing = try context.workspace().store.list(state: state)
         for problem in listing.problems { context.terminal.warning(problem) }
+        let tasks = listing.tasks.filter { !arguments.flag("local") || $0.remote == nil }
         if arguments.flag("json") {
-            context.terminal.write(CanonicalJSON.document(key: "tasks", items: listing.tasks.map(\.json)))
+            context.terminal.write(CanonicalJSON.document(key: "tasks", items: tasks.map(\.json)))
             return 0
         }
         let palette = try context.palette()
-        for task in listing.tasks.map(\.record) {
-            let updated = String(task.updatedAt.description.prefix(16)).replacingT()
-            context.terminal.print("\(task.id)  \(palette.state(task.state, padded: 9))  \(palette.dim(updated))  \(TaskTitle.oneLine(task.title))")
+        for task in tasks {
+            let record = task.record
+            let updated = String(record.updatedAt.description.prefix(16)).replacingT()
+            // A teammate's task, known here only from a fetch, says where it is (as `git branch -a` does).
+            let remote = task.remote.map { palette.dim("  (\($0.escapedForTerminal))") } ?? ""
+            context.terminal.print("\(record.id)  \(palette.state(record.state, padded: 9))  \(palette.dim(updated))  \(TaskTitle.oneLine(record.title))" + remote)
         }
         return 0
     }

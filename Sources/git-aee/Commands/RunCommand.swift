@@ -68,6 +68,11 @@ enum RunCommand: Command {
             for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
         }
         let id = try context.task(arguments.positionals[0])
+        if case .remote(let remote) = try context.workspace().store.place(of: id), arguments.value("remote") != remote {
+            // A task a teammate shared: its branch is fetched afresh and made local, to run as any other.
+            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
+            context.terminal.hint("task \(id) came from \(remote.escapedForTerminal); '--remote \(remote.escapedForTerminal)' shares the run there as it goes")
+        }
         return (id, try context.workspace().store.record(of: id))
     }
 

@@ -27,7 +27,7 @@ enum ShowCommand: Command {
             ("iteration", "\(record.iteration) of \(record.metadata.maxIterations)"),
             ("mode", record.metadata.runMode.rawValue),
             ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),
-            ("branch", try context.workspace().store.hasBranch(record.id) ? "aee/\(record.id)" : "none (deleted; the record is read from HEAD's history)"),
+            ("branch", try branch(of: record.id, context)),
             ("base", base.escapedForTerminal),
             ("created", "\(record.createdAt) by \(record.createdBy.escapedForTerminal)"),
             ("updated", record.updatedAt.description),
@@ -44,5 +44,14 @@ enum ShowCommand: Command {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }
         return 0
+    }
+
+    /// Where the record shown comes from: its branch, HEAD's history once the branch is gone, or a remote's copy.
+    static func branch(of id: TaskID, _ context: Context) throws -> String {
+        switch try context.workspace().store.place(of: id) {
+        case .branch: "aee/\(id)"
+        case .merged: "none (deleted; the record is read from HEAD's history)"
+        case .remote(let remote): "\(remote.escapedForTerminal)/aee/\(id) (only on \(remote.escapedForTerminal); 'git aee run \(id)' takes it from there)"
+        }
     }
 }
