@@ -54,6 +54,14 @@ public final class Workspace {
         return try ProjectConfig.load(workingDirectory: directory)
     }
 
+    /// The paths of the working tree that differ from HEAD (staged, changed or untracked): what a task, which starts
+    /// from HEAD, does not get; and whether `.aee/config.json` is among them (the run reads the working tree's).
+    public func localChanges() throws -> (paths: [String], config: Bool) {
+        guard repository.workingDirectory != nil else { return ([], false) }
+        let paths = try repository.changedPaths()
+        return (paths, paths.contains(ProjectConfig.path))
+    }
+
     /// Whether output may be coloured as far as configuration goes (`color.aee`, then `color.ui`): nil means "when stdout is a terminal".
     public func colorPreference() throws -> Bool? {
         for key in ["color.aee", "color.ui"] {

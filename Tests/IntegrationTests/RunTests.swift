@@ -466,6 +466,19 @@ struct RunTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("a task started in a dirty tree says how many local changes it leaves out, and that the uncommitted config is used")
+    func dirtyTreeHint() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.write("notes.txt", "mine\n")
+        try repo.write("calc.sh", "#!/bin/sh\n# Adds two numbers, edited.\necho $(($1 + $2))\n")
+        let outcome = try repo.aee("task", "Leave mine alone", "--agent", exampleAgent("learner"))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("hint: 2 local changes are not part of the task, which starts from HEAD; commit them first to include them\n"), "\(outcome.stderr)")
+        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"command": null}, "gates": {"tests": {"run": "./test.sh"}}, "default_gates": ["tests"]}"# + "\n")
+        let withConfig = try repo.aee("task", "Again", "--agent", exampleAgent("learner"))
+        #expect(withConfig.stderr.contains("(the run does use your uncommitted .aee/config.json)"), "\(withConfig.stderr)")
+    }
+
     @Test("--retry fresh starts the next iteration from the task's base")
     func fresh() throws {
         let repo = try calculatorRepository()

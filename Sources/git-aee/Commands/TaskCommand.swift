@@ -52,6 +52,14 @@ enum TaskCommand: Command {
         try run.runner.check(metadata)
         let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
+        if !arguments.flag("here") {
+            // The task starts from HEAD: say what it leaves out, before the user waits for it.
+            let local = try workspace.localChanges()
+            if !local.paths.isEmpty {
+                context.terminal.hint("\(local.paths.count) local change\(local.paths.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(local.paths.count == 1 ? "it" : "them") first to include \(local.paths.count == 1 ? "it" : "them")"
+                                      + (local.config ? " (the run does use your uncommitted .aee/config.json)" : ""))
+            }
+        }
         try workspace.store.transition(record.id, to: .approved, identity: identity)
         return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
     }
