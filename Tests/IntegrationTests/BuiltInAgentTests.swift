@@ -242,10 +242,7 @@ struct BuiltInAgentChoiceTests {
     func aiderNeedsAModel() throws {
         let repo = try calculatorRepository()
         // A stand-in for aider that says which model it was given and changes nothing.
-        let bin = repo.root.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        _ = try repo.agentScript("bin/aider", "#!/bin/sh\nfor a; do [ \"$prev\" = --model ] && echo \"$a\" > '\(repo.root.path)/model'; prev=$a; done\nexit 0\n")
-        repo.environment["PATH"] = bin.path + ":" + (repo.environment["PATH"] ?? "")
+        try repo.standIn("aider", "for a; do [ \"$prev\" = --model ] && echo \"$a\" > '\(repo.root.path)/model'; prev=$a; done\nexit 0")
         let refused = try repo.aee("task", "Fix it", "--agent", "aider")
         #expect(refused.status == 128)
         #expect(refused.stderr.hasPrefix("fatal: the agent aider needs a model"), "\(refused.stderr)")
@@ -258,10 +255,7 @@ struct BuiltInAgentChoiceTests {
     @Test("the team's arguments to a built-in agent need approval, also when you name that agent yourself")
     func teamArgumentsNeedApproval() throws {
         let repo = try calculatorRepository()
-        let bin = repo.root.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        _ = try repo.agentScript("bin/claude", "#!/bin/sh\necho \"$@\" >> '\(repo.root.path)/arguments'\n")
-        repo.environment["PATH"] = bin.path + ":" + (repo.environment["PATH"] ?? "")
+        try repo.standIn("claude", "echo \"$@\" >> '\(repo.root.path)/arguments'")
         repo.environment["AEE_TRUST"] = nil
         try repo.write(".aee/config.json", #"{"version": 1, "agent": {"kind": "claude-code", "args": ["--settings", "hooks that run anything"]}, "gates": {}, "default_gates": []}"# + "\n")
         try repo.git("commit", "-qam", "a team agent with arguments")
@@ -273,5 +267,15 @@ struct BuiltInAgentChoiceTests {
         #expect(try repo.aee("trust").status == 0)
         _ = try repo.aee("task", "Fix it", "--max-iterations", "1")
         #expect(try repo.mark("arguments").contains("--settings hooks that run anything"))
+    }
+}
+
+extension Scratch {
+    /// A shell script named `program`, first on PATH, standing in for a CLI the test does not need for real.
+    func standIn(_ program: String, _ body: String) throws {
+        let bin = root.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        _ = try agentScript("bin/" + program, "#!/bin/sh\n" + body + "\n")
+        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "")
     }
 }
