@@ -66,6 +66,11 @@ struct AgentCLITests {
         #expect(priced.usage == Usage(costUSD: Decimal(string: "0.02825"), turns: 1))
         #expect(priced.message == "Done.")
         #expect(Codex().reading(of: output(stream), for: call(model: "someone-elses")).usage.costUSD == nil)
+        // `agent.prices` prices a model the table lacks, or overrides one it has; cached input without its own
+        // price is priced as input.
+        let own = AgentCLICall(stage: .execute, prompt: "p", promptFile: "/s/p", scratch: "/s/", model: "someone-elses", extraArguments: [], budgetUSD: nil,
+                               prices: ModelPrices(overrides: ["someone-elses": TokenPrice(input: 2, output: 8)]))
+        #expect(Codex().reading(of: output(stream), for: own).usage.costUSD == Decimal(string: "0.0616"))
         #expect(Codex().activity(in: stream.split(separator: "\n")[1]) == "Bash: /bin/bash -lc 'sh test.sh'")
         let failed = Codex().reading(of: output(#"{"type":"turn.failed","error":{"message":"unexpected status 401 Unauthorized: invalid x-api-key"}}"#, exitCode: 1), for: call())
         #expect(failed.failure?.kind == .api)
@@ -127,6 +132,8 @@ struct AgentCLITests {
         }
         #expect(try decode(#"{"kind": "codex", "model": "gpt-5.5", "args": ["-c", "x=1"]}"#).agent.choice == .builtIn(.codex, model: "gpt-5.5", arguments: ["-c", "x=1"]))
         #expect(try decode(#"{"command": "claude-code"}"#).agent.choice == .builtIn(.claudeCode, model: nil, arguments: []))
+        let priced = try decode(#"{"kind": "codex", "prices": {"local": {"input_usd_per_mtok": 0.5, "output_usd_per_mtok": 2}}}"#).agent.prices
+        #expect(priced?["local"] == TokenPrice(input: Decimal(string: "0.5")!, output: 2))
         #expect(throws: AEEError.self) { try decode(#"{"kind": "cursor"}"#) }
         // The error names the whole path, as a gate's does.
         let error = #expect(throws: AEEError.self) { try decode(#"{"command": "x", "timeout_seconds": 0}"#) }
