@@ -5,6 +5,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case notARepository(GitError)
     /// A run that had started stopped on an error (`reason`); its task is left BLOCKED with what it did so far.
     case runStopped(TaskID, reason: String)
+    /// The task's branch was deleted while a run of it went on; the run ended there.
+    case taskDeletedWhileRunning(TaskID, attempts: [String], keptWorkspace: String?)
     case dubiousOwnership(path: String)
     case unsupportedRepository(extension: String)
     case needsWorkTree(command: String)
@@ -63,6 +65,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .runStopped(_, let reason):
             reason
+        case .taskDeletedWhileRunning(let id, _, _):
+            "the branch aee/\(id) was deleted while the task ran; the run stopped"
         case .notARepository(let error):
             error.isOwnerMismatch ? error.message : "not a git repository (or any of the parent directories): .git"
         case .dubiousOwnership(let path):
@@ -174,14 +178,21 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     /// The exit status it ends a command with: 128 when nothing was written, 2 for a run that stopped with its task
     /// BLOCKED (docs/cli.md).
     public var exitStatus: Int32 {
-        if case .runStopped = self { return 2 }
-        return 128
+        switch self {
+        case .runStopped: return 2
+        // Ended by someone else, as a cancel is.
+        case .taskDeletedWhileRunning: return 3
+        default: return 128
+        }
     }
 
     public var hint: String? {
         switch self {
         case .runStopped(let id, _):
             "the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it once that is fixed"
+        case .taskDeletedWhileRunning(_, let attempts, let kept):
+            (attempts.isEmpty ? "it had committed nothing" : "what it committed is on " + attempts.joined(separator: ", ") + " ('git branch -D' removes them too)")
+                + (kept.map { "; its workspace \($0) is kept: it holds work found nowhere else" } ?? "")
         case .configExists:
             "use 'git aee init --force' to overwrite it"
         case .taskOnlyOnRemote(let id, let remote):

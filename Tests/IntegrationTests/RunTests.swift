@@ -479,6 +479,27 @@ struct RunTests {
         #expect(withConfig.stderr.contains("(the run does use your uncommitted .aee/config.json)"), "\(withConfig.stderr)")
     }
 
+    @Test("deleting a task's branch while it runs stops the run (exit 3), says where its work is, and removes the workspace")
+    func branchDeletedWhileRunning() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        let agent = try repo.executor("waits", "touch '\(marks)/executing'; while [ ! -e '\(marks)/go' ]; do sleep 0.1; done; echo x > f.txt")
+        let errors = Pipe()
+        let run = try repo.start(["task", "Deleted", "--agent", agent, "--gate", "doctor"], stderr: errors)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
+        let id = try repo.onlyTaskID()
+        try repo.git("branch", "-q", "-D", "aee/\(id)")
+        FileManager.default.createFile(atPath: marks + "/go", contents: nil)
+        run.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(run.terminationStatus == 3, "\(stderr)")
+        #expect(stderr.contains("fatal: the branch aee/\(id) was deleted while the task ran; the run stopped\nhint: what it committed is on aee/\(id)-attempt-1"), "\(stderr)")
+        #expect(try repo.git("rev-parse", "--verify", "-q", "aee/\(id)-attempt-1") != "")
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot)) ?? []
+        #expect(!folders.contains { FileManager.default.fileExists(atPath: "\(repo.workspaceRoot)/\($0)/\(id)") }, "the workspace was left behind")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("--retry fresh starts the next iteration from the task's base")
     func fresh() throws {
         let repo = try calculatorRepository()

@@ -157,6 +157,14 @@ public final class TaskRunner {
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
             // the remote's branch moved under the run, the remote's story stands and nothing is added to it.
             if case AEEError.remoteMoved = error { throw error }
+            if try workspace.repository.resolveReference(id.branch) == nil, taskWorkspace != nil {
+                // The user deleted the task's branch while it ran: the run ends there. What it committed stays on its
+                // attempt branches; the workspace goes, unless it holds work found nowhere else.
+                var kept: String? = taskWorkspace.root
+                if case .some(.none) = try? taskWorkspace.remove(main: workspace.repository) { kept = nil }
+                let attempts = try workspace.repository.references(matching: id.branch + "-attempt-*").map(\.name).sorted()
+                throw AEEError.taskDeletedWhileRunning(id, attempts: attempts.map { String($0.dropFirst("refs/heads/".count)) }, keptWorkspace: kept)
+            }
             let blocked = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
                                                           identity: try workspace.identity()) { record in
                 record.exitReason = ExitReason.blocked.rawValue
