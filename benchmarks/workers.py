@@ -43,11 +43,16 @@ def setup(path):
 
 
 def read_ref(path, task):
+    """The task branch's tip: the loose ref file (a poll must be cheap), else what git resolves (a packed ref)."""
     try:
         with open(os.path.join(path, ".git", "refs", "heads", "aee", task)) as handle:
-            return handle.read().strip()
+            tip = handle.read().strip()
+            if len(tip) in (40, 64):
+                return tip
     except FileNotFoundError:
-        return None
+        pass
+    resolved = subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/aee/{task}"], cwd=path, env=ENV, capture_output=True, text=True)
+    return resolved.stdout.strip() or None
 
 
 def latencies(binary, path, worker_command, tasks):
@@ -65,7 +70,10 @@ def latencies(binary, path, worker_command, tasks):
             while read_ref(path, task) == first:
                 time.sleep(0.0002)
             moved_at = time.perf_counter_ns()
-            event = run(["git", "log", "-1", "--format=%(trailers:key=AEE-Event,valueonly)", first], path).decode().strip()
+            # The first look may have found no tip at all (the ref not there yet): then the claim came after it.
+            shown = subprocess.run(["git", "log", "-1", "--format=%(trailers:key=AEE-Event,valueonly)", first or "HEAD"], cwd=path, env=ENV,
+                                   capture_output=True, text=True)
+            event = shown.stdout.strip() if first and shown.returncode == 0 else "queued"
             # Claimed before the first look: the latency is at most the time until that look.
             samples.append(((moved_at if event == "queued" else seen_at) - queued_at) / 1e6)
             while b'"state": "RUNNING"' in subprocess.run(["git", "show", f"aee/{task}:.aee/tasks/{task}/task.json"],

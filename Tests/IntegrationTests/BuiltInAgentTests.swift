@@ -155,7 +155,8 @@ struct BuiltInAgentTests {
         let outcome = try project.aee("task", "Make calc.sh add, hang", "--agent", agent.name, "--model", agent.model, "--timeout", "25", "--json")
         #expect(outcome.status == 1, "\(outcome.stderr)")
         #expect(try project.json(outcome.stdout)["exit_reason"] as? String == "timeout")
-        #expect(processesRunning("sleep 86399").isEmpty, "left running: \(processesRunning("sleep 86399"))")
+        let left = processesRunning("sleep 86399", under: project.root.path)
+        #expect(left.isEmpty, "left running: \(left)")
     }
 
     @Test("an endpoint that cannot be reached, or refuses the key, ends the task at once with agent_error and the CLI's words",
@@ -217,11 +218,13 @@ struct BuiltInAgentTests {
     }
 }
 
-/// The pids of processes whose command line contains `text`.
-func processesRunning(_ text: String) -> [String] {
+/// The pids of processes whose command line contains `text` and whose working directory is under `directory` (the
+/// test's own: other runs on the machine may run the same story).
+func processesRunning(_ text: String, under directory: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }.filter { pid in
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+              let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else { return false }
+        return cwd.hasPrefix(directory) && String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
     }
 }
 
