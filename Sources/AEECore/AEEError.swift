@@ -39,6 +39,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case agentNotFound(String)
     case agentNotInstalled(agent: String, program: String, hint: String)
     case agentNeedsModel(agent: String)
+    case modelForCommand(String)
+    case builtInAgentMisnamed(String, meant: String)
     case interactiveNeedsTerminal
     case interactiveCannotQueue
     case taskNotRunnable(TaskID, TaskState)
@@ -131,6 +133,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the agent command '\(program.quotedInMessage)' was not found"
         case .agentNotInstalled(let agent, let program, _):
             "the agent \(agent) runs '\(program)', which is not on PATH"
+        case .modelForCommand(let command):
+            "--model is for a built-in agent; the agent command '\(command.quotedInMessage)' takes none"
+        case .builtInAgentMisnamed(let command, let meant):
+            "'\(command.quotedInMessage)' is not an agent git aee knows: the built-in agent is '\(meant)'"
         case .agentNeedsModel(let agent):
             "the agent \(agent) needs a model: without one it picks a provider by whichever API key it finds"
         case .interactiveNeedsTerminal:
@@ -221,6 +227,10 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "it belongs to another user; to trust it as git does: git config --global --add safe.directory '\(path.quotedInMessage)'"
         case .agentNotInstalled(_, _, let hint):
             hint
+        case .modelForCommand:
+            "a command agent picks its model itself (put the flag in the command); built-in agents: claude-code, codex, aider, mini-swe-agent"
+        case .builtInAgentMisnamed(let command, let meant):
+            "pass --agent \(meant); to run '\(command.quotedInMessage)' as a command of your own, give it its flags (docs/agents.md#the-agent-contract)"
         case .agentNeedsModel:
             "pass --model (for example openai/gpt-5.5), or set git config aee.model or agent.model in .aee/config.json"
         case .agentNotFound:

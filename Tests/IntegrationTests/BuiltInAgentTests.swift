@@ -255,6 +255,56 @@ struct BuiltInAgentChoiceTests {
         #expect(try repo.mark("model") == "openai/gpt-5.5")
     }
 
+    @Test("a CLI's bare name or a misspelt built-in name is refused with the name to use; --model with a command agent is refused")
+    func misnamedAgents() throws {
+        let repo = try calculatorRepository()
+        try repo.standIn("claude", "touch '\(repo.root.path)/ran'")
+        let before = try repo.refs()
+        for (typed, meant) in [("claude", "claude-code"), ("claude_code", "claude-code"), ("mini", "mini-swe-agent")] {
+            let outcome = try repo.aee("task", "Fix it", "--agent", typed)
+            #expect(outcome.status == 128)
+            #expect(outcome.stderr.hasPrefix("fatal: '\(typed)' is not an agent git aee knows: the built-in agent is '\(meant)'\nhint: pass --agent \(meant)"), "\(outcome.stderr)")
+        }
+        let model = try repo.aee("task", "Fix it", "--agent", exampleAgent("learner"), "--model", "x")
+        #expect(model.status == 128)
+        #expect(model.stderr.hasPrefix("fatal: --model is for a built-in agent"), "\(model.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: repo.root.appendingPathComponent("ran").path))
+        #expect(try repo.refs() == before)
+    }
+
+    @Test("a model goes with its agent: the task's remembered one on a rerun, aee.model only with aee.agent's agent")
+    func modelFollowsItsAgent() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        // A stand-in Claude Code that notes its model; its first call interrupts the run (the task is BLOCKED,
+        // remembering agent and model), later ones fail.
+        try repo.standIn("claude", """
+            for a; do [ "$prev" = --model ] && echo "$a" >> '\(marks)/models'; prev=$a; done
+            if [ ! -e '\(marks)/once' ]; then touch '\(marks)/once'; kill -INT $PPID; sleep 5; fi
+            exit 1
+            """)
+        try repo.git("config", "aee.agent", "codex")
+        try repo.git("config", "aee.model", "gpt-5.5")
+        let first = try repo.aee("task", "Fix it", "--agent", "claude-code", "--model", "claude-sonnet-4-6")
+        #expect(first.status == 130, "\(first.stderr)")
+        let id = try repo.onlyTaskID()
+        // Rerun without flags: the task's agent with its model, not aee.model, which goes with aee.agent (codex).
+        _ = try repo.aee("run", id)
+        let models = try repo.mark("models").split(separator: "\n").map(String.init)
+        #expect(models.count >= 2 && Set(models) == ["claude-sonnet-4-6"], "\(models)")
+    }
+
+    @Test("--max-cost with an agent that reports no cost says once that the budget cannot stop the run")
+    func unknownCostWarned() throws {
+        let repo = try calculatorRepository(fixed: true)
+        // A stand-in Codex that reports tokens, on a model without a price.
+        try repo.standIn("codex", #"echo '{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}'"#)
+        let outcome = try repo.aee("task", "Fix it", "--agent", "codex", "--model", "unpriced", "--max-cost", "1")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let warning = "warning: the agent reported no cost, so --max-cost cannot stop this run (name a model whose price git aee knows: docs/agents.md)"
+        #expect(outcome.stderr.components(separatedBy: warning).count == 2, "\(outcome.stderr)")
+    }
+
     @Test("the team's arguments to a built-in agent need approval, also when you name that agent yourself")
     func teamArgumentsNeedApproval() throws {
         let repo = try calculatorRepository()

@@ -5,6 +5,14 @@ public enum BuiltInAgent: String, CaseIterable, Sendable {
     case aider
     case miniSWEAgent = "mini-swe-agent"
 
+    /// The built-in agent a command that is not one most likely means: its CLI's bare program (`claude`, `mini`),
+    /// or its name mistyped (`claude_code`, `Claude-Code`). A command with arguments is the user's own.
+    static func meant(by command: String) -> BuiltInAgent? {
+        let word = command.trimmingWhitespace.lowercased()
+        guard !word.contains(" ") else { return nil }
+        return allCases.first { $0.cli.program == word || $0.rawValue == word.replacing("_", with: "-").replacing(" ", with: "-") }
+    }
+
     var cli: any AgentCLI {
         switch self {
         case .claudeCode: ClaudeCode()

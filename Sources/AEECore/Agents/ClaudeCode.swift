@@ -7,7 +7,7 @@ import Glibc
 /// off (nothing is there to answer them), and its reported cost and turns.
 struct ClaudeCode: AgentCLI {
     let program = "claude"
-    let installHint = "install Claude Code (npm install -g @anthropic-ai/claude-code), or pip install claude-agent-sdk, whose wheel bundles it"
+    let installHint = "install Claude Code (npm install -g @anthropic-ai/claude-code); the PyPI wheel claude-agent-sdk also carries it, as claude_agent_sdk/_bundled/claude, to link onto PATH as claude"
 
     static let planTools = ["Read", "Glob", "Grep"]
     static let workTools = ["Read", "Glob", "Grep", "Edit", "Write", "Bash"]

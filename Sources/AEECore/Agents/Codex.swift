@@ -4,7 +4,7 @@
 /// (`ModelPrices`). The prompt is its standard input, a file, which ends (on a pipe left open it would wait).
 struct Codex: AgentCLI {
     let program = "codex"
-    let installHint = "install the Codex CLI (npm install -g @openai/codex), or pip install openai-codex-cli-bin, which bundles it"
+    let installHint = "install the Codex CLI (npm install -g @openai/codex); the PyPI wheel openai-codex-cli-bin also carries it, as codex_cli_bin/bin/codex, to link onto PATH"
     static let schemaFile = "plan_schema.json"
     static let lastMessageFile = "last_message.txt"
 

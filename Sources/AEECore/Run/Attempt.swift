@@ -117,6 +117,10 @@ struct Attempt {
             let hooks = try judgeCommit(of: item, &work)
             let report = makeReport(item, call, work, hooks: hooks)
             add(report.usage)
+            if record.metadata.maxCostUSD != nil, report.usage.costUSD == nil, !runner.warnedOfUnknownCost {
+                runner.warnedOfUnknownCost = true
+                runner.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
+            }
             let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
             let status = refusal == nil ? call.report.status.rawValue : AgentReport.Status.failed.rawValue
             try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],

@@ -76,21 +76,26 @@ extension Workspace {
         let personalAgent = try personalAgent(options.agent)
         let source: AgentSource
         let text: String?
-        var model = try options.model ?? settings.string("aee.model")
         if let flag = options.agent {
             (source, text) = (.user, flag)
         } else if let remembered = options.rememberedAgent {
             (source, text) = (remembered.agent == personalAgent ? .user : .taskRecord, remembered.agent)
-            model = model ?? remembered.model
         } else if let personalAgent {
             (source, text) = (.user, personalAgent)
         } else {
             (source, text) = (.projectConfig, config?.agent.kind ?? config?.agent.command)
         }
         guard let text, !text.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
-        // The team's model and arguments go with the team's built-in agent, whoever chose it.
+        // A model goes with the agent it was chosen for: the task's remembered one with the agent it ran, `aee.model`
+        // with `aee.agent` (or any, when that is unset), the team's with the team's built-in agent.
         let team = config?.agent.kind == text.trimmingWhitespace ? config?.agent : nil
-        let agent = AgentChoice(text, model: model ?? team?.model, arguments: team?.args ?? [])
+        let remembered = options.rememberedAgent.flatMap { $0.agent == text ? $0.model : nil }
+        let personal = try settings.string("aee.agent").map { $0 == text } ?? true ? try settings.string("aee.model") : nil
+        let agent = AgentChoice(text, model: options.model ?? remembered ?? personal ?? team?.model, arguments: team?.args ?? [])
+        if case .command(let command) = agent {
+            if options.model != nil { throw AEEError.modelForCommand(command) }
+            if let meant = BuiltInAgent.meant(by: command) { throw AEEError.builtInAgentMisnamed(command, meant: meant.rawValue) }
+        }
         let path = environment["PATH"] ?? ""
         let program: AgentDriver.Program
         switch agent {

@@ -44,6 +44,8 @@ public final class TaskRunner {
     var passesBeforeTheRun: OID?
     /// The ignored files the gates left in the workspace last time (build output), kept for the next gate run.
     var gateLeftovers: Set<String> = []
+    /// Whether the run said that `--max-cost` cannot stop it (an agent that reports no cost); said once.
+    var warnedOfUnknownCost = false
     /// Signatures of the failed iterations of this run, oldest first.
     var signatures: [String] = []
 

@@ -18,8 +18,8 @@ enum RunCommand: Command {
     ]
 
     static let agentOption = OptionSpec(long: "agent", value: "name|cmd",
-                                        help: "claude-code, codex, aider, mini-swe-agent, or an agent command (default: aee.agent, else the agent of .aee/config.json)")
-    static let modelOption = OptionSpec(long: "model", value: "model", help: "the model a built-in agent uses (default: aee.model, else agent.model in .aee/config.json)")
+                                        help: "claude-code, codex, aider, mini-swe-agent, or an agent command (default: the task's last, else aee.agent, else .aee/config.json's)")
+    static let modelOption = OptionSpec(long: "model", value: "model", help: "the model a built-in agent uses (default: the task's last with that agent, else aee.model, else agent.model in .aee/config.json)")
 
     /// For the commands that run what `.aee/config.json` names (docs/guarantees.md).
     static let trustOption = OptionSpec(long: "trust", help: "run the commands of .aee/config.json without your approval, as AEE_TRUST=1 does (for CI)")
