@@ -303,6 +303,11 @@ struct BuiltInAgentChoiceTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let warning = "warning: the agent reported no cost, so --max-cost cannot stop this run (name a model whose price git aee knows: docs/agents.md)"
         #expect(outcome.stderr.components(separatedBy: warning).count == 2, "\(outcome.stderr)")
+        // `show` names the agent and model the task ran with, and a budget under a cent as it is.
+        let shown = try repo.aee("show", try repo.onlyTaskID()).stdout
+        #expect(shown.contains("agent      codex, model unpriced\n"), "\(shown)")
+        let small = try repo.aee("task", "Small", "--draft", "--max-cost", "0.0001")
+        #expect(try repo.aee("show", small.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).stdout.contains("budget     $0.0001\n"))
     }
 
     @Test("the team's arguments to a built-in agent need approval, also when you name that agent yourself")

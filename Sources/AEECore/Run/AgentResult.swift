@@ -79,6 +79,17 @@ extension Usage {
 }
 
 extension Decimal {
-    /// An amount of money with two decimals, for people (sums stay exact; only the display rounds).
-    public var dollars: String { (Double(description) ?? 0).formatted(decimals: 2) }
+    /// An amount of money for people (sums stay exact; only the display rounds).
+    public var dollars: String { (Double(description) ?? 0).dollars }
+}
+
+extension Double {
+    /// An amount of money for people: in cents, or, under a cent, with the decimals it needs (at most six), so a
+    /// budget of $0.0001 does not read as $0.00.
+    public var dollars: String {
+        guard self != 0, abs(self) < 0.01 else { return formatted(decimals: 2) }
+        var text = formatted(decimals: 6)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
 }

@@ -338,7 +338,7 @@ public final class TaskRunner {
     static func overBudget(_ record: TaskRecord) -> String? {
         guard let limit = record.metadata.maxCostUSD, let spent = record.usage?.costUSD, let allowed = Decimal(string: String(limit)), spent > allowed
         else { return nil }
-        return "the agents reported $\(spent.dollars), over the $\(limit.formatted(decimals: 2)) allowed"
+        return "the agents reported $\(spent.dollars), over the $\(limit.dollars) allowed"
     }
 
     static func describe(_ failure: FailureContext) -> String {

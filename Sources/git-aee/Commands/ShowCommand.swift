@@ -33,13 +33,18 @@ enum ShowCommand: Command {
             ("updated", record.updatedAt.description),
         ]
         if let detail = record.exitDetail { rows.insert(("why", TaskTitle.oneLine(detail, limit: 10_000)), at: 3) }
+        // The agent its last run was started with, which `run` uses again.
+        if let agent = try workspace.rememberedAgent(of: record.id) {
+            let index = rows.firstIndex { $0.0 == "gates" }.map { $0 + 1 } ?? rows.count
+            rows.insert(("agent", TaskTitle.oneLine(agent.agent + (agent.model.map { ", model " + $0 } ?? ""), limit: 200).escapedForTerminal), at: index)
+        }
         if let usage = record.usage {
             let cost = usage.costUSD.map { "$" + $0.dollars } ?? "cost unknown"
             let turns = usage.turns.map { "\($0) turn\($0 == 1 ? "" : "s")" } ?? "turns unknown"
             rows.append(("usage", "\(cost), \(turns) (as the agents reported)"))
         }
         if record.metadata.retry != .continue { rows.append(("retry", record.metadata.retry.rawValue)) }
-        if let cost = record.metadata.maxCostUSD { rows.append(("budget", "$\(cost.formatted(decimals: 2))")) }
+        if let cost = record.metadata.maxCostUSD { rows.append(("budget", "$" + cost.dollars)) }
         for (key, value) in rows {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }
