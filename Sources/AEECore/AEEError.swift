@@ -5,6 +5,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case notARepository(GitError)
     /// A run that had started stopped on an error (`reason`); its task is left BLOCKED with what it did so far.
     case runStopped(TaskID, reason: String)
+    case branchMovedUnderRun(branch: String)
     /// The task's branch was deleted while a run of it went on; the run ended there.
     case taskDeletedWhileRunning(TaskID, attempts: [String], keptWorkspace: String?)
     case dubiousOwnership(path: String)
@@ -67,6 +68,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .runStopped(_, let reason):
             reason
+        case .branchMovedUnderRun(let branch):
+            "\(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch) was moved by something other than the run while it wrote to it"
         case .taskDeletedWhileRunning(let id, _, _):
             "the branch aee/\(id) was deleted while the task ran; the run stopped"
         case .notARepository(let error):

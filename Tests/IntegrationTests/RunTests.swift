@@ -460,7 +460,7 @@ struct RunTests {
         let outcome = try repo.aee("task", "Stopped", "--agent", agent)
         #expect(outcome.status == 2, "\(outcome.stderr)")
         let id = try repo.onlyTaskID()
-        #expect(outcome.stderr.contains("fatal: "), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("fatal: aee/\(id)-attempt-1 was moved by something other than the run while it wrote to it\n"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("hint: the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it"), "\(outcome.stderr)")
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "BLOCKED")
         #expect(try repo.fsckIsClean())

@@ -332,8 +332,13 @@ struct Attempt {
         record = change.record
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.
-        tip = try runner.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
-                                      identity: identity, makeTree: staged ? runner.taskWorkspace.tree(adding:) : nil)
+        do {
+            tip = try runner.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
+                                          identity: identity, makeTree: staged ? runner.taskWorkspace.tree(adding:) : nil)
+        } catch let error as GitError where error.isModified || error.isExists {
+            // Only this run writes the attempt branch: something else moved or made it meanwhile.
+            throw AEEError.branchMovedUnderRun(branch: branch)
+        }
         tipTree = try runner.store.repository.commit(tip).tree
         try runner.taskWorkspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
         try runner.publish([branch])
