@@ -225,7 +225,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .hookTracked:
             "call 'git aee hook pre-push \"$@\"' from it yourself (with git's input on its stdin), or 'git aee hooks install --force' to chain it (it is then kept as pre-push.aee-chained)"
         case .noAgent:
-            "pass --agent CMD, or set one: git config aee.agent 'CMD' (or \"agent\": {\"command\": ...} in .aee/config.json); see docs/agents.md"
+            "pass --agent claude-code (or codex, aider, mini-swe-agent, or a command), or set one: git config aee.agent claude-code (or \"agent\": {\"kind\": ...} in .aee/config.json); see docs/agents.md"
         case .dubiousOwnership(let path):
             "it belongs to another user; to trust it as git does: git config --global --add safe.directory '\(path.quotedInMessage)'"
         case .agentNotInstalled(_, _, let hint):

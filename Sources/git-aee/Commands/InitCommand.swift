@@ -12,7 +12,7 @@ enum InitCommand: Command {
         if marker == nil {
             context.terminal.hint("no build or test files were recognised: set the 'smoke' and 'tests' gate commands in \(file)")
         }
-        context.terminal.hint("set the agent with 'git config aee.agent CMD' or in \(file), then commit the file")
+        context.terminal.hint("set the agent with 'git config aee.agent NAME' (claude-code, codex, aider, mini-swe-agent, or a command) or in \(file), then commit the file")
         return 0
     }
 }
