@@ -10,7 +10,7 @@ public enum BuiltInAgent: String, CaseIterable, Sendable {
     static func meant(by command: String) -> BuiltInAgent? {
         let word = command.trimmingWhitespace.lowercased()
         guard !word.contains(" ") else { return nil }
-        return allCases.first { $0.cli.program == word || $0.rawValue == word.replacing("_", with: "-").replacing(" ", with: "-") }
+        return allCases.first { $0.cli.program == word || $0.rawValue == word.replacing("_", with: "-") }
     }
 
     var cli: any AgentCLI {

@@ -89,7 +89,7 @@ struct AgentDriver {
         case .command(let command):
             let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
             try write(Array(prompt.text.utf8), to: files.prompt)
-            var process = Subprocess.shell(command, directory: directory, environment: launch.environment, timeoutSeconds: timeout)
+            var process = Subprocess.shell(command, directory: directory, environment: launch.environment, timeoutSeconds: launch.timeout)
             process.input = files.prompt
             let (outcome, report) = try launch.run(process, self)
             let (result, problem) = readResult(files.output, limit: Self.resultFileLimit)

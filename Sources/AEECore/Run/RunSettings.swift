@@ -90,7 +90,8 @@ extension Workspace {
         // with `aee.agent` (or any, when that is unset), the team's with the team's built-in agent.
         let team = config?.agent.kind == text.trimmingWhitespace ? config?.agent : nil
         let remembered = options.rememberedAgent.flatMap { $0.agent == text ? $0.model : nil }
-        let personal = try settings.string("aee.agent").map { $0 == text } ?? true ? try settings.string("aee.model") : nil
+        let configuredAgent = try settings.string("aee.agent")
+        let personal = configuredAgent == nil || configuredAgent == text ? try settings.string("aee.model") : nil
         let agent = AgentChoice(text, model: options.model ?? remembered ?? personal ?? team?.model, arguments: team?.args ?? [])
         if case .command(let command) = agent {
             if options.model != nil { throw AEEError.modelForCommand(command) }
