@@ -50,12 +50,17 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     case notRunning(TaskID, TaskState)
     case unknownRemote(String)
     case remoteFailed(String, action: String, reason: String)
-    case remoteMoved(TaskID, remote: String, branch: String)
+    /// The remote moved a branch of a run under it; `there` says what the remote's story is now, when known.
+    case remoteMoved(TaskID, remote: String, branch: String, there: String?)
+    /// The commit a task started from (whose config it runs with) is not in this repository.
+    case baseCommitMissing(TaskID, commit: String)
     case ownerUnknown(TaskID, owner: String)
     case cannotResume(TaskID, reason: String)
     case dirtyWorkTree(paths: [String])
     case cannotFastForward(branch: String, task: TaskID, reason: String)
-    case untrustedCommands([UntrustedCommand])
+    /// `commit`: the commit whose `.aee/config.json` holds them, when not the working tree's.
+    case untrustedCommands([UntrustedCommand], commit: String?)
+    case unknownRevision(String)
     case noProjectConfig
     /// Where workspaces go (`aee.workspaceRoot` or the cache directory) cannot hold one.
     case workspaceRootUnusable(path: String, reason: String)
@@ -158,17 +163,22 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'\(name.quotedInMessage)' is not a remote of this repository"
         case .remoteFailed(let name, let action, let reason):
             "could not \(action) \(name.quotedInMessage): \(reason)"
-        case .remoteMoved(let id, let remote, let branch):
-            "task \(id): \(branch.dropFirst("refs/heads/".count)) on \(remote.escapedForTerminal) was changed by someone else; this run stops"
+        case .remoteMoved(let id, let remote, let branch, let there):
+            "task \(id): \(branch.dropFirst("refs/heads/".count)) on \(remote.escapedForTerminal) was changed by someone else"
+                + (there.map { " (\($0))" } ?? "") + "; this run stops and adds nothing"
         case .ownerUnknown(let id, let owner):
             "task \(id) is run by \(owner), which this machine cannot check"
+        case .baseCommitMissing(let id, let commit):
+            "task \(id) started from commit \(commit.prefix(12)), which is not in this repository"
         case .cannotResume(let id, let reason):
             "cannot resume task \(id): \(reason)"
         case .dirtyWorkTree(let paths):
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
-        case .untrustedCommands(let commands):
+        case .unknownRevision(let revision):
+            "'\(revision.quotedInMessage)' names no commit"
+        case .untrustedCommands(let commands, _):
             (commands.allSatisfy(\.command.fromTaskRecord) ? "the task's records ask"
                 : commands.contains(where: \.command.fromTaskRecord) ? "\(ProjectConfig.path) and the task's records ask" : "\(ProjectConfig.path) asks")
                 + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
@@ -189,6 +199,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     public var exitStatus: Int32 {
         switch self {
         case .runStopped: return 2
+        // Someone else has the task now, as when a claim is lost.
+        case .remoteMoved: return 5
         // Ended by someone else, as a cancel is.
         case .taskDeletedWhileRunning: return 3
         default: return 128
@@ -250,22 +262,24 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "'git remote -v' lists the remotes"
         case .remoteFailed:
             "the task's commits are all here; they reach the remote with the next push that gets through"
-        case .remoteMoved(let id, let remote, _):
-            "'git fetch \(remote.escapedForTerminal)' and 'git aee show \(id)' tell what happened there"
+        case .remoteMoved(let id, _, _, _):
+            "this clone has the remote's story now: 'git aee show \(id)' tells what happened"
         case .notRunning(let id, let state):
             [.approved, .queued, .blocked].contains(state) ? "'git aee run \(id)' runs it" : nil
         case .ownerUnknown(let id, _):
             "a worker resumes it once its lease runs out; 'git aee resume --force \(id)' takes it over now"
+        case .baseCommitMissing:
+            "fetch it from where the task came from ('git fetch <remote>'): the task runs with that commit's .aee/config.json"
         case .cannotResume(let id, _):
             "'git aee cancel \(id)' ends the task; its branches keep the work so far"
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .dirtyWorkTree:
             "commit or stash your changes, or run without --here (the task then gets a workspace of its own)"
-        case .untrustedCommands(let commands) where commands.allSatisfy(\.command.fromTaskRecord):
+        case .untrustedCommands(let commands, _) where commands.allSatisfy(\.command.fromTaskRecord):
             "the task's last run used that agent, perhaps on another clone; '--agent CMD' runs it (or another) as your own"
-        case .untrustedCommands:
-            "read them; 'git aee trust' approves the commands of .aee/config.json for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
+        case .untrustedCommands(_, let commit):
+            "read them; 'git aee trust\(commit.map { " " + $0.prefix(12) } ?? "")' approves the commands of .aee/config.json\(commit == nil ? "" : " as of that commit (the one the task starts from)") for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig:
             "'git aee init' writes a starter"
         case .filterUnavailable(let name, _):

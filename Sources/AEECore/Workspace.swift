@@ -12,6 +12,10 @@ public final class Workspace {
     let environment: [String: String]
     /// `--trust`: run the commands of `.aee/config.json` without asking for the user's approval (see `Workspace+Trust`).
     public var trustsAllCommands = false
+    /// The commit whose `.aee/config.json` is read (the one a task starts from); nil: the working tree's.
+    private var configCommit: OID?
+    /// That commit, when its config is not the working tree's: `git aee trust` alone would approve the wrong one.
+    private(set) var configCommitDiffering: OID?
 
     init(repository: Repository, settings: Settings, environment: [String: String]) {
         self.repository = repository
@@ -48,18 +52,50 @@ public final class Workspace {
         try Identity.resolve(settings: settings, environment: environment)
     }
 
-    /// The team's `.aee/config.json` from the working tree, or nil when there is none (or no working tree).
+    /// The team's `.aee/config.json`: the one of the commit a task starts from once `useConfig` named it, else the
+    /// working tree's; nil when there is none.
     public func projectConfig() throws -> ProjectConfig? {
+        if let configCommit { return try ProjectConfig.load(commit: configCommit, in: repository) }
         guard let directory = repository.workingDirectory else { return nil }
         return try ProjectConfig.load(workingDirectory: directory)
     }
 
+    /// From now on reads `.aee/config.json` from the commit a new task starts from, HEAD's (the working tree's while
+    /// HEAD has no commit), so uncommitted edits do not change what the task runs and is judged by. Returns whether
+    /// the working tree's file differs from it.
+    public func useConfigOfHead() throws -> Bool {
+        guard let head = try repository.head().commit else { return false }
+        return try useConfig(of: head)
+    }
+
+    /// The same for an existing task: the config of the commit it started from, however the working tree's or its
+    /// branch's (where an agent may have edited it) changed since.
+    public func useConfig(of record: TaskRecord) throws -> Bool {
+        guard let hex = record.baseCommit, let base = OID(hex: hex) else { return false }
+        guard (try? repository.commit(base)) != nil else { throw AEEError.baseCommitMissing(record.id, commit: hex) }
+        return try useConfig(of: base)
+    }
+
+    /// The same for the commit `revision` names (`git aee trust <commit>`).
+    public func useConfig(ofRevision revision: String) throws {
+        guard let commit = try repository.commit(named: revision) else { throw AEEError.unknownRevision(revision) }
+        _ = try useConfig(of: commit)
+    }
+
+    private func useConfig(of commit: OID) throws -> Bool {
+        configCommit = commit
+        let committed = try repository.blob(at: ProjectConfig.path, inTree: try repository.commit(commit).tree)
+        let working = repository.workingDirectory.flatMap { FileManager.default.contents(atPath: $0 + ProjectConfig.path) }.map { [UInt8]($0) }
+        let differs = committed != working
+        configCommitDiffering = differs ? commit : nil
+        return repository.workingDirectory != nil && differs
+    }
+
     /// The paths of the working tree that differ from HEAD (staged, changed or untracked): what a task, which starts
-    /// from HEAD, does not get; and whether `.aee/config.json` is among them (the run reads the working tree's).
-    public func localChanges() throws -> (paths: [String], config: Bool) {
-        guard repository.workingDirectory != nil else { return ([], false) }
-        let paths = try repository.changedPaths()
-        return (paths, paths.contains(ProjectConfig.path))
+    /// from HEAD, does not get.
+    public func localChanges() throws -> [String] {
+        guard repository.workingDirectory != nil else { return [] }
+        return try repository.changedPaths()
     }
 
     /// Whether output may be coloured as far as configuration goes (`color.aee`, then `color.ui`): nil means "when stdout is a terminal".

@@ -31,6 +31,17 @@ extension Repository {
         defer { git_object_free(peeled) }
         return OID(git_object_id(peeled).pointee)
     }
+
+    /// The commit a revision (`HEAD~2`, `main`, an abbreviated id) names, as `git rev-parse <rev>^{commit}` finds it;
+    /// nil when it names none.
+    public func commit(named revision: String) throws -> OID? {
+        var object: OpaquePointer?
+        let result = git_revparse_single(&object, pointer, revision)
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EAMBIGUOUS.rawValue || result == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check(result, "git_revparse_single")
+        defer { git_object_free(object) }
+        return try peelToCommit(OID(git_object_id(object).pointee))
+    }
 }
 
 /// How a checkout treats files that differ from what HEAD says.

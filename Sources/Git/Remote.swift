@@ -58,9 +58,24 @@ extension Repository {
                 if advertised[update.name] == update.expected { split.0.append(update) } else { split.1.append(update.name) }
             }
             guard !matching.isEmpty else { return stale }
-            // Forced, because the old values above are the check (a lease ref moves to an unrelated commit); the source
-            // is the local ref of the same name, which points at the target.
-            let refspecs = matching.map { $0.target == nil ? ":\($0.name)" : "+\($0.name):\($0.name)" }
+            // A push names its source by a local ref: the ref of the same name when it points at the target, else a
+            // staging ref (a run pushes a commit before its own branch moves to it), removed once the push is done.
+            var staged: [(ref: String, target: OID)] = []
+            defer { for (ref, target) in staged { try? deleteReference(ref, expecting: target) } }
+            let refspecs = try matching.map { update -> String in
+                guard let target = update.target else { return ":\(update.name)" }
+                var source = update.name
+                if try resolveReference(source) != target {
+                    source = Self.stagingPrefix + update.name.dropFirst("refs/".count)
+                    // One left by a push that was killed is simply replaced.
+                    let left = try resolveReference(source)
+                    if let left { try deleteReference(source, expecting: left) }
+                    try updateReference(source, to: target, expecting: nil, reflogMessage: "aee: to push")
+                    staged.append((source, target))
+                }
+                // Forced, because the old values above are the check (a lease ref moves to an unrelated commit).
+                return "+\(source):\(update.name)"
+            }
             let rejected = RejectedRefs()
             var options = git_push_options()
             try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
@@ -78,6 +93,9 @@ extension Repository {
             return stale + rejected.names
         }
     }
+
+    /// Where the commits a push sends before any local branch points at them are named for the push's length.
+    static let stagingPrefix = "refs/aee/outgoing/"
 
     /// The path of a remote on this machine (a path or a `file://` URL), or nil for a network URL.
     static func localPath(of url: String) -> String? {
@@ -102,7 +120,8 @@ extension Repository {
                 } else if let expected = update.expected {
                     try remote.deleteReference(update.name, expecting: expected)
                 }
-            } catch let error as GitError where error.isModified || error.isExists || error.isLocked {
+            } catch let error as GitError where error.isModified || error.isExists || error.isLocked || error.isNotFound {
+                // Not found: the ref expected there was deleted.
                 rejected.append(update.name)
             }
         }

@@ -50,6 +50,7 @@ let commands: [any Command.Type] = [
     RunCommand.self,
     ResumeCommand.self,
     RemoteCommand.self,
+    SyncCommand.self,
     TrustCommand.self,
     WorkerCommand.self,
     StatusCommand.self,

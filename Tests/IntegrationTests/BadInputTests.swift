@@ -30,7 +30,7 @@ struct BadInputTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["title"] as? String == "Line one\n\nAEE-Task: forged\nAEE-State: SUCCEEDED")
     }
 
-    @Test("a malformed or wrong-typed config names the key and writes nothing")
+    @Test("a malformed or wrong-typed config names the key and writes nothing: the working tree's for gate, a commit's for a task")
     func badConfig() throws {
         let repo = try Scratch()
         try repo.commitFile()
@@ -46,12 +46,22 @@ struct BadInputTests {
         ]
         for (contents, expected) in cases {
             try repo.write(".aee/config.json", contents)
-            let outcome = try repo.aee("task", "x", "--draft")
+            let outcome = try repo.aee("gate")
             #expect(outcome.status == 128, "\(contents.prefix(40))")
             #expect(outcome.stderr.hasPrefix(expected), "\(contents.prefix(40)): \(outcome.stderr)")
             #expect(outcome.stderr.split(separator: "\n").count == 1, "one line: \(outcome.stderr)")
         }
         #expect(try repo.refs() == before)
+        // A task reads the config of the commit it starts from, and names that commit.
+        try repo.write(".aee/config.json", "{ not json")
+        try repo.git("add", ".aee/config.json")
+        try repo.git("commit", "-q", "-m", "Broken config")
+        let head = try repo.git("rev-parse", "--short=12", "HEAD").trimmingCharacters(in: .newlines)
+        let committed = try repo.refs()
+        let outcome = try repo.aee("task", "x", "--draft")
+        #expect(outcome.status == 128)
+        #expect(outcome.stderr == "fatal: \(head):.aee/config.json: not valid JSON\n", "\(outcome.stderr)")
+        #expect(try repo.refs() == committed)
     }
 
     @Test("unknown flags and wrong argument counts are usage errors, 129")

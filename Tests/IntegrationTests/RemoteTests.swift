@@ -222,3 +222,112 @@ extension RemoteTests {
         #expect(events.first == "succeeded", "\(events)")
     }
 }
+
+extension RemoteTests {
+    @Test("an owner stopped past its lease (SIGSTOP), taken over and finished on another clone, then continued: exit 5, nothing written, its clone follows the remote",
+          .enabled(if: canFakeHostName))
+    func stoppedOwnerAfterTakeover() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clones = try repo.sharedThroughRemote(clones: 2)
+        let (agent, marks) = try repo.threeItemAgent()
+        try repo.git("config", "aee.leaseSeconds", "3", in: clones[1])
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The owner believes it runs on another machine, so the worker here can go only by its lease.
+        let errors = repo.root.appendingPathComponent("owner.stderr")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let owner = try repo.start(["--uts", "/bin/sh", "-c", "hostname aee-other-host && exec '\(Scratch.binary)' run \"$1\" --remote origin --agent \"$0\"", agent, id],
+                                   in: clones[1], stderr: try FileHandle(forWritingTo: errors), executable: "/usr/bin/unshare")
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        kill(owner.processIdentifier, SIGSTOP)
+
+        let worker = try repo.start(["worker", "--remote", "origin", "--poll", "1", "--agent", agent])
+        #expect(waitUntil(seconds: 60) { (try? repo.remoteGit("log", "-1", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)"))?.hasPrefix("succeeded\n") == true })
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        let remoteRefs = try repo.remoteGit("for-each-ref")
+
+        // Continued, the owner's agent call ends; its next commit is refused there, and it stops.
+        kill(owner.processIdentifier, SIGCONT)
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        owner.waitUntilExit()
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(owner.terminationStatus == 5, "\(stderr)")
+        #expect(stderr.contains("fatal: task \(id): aee/\(id)-attempt-1 on origin was changed by someone else (it is SUCCEEDED there, taken over by pid "), "\(stderr)")
+        #expect(stderr.contains("; this run stops and adds nothing\nhint: this clone has the remote's story now"), "\(stderr)")
+        #expect(try repo.remoteGit("for-each-ref") == remoteRefs, "nothing reached the remote after the takeover")
+        let calls = try String(contentsOfFile: marks + "/calls", encoding: .utf8).split(separator: "\n")
+        #expect(calls == ["plan", "a", "b", "b", "c"], "the stopped owner's agent ran nothing more")
+
+        // Its clone follows the remote's story: the task branch is the remote's, no attempt branch or workspace is left.
+        let remoteTip = try repo.remoteGit("rev-parse", "aee/\(id)")
+        #expect(try repo.git("rev-parse", "aee/\(id)", in: clones[1]) == remoteTip)
+        #expect(try repo.git("for-each-ref", "--format=%(refname)", "refs/heads/aee/", in: clones[1]) == "refs/heads/aee/\(id)\n")
+        #expect(try repo.aee("show", id, in: clones[1]).stdout.contains("SUCCEEDED"))
+        #expect(try repo.aee("sync", "origin", in: clones[1]).status == 0)
+        #expect(try repo.run("/usr/bin/git", ["-C", clones[1].path, "fsck", "--strict", "--no-progress"]).status == 0)
+        let workspaces = (try? FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot)) ?? []
+        #expect(workspaces.allSatisfy { !FileManager.default.fileExists(atPath: repo.workspaceRoot + "/" + $0 + "/" + id) }, "\(workspaces)")
+    }
+}
+
+extension RemoteTests {
+    @Test("a task branch that diverged from the remote's: sync warns with the way out, sync --settle takes the remote's and keeps this clone's")
+    func settleDivergedBranch() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Two clones cancel the same task, each with a reason of its own; only one reaches the remote.
+        #expect(try repo.aee("sync", "origin", in: clone).status == 0)
+        #expect(try repo.aee("cancel", id, "--reason", "theirs", in: clone).status == 0)
+        try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
+        // A plain fetch brings the remote's story beside the branch; show says so.
+        try repo.git("fetch", "-q", "origin")
+        #expect(try repo.aee("show", id).stdout.contains("branch     aee/\(id) (behind origin/aee/\(id): 'git aee sync origin' brings it)\n"))
+        #expect(try repo.aee("cancel", id, "--reason", "ours").status == 0)
+        let ours = try repo.git("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines)
+
+        let synced = try repo.aee("sync", "origin")
+        #expect(synced.status == 1)
+        #expect(synced.stderr == """
+            warning: aee/\(id) and the remote's differ (neither contains the other); left as it is
+            hint: 'git aee sync origin --settle' gives each the remote's side and keeps this clone's under refs/aee/diverged/
+
+            """, "\(synced.stderr)")
+        #expect(try repo.git("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines) == ours)
+
+        let settled = try repo.aee("sync", "origin", "--settle")
+        #expect(settled.status == 0, "\(settled.stderr)")
+        let kept = "refs/aee/diverged/\(id)/\(ours.prefix(12))"
+        #expect(settled.stdout == "aee/\(id): took origin's; this clone's is kept at \(kept)\n")
+        #expect(try repo.git("rev-parse", "aee/\(id)") == repo.remoteGit("rev-parse", "aee/\(id)"))
+        #expect(try repo.git("rev-parse", kept).trimmingCharacters(in: .newlines) == ours)
+        #expect(try repo.git("log", "-1", "--format=%B", "aee/\(id)").contains("Reason: theirs"))
+        #expect(try repo.aee("sync", "origin").stderr.isEmpty)
+        #expect(try repo.fsckIsClean())
+    }
+}
+
+extension RemoteTests {
+    @Test("a run by hand with --remote, canceled from another clone meanwhile: it ends CANCELED (exit 3) at its next push, writing nothing on top of the cancel")
+    func canceledFromAnotherClone() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        #expect(try repo.aee("sync", "origin", in: clone).status == 0)
+        #expect(try repo.aee("cancel", id, "--reason", "not needed", in: clone).status == 0)
+        try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
+        let canceled = try repo.remoteGit("rev-parse", "aee/\(id)")
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 3)
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == canceled, "nothing on top of the cancel")
+        #expect(try repo.git("rev-parse", "aee/\(id)") == canceled, "this clone took the remote's story")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "CANCELED")
+        #expect(try repo.fsckIsClean())
+    }
+}

@@ -466,7 +466,7 @@ struct RunTests {
         #expect(try repo.fsckIsClean())
     }
 
-    @Test("a task started in a dirty tree says how many local changes it leaves out, and that the uncommitted config is used")
+    @Test("a task started in a dirty tree says how many local changes it leaves out, and that the uncommitted config is not used")
     func dirtyTreeHint() throws {
         let repo = try calculatorRepository(fixed: true)
         try repo.write("notes.txt", "mine\n")
@@ -474,9 +474,29 @@ struct RunTests {
         let outcome = try repo.aee("task", "Leave mine alone", "--agent", exampleAgent("learner"))
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.hasPrefix("hint: 2 local changes are not part of the task, which starts from HEAD; commit them first to include them\n"), "\(outcome.stderr)")
-        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"command": null}, "gates": {"tests": {"run": "./test.sh"}}, "default_gates": ["tests"]}"# + "\n")
+        // A gate that cannot pass, in the working tree only: the task runs with HEAD's config, and passes.
+        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"command": null}, "gates": {"tests": {"run": "false"}}, "default_gates": ["tests"]}"# + "\n")
         let withConfig = try repo.aee("task", "Again", "--agent", exampleAgent("learner"))
-        #expect(withConfig.stderr.contains("(the run does use your uncommitted .aee/config.json)"), "\(withConfig.stderr)")
+        #expect(withConfig.status == 0, "\(withConfig.stderr)")
+        #expect(withConfig.stderr.hasPrefix("hint: your uncommitted .aee/config.json is not used: the task runs with HEAD's; commit it first to use it\n"), "\(withConfig.stderr)")
+    }
+
+    @Test("a task runs with the config of the commit it started from, not the one main has when it runs")
+    func configOfTheStartCommit() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let id = try repo.draft("Make calc add")
+        let base = try repo.git("rev-parse", "--short=12", "HEAD").trimmingCharacters(in: .newlines)
+        // main moves on to a gate that fails whatever the code.
+        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"command": null}, "gates": {"tests": {"run": "false"}}, "default_gates": ["tests"]}"# + "\n")
+        try repo.git("commit", "-q", "-am", "A gate that cannot pass")
+        #expect(try repo.aee("approve", id).status == 0)
+        let run = try repo.aee("run", id, "--agent", exampleAgent("learner"))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("hint: task \(id) runs with the .aee/config.json of the commit it started from (\(base)); your working tree's differs\n"), "\(run.stderr)")
+        // A task started now runs with the new config.
+        let later = try repo.aee("task", "Make calc add again", "--agent", exampleAgent("learner"), "--max-iterations", "1")
+        #expect(later.status == 1, "\(later.stderr)")
+        #expect(!later.stderr.contains(".aee/config.json"), "\(later.stderr)")
     }
 
     @Test("deleting a task's branch while it runs stops the run (exit 3), says where its work is, and removes the workspace")

@@ -163,3 +163,28 @@ struct TrustTests {
         #expect(try repo.aee("gate").status == 0)
     }
 }
+
+extension TrustTests {
+    @Test("a task runs with the config of its start commit: its unapproved commands name that commit, and 'git aee trust <commit>' approves them")
+    func trustTheStartCommit() throws {
+        let repo = try untrustedRepository()
+        let id = try repo.draft("Make calc add")
+        let base = try repo.git("rev-parse", "--short=12", "HEAD").trimmingCharacters(in: .newlines)
+        // main moves on to another gate command, which the user approves; the task's own config is not approved.
+        try repo.editConfig("./test.sh", "sh ./test.sh")
+        try repo.git("commit", "-q", "-am", "Run the tests with sh")
+        #expect(try repo.aee("trust").status == 0)
+        #expect(try repo.aee("approve", id).status == 0)
+        let refused = try repo.aee("run", id)
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("gate 'tests' (changed): ./test.sh"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("hint: read them; 'git aee trust \(base)' approves the commands of .aee/config.json as of that commit (the one the task starts from)"), "\(refused.stderr)")
+        let check = try repo.aee("trust", base, "--check")
+        #expect(check.status == 1)
+        #expect(check.stdout == "gate 'tests' (changed): ./test.sh\n", "\(check.stdout)")
+        #expect(try repo.aee("trust", base).stdout == "approved gate 'tests': ./test.sh\n")
+        let ran = try repo.aee("run", id)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(try repo.aee("trust", "no-such-commit").stderr == "fatal: 'no-such-commit' names no commit\n")
+    }
+}

@@ -1,3 +1,4 @@
+import Git
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -171,6 +172,12 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     }
 
     /// Reads the config from a working tree; nil when the file does not exist.
+    /// The config `commit` holds, or nil when it has none; errors name the file as `<commit>:.aee/config.json`.
+    static func load(commit: OID, in repository: Repository) throws -> ProjectConfig? {
+        guard let bytes = try repository.blob(at: path, inTree: try repository.commit(commit).tree) else { return nil }
+        return try JSONInput.decode(ProjectConfig.self, from: bytes, file: "\(commit.hex.prefix(12)):\(path)")
+    }
+
     public static func load(workingDirectory: String) throws -> ProjectConfig? {
         let file = workingDirectory + path
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -92,7 +92,7 @@ extension Workspace {
             guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
             let tree = try repository.commit(commit).tree
             if judged[tree] == nil {
-                let catalog = try GateCatalog(config: try projectConfig(in: tree, of: commit), settings: settings)
+                let catalog = try GateCatalog(config: try ProjectConfig.load(commit: commit, in: repository), settings: settings)
                 let plan = try catalog.plan(catalog.prePushGates)
                 let cached = try cachedPasses(plan, tree: tree)
                 try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
@@ -108,12 +108,6 @@ extension Workspace {
             check.verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
         }
         return check
-    }
-
-    /// The `.aee/config.json` of a commit; nil when it has none.
-    private func projectConfig(in tree: OID, of commit: OID) throws -> ProjectConfig? {
-        guard let bytes = try repository.blob(at: ProjectConfig.path, inTree: tree) else { return nil }
-        return try JSONInput.decode(ProjectConfig.self, from: bytes, file: "\(commit.hex.prefix(12)):\(ProjectConfig.path)")
     }
 
     /// Writes `tree` into a scratch directory beside the git directory and judges it there; the directory goes afterwards.

@@ -37,13 +37,17 @@ public struct TaskRemote {
     /// The lease of `id` as last fetched, or nil when there is none.
     func lease(of id: TaskID) throws -> OID? { try repository.resolveReference(tracking(Lease.ref(id))) }
 
-    /// Fetches the task branches and fast-forwards the local ones to them (creating those that are new here).
-    /// A local branch ahead of the remote is left for its run to push; one that diverged is reported, not touched.
-    public func sync() throws -> [String] {
-        try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name), Self.leaseRefspec(for: name)]) }
-        var problems: [String] = []
+    /// Fetches the task branches and fast-forwards the local ones to them (creating those that are new here); an
+    /// attempt branch the remote deleted goes here too when this clone's copy is what the remote had and its task's
+    /// branch holds it (a run elsewhere took the task over and finished that attempt). A local branch ahead of the
+    /// remote is left for its run to push; one that diverged is returned, not touched (`settle` takes the remote's).
+    public func sync() throws -> [Divergence] {
         let prefix = "refs/remotes/\(name)/aee/"
-        for (remoteName, remote) in try repository.references(matching: prefix + "*") {
+        let before = try repository.references(matching: prefix + "*")
+        try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name), Self.leaseRefspec(for: name)]) }
+        let after = try repository.references(matching: prefix + "*")
+        var diverged: [Divergence] = []
+        for (remoteName, remote) in after {
             let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
             let local = try repository.resolveReference(branch)
             guard let local else {
@@ -54,29 +58,61 @@ public struct TaskRemote {
             if try repository.isAncestor(local, of: remote) {
                 // Another process may move it meanwhile; the next sync looks again.
                 try? repository.updateReference(branch, to: remote, expecting: local, reflogMessage: "aee: fast-forward from \(name)")
-            } else if try !isBeingSettled(branch, local: local) {
-                problems.append("\(branch.dropFirst("refs/heads/".count)) and \(name)'s differ (neither contains the other); left as it is")
+            } else {
+                diverged.append(Divergence(branch: branch, local: local, remote: remote))
             }
         }
-        return problems
+        let remaining = Set(after.map(\.name))
+        for (remoteName, old) in before where !remaining.contains(remoteName) {
+            let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
+            guard let task = branch.firstRange(of: "-attempt-").flatMap({ TaskID(String(branch[..<$0.lowerBound].dropFirst(Repository.taskBranchPrefix.count))) }),
+                  try repository.resolveReference(branch) == old, let tip = try repository.resolveReference(task.branch),
+                  try repository.isAncestor(old, of: tip) else { continue }
+            try? repository.deleteReference(branch, expecting: old)
+        }
+        return diverged
     }
 
-    /// Whether a live run on this host owns the task whose branch `branch` is at `local`: a claim it is losing,
-    /// which it puts back itself once its push is refused.
-    private func isBeingSettled(_ branch: String, local: OID) throws -> Bool {
-        guard let id = TaskID(String(branch.dropFirst(Repository.taskBranchPrefix.count))) else { return false }
-        return RunOwner(of: try TaskStore(repository: repository).events(of: id, at: local)).liveness == .alive
+    /// A task branch here and the remote's that neither contains the other: a run here wrote commits the remote
+    /// never took (it lost the task while the remote could not be reached), or someone rewrote one of them.
+    public struct Divergence: CustomStringConvertible {
+        public let branch: String
+        let local: OID
+        let remote: OID
+
+        /// Where `settle` keeps this clone's side.
+        var kept: String { "refs/aee/diverged/\(branch.dropFirst(Repository.taskBranchPrefix.count))/\(local.hex.prefix(12))" }
+
+        /// The branch's short name (`aee/<id>`).
+        public var name: String { String(branch.dropFirst("refs/heads/".count)) }
+
+        public var description: String { "\(name) and the remote's differ (neither contains the other)" }
+    }
+
+    /// Moves a diverged branch to the remote's side, keeping this clone's under `refs/aee/diverged/`; returns that ref.
+    public func settle(_ divergence: Divergence) throws -> String {
+        if try repository.resolveReference(divergence.kept) != divergence.local {
+            try repository.updateReference(divergence.kept, to: divergence.local, expecting: nil, reflogMessage: "aee: diverged from \(name)")
+        }
+        try repository.updateReference(divergence.branch, to: divergence.remote, expecting: divergence.local, reflogMessage: "aee: settled to \(name)")
+        return divergence.kept
     }
 
     /// Pushes the local values of `refs` (deleting those gone here), each expected to be on the remote as last
     /// seen. Returns the refs the remote rejected: someone else moved them.
     @discardableResult
     func publish(_ refs: [String]) throws -> [String] {
-        let updates = try refs.map { ref in
-            RefUpdate(name: ref, target: try repository.resolveReference(ref), expected: try pushed.values[ref] ?? repository.resolveReference(tracking(ref)))
+        try publish(try refs.map { ($0, try repository.resolveReference($0)) })
+    }
+
+    /// Pushes each ref's `target` (nil: deletes it), expected to be on the remote as last seen; a run pushes its
+    /// commits this way before its own branch moves to them. Returns the refs the remote rejected.
+    func publish(_ targets: [(ref: String, target: OID?)]) throws -> [String] {
+        let updates = try targets.map { ref, target in
+            RefUpdate(name: ref, target: target, expected: try pushed.values[ref] ?? repository.resolveReference(tracking(ref)))
         }.filter { $0.target != $0.expected }
         // A task branch only moves forward: the new commit must contain the one the remote has. A compare-and-swap
-        // alone would let a branch that diverged here (a claim that lost) replace the winner's.
+        // alone would let a branch that diverged here replace the remote's.
         let (forward, diverged) = try updates.reduce(into: ([RefUpdate](), [String]())) { split, update in
             if update.name.hasPrefix("refs/heads/"), let expected = update.expected, let target = update.target,
                !(try repository.isAncestor(expected, of: target)) {

@@ -65,8 +65,6 @@ public final class Worker {
         // while it runs, a config that changes to such commands holds the queue until 'git aee trust'.
         try workspace.requireTrust(try trustedCommands())
         var reported: Set<String> = []
-        // A branch seen diverged once may be a claim being lost by a run here; reported when seen twice in a row.
-        var diverged: Set<String> = []
         var fetched = -Double.infinity
         let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
         let finished = try FinishedRuns()
@@ -89,9 +87,9 @@ public final class Worker {
                 if let remote, Subprocess.now() - fetched >= options.pollSeconds {
                     fetched = Subprocess.now()
                     do {
-                        let problems = Set(try remote.sync())
-                        for problem in problems.intersection(diverged) where reported.insert(problem).inserted { events(.problem(problem)) }
-                        diverged = problems
+                        for divergence in try remote.sync() where reported.insert(divergence.description).inserted {
+                            events(.problem("\(divergence); left as it is ('git aee sync \(remote.name) --settle' takes the remote's)"))
+                        }
                     } catch {
                         // Unreachable for now: the tasks already here go on; the next poll tries again.
                         if reported.insert("\(error)").inserted { events(.problem("\(error)")) }

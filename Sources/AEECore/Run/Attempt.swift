@@ -336,12 +336,13 @@ struct Attempt {
             tip = try runner.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
                                           identity: identity, makeTree: staged ? runner.taskWorkspace.tree(adding:) : nil)
         } catch let error as GitError where error.isModified || error.isExists {
-            // Only this run writes the attempt branch: something else moved or made it meanwhile.
+            // Only this run writes the attempt branch: something else moved or made it meanwhile (with a remote, a
+            // fetch that brought another owner's story of it).
+            if let remote = runner.remote, try !runner.ownsTask() { throw AEEError.remoteMoved(runner.id, remote: remote.name, branch: branch, there: nil) }
             throw AEEError.branchMovedUnderRun(branch: branch)
         }
         tipTree = try runner.store.repository.commit(tip).tree
         try runner.taskWorkspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
-        try runner.publish([branch])
     }
 }
 

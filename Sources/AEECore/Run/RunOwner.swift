@@ -1,3 +1,4 @@
+import Git
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -64,6 +65,11 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         return process == nil || identity == process ? .alive : .gone
     }
 
+    /// Whether the owner is the process asking.
+    var isThisProcess: Bool {
+        host == Self.thisHost && pid == getpid() && (process == nil || process == Self.processIdentity(of: getpid()))
+    }
+
     /// False only when the owner was on this host and its process is gone; another host cannot be checked.
     public var mayBeAlive: Bool { liveness != .gone }
 
@@ -96,12 +102,16 @@ extension Workspace {
         RunOwner(of: try store.events(of: id))
     }
 
-    /// Asks the git-aee process running `id` on this host to stop (SIGTERM): it kills its agent and gates and
-    /// finds the task CANCELED. Returns whether a process was signalled.
+    /// Asks the git-aee process running `id` in this repository to stop (SIGTERM): it kills its agent and gates and
+    /// finds the task CANCELED. A run of the same task in another clone on this host is not signalled: it would
+    /// record its interruption there, racing this cancel to the remote; it learns of the cancel at its next push.
+    /// Returns whether a process was signalled.
     @discardableResult
     public func stopOwner(of id: TaskID) throws -> Bool {
         let owner = try owner(of: id)
-        guard owner.isLocalGitAEE, let pid = owner.pid, pid != getpid() else { return false }
+        guard owner.isLocalGitAEE, let pid = owner.pid, pid != getpid(),
+              let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+              (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return false }
         return kill(pid, SIGTERM) == 0
     }
 }

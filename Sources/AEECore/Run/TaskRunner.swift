@@ -34,7 +34,10 @@ public final class TaskRunner {
     var id: TaskID!
     var record: TaskRecord!
     var taskWorkspace: TaskWorkspace!
-    var store: TaskStore!
+    /// The task store this run writes through: with a remote, each commit goes there before a branch here moves.
+    private(set) var store: TaskStore
+    /// Whether the remote took this run's claim; until it has, a remote that cannot be reached stops the run.
+    private var claimed = false
     var agent: AgentDriver!
     var gatePlan: [Gate] = []
     var deadline: Double?
@@ -58,6 +61,8 @@ public final class TaskRunner {
         settings = try workspace.runSettings(options)
         redactor = Redactor(environment: workspace.environment)
         remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
+        store = workspace.store
+        if remote != nil { store.beforeMoving = { [unowned self] in try self.sendFirst($0, $1) } }
     }
 
     /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
@@ -87,7 +92,7 @@ public final class TaskRunner {
         let current = try workspace.store.record(of: id)
         gatePlan = try check(current.metadata)
         // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
-        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: workspace.store, taskTip: try taskTip())
+        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try taskTip())
         try claim(current)
         // This run's own story starts with its `started` event: earlier runs' failures do not count towards its stops.
         return try execute(resuming: try unfinished.map { ($0, try workspace.store.events(of: id, at: try taskTip())) })
@@ -110,20 +115,22 @@ public final class TaskRunner {
         default: break
         }
         // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
-        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: workspace.store, taskTip: tip)
-        // The claim: one commit naming the new owner, published only if the branch is still where the dead run left it.
+        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: tip)
+        // The claim: one commit naming the new owner, taken only if the branch (and the remote's) is still where the
+        // dead run left it.
         let identity = try workspace.identity()
         let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
                                           details: ownerDetails.merging(["previous_owner": owner.description]) { $1 },
                                           artifacts: [], title: current.title, identity: identity)
         let lost = AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
         do {
-            let claim = try workspace.store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch,
-                                                   expecting: tip, identity: identity)
-            try publishClaim(claim, replacing: tip, lost: lost)
+            _ = try store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch, expecting: tip, identity: identity)
         } catch let error as GitError where error.isModified || error.isLocked {
             throw lost
+        } catch AEEError.remoteMoved {
+            throw lost
         }
+        claimed = true
         return try execute(resuming: (unfinished, events))
     }
 
@@ -137,13 +144,12 @@ public final class TaskRunner {
         defer { heartbeat?.stop() }
         do {
             let tip = try taskTip()
-            record = try workspace.store.record(of: id, at: tip)
+            record = try store.record(of: id, at: tip)
             // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
             let start = resuming?.unfinished?.tip ?? tip
             let location = try workspace.workspaceLocation(for: id)
             taskWorkspace = options.here ? try TaskWorkspace.here(main, at: start, location: location)
                 : try TaskWorkspace.open(for: id, in: main, at: start, location: location)
-            store = workspace.store
             let scratch = location.callFiles
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -155,10 +161,10 @@ public final class TaskRunner {
             passesBeforeTheRun = try main.resolveReference(PassCache.notesRef)
             events(.started(id, workspace: taskWorkspace.root))
             return try loop(resuming: resuming)
+        } catch AEEError.remoteMoved(_, _, let branch, _) {
+            return try lostToRemote(branch)
         } catch {
-            // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error. When
-            // the remote's branch moved under the run, the remote's story stands and nothing is added to it.
-            if case AEEError.remoteMoved = error { throw error }
+            // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error.
             if try workspace.repository.resolveReference(id.branch) == nil, taskWorkspace != nil {
                 // The user deleted the task's branch while it ran: the run ends there. What it committed stays on its
                 // attempt branches; the workspace goes, unless it holds work found nowhere else.
@@ -167,24 +173,30 @@ public final class TaskRunner {
                 let attempts = try workspace.repository.references(matching: id.branch + "-attempt-*").map(\.name).sorted()
                 throw AEEError.taskDeletedWhileRunning(id, attempts: attempts.map { String($0.dropFirst("refs/heads/".count)) }, keptWorkspace: kept)
             }
-            let blocked = try? workspace.store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
-                                                          identity: try workspace.identity()) { record in
+            // A task that is no longer this run's (a fetch beside it brought another owner's story) gets nothing more.
+            if (try? ownsTask()) == false { return try lostToRemote(id.branch) }
+            let blocked = try? store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
+                                                identity: try workspace.identity()) { record in
                 record.exitReason = ExitReason.blocked.rawValue
                 record.exitDetail = "error: \(error)"
             }
-            try? publish([id.branch])
             // Things were written: the command says so by its exit status, not 128's "nothing was written".
             throw blocked == nil ? error : AEEError.runStopped(id, reason: "\(error)")
         }
     }
 
-    /// Moves the task to RUNNING, recording who runs it where; the compare-and-swap on the branch means one claimant wins.
+    /// Moves the task to RUNNING, recording who runs it where; the compare-and-swap on the branch (and, with a remote,
+    /// on the remote's first) means one claimant wins.
     private func claim(_ record: TaskRecord) throws {
-        let store = workspace.store
         let identity = try workspace.identity()
+        let lost = AEEError.taskRunning(id, owner: "a worker on another clone", alive: true)
         switch record.state {
         case .approved, .blocked:
-            try store.transition(id, to: .queued, identity: identity)
+            do {
+                try store.transition(id, to: .queued, identity: identity)
+            } catch AEEError.remoteMoved {
+                throw lost
+            }
         case .queued:
             break
         case .running:
@@ -192,7 +204,6 @@ public final class TaskRunner {
         default:
             throw AEEError.taskNotRunnable(id, record.state)
         }
-        let queued = try taskTip()
         do {
             try store.transition(id, to: .running, details: ownerDetails, identity: identity) { record in
                 record.exitReason = nil
@@ -201,45 +212,54 @@ public final class TaskRunner {
             }
         } catch AEEError.illegalTransition(_, let from, _) where from == .running {
             throw try runningError()
+        } catch AEEError.remoteMoved {
+            throw lost
         }
-        try publishClaim(try taskTip(), replacing: queued, lost: AEEError.taskRunning(id, owner: "a worker on another clone", alive: true))
+        claimed = true
     }
 
     // MARK: The remote
 
-    /// Pushes the claim commit `claim` (made on top of `previous`): the run may go on only if the remote took it.
-    /// When it did not, or cannot be reached, the local branch goes back to what the remote has, and `lost` is thrown.
-    private func publishClaim(_ claim: OID, replacing previous: OID, lost: AEEError) throws {
+    /// The store's step before a branch of this run moves to `commit`: the remote takes it first, as a compare-and-swap
+    /// against what this run last saw there and only as a fast-forward of it. A remote that moved the branch (a
+    /// cancel, or a takeover once this run's lease ran out) stops the run with nothing written here. One that cannot
+    /// be reached stops a claim, but not a run that has its claim: the commits stay here and the next push takes
+    /// them along.
+    private func sendFirst(_ branch: String, _ commit: OID) throws {
+        try send([(branch, commit)])
+    }
+
+    /// Pushes `updates` (a nil target deletes the branch there) the same way.
+    func send(_ updates: [(ref: String, target: OID?)]) throws {
         guard let remote else { return }
-        let rejected: [String]
         do {
-            rejected = try remote.publish([id.branch])
-        } catch {
-            try? workspace.repository.updateReference(id.branch, to: previous, expecting: claim, reflogMessage: "aee: claim not pushed")
-            throw error
-        }
-        guard rejected.isEmpty else {
-            // Another worker won; take its version, so this clone agrees with the remote. The worker's own fetch may
-            // hold the same refs' locks for a moment, hence the tries.
-            for _ in 0..<10 {
-                try? remote.repository.fetch(remote.name, refspecs: [TaskRemote.refspec(for: remote.name)])
-                let theirs = try workspace.repository.resolveReference(remote.tracking(id.branch)) ?? previous
-                if (try? workspace.repository.updateReference(id.branch, to: theirs, expecting: claim, reflogMessage: "aee: claim lost")) != nil { break }
-                usleep(50_000)
-            }
-            throw lost
+            if let moved = try remote.publish(updates).first { throw AEEError.remoteMoved(id, remote: remote.name, branch: moved, there: nil) }
+        } catch AEEError.remoteFailed(_, _, let reason) where claimed {
+            events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push takes these commits along"))
         }
     }
 
-    /// Pushes `branches` after a commit. A remote that moved one of them (a cancel from another clone, say) stops
-    /// the run; one that cannot be reached does not: the commits stay here and the next push takes them along.
-    func publish(_ branches: [String]) throws {
-        guard let remote else { return }
-        do {
-            if let moved = try remote.publish(branches).first { throw AEEError.remoteMoved(id, remote: remote.name, branch: moved) }
-        } catch AEEError.remoteFailed(_, _, let reason) {
-            events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push takes these commits along"))
+    /// Whether the task is still this run's: RUNNING, its last `started` or `resumed` naming this process.
+    func ownsTask() throws -> Bool {
+        let events = try store.events(of: id, at: try taskTip())
+        return try store.record(of: id, at: try taskTip()).state == .running && RunOwner(of: events).isThisProcess
+    }
+
+    /// The end of a run that lost its task on the remote (a cancel there, or a takeover once its lease ran out): this
+    /// clone takes the remote's story, and the run adds nothing to it. A cancel ends the run as a cancel here does;
+    /// anything else stops it with exit 5, its workspace removed unless it holds work found nowhere else.
+    private func lostToRemote(_ branch: String) throws -> RunResult {
+        guard let remote else { throw AEEError.concurrentUpdate(id) }
+        _ = try? remote.sync()
+        let now = try? store.record(of: id)
+        if now?.state == .canceled, taskWorkspace != nil { return try canceled() }
+        _ = try? taskWorkspace?.remove(main: workspace.repository)
+        var there: String?
+        if let now {
+            let owner = try? workspace.owner(of: id)
+            there = "it is \(now.state) there" + (owner.map { $0.isThisProcess ? "" : ", taken over by \($0)" } ?? "")
         }
+        throw AEEError.remoteMoved(id, remote: remote.name, branch: branch, there: there)
     }
 
     private func runningError() throws -> AEEError {
@@ -398,10 +418,10 @@ public final class TaskRunner {
         let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity,
                                      log: try mergedLog(attempt))
         if case .passed = outcome {
-            // A passing attempt is the task's own history now; only failed ones keep a branch.
+            // A passing attempt is the task's own history now; only failed ones keep a branch (there too).
+            try send([(attempt.branch, nil)])
             try repository.deleteReference(attempt.branch, expecting: attempt.tip)
         }
-        try publish([id.branch, attempt.branch])
         try taskWorkspace.move(to: merge)
         events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
         return change.record
@@ -429,7 +449,6 @@ public final class TaskRunner {
             record.exitReason = reason.rawValue
             record.exitDetail = detail
         }
-        try publish([id.branch])
         let tip = try taskTip()
         var kept: String?
         var keptBecause: String?

@@ -8,6 +8,9 @@ import Glibc
 /// Nothing here reads or writes the index or the working tree.
 public struct TaskStore {
     let repository: Repository
+    /// Called with each new commit before its branch moves to it: a run through a remote pushes the commit there
+    /// first, so the branch here never holds a step the remote refused. Throwing leaves the branch where it was.
+    var beforeMoving: ((_ branch: String, _ commit: OID) throws -> Void)? = nil
 
     /// What `list` found: the records, and what could not be read (reported, not fatal).
     public struct Listing {
@@ -71,8 +74,9 @@ public struct TaskStore {
 
     /// Where a task's record is read from.
     public enum Place: Equatable, Sendable {
-        /// Its branch, `aee/<id>`.
-        case branch
+        /// Its branch, `aee/<id>`; `behind` names a remote whose fetched copy has moved on from it (a plain `git fetch`
+        /// brought the remote's story, which `git aee sync <remote>` brings to the branch).
+        case branch(behind: String?)
         /// HEAD's history, where it was merged; its branch is gone.
         case merged
         /// Only a remote's fetched copy of its branch, `<remote>/aee/<id>`: a task a teammate shared.
@@ -81,7 +85,12 @@ public struct TaskStore {
 
     public func place(of id: TaskID) throws -> Place {
         let location = try location(of: id)
-        if location.branch != nil { return .branch }
+        if location.branch != nil {
+            let ahead = try repository.references(matching: "refs/remotes/*/aee/\(id)").first { fetched in
+                try fetched.target != location.commit && repository.isAncestor(location.commit, of: fetched.target)
+            }
+            return .branch(behind: ahead.map { String($0.name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count)) })
+        }
         return location.remote.map { .remote($0) } ?? .merged
     }
 
@@ -250,7 +259,24 @@ public struct TaskStore {
         let updates = try zip(change.paths, contents).map { TreeUpdate(path: $0, blob: try repository.writeBlob($1)) }
         let newTree = try makeTree?(updates) ?? repository.writeTree(base: tree, applying: updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
-        try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: "aee: \(change.message.event) \(id)")
+        let reflog = "aee: \(change.message.event) \(id)"
+        guard let beforeMoving else {
+            try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
+            return commit
+        }
+        try beforeMoving(branch, commit)
+        // The remote has the commit now: the branch here must follow. A fetch beside the run may have brought it here
+        // already, and may hold the ref's lock for a moment.
+        for attempt in 0..<12 {
+            do {
+                try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
+                break
+            } catch let error as GitError where error.isModified || error.isLocked {
+                if try repository.resolveReference(branch) == commit { break }
+                if error.isModified || attempt == 11 { throw error }
+                usleep(useconds_t(min(1 << attempt, 200) * 1000))
+            }
+        }
         return commit
     }
 }

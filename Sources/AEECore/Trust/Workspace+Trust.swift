@@ -44,7 +44,7 @@ extension Workspace {
     func requireTrust(_ commands: [ProjectCommand]) throws {
         if try trustsEveryCommand() { return }
         let untrusted = try untrusted(commands)
-        if !untrusted.isEmpty { throw AEEError.untrustedCommands(untrusted) }
+        if !untrusted.isEmpty { throw AEEError.untrustedCommands(untrusted, commit: configCommitDiffering?.hex) }
     }
 
     /// Whether this run trusts every command: `--trust` on the command line, or `AEE_TRUST` set to a true value.

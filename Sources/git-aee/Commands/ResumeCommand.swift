@@ -17,7 +17,7 @@ enum ResumeCommand: Command {
         let quiet = arguments.flag("if-abandoned")
         if quiet { ProcessGroups.shared.dieWithParent() }
         do {
-            return try RunCommand.execute(RunCommand.runner(arguments, context, maxIterations: record.metadata.maxIterations, task: id), id, arguments, context) {
+            return try RunCommand.execute(RunCommand.runner(arguments, context, task: record), id, arguments, context) {
                 try $0.resume(id, force: arguments.flag("force"))
             }
         } catch AEEError.taskRunning where quiet {

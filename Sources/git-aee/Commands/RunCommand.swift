@@ -51,7 +51,7 @@ enum RunCommand: Command {
             ProcessGroups.shared.dieWithParent()
         }
         do {
-            return try execute(runner(arguments, context, maxIterations: record.metadata.maxIterations, task: id), id, arguments, context) { try $0.run(id) }
+            return try execute(runner(arguments, context, task: record), id, arguments, context) { try $0.run(id) }
         } catch AEEError.taskRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
@@ -65,24 +65,29 @@ enum RunCommand: Command {
     /// the task may have been queued on another clone.
     static func task(_ arguments: ParsedArguments, _ context: Context) throws -> (TaskID, TaskRecord) {
         if let remote = arguments.value("remote") {
-            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
+            context.report(try context.workspace().syncTasks(from: remote).map(\.divergence), remote: remote)
         }
         let id = try context.task(arguments.positionals[0])
         if case .remote(let remote) = try context.workspace().store.place(of: id), arguments.value("remote") != remote {
             // A task a teammate shared: its branch is fetched afresh and made local, to run as any other.
-            for problem in try context.workspace().syncTasks(from: remote) { context.terminal.warning(problem) }
+            context.report(try context.workspace().syncTasks(from: remote).map(\.divergence), remote: remote)
             context.terminal.hint("task \(id) came from \(remote.escapedForTerminal); '--remote \(remote.escapedForTerminal)' shares the run there as it goes")
         }
         return (id, try context.workspace().store.record(of: id))
     }
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
-    /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise.
-    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int, task: TaskID? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
+    /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise,
+    /// and the config is the one of the commit the task started from.
+    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int? = nil, task: TaskRecord? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
+        let workspace = try context.workspace()
+        if let task, try workspace.useConfig(of: task), !arguments.flag("if-queued"), !arguments.flag("if-abandoned") {
+            context.terminal.hint("task \(task.id) runs with the .aee/config.json of the commit it started from (\(task.baseCommit?.prefix(12) ?? "")); your working tree's differs")
+        }
         let options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
                                  timeoutSeconds: try arguments.int("timeout", in: 1...Int.max), remote: arguments.value("remote"),
-                                 rememberedAgent: try task.flatMap { try context.workspace().rememberedAgent(of: $0) })
-        let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations)
+                                 rememberedAgent: try task.flatMap { try workspace.rememberedAgent(of: $0.id) })
+        let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations ?? task?.metadata.maxIterations ?? ProjectConfig.defaultMaxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },
                                     approve: canAsk ? { plan in ask(plan, progress) } : nil)

@@ -21,6 +21,10 @@ enum TaskCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let workspace = try context.workspace()
+        // The task runs with the config of the commit it starts from, as the pre-push hook judges each commit with its own.
+        if try workspace.useConfigOfHead() {
+            context.terminal.hint("your uncommitted .aee/config.json is not used: the task runs with HEAD's; commit it first to use it")
+        }
         let metadata = try workspace.taskMetadata(TaskOptions(
             gates: arguments.all("gate"),
             maxIterations: try arguments.int("max-iterations", in: ProjectConfig.maxIterationsRange),
@@ -55,9 +59,9 @@ enum TaskCommand: Command {
         if !arguments.flag("here") {
             // The task starts from HEAD: say what it leaves out, before the user waits for it.
             let local = try workspace.localChanges()
-            if !local.paths.isEmpty {
-                context.terminal.hint("\(local.paths.count) local change\(local.paths.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(local.paths.count == 1 ? "it" : "them") first to include \(local.paths.count == 1 ? "it" : "them")"
-                                      + (local.config ? " (the run does use your uncommitted .aee/config.json)" : ""))
+            if !local.isEmpty {
+                let them = local.count == 1 ? "it" : "them"
+                context.terminal.hint("\(local.count) local change\(local.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(them) first to include \(them)")
             }
         }
         try workspace.store.transition(record.id, to: .approved, identity: identity)
