@@ -41,9 +41,8 @@ final class RunProgress: Sendable {
         case .agentActivity(let text):
             // Live only: one line per tool call would drown the plain log's steps.
             board.position.withLock { $0.activity = TaskTitle.oneLine(text, limit: 60) }
-        case .iterationEnded(let iteration, let outcome, let detail):
-            let verdict = outcome.replacingPrefix("iteration_", with: "")
-            say("iteration \(iteration): \(verdict)" + (detail.map { ": \($0.escapedForTerminal)" } ?? ""), lasting: true)
+        case .iterationEnded(let iteration, let end):
+            say("iteration \(iteration): \(end.verdict)" + (end.detail.map { ": \($0.escapedForTerminal)" } ?? ""), lasting: true)
         case .warning(let text):
             let line = "warning: " + text.escapedForTerminal
             if let live = self.line { live.printAbove(line) } else { LiveLine.write(line + "\n") }

@@ -98,7 +98,7 @@ struct Attempt {
             let plan: OpenPlan
             (items, plan) = makePlan(from: planCall)
             add(plan.usage)
-            try commit("planned", title: record.title, details: ["work_items": String(items.count), "source": plan.source.rawValue],
+            try commit(.planned(iteration: number, workItems: items.count, source: plan.source.rawValue), title: record.title,
                        artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
                                    ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))]
                                   + (planCall.stream.map { [("plan.agent.log", $0)] } ?? []))
@@ -122,11 +122,11 @@ struct Attempt {
                 runner.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
             }
             let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
-            let status = refusal == nil ? call.report.status.rawValue : AgentReport.Status.failed.rawValue
-            try commit("work_item_" + status, title: item.title, details: ["work_item": item.id, "status": status],
+            let status = refusal == nil ? call.report.status : .failed
+            try commit(.workItemEnded(iteration: number, workItem: item.id, status: status), title: item.title,
                        artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))] + (call.stream.map { [("work_item_\(item.id).agent.log", $0)] } ?? []), staged: work.staged != nil, refused: work.staged?.refused ?? [],
                        agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
-            summary.workItems[index] = .init(id: item.id, title: item.title, status: status, commit: tip.hex, filesChanged: report.filesChanged.count)
+            summary.workItems[index] = .init(id: item.id, title: item.title, status: status.rawValue, commit: tip.hex, filesChanged: report.filesChanged.count)
             if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
             if let refusal {
                 // Refused as `git commit` would refuse it: the change is not committed, and the hook's word is the
@@ -146,7 +146,8 @@ struct Attempt {
                                      checkedOut: runner.taskWorkspace.repository,
                                      events: { [events = runner.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
-        try commit("verified", title: record.title, details: ["passed": String(report.passed)].merging(cleared.isEmpty ? [:] : ["cleared": String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)]) { $1 },
+        let clearedList = cleared.isEmpty ? nil : String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)
+        try commit(.verified(iteration: number, passed: report.passed, cleared: clearedList), title: record.title,
                    artifacts: [("gate_results.json", try CanonicalJSON.encode(report))],
                    trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
         let failed = report.results.filter { !$0.passed }.map {
@@ -228,7 +229,8 @@ struct Attempt {
         let workspace = runner.taskWorkspace!
         try workspace.repository.writeIndex()
         let messageFile = workspace.location.callFiles + "COMMIT_EDITMSG"
-        let message = CommitMessage(task: record.id, event: "work_item_done", state: .running, title: item.title,
+        let message = CommitMessage(task: record.id, event: TaskEvent.Kind.workItemEnded(iteration: number, workItem: item.id, status: .done).name,
+                                    state: .running, title: item.title,
                                     trailers: [("AEE-Iteration", String(number)), ("AEE-Work-Item", item.id)])
         guard FileManager.default.createFile(atPath: messageFile, contents: Data(message.text.utf8)) else {
             throw AEEError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
@@ -322,11 +324,11 @@ struct Attempt {
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`
     /// (else the previous tree), then brings `.aee/` in the workspace up to date, putting back the `refused` changes.
-    private mutating func commit(_ event: String, title: String, details: [String: String], artifacts: [(String, [UInt8])], staged: Bool = false,
+    private mutating func commit(_ kind: TaskEvent.Kind, title: String, artifacts: [(String, [UInt8])], staged: Bool = false,
                                  refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
         let identity = try runner.workspace.identity()
         // A work item's title comes from the agent's plan: it goes into the commit's subject, so it is redacted too.
-        let change = RecordChange.runStep(event, record: record, iteration: number, details: details,
+        let change = RecordChange.runStep(kind, record: record, iteration: number,
                                           artifacts: artifacts.map { (directory + $0.0, runner.redactor.redact(json: $0.1)) },
                                           title: runner.redactor.redact(title), trailers: trailers, identity: identity)
         record = change.record

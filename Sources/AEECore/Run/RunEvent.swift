@@ -12,7 +12,7 @@ public enum RunEvent: Sendable {
     /// What a built-in agent is doing now (`Edit calc.sh`, `Bash: sh test.sh`), from its CLI's output.
     case agentActivity(String)
     /// An iteration is over: `outcome` is the event recorded (`iteration_passed`, `iteration_failed`, ...).
-    case iterationEnded(iteration: Int, outcome: String, detail: String?)
+    case iterationEnded(iteration: Int, end: TaskEvent.IterationEnd)
     /// Something went wrong that does not stop the run (a push that did not get through).
     case warning(String)
 }

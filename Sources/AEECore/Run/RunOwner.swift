@@ -34,15 +34,14 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The owner the last `started` or `resumed` of a task's `events` names (its details say host, pid and process).
+    /// The owner the last `started` or `resumed` of a task's `events` names.
     init(of events: [TaskEvent]) {
-        let event = events.last { Self.ownershipEvents.contains($0.event) }
-        since = event?.time
-        let details = event?.details ?? [:]
-        host = details["host"] ?? "an unknown host"
-        pid = details["pid"].flatMap { pid_t($0) }
-        process = details["process"]
-        leaseSeconds = details["lease_seconds"].flatMap { Int($0) }
+        let claim = RunStory(events).claim
+        since = claim?.at
+        host = claim?.0.host ?? "an unknown host"
+        pid = claim?.0.pid.flatMap { pid_t($0) }
+        process = claim?.0.process
+        leaseSeconds = claim?.0.leaseSeconds.flatMap { Int($0) }
     }
 
     /// The details that name this process as a task's owner.
@@ -51,9 +50,6 @@ public struct RunOwner: CustomStringConvertible, Sendable {
         details["process"] = processIdentity(of: getpid())
         return details
     }
-
-    /// The events that hand a task to a process.
-    private static let ownershipEvents: Set<String> = ["started", "resumed"]
 
     public var description: String { "pid \(pid.map(String.init) ?? "?") on \(host)" }
 

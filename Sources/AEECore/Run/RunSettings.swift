@@ -137,8 +137,8 @@ extension Workspace {
 extension Workspace {
     /// The agent the task's last run was started (or resumed) with, as its records say; nil before any run.
     public func rememberedAgent(of id: TaskID) throws -> RememberedAgent? {
-        let details = try store.events(of: id).last { $0.event == "started" || $0.event == "resumed" }?.details
-        return details?["agent"].map { RememberedAgent(agent: $0, model: details?["model"]) }
+        let claim = RunStory(try store.events(of: id)).claim?.0
+        return claim?.agent.map { RememberedAgent(agent: $0, model: claim?.model) }
     }
 
     /// The agent command the user gave (`--agent`, else `git config aee.agent`), which replaces the team's and needs

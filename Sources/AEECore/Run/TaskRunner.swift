@@ -22,12 +22,11 @@ public final class TaskRunner {
     let remote: TaskRemote?
     /// Takes secrets out of what the run commits.
     let redactor: Redactor
-    /// The owner's details for the `started` or `resumed` event: this process, and its lease when there is a remote.
-    /// The agent is recorded so that `run` and `resume` of the task use it again without being told.
-    var ownerDetails: [String: String] {
-        RunOwner.thisProcess.merging(["agent": redactor.redact(settings.agent.name)]) { $1 }
-            .merging(settings.model.map { ["model": $0] } ?? [:]) { $1 }
-            .merging(remote == nil ? [:] : ["lease_seconds": String(settings.leaseSeconds)]) { $1 }
+    /// The claim of the `started` or `resumed` event: this process, and its lease when there is a remote. The agent is
+    /// recorded so that `run` and `resume` of the task use it again without being told.
+    var claim: TaskEvent.Claim {
+        TaskEvent.Claim(process: RunOwner.thisProcess, agent: redactor.redact(settings.agent.name), model: settings.model,
+                        leaseSeconds: remote == nil ? nil : settings.leaseSeconds)
     }
 
     // The run's state, set up by `run` before the first iteration.
@@ -119,9 +118,8 @@ public final class TaskRunner {
         // The claim: one commit naming the new owner, taken only if the branch (and the remote's) is still where the
         // dead run left it.
         let identity = try workspace.identity()
-        let change = RecordChange.runStep("resumed", record: current, iteration: current.iteration,
-                                          details: ownerDetails.merging(["previous_owner": owner.description]) { $1 },
-                                          artifacts: [], title: current.title, identity: identity)
+        let change = RecordChange.runStep(.resumed(claim, iteration: current.iteration, previousOwner: owner.description), record: current,
+                                          iteration: current.iteration, artifacts: [], title: current.title, identity: identity)
         let lost = AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
         do {
             _ = try store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch, expecting: tip, identity: identity)
@@ -175,8 +173,7 @@ public final class TaskRunner {
             }
             // A task that is no longer this run's (a fetch beside it brought another owner's story) gets nothing more.
             if (try? ownsTask()) == false { return try lostToRemote(id.branch) }
-            let blocked = try? store.transition(id, to: .blocked, details: ["exit_reason": ExitReason.blocked.rawValue, "cause": "error"],
-                                                identity: try workspace.identity()) { record in
+            let blocked = try? store.transition(id, to: .blocked, kind: .finished(.blocked, cause: "error"), identity: try workspace.identity()) { record in
                 record.exitReason = ExitReason.blocked.rawValue
                 record.exitDetail = "error: \(error)"
             }
@@ -205,7 +202,7 @@ public final class TaskRunner {
             throw AEEError.taskNotRunnable(id, record.state)
         }
         do {
-            try store.transition(id, to: .running, details: ownerDetails, identity: identity) { record in
+            try store.transition(id, to: .running, kind: .started(claim), identity: identity) { record in
                 record.exitReason = nil
                 record.exitDetail = nil
                 record.usage = record.usage ?? .unknown
@@ -281,16 +278,16 @@ public final class TaskRunner {
         var context = try lastFailureContext()
         var unfinished = resuming?.unfinished
         if let events = resuming?.events {
-            // Only this run's iterations count: those since the last `started`, the way the dead run counted them.
-            let run = events[(events.lastIndex { $0.event == "started" }.map { $0 + 1 } ?? 0)...]
-            let last = run.lastIndex { $0.event != "resumed" }
-            // The dead run ended an iteration and may have died before acting on it: act on it (again) now.
-            let ended = unfinished == nil ? last.flatMap { run[$0].event.hasPrefix("iteration_") ? $0 : nil } : nil
-            for index in run.indices where run[index].event == "iteration_failed" && index != ended {
-                signatures.append(run[index].details["signature"] ?? "")
-                if run[index].details["failure"] == "agent_failed" { agentFailures += 1 }
-            }
-            if let ended, let outcome = try outcome(of: run[ended]), let result = try after(iteration: record.iteration, outcome) {
+            // Only this run's iterations count, the way the dead run counted them.
+            let story = RunStory(events)
+            // The dead run ended an iteration and may have died before acting on it: act on it (again) now. Acting on
+            // a failure adds its signature; its agent failure was counted when the agent failed, so it counts here.
+            let ended = unfinished == nil ? story.lastIterationEnd : nil
+            var failures = story.failures
+            agentFailures = failures.filter(\.agentFailed).count
+            if case .failed = ended { failures.removeLast() }
+            signatures = failures.map(\.signature)
+            if let ended, let outcome = try outcome(of: ended), let result = try after(iteration: record.iteration, outcome) {
                 return result
             }
         }
@@ -344,13 +341,12 @@ public final class TaskRunner {
         }
     }
 
-    /// The outcome an `iteration_*` event recorded (nil for one this version does not know).
-    private func outcome(of event: TaskEvent) throws -> Attempt.Outcome? {
-        let name = event.event.dropFirst("iteration_".count)
-        switch name {
-        case "passed": return .passed
-        case "failed": return try lastFailureContext().map { .failed($0) }
-        default: return ExitReason(rawValue: String(name)).map { .stopped($0, detail: event.details["detail"]) }
+    /// The outcome an iteration's end recorded (nil for a failure whose context cannot be read).
+    private func outcome(of end: TaskEvent.IterationEnd) throws -> Attempt.Outcome? {
+        switch end {
+        case .passed: return .passed
+        case .failed: return try lastFailureContext().map { .failed($0) }
+        case .stopped(let reason, let detail): return .stopped(reason, detail: detail)
         }
     }
 
@@ -386,35 +382,26 @@ public final class TaskRunner {
             if now.state == .canceled { return nil }
             throw AEEError.concurrentUpdate(id)
         }
-        var event = "iteration_passed"
-        var detail: String?
+        let end: TaskEvent.IterationEnd
         var artifacts = [(path: attempt.directory + "work_items_summary.json", bytes: try CanonicalJSON.encode(attempt.summary))]
         var tree = try repository.commit(attempt.tip).tree
         switch outcome {
         case .passed:
-            break
+            end = .passed
         case .failed(let failure):
-            event = "iteration_failed"
-            detail = Self.describe(failure)
+            end = .failed(detail: Self.describe(failure), signature: failure.signature, failure: failure.reason)
             artifacts.append((attempt.directory + "failure_context.json", redactor.redact(json: try CanonicalJSON.encode(failure))))
             if record.metadata.retry == .fresh, let records = try repository.entry(at: id.recordDirectory, inTree: tree) {
                 // The next attempt starts from the code the task started with; the records carry on.
                 tree = try repository.writeTree(base: try repository.commit(base).tree, applying: [TreeUpdate(path: id.recordDirectory, tree: records.oid)])
             }
         case .stopped(let reason, let cause):
-            event = "iteration_" + (reason == .blocked ? "blocked" : reason.rawValue)
             // It may quote a CLI's words (a budget stop), which go into the commit message and the events.
-            detail = cause.map(redactor.redact)
-        }
-        var details = ["attempt": attempt.tip.hex]
-        if let detail { details["detail"] = detail }
-        if case .failed(let failure) = outcome {
-            details["signature"] = failure.signature
-            details["failure"] = failure.reason
+            end = .stopped(reason, detail: cause.map(redactor.redact))
         }
         let identity = try workspace.identity()
-        let change = RecordChange.runStep(event, record: attempt.record, iteration: attempt.number, details: details, artifacts: artifacts,
-                                          title: attempt.record.title, note: detail, identity: identity)
+        let change = RecordChange.runStep(.iterationEnded(iteration: attempt.number, attempt: attempt.tip.hex, end: end), record: attempt.record,
+                                          iteration: attempt.number, artifacts: artifacts, title: attempt.record.title, note: end.detail, identity: identity)
         let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity,
                                      log: try mergedLog(attempt))
         if case .passed = outcome {
@@ -423,7 +410,7 @@ public final class TaskRunner {
             try repository.deleteReference(attempt.branch, expecting: attempt.tip)
         }
         try taskWorkspace.move(to: merge)
-        events(.iterationEnded(iteration: attempt.number, outcome: event, detail: detail))
+        events(.iterationEnded(iteration: attempt.number, end: end))
         return change.record
     }
 
@@ -443,9 +430,7 @@ public final class TaskRunner {
     private func finish(_ reason: ExitReason, detail: String?) throws -> RunResult {
         // A detail may quote an agent's or a CLI's words, which go into a commit message and the record.
         let detail = detail.map(redactor.redact)
-        var details = ["exit_reason": reason.rawValue]
-        if let detail { details["cause"] = detail }
-        let (_, final) = try store.transition(id, to: reason.state, details: details, note: detail, identity: try workspace.identity()) { record in
+        let (_, final) = try store.transition(id, to: reason.state, kind: .finished(reason, cause: detail), note: detail, identity: try workspace.identity()) { record in
             record.exitReason = reason.rawValue
             record.exitDetail = detail
         }

@@ -158,7 +158,7 @@ public struct TaskStore {
             if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
             let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,
                                     baseCommit: base?.commit.hex, baseBranch: base?.branch, metadata: metadata)
-            let event = TaskEvent(time: identity.timestamp, event: "created", actor: identity.actor, fromState: nil, toState: .draft)
+            let event = TaskEvent(time: identity.timestamp, kind: .created, actor: identity.actor, fromState: nil, toState: .draft)
             let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
             do {
                 _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
@@ -171,10 +171,10 @@ public struct TaskStore {
         throw AEEError.noFreeTaskID
     }
 
-    /// Moves a task to `state`, recording who, when and why; refuses moves the state machine does not allow.
-    /// Returns the state the move started from and the new record.
+    /// Moves a task to `state`, recording who, when and why (`kind`: the event with its details, where the move has
+    /// any); refuses moves the state machine does not allow. Returns the state the move started from and the new record.
     @discardableResult
-    public func transition(_ id: TaskID, to state: TaskState, details: [String: String] = [:], note: String? = nil, identity: Identity,
+    public func transition(_ id: TaskID, to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil, identity: Identity,
                            updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
         for attempt in 0..<12 {
             let location = try location(of: id)
@@ -182,15 +182,16 @@ public struct TaskStore {
             guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
             var record = try read(at: location)
             let from = record.state
-            guard let eventName = StateMachine.event(from: from, to: state) else {
+            guard let name = StateMachine.event(from: from, to: state), kind.map({ $0.name == name }) ?? true else {
                 throw AEEError.illegalTransition(id, from: record.state, to: state)
             }
-            let event = TaskEvent(time: identity.timestamp, event: eventName, actor: identity.actor, fromState: record.state, toState: state, details: details)
+            let event = TaskEvent(time: identity.timestamp, kind: kind ?? TaskEvent.Kind(name: name, details: [:]), actor: identity.actor,
+                                  fromState: record.state, toState: state)
             record.state = state
             record.updatedAt = identity.timestamp
             if state == .canceled { record.exitReason = ExitReason.canceled.rawValue }
             update(&record)
-            let message = CommitMessage(task: id, event: eventName, state: state, title: record.title, note: note)
+            let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: note)
             do {
                 _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree,
                                parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
@@ -300,16 +301,15 @@ struct RecordChange {
 extension RecordChange {
     /// A step inside iteration `iteration` of a run: the state stays RUNNING, the event and the commit say which
     /// iteration, and `record` is stamped with the identity's time.
-    static func runStep(_ event: String, record: TaskRecord, iteration: Int, details: [String: String], artifacts: [(path: String, bytes: [UInt8])],
+    static func runStep(_ kind: TaskEvent.Kind, record: TaskRecord, iteration: Int, artifacts: [(path: String, bytes: [UInt8])],
                         title: String, note: String? = nil, trailers: [(key: String, value: String)] = [], identity: Identity) -> RecordChange {
         var record = record
         record.updatedAt = identity.timestamp
         return RecordChange(
             record: record,
-            event: TaskEvent(time: identity.timestamp, event: event, actor: identity.actor, fromState: .running, toState: .running,
-                             details: details.merging(["iteration": String(iteration)]) { $1 }),
+            event: TaskEvent(time: identity.timestamp, kind: kind, actor: identity.actor, fromState: .running, toState: .running),
             artifacts: artifacts,
-            message: CommitMessage(task: record.id, event: event, state: .running, title: title, note: note,
+            message: CommitMessage(task: record.id, event: kind.name, state: .running, title: title, note: note,
                                    trailers: [("AEE-Iteration", String(iteration))] + trailers))
     }
 }
