@@ -61,7 +61,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     /// `commit`: the commit whose `.aee/config.json` holds them, when not the working tree's.
     case untrustedCommands([UntrustedCommand], commit: String?)
     case unknownRevision(String)
-    case noProjectConfig
+    /// `commit`: the commit looked in, when not the working tree.
+    case noProjectConfig(commit: String?)
     /// Where workspaces go (`aee.workspaceRoot` or the cache directory) cannot hold one.
     case workspaceRootUnusable(path: String, reason: String)
     /// A filter driver git must run (`filter.<name>.required`) whose program cannot be found.
@@ -182,8 +183,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             (commands.allSatisfy(\.command.fromTaskRecord) ? "the task's records ask"
                 : commands.contains(where: \.command.fromTaskRecord) ? "\(ProjectConfig.path) and the task's records ask" : "\(ProjectConfig.path) asks")
                 + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
-        case .noProjectConfig:
-            "there is no \(ProjectConfig.path) here"
+        case .noProjectConfig(let commit):
+            commit.map { "commit \($0.prefix(12)) has no \(ProjectConfig.path)" } ?? "there is no \(ProjectConfig.path) here"
         case .workspaceRootUnusable(let path, let reason):
             "cannot make a workspace in \(path.escapedForTerminal): \(reason)"
         case .filterUnavailable(let name, let program):
@@ -217,7 +218,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .configExists:
             "use 'git aee init --force' to overwrite it"
         case .taskOnlyOnRemote(let id, let remote):
-            "'git aee run \(id)' takes it from there; or make it local first: git branch aee/\(id) \(remote.quotedInMessage)/aee/\(id)"
+            "make it local first: git branch aee/\(id) \(remote.quotedInMessage)/aee/\(id) ('git aee run \(id)' does that itself)"
         case .ambiguousTask:
             "type more characters of the id"
         case .unknownTask:
@@ -260,8 +261,9 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             alive ? "'git aee cancel \(id)' stops it" : "'git aee resume \(id)' continues it; 'git aee cancel \(id)' ends it, its work so far kept on its branches"
         case .unknownRemote:
             "'git remote -v' lists the remotes"
-        case .remoteFailed:
-            "the task's commits are all here; they reach the remote with the next push that gets through"
+        case .remoteFailed(let name, let action, _):
+            action == "push to" ? "the task's commits are all here; they reach the remote with the next push that gets through"
+                : "'git remote -v' shows where \(name.quotedInMessage) points; nothing here was changed"
         case .remoteMoved(let id, _, _, _):
             "this clone has the remote's story now: 'git aee show \(id)' tells what happened"
         case .notRunning(let id, let state):
@@ -280,8 +282,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "the task's last run used that agent, perhaps on another clone; '--agent CMD' runs it (or another) as your own"
         case .untrustedCommands(_, let commit):
             "read them; 'git aee trust\(commit.map { " " + $0.prefix(12) } ?? "")' approves the commands of .aee/config.json\(commit == nil ? "" : " as of that commit (the one the task starts from)") for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
-        case .noProjectConfig:
-            "'git aee init' writes a starter"
+        case .noProjectConfig(let commit):
+            commit == nil ? "'git aee init' writes a starter" : nil
         case .filterUnavailable(let name, _):
             "install it, or check 'git config --get-regexp ^filter\\.\(name.quotedInMessage)\\.'; files under its attributes cannot be checked out or staged without it"
         case .workspaceRootUnusable:

@@ -13,7 +13,7 @@ public final class Workspace {
     /// `--trust`: run the commands of `.aee/config.json` without asking for the user's approval (see `Workspace+Trust`).
     public var trustsAllCommands = false
     /// The commit whose `.aee/config.json` is read (the one a task starts from); nil: the working tree's.
-    private var configCommit: OID?
+    private(set) var configCommit: OID?
     /// That commit, when its config is not the working tree's: `git aee trust` alone would approve the wrong one.
     private(set) var configCommitDiffering: OID?
 

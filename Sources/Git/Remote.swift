@@ -98,7 +98,7 @@ extension Repository {
     static let stagingPrefix = "refs/aee/outgoing/"
 
     /// The path of a remote on this machine (a path or a `file://` URL), or nil for a network URL.
-    static func localPath(of url: String) -> String? {
+    public static func localPath(of url: String) -> String? {
         if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
         if url.hasPrefix("/") || url.hasPrefix("./") || url.hasPrefix("../") { return url }
         // `host:path` is ssh; a bare word without a colon is a path relative to the current directory.

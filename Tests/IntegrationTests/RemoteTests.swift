@@ -140,13 +140,17 @@ extension RemoteTests {
         #expect(unknown.stderr.hasPrefix("fatal: 'nowhere' is not a remote of this repository"))
     }
 
-    @Test("a remote that cannot be reached: task --queue --push says so after retrying, and the local task stays QUEUED")
+    @Test("a remote that is not there: task --queue --push and sync say so in a line, and the local task stays QUEUED")
     func unreachableRemote() throws {
         let repo = try calculatorRepository(fixed: true)
-        try repo.git("remote", "add", "gone", repo.root.appendingPathComponent("no-such-remote.git").path)
+        let path = repo.root.appendingPathComponent("no-such-remote.git").path
+        try repo.git("remote", "add", "gone", path)
         let outcome = try repo.aee("task", "Make calc add", "--queue", "--push", "gone")
         #expect(outcome.status == 128)
-        #expect(outcome.stderr.hasPrefix("fatal: could not push to gone: "), "\(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("fatal: could not push to gone: there is no repository at \(path)\nhint: the task's commits are all here"), "\(outcome.stderr)")
+        let synced = try repo.aee("sync", "gone")
+        #expect(synced.status == 128)
+        #expect(synced.stderr == "fatal: could not fetch from gone: there is no repository at \(path)\nhint: 'git remote -v' shows where gone points; nothing here was changed\n", "\(synced.stderr)")
         let id = try repo.onlyTaskID()
         #expect(try repo.artifact(id, "task.json")["state"] as? String == "QUEUED")
         #expect(try repo.fsckIsClean())
@@ -288,8 +292,12 @@ extension RemoteTests {
         let repo = try calculatorRepository(fixed: true)
         let clone = try repo.sharedThroughRemote(clones: 2)[1]
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        // Two clones cancel the same task, each with a reason of its own; only one reaches the remote.
+        // Two clones cancel the same task, each with a reason of its own; only one reaches the remote. sync leaves a
+        // teammate's new task the remote's: the clone makes it local first, as the cancel's hint says.
         #expect(try repo.aee("sync", "origin", in: clone).status == 0)
+        let refused = try repo.aee("cancel", id, in: clone)
+        #expect(refused.stderr.contains("hint: make it local first: git branch aee/\(id) origin/aee/\(id)"), "\(refused.stderr)")
+        try repo.git("branch", "aee/\(id)", "origin/aee/\(id)", in: clone)
         #expect(try repo.aee("cancel", id, "--reason", "theirs", in: clone).status == 0)
         try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
         // A plain fetch brings the remote's story beside the branch; show says so.
@@ -306,6 +314,7 @@ extension RemoteTests {
 
             """, "\(synced.stderr)")
         #expect(try repo.git("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines) == ours)
+        #expect(try repo.aee("show", id).stdout.contains("branch     aee/\(id) (differs from origin/aee/\(id), neither containing the other: 'git aee sync origin --settle' takes origin's)\n"))
 
         let settled = try repo.aee("sync", "origin", "--settle")
         #expect(settled.status == 0, "\(settled.stderr)")
@@ -326,9 +335,12 @@ extension RemoteTests {
         let clone = try repo.sharedThroughRemote(clones: 2)[1]
         let (agent, marks) = try repo.threeItemAgent()
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent])
+        let errors = repo.root.appendingPathComponent("run.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
         #expect(try repo.aee("sync", "origin", in: clone).status == 0)
+        try repo.git("branch", "aee/\(id)", "origin/aee/\(id)", in: clone)
         #expect(try repo.aee("cancel", id, "--reason", "not needed", in: clone).status == 0)
         try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
         let canceled = try repo.remoteGit("rev-parse", "aee/\(id)")
@@ -336,6 +348,8 @@ extension RemoteTests {
         kill(pid_t(child)!, SIGTERM)
         run.waitUntilExit()
         #expect(run.terminationStatus == 3)
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(stderr.contains("warning: task \(id) was canceled on origin while this run went on; the run stops there\n"), "\(stderr)")
         #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == canceled, "nothing on top of the cancel")
         #expect(try repo.git("rev-parse", "aee/\(id)") == canceled, "this clone took the remote's story")
         #expect(try repo.artifact(id, "task.json")["state"] as? String == "CANCELED")

@@ -590,5 +590,10 @@ struct RunTests {
         #expect(run.status == 128)
         #expect(run.stderr.contains("fatal: task \(draft) is DRAFT; only APPROVED, QUEUED or BLOCKED tasks can run"))
         #expect(run.stderr.contains("hint: approve it first: git aee approve \(draft)"))
+        // A finished task says so, whether or not an agent is named: its state is looked at before any agent.
+        #expect(try repo.aee("cancel", draft).status == 0)
+        let canceled = try repo.aee("run", draft)
+        #expect(canceled.status == 128)
+        #expect(canceled.stderr == "fatal: task \(draft) is CANCELED; only APPROVED, QUEUED or BLOCKED tasks can run\n", "\(canceled.stderr)")
     }
 }

@@ -37,11 +37,12 @@ public struct TaskRemote {
     /// The lease of `id` as last fetched, or nil when there is none.
     func lease(of id: TaskID) throws -> OID? { try repository.resolveReference(tracking(Lease.ref(id))) }
 
-    /// Fetches the task branches and fast-forwards the local ones to them (creating those that are new here); an
-    /// attempt branch the remote deleted goes here too when this clone's copy is what the remote had and its task's
-    /// branch holds it (a run elsewhere took the task over and finished that attempt). A local branch ahead of the
-    /// remote is left for its run to push; one that diverged is returned, not touched (`settle` takes the remote's).
-    public func sync() throws -> [Divergence] {
+    /// Fetches the task branches and fast-forwards the local ones to them (with `adopting`, creating those that are
+    /// new here, as a worker or run through the remote needs them); an attempt branch the remote deleted goes here too
+    /// when this clone's copy is what the remote had and its task's branch holds it (a run elsewhere took the task over
+    /// and finished that attempt). A local branch ahead of the remote is left for its run to push; one that diverged
+    /// is returned, not touched (`settle` takes the remote's).
+    public func sync(adopting: Bool = true) throws -> [Divergence] {
         let prefix = "refs/remotes/\(name)/aee/"
         let before = try repository.references(matching: prefix + "*")
         try retrying("fetch from") { try repository.fetch(name, refspecs: [Self.refspec(for: name), Self.leaseRefspec(for: name)]) }
@@ -51,7 +52,7 @@ public struct TaskRemote {
             let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
             let local = try repository.resolveReference(branch)
             guard let local else {
-                try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)")
+                if adopting { try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)") }
                 continue
             }
             if try local == remote || repository.isAncestor(remote, of: local) { continue }
@@ -145,6 +146,10 @@ public struct TaskRemote {
             do {
                 return try operation()
             } catch let error as GitError {
+                // libgit2 calls a path that is not there an "unsupported URL protocol": say what it is, and do not wait.
+                if let url = try? repository.remoteURL(name), let path = Repository.localPath(of: url), access(path, F_OK) != 0 {
+                    throw AEEError.remoteFailed(name, action: what, reason: "there is no repository at \(path)")
+                }
                 guard let pause = pauses.popFirst() else { throw AEEError.remoteFailed(name, action: what, reason: error.message) }
                 usleep(useconds_t(pause * 1_000_000))
             }

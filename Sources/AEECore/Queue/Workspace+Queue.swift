@@ -17,11 +17,12 @@ extension Workspace {
     }
 
     /// Fetches the task branches from `remote` and fast-forwards the local ones (what a run with `--remote` does
-    /// before it looks at its task); returns the branches that diverged from the remote's. With `settle`, each of
-    /// those takes the remote's side, and this clone's is kept at the ref returned with it.
-    public func syncTasks(from remote: String, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
+    /// before it looks at its task, `adopting` the remote's new tasks as local branches); returns the branches that
+    /// diverged from the remote's. With `settle`, each of those takes the remote's side, and this clone's is kept at
+    /// the ref returned with it.
+    public func syncTasks(from remote: String, adopting: Bool = true, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
         let tasks = try TaskRemote(name: remote, repository: repository)
-        return try tasks.sync().map { ($0, settle ? try tasks.settle($0) : nil) }
+        return try tasks.sync(adopting: adopting).map { ($0, settle ? try tasks.settle($0) : nil) }
     }
 
     /// The fetch refspec for `remote`'s task branches, and whether a plain `git fetch <remote>` brings them (after

@@ -249,7 +249,10 @@ public final class TaskRunner {
         guard let remote else { throw AEEError.concurrentUpdate(id) }
         _ = try? remote.sync()
         let now = try? store.record(of: id)
-        if now?.state == .canceled, taskWorkspace != nil { return try canceled() }
+        if now?.state == .canceled, taskWorkspace != nil {
+            events(.warning("task \(id.rawValue) was canceled on \(remote.name) while this run went on; the run stops there"))
+            return try canceled()
+        }
         _ = try? taskWorkspace?.remove(main: workspace.repository)
         var there: String?
         if let now {

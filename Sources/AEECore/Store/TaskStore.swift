@@ -72,11 +72,18 @@ public struct TaskStore {
         try read(at: try location(of: id))
     }
 
+    /// How a task branch stands to a remote's fetched copy of it.
+    public enum RemoteStanding: Equatable, Sendable {
+        /// The remote's has moved on (a plain `git fetch` brought it; `git aee sync <remote>` brings it to the branch).
+        case behind(String)
+        /// Neither contains the other (`git aee sync <remote> --settle` takes the remote's).
+        case diverged(String)
+    }
+
     /// Where a task's record is read from.
     public enum Place: Equatable, Sendable {
-        /// Its branch, `aee/<id>`; `behind` names a remote whose fetched copy has moved on from it (a plain `git fetch`
-        /// brought the remote's story, which `git aee sync <remote>` brings to the branch).
-        case branch(behind: String?)
+        /// Its branch, `aee/<id>`, and how it stands to a remote's fetched copy that differs from it.
+        case branch(RemoteStanding?)
         /// HEAD's history, where it was merged; its branch is gone.
         case merged
         /// Only a remote's fetched copy of its branch, `<remote>/aee/<id>`: a task a teammate shared.
@@ -86,10 +93,12 @@ public struct TaskStore {
     public func place(of id: TaskID) throws -> Place {
         let location = try location(of: id)
         if location.branch != nil {
-            let ahead = try repository.references(matching: "refs/remotes/*/aee/\(id)").first { fetched in
-                try fetched.target != location.commit && repository.isAncestor(location.commit, of: fetched.target)
+            for (name, fetched) in try repository.references(matching: "refs/remotes/*/aee/\(id)") where fetched != location.commit {
+                let remote = String(name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
+                if try repository.isAncestor(location.commit, of: fetched) { return .branch(.behind(remote)) }
+                if try !repository.isAncestor(fetched, of: location.commit) { return .branch(.diverged(remote)) }
             }
-            return .branch(behind: ahead.map { String($0.name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count)) })
+            return .branch(nil)
         }
         return location.remote.map { .remote($0) } ?? .merged
     }

@@ -59,7 +59,7 @@ extension Workspace {
 
     /// Approves every command `.aee/config.json` holds now; returns the ones that were not approved before.
     public func trustProjectCommands() throws -> [UntrustedCommand] {
-        guard try projectConfig() != nil else { throw AEEError.noProjectConfig }
+        guard try projectConfig() != nil else { throw AEEError.noProjectConfig(commit: configCommit?.hex) }
         let new = try untrusted(projectCommands())
         for entry in new { try approve(entry.command) }
         return new

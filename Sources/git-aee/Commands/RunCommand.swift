@@ -51,7 +51,7 @@ enum RunCommand: Command {
             ProcessGroups.shared.dieWithParent()
         }
         do {
-            return try execute(runner(arguments, context, task: record), id, arguments, context) { try $0.run(id) }
+            return try execute(runner(arguments, context, task: record, toRun: true), id, arguments, context) { try $0.run(id) }
         } catch AEEError.taskRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
@@ -78,14 +78,18 @@ enum RunCommand: Command {
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
     /// For an existing `task`, the agent its last run was started with is used again unless `--agent` says otherwise,
-    /// and the config is the one of the commit the task started from.
-    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int? = nil, task: TaskRecord? = nil) throws -> (runner: TaskRunner, progress: RunProgress) {
+    /// and the config is the one of the commit the task started from. A task `toRun` that cannot run is refused once
+    /// the options are read and before any agent is looked for: a finished task has no use for one.
+    static func runner(_ arguments: ParsedArguments, _ context: Context, maxIterations: Int? = nil, task: TaskRecord? = nil,
+                       toRun: Bool = false) throws -> (runner: TaskRunner, progress: RunProgress) {
         let workspace = try context.workspace()
+        let timeout = try arguments.int("timeout", in: 1...Int.max)
+        if toRun, let task, task.state.isFinal || task.state == .draft { throw AEEError.taskNotRunnable(task.id, task.state) }
         if let task, try workspace.useConfig(of: task), !arguments.flag("if-queued"), !arguments.flag("if-abandoned") {
             context.terminal.hint("task \(task.id) runs with the .aee/config.json of the commit it started from (\(task.baseCommit?.prefix(12) ?? "")); your working tree's differs")
         }
         let options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
-                                 timeoutSeconds: try arguments.int("timeout", in: 1...Int.max), remote: arguments.value("remote"),
+                                 timeoutSeconds: timeout, remote: arguments.value("remote"),
                                  rememberedAgent: try task.flatMap { try workspace.rememberedAgent(of: $0.id) })
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations ?? task?.metadata.maxIterations ?? ProjectConfig.defaultMaxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1

@@ -54,9 +54,11 @@ enum ShowCommand: Command {
     /// Where the record shown comes from: its branch, HEAD's history once the branch is gone, or a remote's copy.
     static func branch(of id: TaskID, _ context: Context) throws -> String {
         switch try context.workspace().store.place(of: id) {
-        case .branch(behind: nil): "aee/\(id)"
-        case .branch(behind: let remote?):
+        case .branch(nil): "aee/\(id)"
+        case .branch(.behind(let remote)):
             "aee/\(id) (behind \(remote.escapedForTerminal)/aee/\(id): 'git aee sync \(remote.escapedForTerminal)' brings it)"
+        case .branch(.diverged(let remote)):
+            "aee/\(id) (differs from \(remote.escapedForTerminal)/aee/\(id), neither containing the other: 'git aee sync \(remote.escapedForTerminal) --settle' takes \(remote.escapedForTerminal)'s)"
         case .merged: "none (deleted; the record is read from HEAD's history)"
         case .remote(let remote): "\(remote.escapedForTerminal)/aee/\(id) (only on \(remote.escapedForTerminal); 'git aee run \(id)' takes it from there)"
         }

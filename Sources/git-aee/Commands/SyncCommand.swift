@@ -12,7 +12,9 @@ enum SyncCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let remote = arguments.positionals[0]
-        let results = try context.workspace().syncTasks(from: remote, settle: arguments.flag("settle"))
+        // A teammate's new task stays the remote's (list marks it): a branch here would let a worker without
+        // --remote run it without claiming it there.
+        let results = try context.workspace().syncTasks(from: remote, adopting: false, settle: arguments.flag("settle"))
         for (divergence, kept) in results {
             if let kept { context.terminal.print("\(divergence.name): took \(remote.escapedForTerminal)'s; this clone's is kept at \(kept)") }
         }

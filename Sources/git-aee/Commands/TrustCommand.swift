@@ -6,7 +6,7 @@ enum TrustCommand: Command {
     static let spec = CommandSpec(
         name: "trust",
         summary: "approve the commands of .aee/config.json for this repository",
-        synopsis: "[<commit>] [--check | --revoke]",
+        synopsis: "[<commit>] [--check] | --revoke",
         options: [
             OptionSpec(long: "check", help: "list the commands not approved yet, approving nothing; exit 1 if there are any"),
             OptionSpec(long: "revoke", help: "forget every approval recorded for this repository"),
