@@ -286,13 +286,11 @@ struct Attempt {
         case .failed where report.failure?.kind == .budget:
             return .stopped(.budget, detail: report.failure?.message)
         case .failed, .timedOut, .killed:
-            runner.agentFailures += 1
             let agent = FailureContext.FailedAgent(stage: stage.rawValue, workItem: workItem?.id, status: report.status.rawValue,
                                                   exitCode: report.exitCode, outputTail: report.outputTail, failure: report.failure)
-            if agent.endsTheRun { runner.agentFailures = max(runner.agentFailures, runner.settings.maxAgentFailures) }
             return .failed(try failure(gates: [], agent: agent))
         }
-        if let over = TaskRunner.overBudget(record) { return .stopped(.budget, detail: over) }
+        if let over = record.overBudget { return .stopped(.budget, detail: over) }
         return nil
     }
 

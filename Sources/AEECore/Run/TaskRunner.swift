@@ -40,7 +40,6 @@ public final class TaskRunner {
     var agent: AgentDriver!
     var gatePlan: [Gate] = []
     var deadline: Double?
-    var agentFailures = 0
     /// Where the gate pass notes stood when the run began (nil: there were none); passes are read as of then, so a note
     /// an agent wrote straight into the repository while it ran does not count.
     var passesBeforeTheRun: OID?
@@ -48,8 +47,8 @@ public final class TaskRunner {
     var gateLeftovers: Set<String> = []
     /// Whether the run said that `--max-cost` cannot stop it (an agent that reports no cost); said once.
     var warnedOfUnknownCost = false
-    /// Signatures of the failed iterations of this run, oldest first.
-    var signatures: [String] = []
+    /// What this run has been through, for its stop rules.
+    private var counts = RunRule.Counts()
 
     /// Resolves the agent and limits now, so a run that cannot start says so before anything is written.
     public init(workspace: Workspace, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void = { _ in }, approve: ((String) -> Bool)?) throws {
@@ -283,22 +282,19 @@ public final class TaskRunner {
         if let events = resuming?.events {
             // Only this run's iterations count, the way the dead run counted them.
             let story = RunStory(events)
-            // The dead run ended an iteration and may have died before acting on it: act on it (again) now. Acting on
-            // a failure adds its signature; its agent failure was counted when the agent failed, so it counts here.
+            // The dead run ended an iteration and may have died before acting on it: act on it (again) now, which
+            // counts it.
             let ended = unfinished == nil ? story.lastIterationEnd : nil
             var failures = story.failures
-            agentFailures = failures.filter(\.agentFailed).count
             if case .failed = ended { failures.removeLast() }
-            signatures = failures.map(\.signature)
+            counts = RunRule.Counts(signatures: failures.map(\.signature), agentFailures: failures.filter(\.agentFailed).count)
             if let ended, let outcome = try outcome(of: ended), let result = try after(iteration: record.iteration, outcome) {
                 return result
             }
         }
         while true {
             let number = record.iteration + 1
-            guard number <= record.metadata.maxIterations else {
-                return try finish(.maxIterations, detail: "no iterations left (\(record.metadata.maxIterations) allowed)")
-            }
+            if case .stop(let reason, let detail) = rule.start(iteration: number) { return try finish(reason, detail: detail) }
             guard var attempt = try Attempt(runner: self, number: number, context: context, resuming: unfinished) else { return try canceled() }
             unfinished = nil
             let outcome = try attempt.run()
@@ -317,31 +313,17 @@ public final class TaskRunner {
                          keptWorkspace: taskWorkspace.isUsersWorkingTree || kept != nil ? taskWorkspace.root : nil, keptBecause: kept, mergeError: nil)
     }
 
-    /// What follows iteration `number` that ended with `outcome`: the end of the run, or nil to go on.
+    /// The run's stop rules, with this task's limits.
+    private var rule: RunRule {
+        RunRule(maxIterations: record.metadata.maxIterations, stallLimit: settings.stallLimit, maxAgentFailures: settings.maxAgentFailures)
+    }
+
+    /// What follows iteration `number` that ended with `outcome`, as the rule decides: the end of the run, or nil to go on.
     private func after(iteration number: Int, _ outcome: Attempt.Outcome) throws -> RunResult? {
-        switch outcome {
-        case .passed:
-            return try finish(.done, detail: nil)
-        case .stopped(let reason, let detail):
-            return try finish(reason, detail: detail)
-        case .failed(let failure):
-            if let over = Self.overBudget(record) { return try finish(.budget, detail: over) }
-            if agentFailures >= settings.maxAgentFailures {
-                let words = failure.agent?.outputTail.split(whereSeparator: \.isNewline).last.map { ": " + String($0).excerpt(200) } ?? ""
-                // A failure that ends the run at once (the agent cannot be run, or its model's API cannot be used) is
-                // one failure, however it counts towards the limit.
-                let count = failure.agent?.endsTheRun == true ? "failed" : "failed \(agentFailures) time\(agentFailures == 1 ? "" : "s")"
-                return try finish(.agentError, detail: "the agent \(count)" + words)
-            }
-            signatures.append(failure.signature)
-            if signatures.count >= settings.stallLimit, Set(signatures.suffix(settings.stallLimit)).count == 1 {
-                return try finish(.stalled, detail: "the same failure \(settings.stallLimit) iterations in a row: " + Self.describe(failure))
-            }
-            if number == record.metadata.maxIterations {
-                return try finish(.maxIterations, detail: "\(number) iteration\(number == 1 ? "" : "s"), the last one failing: " + Self.describe(failure))
-            }
-            return nil
-        }
+        let decision: RunRule.Decision
+        (decision, counts) = rule.after(iteration: number, outcome, overBudget: record.overBudget, counts: counts)
+        guard case .stop(let reason, let detail) = decision else { return nil }
+        return try finish(reason, detail: detail)
     }
 
     /// The outcome an iteration's end recorded (nil for a failure whose context cannot be read).
@@ -351,18 +333,6 @@ public final class TaskRunner {
         case .failed: return try lastFailureContext().map { .failed($0) }
         case .stopped(let reason, let detail): return .stopped(reason, detail: detail)
         }
-    }
-
-    /// Why `record` is over its `--max-cost`, or nil when it is not.
-    static func overBudget(_ record: TaskRecord) -> String? {
-        guard let limit = record.metadata.maxCostUSD, let spent = record.usage?.costUSD, let allowed = Decimal(string: String(limit)), spent > allowed
-        else { return nil }
-        return "the agents reported $\(spent.dollars), over the $\(limit.dollars) allowed"
-    }
-
-    static func describe(_ failure: FailureContext) -> String {
-        if let agent = failure.agent { return "the agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" }
-        return "gates " + failure.failedGates.map(\.gate).joined(separator: ", ") + " did not pass"
     }
 
     /// On a run of a task that failed before (now BLOCKED and re-run), the failure the last iteration recorded.
@@ -392,7 +362,7 @@ public final class TaskRunner {
         case .passed:
             end = .passed
         case .failed(let failure):
-            end = .failed(detail: Self.describe(failure), signature: failure.signature, failure: failure.reason)
+            end = .failed(detail: failure.summary, signature: failure.signature, failure: failure.reason)
             artifacts.append((attempt.directory + "failure_context.json", redactor.redact(json: try CanonicalJSON.encode(failure))))
             if record.metadata.retry == .fresh, let records = try repository.entry(at: id.recordDirectory, inTree: tree) {
                 // The next attempt starts from the code the task started with; the records carry on.
