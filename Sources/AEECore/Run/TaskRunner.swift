@@ -173,7 +173,7 @@ public final class TaskRunner {
             // A task that is no longer this run's (a fetch beside it brought another owner's story) gets nothing more.
             if (try? ownsTask()) == false { return try lostToRemote(id.branch) }
             let blocked = try? store.transition(id, to: .blocked, kind: .finished(.blocked, cause: "error"), identity: try workspace.identity()) { record in
-                record.exitReason = ExitReason.blocked.rawValue
+                record.exitReason = .blocked
                 record.exitDetail = "error: \(error)"
             }
             // Things were written: the command says so by its exit status, not 128's "nothing was written".
@@ -404,7 +404,7 @@ public final class TaskRunner {
         // A detail may quote an agent's or a CLI's words, which go into a commit message and the record.
         let detail = detail.map(redactor.redact)
         let (_, final) = try store.transition(id, to: reason.state, kind: .finished(reason, cause: detail), note: detail, identity: try workspace.identity()) { record in
-            record.exitReason = reason.rawValue
+            record.exitReason = reason
             record.exitDetail = detail
         }
         let tip = try taskTip()

@@ -198,7 +198,7 @@ public struct TaskStore {
                                   fromState: record.state, toState: state)
             record.state = state
             record.updatedAt = identity.timestamp
-            if state == .canceled { record.exitReason = ExitReason.canceled.rawValue }
+            if state == .canceled { record.exitReason = .canceled }
             update(&record)
             let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: note)
             do {

@@ -54,7 +54,7 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     /// The branch HEAD named when the task was created; nil on a detached HEAD.
     @ExplicitNull public var baseBranch: String?
     public var iteration: Int
-    @ExplicitNull public var exitReason: String?
+    @ExplicitNull public var exitReason: ExitReason?
     /// Why, in words, when the reason alone does not say (the cause of a block, the gate that kept failing).
     @ExplicitNull public var exitDetail: String?
     /// What the agents reported spending; nil until the task first runs.

@@ -145,7 +145,7 @@ enum RunCommand: Command {
     /// iteration 1` for one stopped before its first iteration was over).
     static func summary(of record: TaskRecord, reason: ExitReason?, palette: Palette) -> String {
         let iterations = record.iteration == 0 ? "during iteration 1" : "after \(record.iteration) iteration\(record.iteration == 1 ? "" : "s")"
-        return "\(record.id) \(palette.state(record.state)) (\(reason?.rawValue ?? record.exitReason ?? "no exit reason")) \(iterations)"
+        return "\(record.id) \(palette.state(record.state)) (\((reason ?? record.exitReason)?.rawValue ?? "no exit reason")) \(iterations)"
             + (record.exitDetail.map { ": " + $0.escapedForTerminal } ?? "")
     }
 

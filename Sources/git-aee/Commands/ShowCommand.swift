@@ -23,7 +23,7 @@ enum ShowCommand: Command {
         var rows: [(String, String)] = [
             ("task", record.id.rawValue),
             ("title", TaskTitle.oneLine(record.title, limit: 10_000)),
-            ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.escapedForTerminal))" } ?? "")),
+            ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.rawValue))" } ?? "")),
             ("iteration", "\(record.iteration) of \(record.metadata.maxIterations)"),
             ("mode", record.metadata.runMode.rawValue),
             ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),

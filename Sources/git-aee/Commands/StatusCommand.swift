@@ -36,7 +36,7 @@ enum StatusCommand: Command {
             context.terminal.print(row(run.task, what))
         }
         for task in status.recent {
-            let reason = task.exitReason.map { "\($0), " } ?? ""
+            let reason = task.exitReason.map { "\($0.rawValue), " } ?? ""
             context.terminal.print(row(task, "\(reason)\(duration(now.seconds - task.updatedAt.seconds)) ago"))
         }
         if status.queued.isEmpty && status.running.isEmpty && status.recent.isEmpty {
