@@ -15,7 +15,7 @@ struct Attempt {
         case stopped(ExitReason, detail: String?)
     }
 
-    let runner: TaskRunner
+    let context: RunContext
     let number: Int
     /// The task branch's tip when the attempt began (or was resumed); the merge that ends it names this as first parent.
     let base: OID
@@ -23,7 +23,7 @@ struct Attempt {
     let start: OID
     let branch: String
     /// The previous iteration's failure, handed to the agent.
-    let context: FailureContext?
+    let previousFailure: FailureContext?
     /// What a run that died had done of this attempt.
     private let resumed: AttemptProgress?
     private(set) var tip: OID
@@ -38,30 +38,30 @@ struct Attempt {
 
     /// A new attempt, or (with `resuming`) the rest of one a run that died left on its branch; nil when the task was
     /// canceled from elsewhere since the last iteration, so nothing is written on top of the cancel.
-    init?(runner: TaskRunner, number: Int, context: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
-        self.runner = runner
-        self.number = number
+    init?(_ context: RunContext, record taskRecord: TaskRecord, number: Int, failure: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
         self.context = context
+        self.number = number
+        previousFailure = failure
         resumed = progress
-        base = try runner.taskTip()
+        base = try context.taskTip()
         // The merge that ends the attempt names `base` as the task's state: it must still be this run's.
-        switch try runner.store.record(of: runner.id, at: base).state {
+        switch try context.store.record(of: context.id, at: base).state {
         case .running: break
         case .canceled: return nil
-        default: throw AEEError.concurrentUpdate(runner.id)
+        default: throw AEEError.concurrentUpdate(context.id)
         }
-        branch = runner.id.attemptBranch(number)
-        let repository = runner.store.repository
+        branch = context.id.attemptBranch(number)
+        let repository = context.store.repository
         if let progress {
             start = progress.start
             tip = progress.tip
             record = progress.record
         } else {
-            if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(runner.id, branch: branch) }
-            try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(runner.id.rawValue)")
+            if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(context.id, branch: branch) }
+            try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(context.id.rawValue)")
             start = base
             tip = base
-            record = runner.record
+            record = taskRecord
         }
         record.iteration = number
         tipTree = try repository.commit(tip).tree
@@ -79,7 +79,7 @@ struct Attempt {
     /// Where this iteration's artifacts go, relative to the task's directory.
     var directory: String { "iterations/\(number)/" }
 
-    mutating func run() throws -> Outcome {
+    mutating func run(_ state: inout RunState) throws -> Outcome {
         if let gates = resumed?.verified { return try outcome(passed: gates.passed, failedGates: gates.failedGates) }
         let items: [WorkItem]
         var first = 0
@@ -93,12 +93,12 @@ struct Attempt {
             }
             if first == 0, let stop = approval(summary: plan.summary, items) { return stop }
         } else {
-            runner.events(.stage(iteration: number, .planning))
-            let planCall = try runner.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: context, taskDeadline: runner.deadline)
+            context.events(.stage(iteration: number, .planning))
+            let planCall = try context.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: previousFailure, taskDeadline: context.deadline)
             let plan: OpenPlan
             (items, plan) = makePlan(from: planCall)
             add(plan.usage)
-            try commit(.planned(iteration: number, workItems: items.count, source: plan.source.rawValue), title: record.title,
+            try commit(.planned(iteration: number, workItems: items.count, source: plan.source.rawValue), title: record.title, in: state.taskWorkspace,
                        artifacts: [("open_plan.json", try CanonicalJSON.encode(plan)),
                                    ("work_items.json", try CanonicalJSON.encode(WorkItemList(iteration: number, workItems: items)))]
                                   + (planCall.stream.map { [("plan.agent.log", $0)] } ?? []))
@@ -107,23 +107,23 @@ struct Attempt {
             if let stop = approval(summary: plan.summary, items) { return stop }
         }
 
-        runner.events(.stage(iteration: number, .executing))
+        context.events(.stage(iteration: number, .executing))
         for (index, item) in items.enumerated().dropFirst(first) {
-            runner.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
-            var call = try runner.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: context, taskDeadline: runner.deadline)
-            for denial in call.report.permissionDenials ?? [] { runner.events(.warning("the agent was refused \(denial)")) }
-            var work = try collectWork(of: &call)
+            context.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
+            var call = try context.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: previousFailure, taskDeadline: context.deadline)
+            for denial in call.report.permissionDenials ?? [] { context.events(.warning("the agent was refused \(denial)")) }
+            var work = try collectWork(of: &call, in: &state)
             ignoredAfterStaging = work.staged?.ignored
-            let hooks = try judgeCommit(of: item, &work)
+            let hooks = try judgeCommit(of: item, &work, in: state.taskWorkspace)
             let report = makeReport(item, call, work, hooks: hooks)
             add(report.usage)
-            if record.metadata.maxCostUSD != nil, report.usage.costUSD == nil, !runner.warnedOfUnknownCost {
-                runner.warnedOfUnknownCost = true
-                runner.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
+            if record.metadata.maxCostUSD != nil, report.usage.costUSD == nil, !state.warnedOfUnknownCost {
+                state.warnedOfUnknownCost = true
+                context.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
             }
             let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
             let status = refusal == nil ? call.report.status : .failed
-            try commit(.workItemEnded(iteration: number, workItem: item.id, status: status), title: item.title,
+            try commit(.workItemEnded(iteration: number, workItem: item.id, status: status), title: item.title, in: state.taskWorkspace,
                        artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))] + (call.stream.map { [("work_item_\(item.id).agent.log", $0)] } ?? []), staged: work.staged != nil, refused: work.staged?.refused ?? [],
                        agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
             summary.workItems[index] = .init(id: item.id, title: item.title, status: status.rawValue, commit: tip.hex, filesChanged: report.filesChanged.count)
@@ -137,17 +137,17 @@ struct Attempt {
             }
         }
 
-        runner.events(.stage(iteration: number, .verifying))
-        let cleared = try runner.taskWorkspace.clearIgnored(keeping: runner.gateLeftovers, present: ignoredAfterStaging)
-        defer { runner.gateLeftovers = Set((try? runner.taskWorkspace.repository.ignoredPaths()) ?? []) }
-        let judge = runner.workspace
-        let report = try judge.judge(tipTree, in: runner.taskWorkspace.root, plan: runner.gatePlan, catalog: runner.settings.catalog,
-                                     cached: try runner.passesBeforeTheRun.map { try judge.cachedPasses(runner.gatePlan, tree: tipTree, asOf: $0) } ?? [],
-                                     checkedOut: runner.taskWorkspace.repository,
-                                     events: { [events = runner.events] in events(.gate($0)) })
+        context.events(.stage(iteration: number, .verifying))
+        let cleared = try state.taskWorkspace.clearIgnored(keeping: state.gateLeftovers, present: ignoredAfterStaging)
+        defer { state.gateLeftovers = Set((try? state.taskWorkspace.repository.ignoredPaths()) ?? []) }
+        let judge = context.workspace
+        let report = try judge.judge(tipTree, in: state.taskWorkspace.root, plan: context.gatePlan, catalog: context.settings.catalog,
+                                     cached: try context.passesBeforeTheRun.map { try judge.cachedPasses(context.gatePlan, tree: tipTree, asOf: $0) } ?? [],
+                                     checkedOut: state.taskWorkspace.repository,
+                                     events: { [events = context.events] in events(.gate($0)) })
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
         let clearedList = cleared.isEmpty ? nil : String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)
-        try commit(.verified(iteration: number, passed: report.passed, cleared: clearedList), title: record.title,
+        try commit(.verified(iteration: number, passed: report.passed, cleared: clearedList), title: record.title, in: state.taskWorkspace,
                    artifacts: [("gate_results.json", try CanonicalJSON.encode(report))],
                    trailers: report.results.map { ("AEE-Gate", "\($0.gate) \($0.status.rawValue)") })
         let failed = report.results.filter { !$0.passed }.map {
@@ -159,7 +159,7 @@ struct Attempt {
     /// How the iteration ends once the gates have judged it.
     private func outcome(passed: Bool, failedGates: [FailureContext.FailedGate]) throws -> Outcome {
         if passed { return .passed }
-        if let deadline = runner.deadline, Subprocess.now() >= deadline {
+        if let deadline = context.deadline, Subprocess.now() >= deadline {
             return .stopped(.timeout, detail: "the task's time ran out while the gates failed")
         }
         return .failed(try failure(gates: failedGates, agent: nil))
@@ -203,18 +203,18 @@ struct Attempt {
     /// What an agent call changed: the agent's own commits and the files it left, staged as `git add -A` would; what
     /// it did to its workspace's git directory, undone. An agent that removed or broke its workspace has failed: the
     /// workspace is made again at the attempt's tip and nothing is staged.
-    private func collectWork(of call: inout AgentDriver.Call) throws -> AgentWork {
-        let workspace = runner.taskWorkspace!
+    private func collectWork(of call: inout AgentDriver.Call, in state: inout RunState) throws -> AgentWork {
+        let workspace = state.taskWorkspace
         do {
-            let git = try workspace.collectAgentWork(startedAt: tip, main: runner.workspace.repository)
+            let git = try workspace.collectAgentWork(startedAt: tip, main: context.workspace.repository)
             let staged = try workspace.stage()
-            let commits = try git.commits.map { try runner.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
+            let commits = try git.commits.map { try context.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
             return AgentWork(staged: staged, git: git, commitList: commits)
         } catch let damage as AEEError {
             guard case .workspaceDamaged = damage else { throw damage }
             call.report.status = .failed
             call.report.outputTail += "\n[git aee: \(damage); it was made again from the last commit]\n"
-            runner.taskWorkspace = try TaskWorkspace.open(for: runner.id, in: runner.workspace.repository, at: tip, location: workspace.location)
+            state.taskWorkspace = try TaskWorkspace.open(for: context.id, in: context.workspace.repository, at: tip, location: workspace.location)
             return AgentWork(staged: nil, git: .init(commits: nil, undone: []), commitList: [])
         }
     }
@@ -222,11 +222,10 @@ struct Attempt {
     /// Runs the repository's commit hooks on the work item's commit-to-be (what is staged, and its message). When
     /// one refuses, nothing of the change is committed: the staged change and the agent's own commits are dropped
     /// and the workspace goes back to the attempt's tip, as a refused `git commit` leaves nothing in history.
-    private func judgeCommit(of item: WorkItem, _ work: inout AgentWork) throws -> [CommitHookResult] {
+    private func judgeCommit(of item: WorkItem, _ work: inout AgentWork, in workspace: TaskWorkspace) throws -> [CommitHookResult] {
         // After an interrupt the hooks would be stopped at once and their "refusal" would throw the work away.
-        guard ProcessGroups.shared.interruption == nil, let hooks = runner.settings.commitHooks, let staged = work.staged,
+        guard ProcessGroups.shared.interruption == nil, let hooks = context.settings.commitHooks, let staged = work.staged,
               !staged.changed.isEmpty || work.git.commits != nil, !hooks.present.isEmpty else { return [] }
-        let workspace = runner.taskWorkspace!
         try workspace.repository.writeIndex()
         let messageFile = workspace.location.callFiles + "COMMIT_EDITMSG"
         let message = CommitMessage(task: record.id, event: TaskEvent.Kind.workItemEnded(iteration: number, workItem: item.id, status: .done).name,
@@ -236,7 +235,7 @@ struct Attempt {
             throw AEEError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
         }
         let results = try hooks.run(in: workspace.root, indexFile: workspace.indexFile, messageFile: messageFile,
-                                    environment: runner.agent.environment).map(CommitHookResult.init)
+                                    environment: context.agent.environment).map(CommitHookResult.init)
         if results.last?.passed == false {
             try workspace.move(to: tip)
             work.staged = nil
@@ -277,7 +276,7 @@ struct Attempt {
     private func verdict(on report: AgentReport, hitTaskDeadline: Bool, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) during the \(stage.rawValue) stage") }
         if hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
-        if try runner.taskTip() != base { return .stopped(.canceled, detail: nil) }
+        if try context.taskTip() != base { return .stopped(.canceled, detail: nil) }
         switch report.status {
         case .done:
             break
@@ -299,17 +298,17 @@ struct Attempt {
     private func approval(summary: String?, _ items: [WorkItem]) -> Outcome? {
         switch record.metadata.runMode {
         case .autonomous:
-            return runner.settings.requirePlanApproval ? .stopped(.blocked, detail: "approval_required_in_autonomous_mode") : nil
+            return context.settings.requirePlanApproval ? .stopped(.blocked, detail: "approval_required_in_autonomous_mode") : nil
         case .interactive:
             var lines = ["Plan for task \(record.id), iteration \(number)" + (summary.map { ": " + TaskTitle.oneLine($0, limit: 200) } ?? "")]
             lines += items.enumerated().map { "  \($0.offset + 1). [\($0.element.id)] \($0.element.title)" }
-            guard let approve = runner.approve else { return .stopped(.blocked, detail: "approval_required_without_terminal") }
+            guard let approve = context.approve else { return .stopped(.blocked, detail: "approval_required_without_terminal") }
             return approve(lines.joined(separator: "\n")) ? nil : .stopped(.blocked, detail: "plan_rejected")
         }
     }
 
     private func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) throws -> FailureContext {
-        let changed = try runner.store.repository.changedPaths(from: try runner.store.repository.commit(start).tree, to: tipTree)
+        let changed = try context.store.repository.changedPaths(from: try context.store.repository.commit(start).tree, to: tipTree)
             .filter { !$0.hasPrefix(".aee/") }
         return FailureContext(iteration: number, reason: agent == nil ? "gates_failed" : "agent_failed", failedGates: gates, agent: agent,
                               filesChanged: changed, signature: FailureSignature.of(gates: gates, agent: agent))
@@ -322,27 +321,27 @@ struct Attempt {
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`
     /// (else the previous tree), then brings `.aee/` in the workspace up to date, putting back the `refused` changes.
-    private mutating func commit(_ kind: TaskEvent.Kind, title: String, artifacts: [(String, [UInt8])], staged: Bool = false,
+    private mutating func commit(_ kind: TaskEvent.Kind, title: String, in workspace: TaskWorkspace, artifacts: [(String, [UInt8])], staged: Bool = false,
                                  refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
-        let identity = try runner.workspace.identity()
+        let identity = try context.workspace.identity()
         // A work item's title comes from the agent's plan: it goes into the commit's subject, so it is redacted too.
         let change = RecordChange.runStep(kind, record: record, iteration: number,
-                                          artifacts: artifacts.map { (directory + $0.0, runner.redactor.redact(json: $0.1)) },
-                                          title: runner.redactor.redact(title), trailers: trailers, identity: identity)
+                                          artifacts: artifacts.map { (directory + $0.0, context.redactor.redact(json: $0.1)) },
+                                          title: context.redactor.redact(title), trailers: trailers, identity: identity)
         record = change.record
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.
         do {
-            tip = try runner.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
-                                          identity: identity, makeTree: staged ? runner.taskWorkspace.tree(adding:) : nil)
+            tip = try context.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
+                                          identity: identity, makeTree: staged ? workspace.tree(adding:) : nil)
         } catch let error as GitError where error.isModified || error.isExists {
             // Only this run writes the attempt branch: something else moved or made it meanwhile (with a remote, a
             // fetch that brought another owner's story of it).
-            if let remote = runner.remote, try !runner.ownsTask() { throw AEEError.remoteMoved(runner.id, remote: remote.name, branch: branch, there: nil) }
+            if let remote = context.remote, try !context.ownsTask() { throw AEEError.remoteMoved(context.id, remote: remote.name, branch: branch, there: nil) }
             throw AEEError.branchMovedUnderRun(branch: branch)
         }
-        tipTree = try runner.store.repository.commit(tip).tree
-        try runner.taskWorkspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
+        tipTree = try context.store.repository.commit(tip).tree
+        try workspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
     }
 }
 

@@ -8,9 +8,10 @@ import Glibc
 /// Nothing here reads or writes the index or the working tree.
 public struct TaskStore {
     let repository: Repository
-    /// Called with each new commit before its branch moves to it: a run through a remote pushes the commit there
-    /// first, so the branch here never holds a step the remote refused. Throwing leaves the branch where it was.
-    var beforeMoving: ((_ branch: String, _ commit: OID) throws -> Void)? = nil
+    /// Called with each new commit before its branch moves to it (nil: before the branch is deleted): a run through a
+    /// remote pushes the commit there first, so the branch here never holds a step the remote refused. Throwing
+    /// leaves the branch where it was.
+    var beforeMoving: ((_ branch: String, _ commit: OID?) throws -> Void)? = nil
 
     /// What `list` found: the records, and what could not be read (reported, not fatal).
     public struct Listing {
@@ -288,6 +289,12 @@ public struct TaskStore {
             }
         }
         return commit
+    }
+
+    /// Deletes a branch of a run that is at `expected`, on the remote first when there is one.
+    func deleteBranch(_ branch: String, expecting expected: OID) throws {
+        try beforeMoving?(branch, nil)
+        try repository.deleteReference(branch, expecting: expected)
     }
 }
 

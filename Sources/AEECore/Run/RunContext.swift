@@ -1,0 +1,50 @@
+import Git
+
+/// What a run works with once it has its task, fixed for the run: the task, the repository and the store it writes
+/// through, the settings, agent and gates, and where it reports.
+struct RunContext {
+    let id: TaskID
+    let workspace: Workspace
+    /// With a remote, each commit goes there before a branch here moves.
+    let store: TaskStore
+    let settings: RunSettings
+    let options: RunOptions
+    let redactor: Redactor
+    let remote: TaskRemote?
+    let agent: AgentDriver
+    let gatePlan: [Gate]
+    /// When the task's own time runs out (`--timeout`), by the monotonic clock.
+    let deadline: Double?
+    /// Where the gate pass notes stood when the run began (nil: there were none); passes are read as of then, so a note
+    /// an agent wrote straight into the repository while it ran does not count.
+    let passesBeforeTheRun: OID?
+    let events: @Sendable (RunEvent) -> Void
+    /// Shows the plan to a human and returns their verdict; nil when there is no terminal to ask on.
+    let approve: ((String) -> Bool)?
+
+    /// The commit the task's branch points at now.
+    func taskTip() throws -> OID {
+        guard let tip = try workspace.repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
+        return tip
+    }
+
+    /// Whether the task is still this run's: RUNNING, its last `started` or `resumed` naming this process.
+    func ownsTask() throws -> Bool {
+        let tip = try taskTip()
+        return try store.record(of: id, at: tip).state == .running && RunOwner(of: try store.events(of: id, at: tip)).isThisProcess
+    }
+}
+
+/// What changes as a run goes on.
+struct RunState {
+    /// The task's record as of the last iteration's end.
+    var record: TaskRecord
+    /// Where the agent works; made again when an agent breaks it.
+    var taskWorkspace: TaskWorkspace
+    /// The ignored files the gates left in the workspace last time (build output), kept for the next gate run.
+    var gateLeftovers: Set<String> = []
+    /// Whether the run said that `--max-cost` cannot stop it (an agent that reports no cost); said once.
+    var warnedOfUnknownCost = false
+    /// What this run has been through, for its stop rules.
+    var counts = RunRule.Counts()
+}
