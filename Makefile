@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release test test-tools test-agents agent-tools python-venv bench-agents install uninstall demo demo-claude bench deps clean
+.PHONY: all build release docs test test-tools test-agents agent-tools python-venv bench-agents install uninstall demo demo-claude bench deps clean
 
 # Third-party tools the tests drive for real (the pre-commit framework), kept outside the repository.
 TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/git-aee-test-tools
@@ -37,6 +37,10 @@ test-tools: python-venv
 		python3 -m venv "$(TOOLS)" && "$(TOOLS)/bin/pip" install -q --disable-pip-version-check pre-commit \
 			|| echo "warning: could not install pre-commit; the tests that drive it are skipped"; \
 	fi
+
+# The generated parts of docs/git-aee.1 and docs/cli.md (the synopsis and every option), from the commands' declarations.
+docs:
+	AEE_UPDATE_DOCS=1 $(SWIFT) test --filter DocumentationTests
 
 test: deps test-tools
 	$(SWIFT) build --build-tests

@@ -55,3 +55,41 @@ struct DocumentationTests {
         }
     }
 }
+
+extension DocumentationTests {
+    /// The regions of `text` between `BEGIN GENERATED <part>` and `END GENERATED <part>` marker lines, by part, as
+    /// the ranges of the lines between them.
+    static func generatedRegions(in text: String) -> [(part: String, range: Range<String.Index>)] {
+        var regions: [(String, Range<String.Index>)] = []
+        var searchFrom = text.startIndex
+        while let begin = text.range(of: "BEGIN GENERATED ", range: searchFrom..<text.endIndex) {
+            let part = String(text[begin.upperBound...].prefix { $0.isLetter })
+            guard let startOfRegion = text[begin.upperBound...].firstIndex(of: "\n").map({ text.index(after: $0) }),
+                  let end = text.range(of: "END GENERATED \(part)", range: startOfRegion..<text.endIndex) else { break }
+            let endOfRegion = text[..<end.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? end.lowerBound
+            regions.append((part, startOfRegion..<endOfRegion))
+            searchFrom = end.upperBound
+        }
+        return regions
+    }
+
+    @Test("the synopsis and option lists in git-aee.1 and docs/cli.md are what the commands' declarations generate (AEE_UPDATE_DOCS=1 writes them)")
+    func generatedParts() throws {
+        let scratch = try Scratch(initialize: false)
+        let update = ProcessInfo.processInfo.environment["AEE_UPDATE_DOCS"] == "1"
+        for (file, parts) in [("docs/git-aee.1", ["synopsis", "options"]), ("docs/cli.md", ["markdown"])] {
+            let url = Self.root.appendingPathComponent(file)
+            var text = try String(contentsOf: url, encoding: .utf8)
+            let regions = Self.generatedRegions(in: text)
+            #expect(regions.map(\.part) == parts, "\(file) marks the parts \(parts)")
+            for (part, range) in regions.reversed() {
+                let generated = try scratch.aee("help", "--reference", part).stdout
+                #expect(!generated.isEmpty)
+                if update { text.replaceSubrange(range, with: generated) } else {
+                    #expect(String(text[range]) == generated, "\(file) differs from 'git aee help --reference \(part)': run 'make docs'")
+                }
+            }
+            if update { try text.write(to: url, atomically: true, encoding: .utf8) }
+        }
+    }
+}

@@ -3,10 +3,19 @@ enum HelpCommand: Command {
     static let spec = CommandSpec(
         name: "help",
         summary: "show the commands, or one command's options",
-        synopsis: "[<command>]",
+        synopsis: "[<command>] [--reference <part>]",
+        options: [OptionSpec(long: "reference", value: "part",
+                             help: "print a generated part of the documentation: synopsis or options (git-aee.1), markdown (docs/cli.md)")],
         positionals: 0...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        if let part = arguments.value("reference") {
+            guard let text = ReferenceDocs.render(part) else {
+                throw UsageError.badValue(option: "reference", value: part, expected: ReferenceDocs.parts.joined(separator: ", "))
+            }
+            context.terminal.print(text, terminator: "")
+            return 0
+        }
         guard let name = arguments.positionals.first else {
             context.terminal.print(overview)
             return 0
