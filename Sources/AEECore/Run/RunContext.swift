@@ -24,8 +24,7 @@ struct RunContext {
 
     /// The commit the task's branch points at now.
     func taskTip() throws -> OID {
-        guard let tip = try workspace.repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
-        return tip
+        try store.tip(of: id)
     }
 
     /// Whether the task is still this run's: RUNNING, its last `started` or `resumed` naming this process.

@@ -76,10 +76,10 @@ public final class TaskRunner {
         let current = try store.record(of: id)
         let plan = try check(current.metadata)
         // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
-        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try tip(of: id))
+        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try store.tip(of: id))
         try claim(current, in: store)
         // This run's own story starts with its `started` event: earlier runs' failures do not count towards its stops.
-        return try execute(id, store: store, gates: plan, resuming: try unfinished.map { ($0, try store.events(of: id, at: try tip(of: id))) })
+        return try execute(id, store: store, gates: plan, resuming: try unfinished.map { ($0, try store.events(of: id, at: try store.tip(of: id))) })
     }
 
     /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
@@ -87,7 +87,7 @@ public final class TaskRunner {
     /// never done again. The work item the dead run was in starts over.
     public func resume(_ id: TaskID, force: Bool) throws -> RunResult {
         let store = store(for: id)
-        let tip = try tip(of: id)
+        let tip = try store.tip(of: id)
         let current = try store.record(of: id, at: tip)
         guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
         let plan = try check(current.metadata)
@@ -127,7 +127,7 @@ public final class TaskRunner {
         defer { heartbeat?.stop() }
         var loop: RunLoop?
         do {
-            let tip = try tip(of: id)
+            let tip = try store.tip(of: id)
             // A resumed attempt goes on from its last commit; whatever the dead run left uncommitted is discarded.
             let start = resuming?.unfinished?.tip ?? tip
             let location = try workspace.workspaceLocation(for: id)
@@ -207,12 +207,6 @@ public final class TaskRunner {
     private func runningError(_ id: TaskID) throws -> AEEError {
         let owner = try workspace.owner(of: id)
         return AEEError.taskRunning(id, owner: owner.description, alive: owner.mayBeAlive)
-    }
-
-    /// The commit `id`'s branch points at now.
-    private func tip(of id: TaskID) throws -> OID {
-        guard let tip = try workspace.repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
-        return tip
     }
 
     // MARK: The remote

@@ -104,6 +104,12 @@ public struct TaskStore {
         return location.remote.map { .remote($0) } ?? .merged
     }
 
+    /// The commit `id`'s branch points at now.
+    func tip(of id: TaskID) throws -> OID {
+        guard let tip = try repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
+        return tip
+    }
+
     /// The tip of every task branch, by id; no commit is read, so watching what moved is cheap.
     public func tips() throws -> [TaskID: OID] {
         try repository.taskBranches()
