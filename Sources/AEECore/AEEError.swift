@@ -320,7 +320,7 @@ extension String {
     }
 
     /// `timed_out` as `timed out`, for statuses in sentences.
-    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+    public var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
 
     func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self

@@ -58,6 +58,7 @@ let commands: [any Command.Type] = [
     CancelCommand.self,
     ListCommand.self,
     ShowCommand.self,
+    DiffCommand.self,
     LogCommand.self,
     GateCommand.self,
     HooksCommand.self,

@@ -139,8 +139,8 @@ struct CommitHookResult: Encodable {
 }
 
 /// `work_items_summary.json`: how the iteration's execution went, item by item.
-struct WorkItemsSummary: Encodable {
-    struct Entry: Encodable {
+struct WorkItemsSummary: Codable {
+    struct Entry: Codable {
         var id: String
         var title: String
         /// `done`, `failed`, `needs_human`, `timed_out`, `killed`, or `not_run` after an earlier item failed.

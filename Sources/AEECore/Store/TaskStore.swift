@@ -222,14 +222,14 @@ public struct TaskStore {
 
     // MARK: Internals
 
-    private func location(of id: TaskID) throws -> TaskLocation {
+    func location(of id: TaskID) throws -> TaskLocation {
         guard let location = try repository.taskLocation(id) else {
             throw AEEError.unknownTask(id.rawValue)
         }
         return location
     }
 
-    private func read(at location: TaskLocation) throws -> TaskRecord {
+    func read(at location: TaskLocation) throws -> TaskRecord {
         try decode(try readBytes(at: location), at: location)
     }
 
@@ -249,7 +249,7 @@ public struct TaskStore {
         return record
     }
 
-    private func readEvents(at location: TaskLocation) throws -> [TaskEvent] {
+    func readEvents(at location: TaskLocation) throws -> [TaskEvent] {
         let path = location.id.eventLogPath
         let bytes = (try repository.blob(at: path, inTree: location.tree)) ?? []
         return try bytes.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in

@@ -48,7 +48,39 @@ enum ShowCommand: Command {
         for (key, value) in rows {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }
+        let story = try workspace.store.story(of: record.id)
+        for line in Self.lines(of: story, id: record.id) { context.terminal.print(line) }
         return 0
+    }
+
+    /// The iterations, a line each with their work items and gates below, then how long the task took and how to see
+    /// its change; nothing for a task that has not run.
+    static func lines(of story: TaskStory, id: TaskID) -> [String] {
+        guard !story.iterations.isEmpty else { return [] }
+        var lines = ["", "iterations"]
+        let idWidth = story.iterations.flatMap(\.workItems).map(\.id.count).max() ?? 0
+        for iteration in story.iterations {
+            guard let end = iteration.end else {
+                lines.append("  \(iteration.number)  running")
+                continue
+            }
+            var facts = [end.verdict.replacingUnderscores]
+            if let seconds = iteration.seconds { facts.append(StatusCommand.duration(seconds)) }
+            facts.append(iteration.costUSD.map { "$" + $0.dollars } ?? "cost unknown")
+            lines.append("  \(iteration.number)  " + facts.joined(separator: ", ") + (end.detail.map { ": " + TaskTitle.oneLine($0, limit: 200).escapedForTerminal } ?? ""))
+            for item in iteration.workItems {
+                let files = "\(item.filesChanged) file\(item.filesChanged == 1 ? "" : "s")"
+                lines.append("     " + item.id.escapedForTerminal.padding(idWidth + 2) + item.status.replacingUnderscores.padding(11) + files.padding(10)
+                             + TaskTitle.oneLine(item.title, limit: 100).escapedForTerminal)
+            }
+            for gate in iteration.gates {
+                let said = gate.firstLine.map { ": " + TaskTitle.oneLine($0, limit: 120).escapedForTerminal } ?? ""
+                lines.append("     gate \(gate.name.escapedForTerminal) \(gate.status.replacingUnderscores)" + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + said)
+            }
+        }
+        if let seconds = story.seconds { lines += ["", "took       " + StatusCommand.duration(seconds) + " from its first run's start to its last step"] }
+        lines.append("change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)")
+        return lines
     }
 
     /// Where the record shown comes from: its branch, HEAD's history once the branch is gone, or a remote's copy.

@@ -1,0 +1,108 @@
+import CLibGit2
+
+/// How `Repository.patch` prints a change: as `git diff`, `--name-only`, `--name-status` or `--stat` would.
+public enum PatchFormat: Sendable {
+    case patch
+    case nameOnly
+    case nameStatus
+    /// `--stat`, with lines at most `width` columns wide.
+    case stat(width: Int)
+}
+
+extension Repository {
+    /// The change from tree `old` (nil: nothing) to tree `new`, limited to `paths` when any are given (git's
+    /// pathspecs), leaving out whatever is under `excluded` (a directory, `a/b`), with renames found as `diff.renames`
+    /// says; printed in `format`.
+    public func patch(from old: OID?, to new: OID, paths: [String], excluding excluded: String, format: PatchFormat) throws -> [UInt8] {
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        let prefix = ExcludedPrefix(excluded.hasSuffix("/") ? excluded : excluded + "/")
+        options.notify_cb = { _, delta, _, payload in
+            guard let payload, let path = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { return 0 }
+            return String(cString: path).hasPrefix(Unmanaged<ExcludedPrefix>.fromOpaque(payload).takeUnretainedValue().value) ? 1 : 0
+        }
+        options.payload = Unmanaged.passUnretained(prefix).toOpaque()
+        return try withExtendedLifetime(prefix) {
+            try withStringArray(paths) { pathspec in
+                options.pathspec = pathspec
+                var diff: OpaquePointer?
+                let made = try withTree(new) { newTree in
+                    try old.map { try withTree($0) { oldTree in git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, &options) } }
+                        ?? git_diff_tree_to_tree(&diff, pointer, nil, newTree, &options)
+                }
+                try check(made, "git_diff_tree_to_tree")
+                defer { git_diff_free(diff) }
+                try check(git_diff_find_similar(diff, nil), "git_diff_find_similar")
+                var buffer = git_buf()
+                defer { git_buf_dispose(&buffer) }
+                switch format {
+                case .patch: try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
+                case .nameOnly: try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_NAME_ONLY), "git_diff_to_buf")
+                case .nameStatus: return Self.nameStatus(of: diff!)
+                case .stat(let width):
+                    var stats: OpaquePointer?
+                    try check(git_diff_get_stats(&stats, diff), "git_diff_get_stats")
+                    defer { git_diff_stats_free(stats) }
+                    try check(git_diff_stats_to_buf(&buffer, stats, GIT_DIFF_STATS_FULL, width), "git_diff_stats_to_buf")
+                }
+                guard let bytes = buffer.ptr else { return [] }
+                let text = Array(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+                if case .stat = format { return Self.alignedStat(text) }
+                return text
+            }
+        }
+    }
+}
+
+extension Repository {
+    /// `--name-status` as git prints it: a status letter (`R` and `C` with their similarity) and the path, or both
+    /// paths for a rename or copy. (libgit2's own form marks executables with `*`, which git does not.)
+    static func nameStatus(of diff: OpaquePointer) -> [UInt8] {
+        var lines = ""
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+            let old = delta.old_file.path.map { String(cString: $0) } ?? ""
+            let new = delta.new_file.path.map { String(cString: $0) } ?? old
+            switch delta.status {
+            case GIT_DELTA_ADDED: lines += "A\t\(new)\n"
+            case GIT_DELTA_DELETED: lines += "D\t\(old)\n"
+            case GIT_DELTA_TYPECHANGE: lines += "T\t\(new)\n"
+            case GIT_DELTA_RENAMED, GIT_DELTA_COPIED:
+                let score = String(delta.similarity)
+                lines += (delta.status == GIT_DELTA_RENAMED ? "R" : "C") + String(repeating: "0", count: max(0, 3 - score.count)) + score + "\t\(old)\t\(new)\n"
+            default: lines += "M\t\(new)\n"
+            }
+        }
+        return Array(lines.utf8)
+    }
+}
+
+extension Repository {
+    /// libgit2's `--stat` with its name column as wide as the widest name printed: it measures a rename by both full
+    /// paths, though it prints `dir/{old => new}` as git does, which leaves the other rows too wide.
+    static func alignedStat(_ stat: [UInt8]) -> [UInt8] {
+        let lines = String(decoding: stat, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let rows = lines.map { line -> (name: String, rest: String)? in
+            guard let bar = line.firstRange(of: " | ") else { return nil }
+            let name = line[..<bar.lowerBound]
+            let end = name.lastIndex { $0 != " " }.map { name.index(after: $0) } ?? name.startIndex
+            return (String(name[..<end]), String(line[bar.lowerBound...]))
+        }
+        let width = rows.compactMap { $0?.name.count }.max() ?? 0
+        var aligned: [String] = []
+        for (line, row) in zip(lines, rows) {
+            guard let row else {
+                aligned.append(line)
+                continue
+            }
+            aligned.append(row.name + String(repeating: " ", count: width - row.name.count) + row.rest)
+        }
+        return Array(aligned.joined(separator: "\n").utf8)
+    }
+}
+
+/// The path prefix a diff leaves out, handed to libgit2's notify callback.
+private final class ExcludedPrefix {
+    let value: String
+    init(_ value: String) { self.value = value }
+}

@@ -1,0 +1,50 @@
+import AEECore
+
+/// `git aee diff <id> [--stat | --name-only | --name-status] [[--] <path>...]`: the change a task made against the
+/// commit it started from, without its records, through a pager as `git diff` does.
+enum DiffCommand: Command {
+    static let spec = CommandSpec(
+        name: "diff",
+        summary: "show the change a task made against the commit it started from",
+        synopsis: "<id> [--stat | --name-only | --name-status] [[--] <path>...]",
+        options: [
+            OptionSpec(long: "stat", help: "a line per file with its added and removed lines, and a summary"),
+            OptionSpec(long: "name-only", help: "only the names of the files changed"),
+            OptionSpec(long: "name-status", help: "the names of the files changed, each with A, M, D or R"),
+        ],
+        positionals: 1...Int.max)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        let chosen = ["stat", "name-only", "name-status"].filter { arguments.flag($0) }
+        if chosen.count > 1 { throw UsageError.conflict(option: chosen[0], with: chosen[1], reason: "they are different ways to print the change") }
+        let format: PatchFormat = switch chosen.first {
+        case "stat": .stat(width: 80)
+        case "name-only": .nameOnly
+        case "name-status": .nameStatus
+        default: .patch
+        }
+        let workspace = try context.workspace()
+        let id = try context.task(arguments.positionals[0])
+        let change = try workspace.change(of: id, paths: Array(arguments.positionals.dropFirst()), format: format)
+        let palette = try context.palette()
+        let shown = if case .patch = format, palette.enabled { colored(change, palette) } else { change }
+        Pager.show(shown, configured: try workspace.settings.string("core.pager"), terminal: context.terminal)
+        return 0
+    }
+
+    /// A patch coloured as git colours one: headers bold, hunk lines cyan, added lines green, removed ones red.
+    static func colored(_ patch: [UInt8], _ palette: Palette) -> [UInt8] {
+        let lines = String(decoding: patch, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let text = String(line)
+            if text.hasPrefix("diff --git ") || text.hasPrefix("index ") || text.hasPrefix("--- ") || text.hasPrefix("+++ ")
+                || text.hasPrefix("new file mode") || text.hasPrefix("deleted file mode") || text.hasPrefix("rename ") || text.hasPrefix("similarity ") {
+                return palette.paint(text, "1")
+            }
+            if text.hasPrefix("@@") { return palette.paint(text, "36") }
+            if text.hasPrefix("+") { return palette.paint(text, "32") }
+            if text.hasPrefix("-") { return palette.paint(text, "31") }
+            return text
+        }
+        return Array(lines.joined(separator: "\n").utf8)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `show` tells a task's story; `diff` shows its change as git would.
+@Suite("seeing what a task did: show's story and diff")
+struct StoryTests {
+    @Test("show of a two-iteration task: each iteration with its work items and gate verdicts, the time taken, how to see the change; --json stays task.json")
+    func showTellsTheStory() throws {
+        let repo = try calculatorRepository()
+        let ran = try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner"))
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let id = try repo.onlyTaskID()
+        let shown = try repo.aee("show", id).stdout
+        let lines = shown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let story = Array(lines.drop { $0 != "iterations" })
+        #expect(story.first == "iterations", "\(shown)")
+        #expect(story.contains { $0.hasPrefix("  1  failed, ") && $0.hasSuffix(", cost unknown: gates tests did not pass") }, "\(shown)")
+        #expect(story.contains("     gate tests failed (exit 1): FAIL: ./calc.sh 2 3 printed -1, expected 5"), "\(shown)")
+        #expect(story.contains { $0.hasPrefix("  2  passed, ") }, "\(shown)")
+        #expect(story.contains("     gate tests passed"), "\(shown)")
+        #expect(story.contains { $0.hasPrefix("     fix-add") && $0.contains("done") && $0.contains("1 file ") }, "\(shown)")
+        #expect(story.contains { $0.hasPrefix("took       ") }, "\(shown)")
+        #expect(story.last { !$0.isEmpty } == "change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)", "\(shown)")
+        #expect(try repo.aee("show", id, "--json").stdout == repo.git("show", "aee/\(id):.aee/tasks/\(id)/task.json"))
+        // A task that has not run has no story.
+        let draft = try repo.draft("Later")
+        #expect(!(try repo.aee("show", draft).stdout.contains("iterations")))
+    }
+
+    @Test("diff is what git diff of the base and the task branch prints, without .aee/: the patch, --stat, --name-only, --name-status, paths")
+    func diffAsGitPrintsIt() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.write("notes/old.txt", "a note that moves\nwith two lines\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "A note")
+        let agent = try repo.executor("edits", "mv notes/old.txt notes/new.txt; echo 'added' > added.txt; printf '# calc\\n' >> calc.sh")
+        #expect(try repo.aee("task", "Tidy up", "--agent", agent).status == 0)
+        let id = try repo.onlyTaskID()
+        let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        for options in [[], ["--stat"], ["--name-only"], ["--name-status"], ["--", "calc.sh"], ["--stat", "notes"]] {
+            let ours = try repo.run(Scratch.binary, ["diff", id] + options)
+            #expect(ours.status == 0, "\(ours.stderr)")
+            let paths = options.filter { !$0.hasPrefix("--") || $0 == "--" }
+            let flags = options.filter { $0.hasPrefix("--") && $0 != "--" }
+            let theirs = try repo.run("/usr/bin/git", ["diff"] + flags + [base, "aee/\(id)", "--"] + (paths.filter { $0 != "--" }.isEmpty ? [".", ":!.aee"] : paths.filter { $0 != "--" }))
+            #expect(ours.stdout == theirs.stdout, "diff \(options): ours\n\(ours.stdout)\ngit's\n\(theirs.stdout)")
+        }
+        #expect(try repo.aee("diff", id).stdout.contains("rename from notes/old.txt"))
+        let both = try repo.aee("diff", id, "--stat", "--name-only")
+        #expect(both.status == 129)
+        #expect(both.stderr.hasPrefix("error: --stat cannot be used with --name-only"), "\(both.stderr)")
+    }
+
+    @Test("on a terminal, diff goes through the pager git would use (GIT_PAGER, core.pager, PAGER), coloured unless NO_COLOR")
+    func diffThroughThePager() throws {
+        let repo = try calculatorRepository()
+        #expect(try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner")).status == 0)
+        let id = try repo.onlyTaskID()
+        let paged = repo.root.appendingPathComponent("paged.txt").path
+        try repo.git("config", "core.pager", "cat > '\(paged)'")
+        // script(1) gives the command a terminal, as a user's shell would.
+        let outcome = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id)", "/dev/null"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let colored = try String(contentsOfFile: paged, encoding: .utf8)
+        #expect(colored.contains("\u{1B}[32m+echo $(($1 + $2))\u{1B}[m"), "\(colored)")
+        try FileManager.default.removeItem(atPath: paged)
+        let plain = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id)", "/dev/null"], extraEnvironment: ["NO_COLOR": "1"])
+        #expect(plain.status == 0)
+        let text = try String(contentsOfFile: paged, encoding: .utf8)
+        #expect(text.contains("\n+echo $(($1 + $2))\n") && !text.contains("\u{1B}["), "\(text)")
+        // GIT_PAGER comes first, as in git.
+        let override = repo.root.appendingPathComponent("override.txt").path
+        _ = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id)", "/dev/null"], extraEnvironment: ["GIT_PAGER": "cat > '\(override)'"])
+        #expect(FileManager.default.fileExists(atPath: override))
+    }
+}
