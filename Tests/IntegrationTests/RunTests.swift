@@ -45,7 +45,7 @@ extension Scratch {
     }
 
     /// Starts `git-aee` (or `executable`) in the background (stderr discarded unless piped), for tests that signal or race it.
-    func start(_ arguments: [String], in directory: URL? = nil, stdout: Pipe? = nil, stderr: Any? = nil, executable: String = Scratch.binary) throws -> Process {
+    func start(_ arguments: [String], in directory: URL? = nil, stdout: Any? = nil, stderr: Any? = nil, executable: String = Scratch.binary) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

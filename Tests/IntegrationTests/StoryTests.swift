@@ -74,3 +74,31 @@ struct StoryTests {
         #expect(FileManager.default.fileExists(atPath: override))
     }
 }
+
+extension StoryTests {
+    @Test("status --watch: a line per state change when piped; redrawn in place on a terminal; woken by the refs, not a timer")
+    func statusWatch() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let piped = repo.root.appendingPathComponent("watch.txt")
+        _ = FileManager.default.createFile(atPath: piped.path, contents: nil)
+        let watcher = try repo.start(["status", "--watch"], stdout: try FileHandle(forWritingTo: piped))
+        let onTerminal = repo.root.appendingPathComponent("terminal.txt").path
+        let terminal = try repo.start(["-qfec", "'\(Scratch.binary)' status --watch", onTerminal], executable: "/usr/bin/script")
+        usleep(300_000)
+        let id = try repo.aee("task", "Make calc add", "--queue").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // task --queue makes three moves; the watcher may see them one by one or at once.
+        #expect(waitUntil(seconds: 10) { (try? String(contentsOf: piped, encoding: .utf8)).map { $0.contains("\(id)  new, ") && $0.contains("QUEUED  Make calc add\n") } == true })
+        #expect(try repo.aee("run", id, "--agent", exampleAgent("learner")).status == 0)
+        // Each move is seen within the watcher's wake, far less than its 30-second rescan.
+        #expect(waitUntil(seconds: 10) { (try? String(contentsOf: piped, encoding: .utf8))?.contains("\(id)  RUNNING -> SUCCEEDED  Make calc add\n") == true })
+        #expect(waitUntil(seconds: 10) { (try? String(contentsOfFile: onTerminal, encoding: .utf8))?.contains("\(id)  done, ") == true })
+        let drawn = try String(contentsOfFile: onTerminal, encoding: .utf8)
+        #expect(drawn.contains("\u{1B}[K") && drawn.contains("F"), "redrawn in place: \(drawn.debugDescription)")
+        // Ctrl-C ends it in a shell; the test runner's children inherit SIGINT ignored, so they are killed outright
+        // (the one on the terminal by the hang-up when script's terminal closes).
+        for process in [watcher, terminal] {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

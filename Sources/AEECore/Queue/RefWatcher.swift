@@ -38,3 +38,16 @@ final class RefWatcher {
         _ = inotify_add_watch(descriptor, common + "refs/heads/aee", UInt32(IN_MOVED_TO | IN_CREATE | IN_DELETE))
     }
 }
+
+extension Workspace {
+    /// Calls `body` now and again each time a task or attempt branch changes (a ref written or packed), or after
+    /// `seconds` without a change; until `body` returns false or a signal ends the process.
+    public func watchTasks(orEvery seconds: Double, _ body: () throws -> Bool) throws {
+        let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
+        while try body() {
+            var descriptor = pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, Int32(seconds * 1000))
+            watcher.drain()
+        }
+    }
+}
