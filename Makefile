@@ -32,6 +32,12 @@ test-tools: python-venv
 		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git-lfs >/dev/null; } \
 			|| echo "warning: could not install git-lfs; the tests that drive it are skipped"; \
 	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "installing chromium (headless, for the report's tests)"; \
+		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "warning: could not install chromium; the tests that render the report in a browser are skipped"; \
+	fi
 	@if [ ! -x "$(TOOLS)/bin/pre-commit" ]; then \
 		echo "installing pre-commit into $(TOOLS)"; \
 		python3 -m venv "$(TOOLS)" && "$(TOOLS)/bin/pip" install -q --disable-pip-version-check pre-commit \

@@ -42,6 +42,12 @@ public final class Workspace {
 
     public var store: TaskStore { TaskStore(repository: repository) }
 
+    /// What to call the repository: its working tree's folder, or its git directory's for a bare one.
+    public var name: String {
+        let path = repository.workingDirectory ?? repository.commonDirectory
+        return path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     /// The working tree's root (with a trailing slash); refuses in a bare repository.
     public func workingDirectory(for command: String) throws -> String {
         guard let directory = repository.workingDirectory else { throw AEEError.needsWorkTree(command: command) }

@@ -59,6 +59,7 @@ let commands: [any Command.Type] = [
     ListCommand.self,
     ShowCommand.self,
     DiffCommand.self,
+    ReportCommand.self,
     LogCommand.self,
     GateCommand.self,
     HooksCommand.self,

@@ -34,6 +34,8 @@ public struct TaskStory: Sendable {
         public let exitCode: Int32?
         /// The first line of what it printed, when it did not pass.
         public let firstLine: String?
+        /// The last part of what it printed.
+        public let output: String
     }
 
     public let iterations: [Iteration]
@@ -56,7 +58,8 @@ extension TaskStore {
             let summary = artifact(number, "work_items_summary.json", as: WorkItemsSummary.self)
             let gates = artifact(number, "gate_results.json", as: StoredGateReport.self)?.results.map { result in
                 TaskStory.Gate(name: result.gate, status: result.status.rawValue, exitCode: result.exitCode,
-                               firstLine: result.status == .passed ? nil : result.outputTail.split(whereSeparator: \.isNewline).first.map(String.init))
+                               firstLine: result.status == .passed ? nil : result.outputTail.split(whereSeparator: \.isNewline).first.map(String.init),
+                               output: result.outputTail)
             } ?? []
             let ending = events.lastIndex { if case .iterationEnded(number, _, _) = $0.kind { true } else { false } }
             let first = events.firstIndex { $0.details["iteration"] == String(number) && !($0.kind.claim != nil) }
