@@ -60,6 +60,7 @@ let commands: [any Command.Type] = [
     ShowCommand.self,
     DiffCommand.self,
     ReportCommand.self,
+    WebCommand.self,
     LogCommand.self,
     GateCommand.self,
     HooksCommand.self,

@@ -51,3 +51,12 @@ extension Workspace {
         }
     }
 }
+
+extension Workspace {
+    /// Serves `handler`'s pages with `server` until a signal ends the process, telling the pages' event streams
+    /// whenever a task or attempt branch moves.
+    public func serve(_ server: LocalServer, _ handler: LocalServer.Handler) throws {
+        let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
+        server.serve(changes: watcher.descriptor, drain: watcher.drain, handler)
+    }
+}

@@ -16,13 +16,23 @@ enum ReportPage {
     /// The most of one task's change the page holds.
     static let maxChange = 256 * 1024
 
-    static func html(_ tasks: [ReportedTask], repository: String, generated: Timestamp) -> String {
+    /// What `git aee web` adds to the page: the runs under way, and a script (allowed by its nonce alone) that reloads
+    /// the page when the server says a task moved.
+    struct Live {
+        let token: String
+        let nonce: String
+        /// A line per queued or running task, as `status` prints them.
+        let now: [String]
+    }
+
+    static func html(_ tasks: [ReportedTask], repository: String, generated: Timestamp, live: Live? = nil) -> String {
+        let policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:" + (live.map { "; script-src 'nonce-\($0.nonce)'; connect-src 'self'" } ?? "")
         var page = """
             <!DOCTYPE html>
             <html lang="en">
             <head>
             <meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+            <meta http-equiv="Content-Security-Policy" content="\(policy)">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>git aee report: \(escape(repository))</title>
             <style>\(style)</style>
@@ -32,6 +42,11 @@ enum ReportPage {
             <p class="meta">\(escape(repository)), \(tasks.count) task\(tasks.count == 1 ? "" : "s"), generated \(generated)</p>
 
             """
+        if let live {
+            page += "<h2>Now</h2>\n" + (live.now.isEmpty ? "<p class=\"meta\">nothing queued or running</p>\n"
+                : "<pre class=\"now\">" + live.now.map(escape).joined(separator: "\n") + "</pre>\n")
+            page += "<script nonce=\"\(live.nonce)\">new EventSource(\"/events?token=\(live.token)\").addEventListener(\"change\", () => location.reload());</script>\n"
+        }
         page += taskList(tasks)
         for task in tasks { page += section(task) }
         return page + "</body>\n</html>\n"

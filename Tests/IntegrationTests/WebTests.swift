@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// A GET as a browser sends it, on a socket of its own: the status and the body. `host` is the `Host` header.
+func httpGet(port: UInt16, _ target: String, host: String? = nil, method: String = "GET") -> (status: Int, body: String) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard connected == 0 else { return (0, "") }
+    let request = "\(method) \(target) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n\r\n"
+    _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while case let count = buffer.withUnsafeMutableBytes({ recv(descriptor, $0.baseAddress, $0.count, 0) }), count > 0 { response += buffer.prefix(count) }
+    let text = String(decoding: response, as: UTF8.self)
+    let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    return (status, text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+}
+
+@Suite("the live dashboard")
+struct WebTests {
+    @Test("git aee web: 127.0.0.1 only, the token and the Host checked, GET only, the page live through server-sent events, a flood of idle connections shed")
+    func dashboard() throws {
+        let repo = try calculatorRepository(fixed: true)
+        #expect(try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner")).status == 0)
+        let printed = repo.root.appendingPathComponent("web.txt")
+        _ = FileManager.default.createFile(atPath: printed.path, contents: nil)
+        let server = try repo.start(["web"], stdout: try FileHandle(forWritingTo: printed))
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        #expect(waitUntil(seconds: 10) { (try? String(contentsOf: printed, encoding: .utf8))?.contains("\n") == true })
+        let url = try String(contentsOf: printed, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = try #require(url.wholeMatch(of: /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{32})/))
+        let port = try #require(UInt16(parts.1))
+        let token = String(parts.2)
+
+        #expect(httpGet(port: port, "/").status == 403, "no token")
+        #expect(httpGet(port: port, "/?token=\(String(repeating: "0", count: 32))").status == 403, "a wrong token")
+        #expect(httpGet(port: port, "/?token=\(token)", host: "attacker.example:\(port)").status == 403, "DNS rebinding")
+        #expect(httpGet(port: port, "/?token=\(token)", method: "POST").status == 405)
+        let page = httpGet(port: port, "/?token=\(token)")
+        #expect(page.status == 200)
+        #expect(page.body.contains("<h2>Now</h2>") && page.body.contains("nothing queued or running"))
+        #expect(page.body.contains("<summary>Iteration 1: passed, "), "\(page.body.prefix(400))")
+        #expect(page.body.contains("script-src 'nonce-") && page.body.contains("new EventSource(\"/events?token=\(token)\")"))
+
+        // A page listening for events hears of a task queued elsewhere at once, and finds it on reload.
+        let events = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(events) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        #expect(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(events, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0)
+        let subscribe = "GET /events?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+        _ = subscribe.withCString { send(events, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(events, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var heard = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        #expect(waitUntil(seconds: 5) {
+            let count = buffer.withUnsafeMutableBytes { recv(events, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 { heard += String(decoding: buffer.prefix(count), as: UTF8.self) }
+            return heard.contains("text/event-stream")
+        })
+        let queued = try repo.aee("task", "Queued while watched", "--queue").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let started = Date()
+        #expect(waitUntil(seconds: 5) {
+            let count = buffer.withUnsafeMutableBytes { recv(events, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 { heard += String(decoding: buffer.prefix(count), as: UTF8.self) }
+            return heard.contains("event: change")
+        }, "\(heard)")
+        #expect(Date().timeIntervalSince(started) < 2, "within a second or so of the ref change")
+        let reloaded = httpGet(port: port, "/?token=\(token)").body
+        #expect(reloaded.contains("\(queued)") && reloaded.contains("QUEUED"))
+
+        // 100 connections that never send a request: a real one is still answered, and the server stays up.
+        let idle = (0..<100).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+        for descriptor in idle {
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        #expect(httpGet(port: port, "/?token=\(token)").status == 200)
+        idle.forEach { close($0) }
+        #expect(server.isRunning)
+    }
+}
