@@ -90,5 +90,15 @@ struct WebTests {
         #expect(httpGet(port: port, "/?token=\(token)").status == 200)
         idle.forEach { close($0) }
         #expect(server.isRunning)
+
+        // A task under way is shown with its stage and what it has cost so far.
+        let (agent, marks) = try repo.threeItemAgent()
+        let run = try repo.start(["run", queued, "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        let now = httpGet(port: port, "/?token=\(token)").body
+        #expect(now.contains("\(queued)  iteration 1/20 executing ") && now.contains("cost unknown so far"), "\(now.prefix(1500))")
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
     }
 }

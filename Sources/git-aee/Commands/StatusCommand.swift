@@ -34,8 +34,9 @@ enum StatusCommand: Command {
         return 0
     }
 
-    /// A line per queued, running and recently finished task.
-    static func lines(of status: QueueStatus, palette: Palette) -> [String] {
+    /// A line per queued, running and recently finished task; `costs` adds what a running one's agents have
+    /// reported spending so far.
+    static func lines(of status: QueueStatus, palette: Palette, costs: Bool = false) -> [String] {
         let now = Timestamp.now
         func row(_ task: TaskRecord, _ what: String) -> String {
             "\(palette.state(task.state, padded: 9))  \(task.id)  \(what.padded(to: 44))  \(TaskTitle.oneLine(task.title, limit: 60))"
@@ -45,7 +46,7 @@ enum StatusCommand: Command {
             let elapsed = run.startedAt.map { " " + duration(now.seconds - $0.seconds) } ?? ""
             let owner = "pid \(run.pid.map(String.init) ?? "?")" + (run.host == RunOwner.thisHost ? "" : " on \(run.host)")
             let what = "iteration \(run.task.iteration + 1)/\(run.task.metadata.maxIterations) \(run.stage)\(elapsed), \(owner)"
-                + (run.alive ? "" : " (gone)")
+                + (run.alive ? "" : " (gone)") + (costs ? ", " + (run.task.usage?.costUSD.map { "$" + $0.dollars + " so far" } ?? "cost unknown so far") : "")
             lines.append(row(run.task, what))
         }
         for task in status.recent {

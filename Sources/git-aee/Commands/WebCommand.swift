@@ -32,7 +32,7 @@ enum WebCommand: Command {
             }
             let status = try workspace.queueStatus(recent: 0).status
             var nonce = SystemRandomNumberGenerator()
-            let live = ReportPage.Live(token: server.token, nonce: String(nonce.next(), radix: 36), now: StatusCommand.lines(of: status, palette: Palette(enabled: false)))
+            let live = ReportPage.Live(token: server.token, nonce: String(nonce.next(), radix: 36), now: StatusCommand.lines(of: status, palette: Palette(enabled: false), costs: true))
             return (200, "text/html; charset=utf-8", Array(ReportPage.html(tasks, repository: workspace.name, generated: .now, live: live).utf8))
         }
         return 0
