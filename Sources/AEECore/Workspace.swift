@@ -111,6 +111,7 @@ public final class Workspace {
             switch value.lowercased() {
             case "always": return true
             case "auto": return nil
+            case "never": return false
             default:
                 // git reads `true` as "auto" and `false`/`never` as off.
                 guard let flag = Config.parseBool(value) else { throw AEEError.invalidSetting(key: key, value: value, expected: "always, auto, never, true or false") }

@@ -51,7 +51,15 @@ struct CommandLineTests {
         #expect(try repo.aee("list").stdout.contains("\u{1B}["))
         #expect(!(try repo.aee("list", environment: ["NO_COLOR": "1"]).stdout.contains("\u{1B}[")))
         try repo.git("config", "color.aee", "never")
-        #expect(!(try repo.aee("list").stdout.contains("\u{1B}[")))
+        let never = try repo.aee("list")
+        #expect(never.status == 0, "\(never.stderr)")
+        #expect(!never.stdout.contains("\u{1B}[") && never.stdout.contains("DRAFT"))
+        // git takes `never` in any case, for color.ui as for color.aee.
+        try repo.git("config", "--unset", "color.aee")
+        try repo.git("config", "color.ui", "Never")
+        let plain = try repo.aee("list")
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stdout.contains("\u{1B}[") && plain.stdout.contains("DRAFT"))
     }
 
     @Test("init writes a starter config with guessed commands and never overwrites without --force")

@@ -42,6 +42,7 @@ struct ReportTests {
         let directory = try repo.aee("report", "-o", repo.root.appendingPathComponent("artifacts").path)
         #expect(directory.stdout == repo.root.appendingPathComponent("artifacts/aee-report.html").path + "\n")
         #expect(try repo.aee("report", "-o", "/nonexistent/dir/x.html").stderr.hasPrefix("fatal: /nonexistent/dir/x.html: cannot be written: "))
+        #expect(try repo.aee("report", "-o", "").status == 129)
     }
 
     @Test("rendered by headless Chromium: the iterations, the failed gate's output and the graph are in the page, the markup title is text, no script ran",

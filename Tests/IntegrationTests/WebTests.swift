@@ -46,6 +46,8 @@ struct WebTests {
         #expect(httpGet(port: port, "/?token=\(String(repeating: "0", count: 32))").status == 403, "a wrong token")
         #expect(httpGet(port: port, "/?token=\(token)", host: "attacker.example:\(port)").status == 403, "DNS rebinding")
         #expect(httpGet(port: port, "/?token=\(token)", method: "POST").status == 405)
+        let head = httpGet(port: port, "/?token=\(token)", method: "HEAD")
+        #expect(head.status == 200 && head.body.isEmpty)
         let page = httpGet(port: port, "/?token=\(token)")
         #expect(page.status == 200)
         #expect(page.body.contains("<h2>Now</h2>") && page.body.contains("nothing queued or running"))
@@ -90,6 +92,15 @@ struct WebTests {
         #expect(httpGet(port: port, "/?token=\(token)").status == 200)
         idle.forEach { close($0) }
         #expect(server.isRunning)
+        // 70 open event streams (more than the server holds): the oldest make room, a real request is answered.
+        let streams = (0..<70).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+        for descriptor in streams {
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = subscribe.withCString { send(descriptor, $0, strlen($0), 0) }
+        }
+        usleep(300_000)
+        #expect(httpGet(port: port, "/?token=\(token)").status == 200)
+        streams.forEach { close($0) }
 
         // A task under way is shown with its stage and what it has cost so far.
         let (agent, marks) = try repo.threeItemAgent()

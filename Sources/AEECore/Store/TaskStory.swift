@@ -39,6 +39,8 @@ public struct TaskStory: Sendable {
     }
 
     public let iterations: [Iteration]
+    /// When its first run started; nil before any run.
+    public let started: Timestamp?
     /// From the first run's start to the last event, when the task has run.
     public let seconds: Int64?
 }
@@ -76,7 +78,7 @@ extension TaskStore {
             iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil))
         }
         let start = events.first { $0.kind.claim != nil }?.time
-        return TaskStory(iterations: iterations, seconds: start.flatMap { start in events.last.map { $0.time.seconds - start.seconds } })
+        return TaskStory(iterations: iterations, started: start, seconds: start.flatMap { start in events.last.map { $0.time.seconds - start.seconds } })
     }
 }
 

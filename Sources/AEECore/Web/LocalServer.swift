@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// A read-only HTTP server on 127.0.0.1 for `git aee web`: GET only, every request carrying the server's token and a
+/// A read-only HTTP server on 127.0.0.1 for `git aee web`: GET (and HEAD) only, every request carrying the server's token and a
 /// `Host` of this address (so a page elsewhere cannot reach it by DNS rebinding), one request per connection, and
 /// server-sent events on `/events` whenever a task or attempt branch moves. Small on purpose: no keep-alive, no
 /// ranges, no compression. A client that is slow to send its request, or to read what it is sent, is dropped, and
@@ -66,6 +66,8 @@ public final class LocalServer {
             _ = poll(&descriptors, nfds_t(descriptors.count), 1000)
             let now = Subprocess.now()
             if descriptors[1].revents != 0 {
+                // One git aee step moves several refs in a row: let them settle, and tell the pages once.
+                usleep(100_000)
                 drain()
                 clients = clients.filter { client in
                     guard client.streaming else { return true }
@@ -101,12 +103,8 @@ public final class LocalServer {
                     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
                     _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
                     // Full: the oldest client still sending its request makes room (a flood of idle connections
-                    // cannot keep a real request out); when all stream events, the new one is turned away.
-                    if clients.count >= Self.maxConnections {
-                        guard let oldest = clients.firstIndex(where: { !$0.streaming }) else {
-                            close(descriptor)
-                            continue
-                        }
+                    // cannot keep a real request out), else the oldest event stream (a page open longest).
+                    if clients.count >= Self.maxConnections, let oldest = clients.firstIndex(where: { !$0.streaming }) ?? clients.indices.first {
                         close(clients[oldest].descriptor)
                         clients.remove(at: oldest)
                     }
@@ -123,7 +121,8 @@ public final class LocalServer {
         let words = lines.first?.split(separator: " ") ?? []
         let host = lines.dropFirst().first { $0.lowercased().hasPrefix("host:") }.map { String($0.dropFirst(5)).trimmingWhitespace }
         guard words.count == 3 else { return reply(descriptor, 400, "text/plain", "bad request\n") }
-        guard words[0] == "GET" else { return reply(descriptor, 405, "text/plain", "only GET\n") }
+        guard words[0] == "GET" || words[0] == "HEAD" else { return reply(descriptor, 405, "text/plain", "only GET and HEAD\n") }
+        let headOnly = words[0] == "HEAD"
         guard host == "127.0.0.1:\(port)" || host == "localhost:\(port)" else { return reply(descriptor, 403, "text/plain", "this host is not served\n") }
         let target = String(words[1])
         let path = String(target.prefix { $0 != "?" })
@@ -135,7 +134,7 @@ public final class LocalServer {
         }
         do {
             let answer = try handler(path)
-            return reply(descriptor, answer.status, answer.type, answer.body)
+            return reply(descriptor, answer.status, answer.type, answer.body, headOnly: headOnly)
         } catch {
             return reply(descriptor, 500, "text/plain", "\(error)\n")
         }
@@ -145,11 +144,11 @@ public final class LocalServer {
         reply(descriptor, status, type, Array(body.utf8))
     }
 
-    private func reply(_ descriptor: Int32, _ status: Int, _ type: String, _ body: [UInt8]) -> Bool {
+    private func reply(_ descriptor: Int32, _ status: Int, _ type: String, _ body: [UInt8], headOnly: Bool = false) -> Bool {
         let reason = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"][status] ?? "Error"
         let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nCache-Control: no-store\r\n"
             + "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
-        _ = send(descriptor, Array(head.utf8) + body)
+        _ = send(descriptor, Array(head.utf8) + (headOnly ? [] : body))
         return false
     }
 

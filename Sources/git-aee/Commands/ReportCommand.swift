@@ -23,6 +23,7 @@ enum ReportCommand: Command {
         }
         let page = ReportPage.html(tasks, repository: workspace.name, generated: .now)
         var target = arguments.value("output") ?? "aee-report.html"
+        if target.isEmpty { throw UsageError.badValue(option: "output", value: target, expected: "a file, a directory or - for stdout") }
         if target == "-" {
             context.terminal.print(page, terminator: "")
             return 0

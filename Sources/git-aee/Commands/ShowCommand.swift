@@ -78,7 +78,11 @@ enum ShowCommand: Command {
                 lines.append("     gate \(gate.name.escapedForTerminal) \(gate.status.replacingUnderscores)" + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + said)
             }
         }
-        if let seconds = story.seconds { lines += ["", "took       " + StatusCommand.duration(seconds) + " from its first run's start to its last step"] }
+        if story.iterations.last?.end == nil, let started = story.started {
+            lines += ["", "running    for " + StatusCommand.duration(Timestamp.now.seconds - started.seconds) + " since its first run's start ('git aee status' shows its stage)"]
+        } else if let seconds = story.seconds {
+            lines += ["", "took       " + StatusCommand.duration(seconds) + " from its first run's start to its last step"]
+        }
         lines.append("change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)")
         return lines
     }
