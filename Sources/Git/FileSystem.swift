@@ -16,7 +16,7 @@ public func removeRecursively(_ path: String) throws {
 
 /// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it. The temporary
 /// file is made anew, never written through whatever (a link) stood at its name.
-func replaceFile(_ path: String, with bytes: [UInt8]) throws {
+public func replaceFile(_ path: String, with bytes: [UInt8]) throws {
     let temporary = path + ".aee-new"
     try removeRecursively(temporary)
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)

@@ -1,18 +1,28 @@
 import Foundation
 import Testing
 
-/// A GET as a browser sends it, on a socket of its own: the status and the body. `host` is the `Host` header.
-func httpGet(port: UInt16, _ target: String, host: String? = nil, method: String = "GET") -> (status: Int, body: String) {
+/// A socket connected to 127.0.0.1:`port` (-1 when it cannot connect), reads timing out after `seconds`.
+func connectLocal(port: UInt16, seconds: Int = 10) -> Int32 {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    guard connected == 0 else { return (0, "") }
+    guard connected == 0 else {
+        close(descriptor)
+        return -1
+    }
+    return descriptor
+}
+
+/// A GET as a browser sends it, on a socket of its own: the status and the body. `host` is the `Host` header.
+func httpGet(port: UInt16, _ target: String, host: String? = nil, method: String = "GET") -> (status: Int, body: String) {
+    let descriptor = connectLocal(port: port)
+    guard descriptor >= 0 else { return (0, "") }
+    defer { close(descriptor) }
     let request = "\(method) \(target) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n\r\n"
     _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
     var response: [UInt8] = []
@@ -55,17 +65,11 @@ struct WebTests {
         #expect(page.body.contains("script-src 'nonce-") && page.body.contains("new EventSource(\"/events?token=\(token)\")"))
 
         // A page listening for events hears of a task queued elsewhere at once, and finds it on reload.
-        let events = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let events = connectLocal(port: port, seconds: 5)
+        #expect(events >= 0)
         defer { close(events) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        #expect(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(events, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0)
         let subscribe = "GET /events?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
         _ = subscribe.withCString { send(events, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(events, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var heard = ""
         var buffer = [UInt8](repeating: 0, count: 4096)
         #expect(waitUntil(seconds: 5) {
@@ -85,19 +89,13 @@ struct WebTests {
         #expect(reloaded.contains("\(queued)") && reloaded.contains("QUEUED"))
 
         // 100 connections that never send a request: a real one is still answered, and the server stays up.
-        let idle = (0..<100).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        for descriptor in idle {
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        let idle = (0..<100).map { _ in connectLocal(port: port) }
         #expect(httpGet(port: port, "/?token=\(token)").status == 200)
         idle.forEach { close($0) }
         #expect(server.isRunning)
         // 70 open event streams (more than the server holds): the oldest make room, a real request is answered.
-        let streams = (0..<70).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        for descriptor in streams {
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            _ = subscribe.withCString { send(descriptor, $0, strlen($0), 0) }
-        }
+        let streams = (0..<70).map { _ in connectLocal(port: port) }
+        for descriptor in streams { _ = subscribe.withCString { send(descriptor, $0, strlen($0), 0) } }
         usleep(300_000)
         #expect(httpGet(port: port, "/?token=\(token)").status == 200)
         streams.forEach { close($0) }

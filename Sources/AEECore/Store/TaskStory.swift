@@ -98,3 +98,12 @@ extension Workspace {
         return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format)
     }
 }
+
+/// Writes `bytes` to `path` whole or not at all (a file beside it, then a rename), for pages a command writes out.
+public func writeWhole(_ bytes: [UInt8], to path: String) throws {
+    do {
+        try replaceFile(path, with: bytes)
+    } catch let error as GitError {
+        throw AEEError.fileSystem(path: path, reason: "cannot be written: \(error.message)")
+    }
+}

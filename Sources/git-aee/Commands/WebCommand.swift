@@ -24,12 +24,7 @@ enum WebCommand: Command {
         if arguments.flag("open") { open(url, context) }
         try workspace.serve(server) { path in
             guard path == "/" else { return (404, "text/plain", Array("not found\n".utf8)) }
-            let store = workspace.store
-            let ids = try store.list().tasks.map(\.record).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
-            let tasks = try ids.map { id in
-                ReportedTask(record: try store.record(of: id), story: try store.story(of: id), history: try store.history(of: id),
-                             change: (try? workspace.change(of: id, paths: [], format: .patch)) ?? [])
-            }
+            let tasks = try ReportedTask.all(nil, in: workspace)
             let status = try workspace.queueStatus(recent: 0).status
             var nonce = SystemRandomNumberGenerator()
             let live = ReportPage.Live(token: server.token, nonce: String(nonce.next(), radix: 36), now: StatusCommand.lines(of: status, palette: Palette(enabled: false), costs: true))

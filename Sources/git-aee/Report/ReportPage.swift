@@ -7,6 +7,16 @@ struct ReportedTask {
     let history: [TaskStore.HistoryEntry]
     /// The change as `git aee diff` prints it, cut at `ReportPage.maxChange` bytes.
     let change: [UInt8]
+
+    /// The tasks `ids` names, or every task oldest first when nil, read for the page.
+    static func all(_ ids: [TaskID]?, in workspace: Workspace) throws -> [ReportedTask] {
+        let store = workspace.store
+        let chosen = try ids ?? store.list().tasks.map(\.record).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+        return try chosen.map { id in
+            ReportedTask(record: try store.record(of: id), story: try store.story(of: id), history: try store.history(of: id),
+                         change: (try? workspace.change(of: id, paths: [], format: .patch)) ?? [])
+        }
+    }
 }
 
 /// A self-contained HTML page of tasks: no script, no network, no font or image from elsewhere (its content
