@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 
-/// Headless Chromium, when this machine has it (`make test` installs the Debian package where it can).
-let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
 /// `git aee report`: one self-contained HTML page of the tasks' stories.
 @Suite("the HTML report")
 struct ReportTests {

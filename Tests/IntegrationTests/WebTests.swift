@@ -35,22 +35,56 @@ func httpGet(port: UInt16, _ target: String, host: String? = nil, method: String
 
 @Suite("the live dashboard")
 struct WebTests {
-    @Test("git aee web: 127.0.0.1 only, the token and the Host checked, GET only, the page live through server-sent events, a flood of idle connections shed")
-    func dashboard() throws {
-        let repo = try calculatorRepository(fixed: true)
-        #expect(try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner")).status == 0)
+    /// Starts `git aee web` in `repo`: the server, and the port and token of the URL it prints.
+    func startWeb(in repo: Scratch) throws -> (server: Process, port: UInt16, token: String) {
         let printed = repo.root.appendingPathComponent("web.txt")
         _ = FileManager.default.createFile(atPath: printed.path, contents: nil)
         let server = try repo.start(["web"], stdout: try FileHandle(forWritingTo: printed))
+        #expect(waitUntil(seconds: 10) { (try? String(contentsOf: printed, encoding: .utf8))?.contains("\n") == true })
+        let url = try String(contentsOf: printed, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = try #require(url.wholeMatch(of: /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{32})/))
+        return (server, try #require(UInt16(parts.1)), String(parts.2))
+    }
+
+    @Test("in a real browser the page follows the tasks: a task queued elsewhere appears, then shows the work item it runs, with no reload by hand",
+          .enabled(if: chromium != nil, "chromium is not installed (make test installs it with apt-get where it can)"))
+    func followedInABrowser() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let (server, port, token) = try startWeb(in: repo)
         defer {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        #expect(waitUntil(seconds: 10) { (try? String(contentsOf: printed, encoding: .utf8))?.contains("\n") == true })
-        let url = try String(contentsOf: printed, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = try #require(url.wholeMatch(of: /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{32})/))
-        let port = try #require(UInt16(parts.1))
-        let token = String(parts.2)
+        let browser = try Browser(profile: repo.root.appendingPathComponent("chromium").path)
+        try browser.open("http://127.0.0.1:\(port)/?token=\(token)")
+        var shown = ""
+        func shows(_ text: String) -> Bool {
+            waitUntil(seconds: 15) {
+                shown = (try? browser.evaluate("document.querySelector('body') ? document.body.innerText : ''")).flatMap { $0 } ?? ""
+                return shown.contains(text)
+            }
+        }
+        #expect(shows("nothing queued or running"), "\(shown)")
+        let queued = try repo.aee("task", "Queued while watched", "--queue").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(shows("QUEUED     \(queued)  waiting"), "\(shown)")
+        let (agent, marks) = try repo.threeItemAgent()
+        let run = try repo.start(["run", queued, "--agent", agent])
+        #expect(shows("RUNNING    \(queued)  iteration 1/20 executing item 2/3"), "\(shown)")
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
+        #expect(shows("SUCCEEDED"), "\(shown)")
+    }
+
+    @Test("git aee web: 127.0.0.1 only, the token and the Host checked, GET only, the page live through server-sent events, a flood of idle connections shed")
+    func dashboard() throws {
+        let repo = try calculatorRepository(fixed: true)
+        #expect(try repo.aee("task", "Make calc add", "--agent", exampleAgent("learner")).status == 0)
+        let (server, port, token) = try startWeb(in: repo)
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
 
         #expect(httpGet(port: port, "/").status == 403, "no token")
         #expect(httpGet(port: port, "/?token=\(String(repeating: "0", count: 32))").status == 403, "a wrong token")
@@ -105,7 +139,7 @@ struct WebTests {
         let run = try repo.start(["run", queued, "--agent", agent])
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
         let now = httpGet(port: port, "/?token=\(token)").body
-        #expect(now.contains("\(queued)  iteration 1/20 executing ") && now.contains("cost unknown so far"), "\(now.prefix(1500))")
+        #expect(now.contains("\(queued)  iteration 1/20 executing item 2/3 ") && now.contains("cost unknown so far"), "\(now.prefix(1500))")
         let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         kill(pid_t(child)!, SIGTERM)
         run.waitUntilExit()

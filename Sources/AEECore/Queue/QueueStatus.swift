@@ -9,14 +9,25 @@ public struct QueueStatus: Encodable {
         public let pid: Int32?
         /// False when the owner was on this host and its process is gone: `git aee resume` territory.
         public let alive: Bool
-        /// `planning`, `executing` or `verifying`, from the newest commit of the current attempt.
-        public let stage: String
+        /// How far the current attempt is, from its newest commit.
+        public let stage: RunStage
+        /// The work item being executed, while the stage is `executing`.
+        public let workItem: ItemUnderWay?
         public let startedAt: Timestamp?
 
         enum CodingKeys: String, CodingKey {
             case task, host, pid, alive, stage
+            case workItem = "work_item"
             case startedAt = "started_at"
         }
+    }
+
+    /// Work item `index` (from 1) of `count` in the running attempt's plan.
+    public struct ItemUnderWay: Encodable {
+        public let index: Int
+        public let count: Int
+        public let id: String
+        public let title: String
     }
 
     public let queued: [TaskRecord]
@@ -32,19 +43,23 @@ extension Workspace {
         let records = listing.tasks.map(\.record)
         let running = try records.filter { $0.state == .running }.map { record in
             let owner = RunOwner(of: try store.events(of: record.id))
+            let (stage, item) = try progress(of: record)
             return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
-                                   stage: try stage(of: record), startedAt: owner.since)
+                                   stage: stage, workItem: item, startedAt: owner.since)
         }
         let finished = records.filter { $0.state.isFinal || $0.state == .blocked }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (QueueStatus(queued: records.filter { $0.state == .queued }, running: running, recent: Array(finished.prefix(recent))),
                 listing.problems)
     }
 
-    /// How far the running iteration is, from the last event on its attempt branch.
-    private func stage(of record: TaskRecord) throws -> String {
-        guard let tip = try repository.resolveReference(record.id.attemptBranch(record.iteration + 1)),
-              let event = try Trailer.parse(try repository.commit(tip).message).last(where: { $0.key == "AEE-Event" })?.value,
-              try repository.resolveReference(record.id.branch) != tip else { return "planning" }
-        return event == "verified" ? "verifying" : "executing"
+    /// How far the running iteration is, from the commits of its attempt branch (planning while it has none, or when
+    /// they are in a shape resume would refuse).
+    private func progress(of record: TaskRecord) throws -> (RunStage, QueueStatus.ItemUnderWay?) {
+        guard let taskTip = try repository.resolveReference(record.id.branch),
+              let attempt = try? AttemptProgress.read(record.id, number: record.iteration + 1, in: store, taskTip: taskTip),
+              let plan = attempt.plan else { return (.planning, nil) }
+        guard attempt.done.count < plan.items.count else { return (.verifying, nil) }
+        let item = plan.items[attempt.done.count]
+        return (.executing, QueueStatus.ItemUnderWay(index: attempt.done.count + 1, count: plan.items.count, id: item.id, title: item.title))
     }
 }

@@ -25,16 +25,12 @@ struct AttemptProgress {
         func refuse(_ reason: String) -> AEEError { AEEError.cannotResume(id, reason: "\(branch.dropFirst("refs/heads/".count)): \(reason)") }
 
         // The attempt's own commits carry its iteration; the first commit below them is where it started.
-        var commits: [(oid: OID, event: String, workItem: String?)] = []
+        var commits: [(oid: OID, step: AttemptStep)] = []
         var cursor = tip
         while true {
             let commit = try repository.commit(cursor)
-            let trailers = (try? Trailer.parse(commit.message)) ?? []
-            func value(_ key: String) -> String? { trailers.first { $0.key == key }?.value }
-            guard value("AEE-Task") == id.rawValue, value("AEE-Iteration") == String(number), let event = value("AEE-Event"),
-                  event == "planned" || event == "verified" || event.hasPrefix("work_item_"), let parent = commit.parents.first
-            else { break }
-            commits.insert((cursor, event, value("AEE-Work-Item")), at: 0)
+            guard let step = AttemptStep(commit.message, of: id, iteration: number), let parent = commit.parents.first else { break }
+            commits.insert((cursor, step), at: 0)
             cursor = parent
             guard commits.count <= Attempt.maxWorkItems + 2 else { throw refuse("more commits than an attempt makes") }
         }
@@ -53,23 +49,57 @@ struct AttemptProgress {
         var verified: StoredGateReport?
         var usage = Usage.unknown
         for (index, commit) in commits.enumerated() {
-            switch (commit.event, plan) {
-            case ("planned", nil) where index == 0:
+            switch (commit.step, plan) {
+            case (.planned, nil) where index == 0:
                 let stored = try artifact("open_plan.json", as: StoredAgentCall.self)
                 plan = (try artifact("work_items.json", as: StoredWorkItems.self).workItems, stored.summary, stored.agent)
                 usage = usage + stored.usage
-            case ("verified", let plan?) where index == commits.count - 1 && done.count == plan.items.count:
+            case (.verified, let plan?) where index == commits.count - 1 && done.count == plan.items.count:
                 verified = try artifact("gate_results.json", as: StoredGateReport.self)
-            case (_, let plan?) where commit.event.hasPrefix("work_item_") && done.count < plan.items.count
-                && commit.workItem == plan.items[done.count].id:
-                let call = try artifact("work_item_\(plan.items[done.count].id).json", as: StoredAgentCall.self)
+            case (.workItem(let item), let plan?) where done.count < plan.items.count && item == plan.items[done.count].id:
+                let call = try artifact("work_item_\(item).json", as: StoredAgentCall.self)
                 done.append((commit.oid, call))
                 usage = usage + call.usage
             default:
-                throw refuse("a '\(commit.event)' commit where git aee does not make one")
+                throw refuse("a '\(commit.step.name)' commit where git aee does not make one")
             }
         }
         return AttemptProgress(start: start, tip: tip, record: record, plan: plan, done: done, verified: verified, usage: usage)
+    }
+}
+
+/// What one of an attempt's own commits did, from its trailers: the steps an attempt commits, in the order it
+/// commits them.
+enum AttemptStep: Equatable {
+    case planned
+    case workItem(String)
+    case verified
+
+    /// The step `message` records for attempt `iteration` of `id`; nil for any other commit.
+    init?(_ message: String, of id: TaskID, iteration: Int) {
+        let trailers = (try? Trailer.parse(message)) ?? []
+        func value(_ key: String) -> String? { trailers.first { $0.key == key }?.value }
+        guard value("AEE-Task") == id.rawValue, value("AEE-Iteration") == String(iteration), let event = value("AEE-Event") else { return nil }
+        // The names `TaskEvent.Kind` writes for these steps; a trailer carries the name, not the event's details.
+        if event == "planned" {
+            self = .planned
+        } else if event == "verified" {
+            self = .verified
+        } else if event.hasPrefix("work_item_"), AgentReport.Status(rawValue: String(event.dropFirst("work_item_".count))) != nil,
+                  let item = value("AEE-Work-Item") {
+            self = .workItem(item)
+        } else {
+            return nil
+        }
+    }
+
+    /// The event name it was committed under, for messages.
+    var name: String {
+        switch self {
+        case .planned: "planned"
+        case .workItem(let item): "work item \(item)"
+        case .verified: "verified"
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 /// The stages of one iteration.
-public enum RunStage: String, Sendable {
+public enum RunStage: String, Encodable, Sendable {
     case planning, executing, verifying
 }
 
