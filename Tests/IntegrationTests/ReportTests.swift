@@ -30,6 +30,11 @@ struct ReportTests {
         #expect(page.contains("<summary>Iteration 2: passed, "))
         #expect(page.contains("<pre>FAIL: ./calc.sh 2 3 printed -1, expected 5\n</pre>"))
         #expect(page.contains("<svg class=\"attempts\""))
+        // Each work item's own change, and the failure context the second iteration was given.
+        let itemChange = try #require(page.firstRange(of: "<details class=\"item-change\"><summary>the change of work item <code>fix-add</code>: 1 file, commit <code>"))
+        #expect(page[itemChange.upperBound...].prefix(2000).contains("<span class=\"file\">+++ b/calc.sh</span>"))
+        #expect(page.contains("<summary>the failure context the next iteration is given (failure_context.json)</summary>\n<pre>{\n  &quot;agent&quot;: null,"), "\(page)")
+        #expect(page.contains("&quot;reason&quot;: &quot;gates_failed&quot;"))
         #expect(page.contains("<span class=\"add\">+echo $(($1 + $2))</span>"))
         #expect(page.contains("<td>started</td>") && page.contains("<td>succeeded</td>"))
         // Only the tasks named; to stdout with -o -; into a directory as aee-report.html.

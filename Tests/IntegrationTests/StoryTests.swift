@@ -27,6 +27,22 @@ struct StoryTests {
         #expect(!(try repo.aee("show", draft).stdout.contains("iterations")))
     }
 
+    @Test("show of a task its agent stopped: what the agent said, and no offer of a diff when there is no change")
+    func showOfABlockedTask() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.agentScript("locked-out", """
+            #!/bin/sh
+            echo 'Connecting to the model'
+            echo 'Error: 401 invalid x-api-key; set ANTHROPIC_API_KEY' >&2
+            exit 3
+            """)
+        #expect(try repo.aee("task", "Make calc add", "--agent", "'\(agent)'").status == 2)
+        let id = try repo.onlyTaskID()
+        let shown = try repo.aee("show", id).stdout
+        #expect(shown.contains("\n     agent (plan) needs human, exit 3\n       Connecting to the model\n       Error: 401 invalid x-api-key; set ANTHROPIC_API_KEY\n"), "\(shown)")
+        #expect(shown.hasSuffix("change     none outside .aee/ ('git log --graph aee/\(id)' shows every attempt)\n"), "\(shown)")
+    }
+
     @Test("diff is what git diff of the base and the task branch prints, without .aee/: the patch, --stat, --name-only, --name-status, paths")
     func diffAsGitPrintsIt() throws {
         let repo = try calculatorRepository(fixed: true)

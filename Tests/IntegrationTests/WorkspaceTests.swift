@@ -76,6 +76,8 @@ struct WorkspaceTests {
                        "ref refs/heads/main written", "ref refs/notes/aee-gates written"] {
             #expect(undone.contains(change), "\(undone)")
         }
+        let shown = try repo.aee("show", id).stdout
+        #expect(shown.contains("\n       undone in its git directory: ") && shown.contains("config: aee.gate.tests.run changed"), "\(shown)")
         #expect(try repo.fsckIsClean())
     }
 

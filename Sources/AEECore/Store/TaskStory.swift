@@ -18,6 +18,10 @@ public struct TaskStory: Sendable {
         public let costUSD: Decimal?
         /// From the step before it to its end, by the records' clock (whole seconds); nil while it runs.
         public let seconds: Int64?
+        /// The agent call that did not end well, when one ended the iteration: what the agent said.
+        public let agentStop: AgentStop?
+        /// What the next iteration was told of this one's failure (`failure_context.json`), when it failed.
+        public let failure: FailureContext?
     }
 
     public struct WorkItem: Sendable {
@@ -26,6 +30,53 @@ public struct TaskStory: Sendable {
         /// `done`, `failed`, `needs_human`, `timed_out`, `killed`, or `not_run`.
         public let status: String
         public let filesChanged: Int
+        /// The commit of the item's work (its parent: what it started from); nil when it was not run.
+        public let commit: String?
+        /// What of the agent's doing was not taken, from the item's report.
+        public let kept: KeptOut
+    }
+
+    /// What git aee did not take from a work item's agent, and why: each says what the agent tried.
+    public struct KeptOut: Decodable, Sendable {
+        /// Paths under `.aee/` it changed, put back: the records are git aee's.
+        public var putBack: [String] = []
+        /// What it changed in its workspace's git directory (config, hooks, refs), undone after the call.
+        public var undone: [String] = []
+        /// Repositories inside the tree with no commit checked out, left out as `git add` leaves them.
+        public var leftOut: [String] = []
+        /// The commit hooks that refused the change, so it was not committed.
+        public var refusingHooks: [String] = []
+
+        public var isEmpty: Bool { putBack.isEmpty && undone.isEmpty && leftOut.isEmpty && refusingHooks.isEmpty }
+
+        init() {}
+
+        public init(from decoder: Decoder) throws {
+            struct Hook: Decodable {
+                var hook: String
+                var status: String
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            putBack = try container.decodeIfPresent([String].self, forKey: .putBack) ?? []
+            undone = try container.decodeIfPresent([String].self, forKey: .undone) ?? []
+            leftOut = try container.decodeIfPresent([String].self, forKey: .leftOut) ?? []
+            refusingHooks = (try container.decodeIfPresent([Hook].self, forKey: .hooks) ?? []).filter { $0.status != "passed" }.map(\.hook)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case putBack = "refused_changes"
+            case undone = "undone_git_changes"
+            case leftOut = "not_staged"
+            case hooks = "commit_hooks"
+        }
+    }
+
+    /// An agent call that did not end `done`, as its artifact records it.
+    public struct AgentStop: Sendable {
+        /// `plan` or `execute`.
+        public let stage: String
+        public let workItem: String?
+        public let report: AgentReport
     }
 
     public struct Gate: Sendable {
@@ -69,13 +120,25 @@ extension TaskStore {
             if let ending, let first, first > 0 { seconds = events[ending].time.seconds - events[first - 1].time.seconds }
             var end: TaskEvent.IterationEnd?
             if let ending, case .iterationEnded(_, _, let recorded) = events[ending].kind { end = recorded }
+            let items = summary?.workItems ?? []
+            // The plan's call, else the first item whose call did not end done (a failed item stops the rest).
+            let stop = artifact(number, "open_plan.json", as: StoredAgentCall.self).flatMap { plan in
+                plan.agent.status == .done ? nil : TaskStory.AgentStop(stage: "plan", workItem: nil, report: plan.agent)
+            } ?? items.lazy.filter { $0.status != "done" && $0.status != "not_run" }.compactMap { item in
+                artifact(number, "work_item_\(item.id).json", as: StoredAgentCall.self).map { TaskStory.AgentStop(stage: "execute", workItem: item.id, report: $0.agent) }
+            }.first
             iterations.append(TaskStory.Iteration(
                 number: number, end: end,
-                workItems: summary?.workItems.map { .init(id: $0.id, title: $0.title, status: $0.status, filesChanged: $0.filesChanged) } ?? [],
-                gates: gates, costUSD: summary?.usage.costUSD, seconds: seconds))
+                workItems: items.map { item in
+                    TaskStory.WorkItem(id: item.id, title: item.title, status: item.status, filesChanged: item.filesChanged, commit: item.commit,
+                                       kept: item.status == "not_run" ? .init() : artifact(number, "work_item_\(item.id).json", as: TaskStory.KeptOut.self) ?? .init())
+                },
+                gates: gates, costUSD: summary?.usage.costUSD, seconds: seconds, agentStop: stop,
+                failure: artifact(number, "failure_context.json", as: FailureContext.self)))
         }
         if record.state == .running {
-            iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil))
+            iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil,
+                                                  agentStop: nil, failure: nil))
         }
         let start = events.first { $0.kind.claim != nil }?.time
         return TaskStory(iterations: iterations, started: start, seconds: start.flatMap { start in events.last.map { $0.time.seconds - start.seconds } })
@@ -96,6 +159,15 @@ extension Workspace {
             return try repository.commit(commit).tree
         }
         return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format)
+    }
+}
+
+extension Workspace {
+    /// The change one of a task's commits made against its first parent, without `.aee/`: a work item's own work.
+    public func change(ofCommit hex: String, format: PatchFormat) throws -> [UInt8] {
+        guard let oid = OID(hex: hex), let commit = try? repository.commit(oid) else { throw AEEError.unknownRevision(hex) }
+        let parent = try commit.parents.first.map { try repository.commit($0).tree }
+        return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format)
     }
 }
 

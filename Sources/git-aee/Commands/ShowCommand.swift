@@ -49,13 +49,15 @@ enum ShowCommand: Command {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }
         let story = try workspace.store.story(of: record.id)
-        for line in Self.lines(of: story, id: record.id) { context.terminal.print(line) }
+        let changed = (try? workspace.change(of: record.id, paths: [], format: .nameOnly).isEmpty == false) ?? true
+        for line in Self.lines(of: story, id: record.id, changed: changed) { context.terminal.print(line) }
         return 0
     }
 
-    /// The iterations, a line each with their work items and gates below, then how long the task took and how to see
-    /// its change; nothing for a task that has not run.
-    static func lines(of story: TaskStory, id: TaskID) -> [String] {
+    /// The iterations, a line each with their work items, what an agent that stopped them said, and their gates
+    /// below, then how long the task took and how to see its change (when it made one); nothing for a task that has
+    /// not run.
+    static func lines(of story: TaskStory, id: TaskID, changed: Bool) -> [String] {
         guard !story.iterations.isEmpty else { return [] }
         var lines = ["", "iterations"]
         let idWidth = story.iterations.flatMap(\.workItems).map(\.id.count).max() ?? 0
@@ -72,6 +74,16 @@ enum ShowCommand: Command {
                 let files = "\(item.filesChanged) file\(item.filesChanged == 1 ? "" : "s")"
                 lines.append("     " + item.id.escapedForTerminal.padding(idWidth + 2) + item.status.replacingUnderscores.padding(11) + files.padding(10)
                              + TaskTitle.oneLine(item.title, limit: 100).escapedForTerminal)
+                for (what, paths) in keptOut(item.kept) {
+                    lines.append("       " + what + ": " + TaskTitle.oneLine(paths.joined(separator: ", "), limit: 160).escapedForTerminal)
+                }
+            }
+            if let stop = iteration.agentStop {
+                let call = stop.workItem.map { "work item " + $0.escapedForTerminal } ?? "plan"
+                lines.append("     agent (\(call)) \(stop.report.status.rawValue.replacingUnderscores)" + (stop.report.exitCode.map { ", exit \($0)" } ?? "")
+                             + (stop.report.failure.map { ": " + TaskTitle.oneLine($0.message, limit: 160).escapedForTerminal } ?? ""))
+                let said = stop.report.outputTail.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.map(String.init)
+                for line in said.suffix(3) { lines.append("       " + TaskTitle.oneLine(line, limit: 160).escapedForTerminal) }
             }
             for gate in iteration.gates {
                 let said = gate.firstLine.map { ": " + TaskTitle.oneLine($0, limit: 120).escapedForTerminal } ?? ""
@@ -83,8 +95,15 @@ enum ShowCommand: Command {
         } else if let seconds = story.seconds {
             lines += ["", "took       " + StatusCommand.duration(seconds) + " from its first run's start to its last step"]
         }
-        lines.append("change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)")
+        lines.append(changed ? "change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)"
+                     : "change     none outside .aee/ ('git log --graph aee/\(id)' shows every attempt)")
         return lines
+    }
+
+    /// What was not taken from a work item's agent, a line of paths for each kind, in words for a person.
+    static func keptOut(_ kept: TaskStory.KeptOut) -> [(String, [String])] {
+        [("refused by commit hook", kept.refusingHooks), ("put back (git aee's records)", kept.putBack),
+         ("undone in its git directory", kept.undone), ("left out (repositories with no commit)", kept.leftOut)].filter { !$0.1.isEmpty }
     }
 
     /// Where the record shown comes from: its branch, HEAD's history once the branch is gone, or a remote's copy.

@@ -5,16 +5,21 @@ struct ReportedTask {
     let record: TaskRecord
     let story: TaskStory
     let history: [TaskStore.HistoryEntry]
-    /// The change as `git aee diff` prints it, cut at `ReportPage.maxChange` bytes.
+    /// The change as `git aee diff` prints it.
     let change: [UInt8]
+    /// Each work item's own change, by its commit.
+    let itemChanges: [String: [UInt8]]
 
     /// The tasks `ids` names, or every task oldest first when nil, read for the page.
     static func all(_ ids: [TaskID]?, in workspace: Workspace) throws -> [ReportedTask] {
         let store = workspace.store
         let chosen = try ids ?? store.list().tasks.map(\.record).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
         return try chosen.map { id in
-            ReportedTask(record: try store.record(of: id), story: try store.story(of: id), history: try store.history(of: id),
-                         change: (try? workspace.change(of: id, paths: [], format: .patch)) ?? [])
+            let story = try store.story(of: id)
+            let commits = story.iterations.flatMap(\.workItems).filter { $0.filesChanged > 0 }.compactMap(\.commit)
+            return ReportedTask(record: try store.record(of: id), story: story, history: try store.history(of: id),
+                                change: (try? workspace.change(of: id, paths: [], format: .patch)) ?? [],
+                                itemChanges: Dictionary(commits.map { ($0, (try? workspace.change(ofCommit: $0, format: .patch)) ?? []) }) { $1 })
         }
     }
 }
@@ -25,6 +30,8 @@ struct ReportedTask {
 enum ReportPage {
     /// The most of one task's change the page holds.
     static let maxChange = 256 * 1024
+    /// The most of one work item's change it holds.
+    static let maxItemChange = 64 * 1024
 
     /// What `git aee web` adds to the page: the runs under way, and a script (allowed by its nonce alone) that reloads
     /// the page when the server says a task moved.
@@ -93,14 +100,14 @@ enum ReportPage {
         html += "</dl>\n"
         if !task.story.iterations.isEmpty {
             html += "<h3>Attempts</h3>\n" + ReportGraph.attempts(task.story) + "<h3>Iterations</h3>\n"
-            for iteration in task.story.iterations { html += self.iteration(iteration) }
+            for iteration in task.story.iterations { html += self.iteration(iteration, itemChanges: task.itemChanges) }
             html += "<h3>Cost per iteration</h3>\n" + ReportGraph.costs(task.story)
         }
         html += "<h3>Change</h3>\n" + change(task.change) + "<h3>Timeline</h3>\n" + timeline(task.history) + "</section>\n"
         return html
     }
 
-    static func iteration(_ iteration: TaskStory.Iteration) -> String {
+    static func iteration(_ iteration: TaskStory.Iteration, itemChanges: [String: [UInt8]]) -> String {
         let verdict = iteration.end?.verdict ?? "running"
         var facts = [verdict.replacingUnderscores]
         if let seconds = iteration.seconds { facts.append(duration(seconds)) }
@@ -113,21 +120,47 @@ enum ReportPage {
                 html += "<tr><td><code>\(escape(item.id))</code></td><td>\(escape(item.status.replacingUnderscores))</td><td>\(item.filesChanged)</td><td>\(escape(item.title))</td></tr>\n"
             }
             html += "</tbody></table>\n"
+            for item in iteration.workItems {
+                for (what, paths) in ShowCommand.keptOut(item.kept) {
+                    html += "<p class=\"kept\">work item <code>\(escape(item.id))</code>, \(escape(what)): " + paths.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") + "</p>\n"
+                }
+            }
+            for item in iteration.workItems {
+                guard let commit = item.commit, let patch = itemChanges[commit] else { continue }
+                html += "<details class=\"item-change\"><summary>the change of work item <code>\(escape(item.id))</code>: \(item.filesChanged) file"
+                    + "\(item.filesChanged == 1 ? "" : "s"), commit <code>\(escape(String(commit.prefix(12))))</code></summary>\n"
+                    + change(patch, limit: maxItemChange, rest: "git show \(commit.prefix(12))") + "</details>\n"
+            }
         }
+        if let stop = iteration.agentStop { html += agentStop(stop) }
         for gate in iteration.gates {
             html += "<div class=\"gate \(escape(gate.status))\"><p>gate <code>\(escape(gate.name))</code>: \(escape(gate.status.replacingUnderscores))"
                 + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + "</p>\n"
             if !gate.output.isEmpty { html += "<pre>\(escape(gate.output))</pre>\n" }
             html += "</div>\n"
         }
+        if let failure = iteration.failure, let context = try? CanonicalJSON.encode(failure) {
+            html += "<details class=\"context\"><summary>the failure context the next iteration is given (failure_context.json)</summary>\n"
+                + "<pre>\(escape(String(decoding: context, as: UTF8.self)))</pre></details>\n"
+        }
         return html + "</details>\n"
     }
 
-    /// The change as a coloured patch.
-    static func change(_ patch: [UInt8]) -> String {
+    /// The agent call that ended an iteration badly: how it ended and the end of what it printed.
+    static func agentStop(_ stop: TaskStory.AgentStop) -> String {
+        let report = stop.report
+        let call = stop.workItem.map { "work item <code>\(escape($0))</code>" } ?? "the plan"
+        var said = "the agent's call for \(call) ended \(escape(report.status.rawValue.replacingUnderscores))"
+            + (report.exitCode.map { " (exit \($0))" } ?? "")
+        if let failure = report.failure { said += ": " + escape(failure.message) }
+        return "<div class=\"agent\"><p>\(said)</p>\n" + (report.outputTail.isEmpty ? "" : "<pre>\(escape(report.outputTail))</pre>\n") + "</div>\n"
+    }
+
+    /// The change as a coloured patch, cut at `limit` bytes (`rest` says what shows the rest).
+    static func change(_ patch: [UInt8], limit: Int = maxChange, rest: String = "git aee diff") -> String {
         guard !patch.isEmpty else { return "<p class=\"meta\">no change outside .aee/</p>\n" }
-        var text = String(decoding: patch.prefix(maxChange), as: UTF8.self)
-        if patch.count > maxChange { text += "\n[cut at \(maxChange / 1024) KiB: 'git aee diff' shows the rest]\n" }
+        var text = String(decoding: patch.prefix(limit), as: UTF8.self)
+        if patch.count > limit { text += "\n[cut at \(limit / 1024) KiB: '\(rest)' shows the rest]\n" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let kind = line.hasPrefix("+++") || line.hasPrefix("---") || line.hasPrefix("diff ") ? "file"
                 : line.hasPrefix("@@") ? "hunk" : line.hasPrefix("+") ? "add" : line.hasPrefix("-") ? "del" : ""
@@ -178,7 +211,7 @@ enum ReportPage {
         .meta{color:#666}.state.succeeded{color:#1a7f37}.state.failed,.state.blocked{color:#cf222e}.state.running,.state.queued{color:#9a6700}
         section{border-top:2px solid #ddd;margin-top:2em}dl{display:grid;grid-template-columns:8em 1fr;gap:.2em 1em}dt{color:#666}dd{margin:0}
         details.iteration{border-left:4px solid #ccc;padding-left:.8em;margin:.8em 0}details.passed{border-color:#1a7f37}details.failed{border-color:#cf222e}
-        .gate.failed p,.gate.timed_out p{color:#cf222e}.why{color:#555}
+        .gate.failed p,.gate.timed_out p,.agent p,.kept{color:#cf222e}.why{color:#555}summary{cursor:pointer}
         .diff .add{color:#1a7f37}.diff .del{color:#cf222e}.diff .hunk{color:#0969da}.diff .file{font-weight:bold}
         """
 }
