@@ -5,9 +5,19 @@ import Testing
 struct TaskIDTests {
     @Test("random ids are eight characters of lowercase base32 and differ")
     func randomIDs() {
-        let ids = (0..<2000).map { _ in TaskID.random() }
+        let ids = (0..<2000).map { TaskID.random(millisecond: $0 % 1000) }
         #expect(ids.allSatisfy { $0.rawValue.count == 8 && TaskID($0.rawValue) == $0 })
         #expect(Set(ids).count == ids.count)
+    }
+
+    @Test("tasks made in the same second list in the order they were made, whatever their random part")
+    func sameSecondOrder() throws {
+        let second = Timestamp(seconds: 1_800_000_000)
+        let made = (0..<1000).map { millisecond in
+            TaskRecord(id: TaskID.random(millisecond: millisecond), title: "t", createdBy: "a", at: second, baseCommit: nil, baseBranch: nil,
+                       metadata: TaskMetadata(gates: ["doctor"], maxIterations: 3, runMode: .autonomous))
+        }
+        #expect(made.shuffled().sorted(by: TaskRecord.createdBefore).map(\.id) == made.map(\.id))
     }
 
     @Test("nothing that could escape a path or break a ref name is an id", arguments: [

@@ -167,6 +167,9 @@ struct StoreIntegrationTests {
         #expect(try repo.aee("list").stdout.split(separator: "\n").map { String($0.prefix(8)) } == ids)
         let approved = try repo.aee("list", "--state", "approved")
         #expect(approved.stdout.split(separator: "\n").map { String($0.prefix(8)) } == [ids[1]])
+        // Made in quick succession, most in the same second (records keep whole seconds): still listed as made.
+        let quick = try (0..<8).map { try repo.draft("quick \($0)") }
+        #expect(try repo.aee("list").stdout.split(separator: "\n").map { String($0.prefix(8)) }.filter(quick.contains) == quick)
         let bad = try repo.aee("list", "--state", "done")
         #expect(bad.status == 129)
         #expect(bad.stderr.hasPrefix("error: bad value 'done' for --state"))

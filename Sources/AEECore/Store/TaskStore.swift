@@ -169,7 +169,9 @@ public struct TaskStore {
         if try repository.resolveReference("refs/heads/aee") != nil { throw AEEError.taskNamespaceTaken }
         let baseTree = try base.map { base in try repository.commit(base.commit).tree }
         for _ in 0..<8 {
-            let id = TaskID.random()
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let id = TaskID.random(millisecond: now.tv_nsec / 1_000_000)
             // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
             if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
             let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,

@@ -1,5 +1,5 @@
-/// A task's id: eight characters of Crockford's lowercase base32, random, so clones never need to agree on a counter.
-/// Every id that reaches a path or a ref name has passed `init?(_:)`.
+/// A task's id: eight characters of Crockford's lowercase base32, six of them random, so clones never need to agree
+/// on a counter. Every id that reaches a path or a ref name has passed `init?(_:)`.
 public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
 
@@ -12,10 +12,14 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
         rawValue = text
     }
 
-    public static func random() -> TaskID {
+    /// A new id made `millisecond` (0...999) into a second: two characters that put ids made in the same second in
+    /// the order they were made (records keep whole seconds, and `list` and the queue order ties by id), then six
+    /// random ones. Tasks made at different times still begin alike only by chance, so short prefixes stay unique.
+    public static func random(millisecond: Int) -> TaskID {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] }
-        return TaskID(String(decoding: bytes, as: UTF8.self))!
+        let slot = min(max(millisecond, 0), 999) * 1024 / 1000
+        let random = (0..<length - 2).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] }
+        return TaskID(String(decoding: [alphabet[slot / 32], alphabet[slot % 32]] + random, as: UTF8.self))!
     }
 
     /// Whether `text` could begin an id (what a user may type to name one).

@@ -93,7 +93,8 @@ public struct TaskRecord: Codable, Equatable, Sendable {
 }
 
 extension TaskRecord {
-    /// Oldest first, by creation time (git's one-second precision), then by id: the order of `list` and the queue.
+    /// Oldest first, by creation time (git's one-second precision), then by id, which begins with where in its second it
+    /// was made: the order of `list`, `report` and the queue.
     static func createdBefore(_ lhs: TaskRecord, _ rhs: TaskRecord) -> Bool {
         (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
     }

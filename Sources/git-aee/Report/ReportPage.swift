@@ -13,7 +13,7 @@ struct ReportedTask {
     /// The tasks `ids` names, or every task oldest first when nil, read for the page.
     static func all(_ ids: [TaskID]?, in workspace: Workspace) throws -> [ReportedTask] {
         let store = workspace.store
-        let chosen = try ids ?? store.list().tasks.map(\.record).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+        let chosen = try ids ?? store.list().tasks.map(\.record.id)
         return try chosen.map { id in
             let story = try store.story(of: id)
             let commits = story.iterations.flatMap(\.workItems).filter { $0.filesChanged > 0 }.compactMap(\.commit)
