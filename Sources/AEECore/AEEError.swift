@@ -61,6 +61,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     /// `commit`: the commit whose `.aee/config.json` holds them, when not the working tree's.
     case untrustedCommands([UntrustedCommand], commit: String?)
     case unknownRevision(String)
+    /// A path given on the command line that leads outside the working tree.
+    case pathOutsideRepository(String, root: String)
     /// `commit`: the commit looked in, when not the working tree.
     case noProjectConfig(commit: String?)
     /// Where workspaces go (`aee.workspaceRoot` or the cache directory) cannot hold one.
@@ -177,6 +179,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
+        case .pathOutsideRepository(let path, let root):
+            "\(path.quotedInMessage): '\(path.quotedInMessage)' is outside repository at '\(root.quotedInMessage)'"
         case .unknownRevision(let revision):
             "'\(revision.quotedInMessage)' names no commit"
         case .untrustedCommands(let commands, _):

@@ -62,6 +62,16 @@ struct StoryTests {
             #expect(ours.stdout == theirs.stdout, "diff \(options): ours\n\(ours.stdout)\ngit's\n\(theirs.stdout)")
         }
         #expect(try repo.aee("diff", id).stdout.contains("rename from notes/old.txt"))
+        // In a subdirectory, paths are read from there, as git reads pathspecs; one outside the tree is refused.
+        let notes = repo.directory.appendingPathComponent("notes")
+        for (typed, expected) in [("new.txt", "notes/new.txt\n"), ("../added.txt", "added.txt\n"), (":/calc.sh", "calc.sh\n"), (".", "notes/new.txt\n")] {
+            let fromNotes = try repo.aee("diff", id, "--name-only", typed, in: notes)
+            #expect(fromNotes.stdout == expected, "\(typed): \(fromNotes.stdout)\(fromNotes.stderr)")
+            #expect(fromNotes.stdout == (try repo.run("/usr/bin/git", ["diff", "--name-only", base, "aee/\(id)", "--", typed], in: notes)).stdout)
+        }
+        let outside = try repo.aee("diff", id, "../../elsewhere", in: notes)
+        #expect(outside.status == 128 && outside.stdout.isEmpty)
+        #expect(outside.stderr == "fatal: ../../elsewhere: '../../elsewhere' is outside repository at '\(repo.directory.resolvingSymlinksInPath().path)'\n", "\(outside.stderr)")
         let both = try repo.aee("diff", id, "--stat", "--name-only")
         #expect(both.status == 129)
         #expect(both.stderr.hasPrefix("error: --stat cannot be used with --name-only"), "\(both.stderr)")
@@ -79,6 +89,12 @@ struct StoryTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let colored = try String(contentsOfFile: paged, encoding: .utf8)
         #expect(colored.contains("\u{1B}[32m+echo $(($1 + $2))\u{1B}[m"), "\(colored)")
+        try FileManager.default.removeItem(atPath: paged)
+        // --stat is coloured exactly as git colours it.
+        #expect(try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id) --stat", "/dev/null"]).status == 0)
+        let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        let gits = try repo.git("-c", "color.ui=always", "diff", "--stat", base, "aee/\(id)", "--", ".", ":!.aee")
+        #expect(try String(contentsOfFile: paged, encoding: .utf8) == gits && gits.contains("\u{1B}[32m"), "\(gits)")
         try FileManager.default.removeItem(atPath: paged)
         let plain = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id)", "/dev/null"], extraEnvironment: ["NO_COLOR": "1"])
         #expect(plain.status == 0)

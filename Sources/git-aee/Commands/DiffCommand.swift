@@ -25,9 +25,13 @@ enum DiffCommand: Command {
         }
         let workspace = try context.workspace()
         let id = try context.task(arguments.positionals[0])
-        let change = try workspace.change(of: id, paths: Array(arguments.positionals.dropFirst()), format: format)
+        let change = try workspace.change(of: id, paths: try workspace.pathsFromHere(Array(arguments.positionals.dropFirst())), format: format)
         let palette = try context.palette()
-        let shown = if case .patch = format, palette.enabled { colored(change, palette) } else { change }
+        let shown: [UInt8] = switch format {
+        case .patch where palette.enabled: colored(change, palette)
+        case .stat where palette.enabled: coloredStat(change, palette)
+        default: change
+        }
         Pager.show(shown, configured: try workspace.settings.string("core.pager"), terminal: context.terminal)
         return 0
     }
@@ -44,6 +48,22 @@ enum DiffCommand: Command {
             if text.hasPrefix("+") { return palette.paint(text, "32") }
             if text.hasPrefix("-") { return palette.paint(text, "31") }
             return text
+        }
+        return Array(lines.joined(separator: "\n").utf8)
+    }
+
+    /// A `--stat` coloured as git colours one: in each file's graph the `+` run green and the `-` run red.
+    static func coloredStat(_ stat: [UInt8], _ palette: Palette) -> [UInt8] {
+        let lines = String(decoding: stat, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let bar = line.ranges(of: " | ").last else { return String(line) }
+            let after = line[bar.upperBound...]
+            let count = after.prefix { $0 != " " }
+            let graph = after.dropFirst(count.count)
+            guard graph.first == " ", graph.dropFirst().allSatisfy({ $0 == "+" || $0 == "-" }) else { return String(line) }
+            let pluses = graph.dropFirst().prefix { $0 == "+" }
+            let minuses = graph.dropFirst(1 + pluses.count)
+            return line[..<bar.upperBound] + count + " " + (pluses.isEmpty ? "" : palette.paint(String(pluses), "32"))
+                + (minuses.isEmpty ? "" : palette.paint(String(minuses), "31"))
         }
         return Array(lines.joined(separator: "\n").utf8)
     }
