@@ -61,6 +61,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
     /// `commit`: the commit whose `.aee/config.json` holds them, when not the working tree's.
     case untrustedCommands([UntrustedCommand], commit: String?)
     case unknownRevision(String)
+    /// `git aee web` cannot listen on 127.0.0.1:`port` (0: any free port).
+    case cannotServe(port: UInt16, reason: String)
     /// A path given on the command line that leads outside the working tree.
     case pathOutsideRepository(String, root: String)
     /// `commit`: the commit looked in, when not the working tree.
@@ -99,7 +101,7 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
         case .ambiguousTask(let prefix, let candidates):
             "task id '\(prefix)' is ambiguous: \(candidates.map(\.rawValue).joined(separator: ", "))"
         case .invalidTaskID(let text):
-            "'\(text.quotedInMessage)' is not a task id (ids are lowercase letters and digits)"
+            "'\(text.quotedInMessage)' is not a task id (ids are up to 8 digits and lowercase letters other than i, l, o and u)"
         case .taskOnlyOnRemote(let id, let remote):
             "task \(id) is only on \(remote.quotedInMessage) (its fetched branch \(remote.quotedInMessage)/aee/\(id)), not here"
         case .taskHasNoBranch(let id):
@@ -179,6 +181,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
+        case .cannotServe(let port, let reason):
+            "cannot listen on 127.0.0.1:\(port == 0 ? "(a free port)" : String(port)): \(reason)"
         case .pathOutsideRepository(let path, let root):
             "\(path.quotedInMessage): '\(path.quotedInMessage)' is outside repository at '\(root.quotedInMessage)'"
         case .unknownRevision(let revision):
@@ -292,6 +296,8 @@ public enum AEEError: Error, CustomStringConvertible, Equatable {
             "install it, or check 'git config --get-regexp ^filter\\.\(name.quotedInMessage)\\.'; files under its attributes cannot be checked out or staged without it"
         case .workspaceRootUnusable:
             "choose another place: git config --global aee.workspaceRoot DIR (docs/storage.md, 'Workspaces')"
+        case .cannotServe(let port, _):
+            port == 0 ? nil : "choose another port, or leave out --port for a free one"
         case .cannotFastForward(_, let task, _):
             "the result stays on the task's branch; merge it yourself: git merge aee/\(task)"
         default:

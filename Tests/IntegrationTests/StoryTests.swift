@@ -43,6 +43,16 @@ struct StoryTests {
         #expect(shown.hasSuffix("change     none outside .aee/ ('git log --graph aee/\(id)' shows every attempt)\n"), "\(shown)")
     }
 
+    @Test("show and report mark a gate's pass taken from the cache, not run again for a tree that passed before")
+    func cachedGateMarked() throws {
+        let repo = try calculatorRepository(fixed: true)
+        #expect(try repo.aee("gate", "tests").status == 0)
+        #expect(try repo.aee("task", "Change nothing", "--agent", try repo.executor("idle", "true")).status == 0)
+        let id = try repo.onlyTaskID()
+        #expect(try repo.aee("show", id).stdout.contains("\n     gate tests passed (cached: the same tree passed before)\n"))
+        #expect(try repo.aee("report", "-o", "-").stdout.contains("gate <code>tests</code>: passed (cached: the same tree passed before)</p>"))
+    }
+
     @Test("diff is what git diff of the base and the task branch prints, without .aee/: the patch, --stat, --name-only, --name-status, paths")
     func diffAsGitPrintsIt() throws {
         let repo = try calculatorRepository(fixed: true)

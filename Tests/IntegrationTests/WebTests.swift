@@ -86,6 +86,8 @@ struct WebTests {
             server.waitUntilExit()
         }
 
+        let taken = try repo.aee("web", "--port", String(port))
+        #expect(taken.status == 128 && taken.stderr == "fatal: cannot listen on 127.0.0.1:\(port): Address already in use\nhint: choose another port, or leave out --port for a free one\n", "\(taken.stderr)")
         #expect(httpGet(port: port, "/").status == 403, "no token")
         #expect(httpGet(port: port, "/?token=\(String(repeating: "0", count: 32))").status == 403, "a wrong token")
         #expect(httpGet(port: port, "/?token=\(token)", host: "attacker.example:\(port)").status == 403, "DNS rebinding")

@@ -132,9 +132,11 @@ struct StoredGateReport: Decodable {
         var status: GateResult.Status
         var exitCode: Int32?
         var outputTail: String
+        /// A pass remembered for this tree, not run again (absent in older records).
+        var cached: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case gate, status
+            case gate, status, cached
             case exitCode = "exit_code"
             case outputTail = "output_tail"
         }

@@ -87,6 +87,8 @@ public struct TaskStory: Sendable {
         public let firstLine: String?
         /// The last part of what it printed.
         public let output: String
+        /// A pass remembered for the same tree, not run again.
+        public let cached: Bool
     }
 
     public let iterations: [Iteration]
@@ -112,7 +114,7 @@ extension TaskStore {
             let gates = artifact(number, "gate_results.json", as: StoredGateReport.self)?.results.map { result in
                 TaskStory.Gate(name: result.gate, status: result.status.rawValue, exitCode: result.exitCode,
                                firstLine: result.status == .passed ? nil : result.outputTail.split(whereSeparator: \.isNewline).first.map(String.init),
-                               output: result.outputTail)
+                               output: result.outputTail, cached: result.cached == true)
             } ?? []
             let ending = events.lastIndex { if case .iterationEnded(number, _, _) = $0.kind { true } else { false } }
             let first = events.firstIndex { $0.details["iteration"] == String(number) && !($0.kind.claim != nil) }

@@ -22,7 +22,7 @@ public final class LocalServer {
     /// Listens on 127.0.0.1:`port` (0: a free one the system picks).
     public init(port: UInt16) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw AEEError.fileSystem(path: "127.0.0.1", reason: "cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard listener >= 0 else { throw AEEError.cannotServe(port: port, reason: String(cString: strerror(errno))) }
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -33,7 +33,7 @@ public final class LocalServer {
         guard bound == 0, listen(listener, 64) == 0 else {
             let reason = String(cString: strerror(errno))
             close(listener)
-            throw AEEError.fileSystem(path: "127.0.0.1:\(port)", reason: "cannot listen there: \(reason)")
+            throw AEEError.cannotServe(port: port, reason: reason)
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
@@ -60,15 +60,20 @@ public final class LocalServer {
     public func serve(changes: Int32, drain: () -> Void, _ handler: Handler) {
         signal(SIGPIPE, SIG_IGN)
         var clients: [Client] = []
+        // One git aee step moves several refs in a row: the pages are told once they settle, 0.1 s after the first.
+        var noticeDue: Double?
         while true {
             var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: changes, events: Int16(POLLIN), revents: 0)]
                 + clients.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&descriptors, nfds_t(descriptors.count), 1000)
+            let wait = noticeDue.map { max(0, Int32((($0 - Subprocess.now()) * 1000).rounded(.up))) } ?? 1000
+            _ = poll(&descriptors, nfds_t(descriptors.count), wait)
             let now = Subprocess.now()
             if descriptors[1].revents != 0 {
-                // One git aee step moves several refs in a row: let them settle, and tell the pages once.
-                usleep(100_000)
                 drain()
+                noticeDue = noticeDue ?? now + 0.1
+            }
+            if let due = noticeDue, now >= due {
+                noticeDue = nil
                 clients = clients.filter { client in
                     guard client.streaming else { return true }
                     if send(client.descriptor, Array("event: change\ndata: refs\n\n".utf8)) { return true }

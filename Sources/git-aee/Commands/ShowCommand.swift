@@ -87,7 +87,8 @@ enum ShowCommand: Command {
             }
             for gate in iteration.gates {
                 let said = gate.firstLine.map { ": " + TaskTitle.oneLine($0, limit: 120).escapedForTerminal } ?? ""
-                lines.append("     gate \(gate.name.escapedForTerminal) \(gate.status.replacingUnderscores)" + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + said)
+                lines.append("     gate \(gate.name.escapedForTerminal) \(gate.status.replacingUnderscores)" + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "")
+                             + (gate.cached ? " (cached: the same tree passed before)" : "") + said)
             }
         }
         if story.iterations.last?.end == nil, let started = story.started {

@@ -135,7 +135,7 @@ enum ReportPage {
         if let stop = iteration.agentStop { html += agentStop(stop) }
         for gate in iteration.gates {
             html += "<div class=\"gate \(escape(gate.status))\"><p>gate <code>\(escape(gate.name))</code>: \(escape(gate.status.replacingUnderscores))"
-                + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + "</p>\n"
+                + (gate.exitCode.map { gate.status == "passed" ? "" : " (exit \($0))" } ?? "") + (gate.cached ? " (cached: the same tree passed before)" : "") + "</p>\n"
             if !gate.output.isEmpty { html += "<pre>\(escape(gate.output))</pre>\n" }
             html += "</div>\n"
         }
