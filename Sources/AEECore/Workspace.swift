@@ -33,11 +33,11 @@ public final class Workspace {
             repository = try Repository.openFromEnvironment()
         } catch let error as GitError where error.isNotFound || error.isOwnerMismatch {
             if let path = Repository.foreignRepository(above: environment["GIT_DIR"] ?? FileManager.default.currentDirectoryPath) {
-                throw AEEError.dubiousOwnership(path: path)
+                throw RepositoryError.dubiousOwnership(path: path)
             }
-            throw AEEError.notARepository(error)
+            throw RepositoryError.notARepository(error)
         } catch let error as GitError where error.message.hasPrefix("unsupported extension name ") {
-            throw AEEError.unsupportedRepository(extension: String(error.message.dropFirst("unsupported extension name ".count)))
+            throw RepositoryError.unsupportedRepository(extension: String(error.message.dropFirst("unsupported extension name ".count)))
         }
         let settings = Settings(commandLine: CommandLineConfig(environment: environment), files: try repository.configuration())
         return Workspace(repository: repository, settings: settings, environment: environment)
@@ -53,7 +53,7 @@ public final class Workspace {
 
     /// The working tree's root (with a trailing slash); refuses in a bare repository.
     public func workingDirectory(for command: String) throws -> String {
-        guard let directory = repository.workingDirectory else { throw AEEError.needsWorkTree(command: command) }
+        guard let directory = repository.workingDirectory else { throw RepositoryError.needsWorkTree(command: command) }
         return directory
     }
 
@@ -70,7 +70,7 @@ public final class Workspace {
                 if part != ".." {
                     parts.append(part)
                 } else if parts.popLast() == nil {
-                    throw AEEError.pathOutsideRepository(path, root: String(root.dropLast()))
+                    throw RepositoryError.pathOutsideRepository(path, root: String(root.dropLast()))
                 }
             }
             return parts.joined(separator: "/")
@@ -101,22 +101,28 @@ public final class Workspace {
     /// HEAD has no commit), so uncommitted edits do not change what the task runs and is judged by. Returns whether
     /// the working tree's file differs from it.
     public func useConfigOfHead() throws -> Bool {
-        guard let head = try repository.head().commit else { return false }
-        return try useConfig(of: head)
+        return try doing("read HEAD's .aee/config.json") {
+            guard let head = try repository.head().commit else { return false }
+            return try useConfig(of: head)
+        }
     }
 
     /// The same for an existing task: the config of the commit it started from, however the working tree's or its
     /// branch's (where an agent may have edited it) changed since.
     public func useConfig(of record: TaskRecord) throws -> Bool {
-        guard let hex = record.baseCommit, let base = OID(hex: hex) else { return false }
-        guard (try? repository.commit(base)) != nil else { throw AEEError.baseCommitMissing(record.id, commit: hex) }
-        return try useConfig(of: base)
+        return try doing("read the .aee/config.json task \(record.id) started from") {
+            guard let hex = record.baseCommit, let base = OID(hex: hex) else { return false }
+            guard (try? repository.commit(base)) != nil else { throw TaskError.baseCommitMissing(record.id, commit: hex) }
+            return try useConfig(of: base)
+        }
     }
 
     /// The same for the commit `revision` names (`git aee trust <commit>`).
     public func useConfig(ofRevision revision: String) throws {
-        guard let commit = try repository.commit(named: revision) else { throw AEEError.unknownRevision(revision) }
-        _ = try useConfig(of: commit)
+        try doing("read the .aee/config.json of \(revision)") {
+            guard let commit = try repository.commit(named: revision) else { throw RepositoryError.unknownRevision(revision) }
+            _ = try useConfig(of: commit)
+        }
     }
 
     private func useConfig(of commit: OID) throws -> Bool {
@@ -131,8 +137,10 @@ public final class Workspace {
     /// The paths of the working tree that differ from HEAD (staged, changed or untracked): what a task, which starts
     /// from HEAD, does not get.
     public func localChanges() throws -> [String] {
-        guard repository.workingDirectory != nil else { return [] }
-        return try repository.changedPaths()
+        return try doing("compare the working tree with HEAD") {
+            guard repository.workingDirectory != nil else { return [] }
+            return try repository.changedPaths()
+        }
     }
 
     /// Whether output may be coloured as far as configuration goes (`color.aee`, then `color.ui`): nil means "when stdout is a terminal".
@@ -145,7 +153,7 @@ public final class Workspace {
             case "never": return false
             default:
                 // git reads `true` as "auto" and `false`/`never` as off.
-                guard let flag = Config.parseBool(value) else { throw AEEError.invalidSetting(key: key, value: value, expected: "always, auto, never, true or false") }
+                guard let flag = Config.parseBool(value) else { throw ConfigError.invalidSetting(key: key, value: value, expected: "always, auto, never, true or false") }
                 return flag ? nil : false
             }
         }
@@ -159,28 +167,32 @@ public final class Workspace {
 
     /// Creates a DRAFT task on `aee/<id>` from the commit HEAD points at.
     public func createTask(title: String, metadata: TaskMetadata) throws -> (record: TaskRecord, identity: Identity) {
-        _ = try workingDirectory(for: "task")
-        let identity = try identity()
-        let head = try repository.head()
-        let base = head.commit.map { (commit: $0, branch: head.branchName) }
-        return (try store.create(title: title, metadata: metadata, base: base, identity: identity), identity)
+        return try doing("create the task") {
+            _ = try workingDirectory(for: "task")
+            let identity = try identity()
+            let head = try repository.head()
+            let base = head.commit.map { (commit: $0, branch: head.branchName) }
+            return (try store.create(title: title, metadata: metadata, base: base, identity: identity), identity)
+        }
     }
 
     /// Writes the starter `.aee/config.json` into the working tree; returns the file written and what the commands were guessed from.
     public func writeStarterConfig(force: Bool) throws -> (file: String, guessedFrom: String?) {
-        let root = try workingDirectory(for: "init")
-        let file = root + ProjectConfig.path
-        if !force, FileManager.default.fileExists(atPath: file) { throw AEEError.configExists(file: ProjectConfig.path) }
-        let (config, marker) = StarterConfig.guess(workingDirectory: root)
-        do {
-            try FileManager.default.createDirectory(atPath: root + ".aee", withIntermediateDirectories: true)
-            // Written to a temporary file and renamed, so a crash never leaves half a config.
-            try Data(try CanonicalJSON.encode(config)).write(to: URL(fileURLWithPath: file), options: .atomic)
-        } catch let error as CocoaError {
-            throw AEEError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.code))")
+        return try doing("write the starter .aee/config.json") {
+            let root = try workingDirectory(for: "init")
+            let file = root + ProjectConfig.path
+            if !force, FileManager.default.fileExists(atPath: file) { throw ConfigError.configExists(file: ProjectConfig.path) }
+            let (config, marker) = StarterConfig.guess(workingDirectory: root)
+            do {
+                try FileManager.default.createDirectory(atPath: root + ".aee", withIntermediateDirectories: true)
+                // Written to a temporary file and renamed, so a crash never leaves half a config.
+                try Data(try CanonicalJSON.encode(config)).write(to: URL(fileURLWithPath: file), options: .atomic)
+            } catch let error as CocoaError {
+                throw RepositoryError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.code))")
+            }
+            // Commands the user just had written for them are theirs: approved, so the next run does not ask.
+            _ = try trustProjectCommands()
+            return (ProjectConfig.path, marker)
         }
-        // Commands the user just had written for them are theirs: approved, so the next run does not ask.
-        _ = try trustProjectCommands()
-        return (ProjectConfig.path, marker)
     }
 }

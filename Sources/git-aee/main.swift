@@ -55,7 +55,7 @@ func dispatch(_ arguments: [String], _ context: Context) -> Int32 {
         terminal.error(error.description)
         terminal.stderr(command.spec.usage)
         return 129
-    } catch let error as AEEError {
+    } catch let error as any AEEError {
         terminal.fatal(error.description)
         if let hint = error.hint { terminal.hint(hint) }
         return error.exitStatus

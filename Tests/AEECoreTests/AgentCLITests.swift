@@ -134,12 +134,12 @@ struct AgentCLITests {
         #expect(try decode(#"{"command": "claude-code"}"#).agent.choice == .builtIn(.claudeCode, model: nil, arguments: []))
         let priced = try decode(#"{"kind": "codex", "prices": {"local": {"input_usd_per_mtok": 0.5, "output_usd_per_mtok": 2}}}"#).agent.prices
         #expect(priced?["local"] == TokenPrice(input: Decimal(string: "0.5")!, output: 2))
-        #expect(throws: AEEError.self) { try decode(#"{"kind": "cursor"}"#) }
+        #expect(throws: ConfigError.self) { try decode(#"{"kind": "cursor"}"#) }
         // The error names the whole path, as a gate's does.
-        let error = #expect(throws: AEEError.self) { try decode(#"{"command": "x", "timeout_seconds": 0}"#) }
+        let error = #expect(throws: ConfigError.self) { try decode(#"{"command": "x", "timeout_seconds": 0}"#) }
         #expect(error.map { "\($0)".contains("'agent.timeout_seconds'") } == true, "\(String(describing: error))")
-        #expect(throws: AEEError.self) { try decode(#"{"kind": "aider", "command": "aider"}"#) }
-        #expect(throws: AEEError.self) { try decode(#"{"command": "x", "model": "m"}"#) }
+        #expect(throws: ConfigError.self) { try decode(#"{"kind": "aider", "command": "aider"}"#) }
+        #expect(throws: ConfigError.self) { try decode(#"{"command": "x", "model": "m"}"#) }
         // A built-in agent as the team has it needs no approval; with arguments, which can start programs, it does.
         #expect(AgentChoice("aider", model: nil, arguments: []).approvable == nil)
         #expect(AgentChoice("aider", model: nil, arguments: ["--lint-cmd", "x"]).approvable == "aider --lint-cmd x")

@@ -63,8 +63,8 @@ struct ConfigTests {
     @Test("titles: trimmed, control characters refused, folded to one line for subjects")
     func titles() throws {
         #expect(try TaskTitle.validated("  Fix it \n") == "Fix it")
-        #expect(throws: AEEError.emptyTitle) { try TaskTitle.validated(" \n\t ") }
-        #expect(throws: AEEError.titleControlCharacter(0x07)) { try TaskTitle.validated("ding\u{07}") }
+        #expect(throws: TaskError.emptyTitle) { try TaskTitle.validated(" \n\t ") }
+        #expect(throws: TaskError.titleControlCharacter(0x07)) { try TaskTitle.validated("ding\u{07}") }
         #expect(TaskTitle.oneLine("a\n\nAEE-Task: x\tb") == "a AEE-Task: x b")
         #expect(TaskTitle.oneLine(String(repeating: "x", count: 100)).count == 72)
     }

@@ -43,7 +43,7 @@ struct FuzzTests {
         let complaint: String?
         do {
             complaint = problem(try parse(input)).map { "accepted it, but \($0)" }
-        } catch let error as AEEError {
+        } catch let error as any AEEError {
             complaint = unclear(error.description)
         } catch {
             complaint = "threw \(type(of: error)), not a user-facing error: \(error)"

@@ -37,7 +37,7 @@ struct SubprocessTests {
     func directoryAndEnvironment() throws {
         let outcome = try shell("pwd; echo ${HOME:-unset}", in: "/usr")
         #expect(String(decoding: outcome.output, as: UTF8.self) == "/usr\nunset\n")
-        #expect(throws: AEEError.self) { try shell("true", in: "/nonexistent/dir") }
+        #expect(throws: RepositoryError.self) { try shell("true", in: "/nonexistent/dir") }
     }
 
     @Test("on timeout the whole group is killed, the orphaned child included")

@@ -28,7 +28,7 @@ struct TaskStoreTests {
         let record = try store.create(title: "race", metadata: metadata, base: nil, identity: identity)
         // Two writers read DRAFT; the first cancels, so the second's approve must be refused, not applied on a stale read.
         try store.transition(record.id, to: .canceled, identity: identity)
-        #expect(throws: AEEError.illegalTransition(record.id, from: .canceled, to: .approved)) {
+        #expect(throws: TaskError.illegalTransition(record.id, from: .canceled, to: .approved)) {
             try store.transition(record.id, to: .approved, identity: identity)
         }
         #expect(try store.history(of: record.id).map(\.event.event) == ["created", "canceled"])
@@ -41,7 +41,7 @@ struct TaskStoreTests {
         let record = try store.create(title: "one", metadata: metadata, base: nil, identity: identity)
         #expect(try store.resolve(String(record.id.rawValue.prefix(3))) == record.id)
         #expect(try store.resolve(record.id.rawValue.uppercased()) == record.id)
-        #expect(throws: AEEError.invalidTaskID("a/b")) { try store.resolve("a/b") }
-        #expect(throws: AEEError.self) { try store.resolve("zzzzzzzz") }
+        #expect(throws: TaskError.invalidID("a/b")) { try store.resolve("a/b") }
+        #expect(throws: TaskError.self) { try store.resolve("zzzzzzzz") }
     }
 }

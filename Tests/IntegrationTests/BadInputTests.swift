@@ -126,4 +126,25 @@ struct BadInputTests {
         #expect(show.status == 128)
         #expect(show.stderr.hasPrefix("fatal: .aee/tasks/\(bad)/task.json: "))
     }
+
+    @Test("an object the repository lost or broke is reported with what the command was doing, not as libgit2's raw error")
+    func brokenObject() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        let good = try repo.draft("good")
+        let bad = try repo.draft("bad")
+        let blob = try repo.git("rev-parse", "aee/\(bad):.aee/tasks/\(bad)/task.json").trimmingCharacters(in: .whitespacesAndNewlines)
+        let object = repo.directory.appendingPathComponent(".git/objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: object.path)
+        try Data("not an object".utf8).write(to: object)
+        let show = try repo.aee("show", bad)
+        #expect(show.status == 128)
+        #expect(show.stderr == "fatal: cannot read task \(bad): failed to inflate loose object\n", "\(show.stderr)")
+        let list = try repo.aee("list")
+        #expect(list.status == 0 && list.stdout.contains(good))
+        #expect(list.stderr == "warning: cannot read task \(bad): failed to inflate loose object\n", "\(list.stderr)")
+        let approve = try repo.aee("approve", bad)
+        #expect(approve.status == 128 && approve.stderr.hasPrefix("fatal: cannot move task \(bad) to APPROVED: "), "\(approve.stderr)")
+        #expect(!approve.stderr.contains("(git_"))
+    }
 }

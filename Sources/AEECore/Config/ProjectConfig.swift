@@ -181,7 +181,7 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     public static func load(workingDirectory: String) throws -> ProjectConfig? {
         let file = workingDirectory + path
         guard let data = FileManager.default.contents(atPath: file) else {
-            if FileManager.default.fileExists(atPath: file) { throw AEEError.fileSystem(path: path, reason: "cannot be read") }
+            if FileManager.default.fileExists(atPath: file) { throw RepositoryError.fileSystem(path: path, reason: "cannot be read") }
             return nil
         }
         return try JSONInput.decode(ProjectConfig.self, from: Array(data), file: path)

@@ -15,7 +15,7 @@ public struct GateCatalog: Sendable {
         let personal = try settings.personalGateNames()
         for name in personal {
             guard ProjectConfig.isValidGateName(name) else {
-                throw AEEError.invalidSetting(key: "aee.gate.\(name).run", value: name, expected: "a gate name of lowercase letters, digits, '-' and '_'")
+                throw ConfigError.invalidSetting(key: "aee.gate.\(name).run", value: name, expected: "a gate name of lowercase letters, digits, '-' and '_'")
             }
             let command = try settings.string("aee.gate.\(name).run") ?? ""
             var definition = definitions[name] ?? GateDefinition()
@@ -32,7 +32,7 @@ public struct GateCatalog: Sendable {
         defaultGates = config?.defaultGates.nonEmpty ?? ["doctor"]
         let configured = try settings.string("aee.prePushGates")?.split(separator: " ").map(String.init)
         prePushGates = configured ?? config?.prePushGates ?? defaultGates
-        if let cycle = findCycle() { throw AEEError.gateCycle(cycle) }
+        if let cycle = findCycle() { throw ConfigError.gateCycle(cycle) }
     }
 
     /// The gates to run for `names` (the defaults when empty), with everything they need, dependencies first.
@@ -41,7 +41,7 @@ public struct GateCatalog: Sendable {
         var seen = Set<String>()
         func visit(_ name: String) throws {
             guard !seen.contains(name) else { return }
-            guard let gate = gates[name] else { throw AEEError.unknownGate(name, known: gates.keys.sorted()) }
+            guard let gate = gates[name] else { throw ConfigError.unknownGate(name, known: gates.keys.sorted()) }
             seen.insert(name)
             for need in gate.definition.needs { try visit(need) }
             ordered.append(gate)
@@ -80,8 +80,7 @@ public struct GateCatalog: Sendable {
 extension Settings {
     /// Names of gates defined in git config as `aee.gate.<name>.run`.
     func personalGateNames() throws -> [String] {
-        let fromFiles: [String]
-        do { fromFiles = try files.names(matching: #"^aee\.gate\..*\.run$"#) } catch let error as GitError { throw AEEError.git(error) }
+        let fromFiles = try doing("read the gates in the git config") { try files.names(matching: #"^aee\.gate\..*\.run$"#) }
         let fromCommandLine = commandLine.entries(withPrefix: "aee.gate.").map(\.key).filter { $0.hasSuffix(".run") }
         return (fromFiles + fromCommandLine).map { String($0.dropFirst("aee.gate.".count).dropLast(".run".count)) }
     }

@@ -4,13 +4,15 @@ extension Workspace {
     /// Runs `names` (the default gates when empty, plus what they need) against the working tree as it is now,
     /// untracked files included; passes already recorded for this tree are not run again unless `useCache` is false.
     public func judgeWorkingTree(_ names: [String], useCache: Bool, jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
-        let root = try workingDirectory(for: "gate")
-        let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
-        let plan = try catalog.plan(names)
-        let tree = try repository.workingTreeTree()
-        let cached = useCache ? try cachedPasses(plan, tree: tree) : []
-        try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
-        return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository, jobs: jobs, events: events)
+        return try doing("judge the working tree") {
+            let root = try workingDirectory(for: "gate")
+            let catalog = try GateCatalog(config: try projectConfig(), settings: settings)
+            let plan = try catalog.plan(names)
+            let tree = try repository.workingTreeTree()
+            let cached = useCache ? try cachedPasses(plan, tree: tree) : []
+            try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
+            return try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository, jobs: jobs, events: events)
+        }
     }
 
     /// The gates of `plan` that already passed `tree`, by name; with `asOf`, as the notes stood in that commit.

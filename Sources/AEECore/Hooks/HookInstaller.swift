@@ -28,36 +28,40 @@ public struct HookInstaller {
     var chained: String { directory + HookScript.chainedName }
 
     public func install(force: Bool) throws -> Outcome {
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: directory) {
-            do { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw AEEError.fileSystem(path: directory, reason: "cannot create the hooks directory")
+        return try doing("install the pre-push hook") {
+            let manager = FileManager.default
+            if !manager.fileExists(atPath: directory) {
+                do { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                    throw RepositoryError.fileSystem(path: directory, reason: "cannot create the hooks directory")
+                }
             }
-        }
-        var outcome = Outcome.installed
-        if let existing = manager.contents(atPath: hook) {
-            let text = String(decoding: existing, as: UTF8.self)
-            if text == HookScript.prePush { return .alreadyInstalled }
-            if HookScript.earlier.contains(text) {
-                outcome = .updated
-            } else if !isOurs(existing) {
-                guard !manager.fileExists(atPath: chained) else { throw AEEError.hookChainOccupied(hook: hook, chained: chained) }
-                try move(hook, to: chained)
-                outcome = .installedChaining
-            } else if !force {
-                throw AEEError.hookEdited(hook)
+            var outcome = Outcome.installed
+            if let existing = manager.contents(atPath: hook) {
+                let text = String(decoding: existing, as: UTF8.self)
+                if text == HookScript.prePush { return .alreadyInstalled }
+                if HookScript.earlier.contains(text) {
+                    outcome = .updated
+                } else if !isOurs(existing) {
+                    guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: hook, chained: chained) }
+                    try move(hook, to: chained)
+                    outcome = .installedChaining
+                } else if !force {
+                    throw HookError.edited(hook)
+                }
             }
+            try write(HookScript.prePush, to: hook)
+            return outcome
         }
-        try write(HookScript.prePush, to: hook)
-        return outcome
     }
 
     public func uninstall() throws -> Outcome {
-        guard let existing = FileManager.default.contents(atPath: hook), isOurs(existing) else { throw AEEError.hookNotInstalled(hook) }
-        guard unlink(hook) == 0 else { throw AEEError.fileSystem(path: hook, reason: String(cString: strerror(errno))) }
-        guard FileManager.default.fileExists(atPath: chained) else { return .removed }
-        try move(chained, to: hook)
-        return .removedRestoring
+        return try doing("uninstall the pre-push hook") {
+            guard let existing = FileManager.default.contents(atPath: hook), isOurs(existing) else { throw HookError.notInstalled(hook) }
+            guard unlink(hook) == 0 else { throw RepositoryError.fileSystem(path: hook, reason: String(cString: strerror(errno))) }
+            guard FileManager.default.fileExists(atPath: chained) else { return .removed }
+            try move(chained, to: hook)
+            return .removedRestoring
+        }
     }
 
     func isOurs(_ contents: Data) -> Bool {
@@ -65,7 +69,7 @@ public struct HookInstaller {
     }
 
     private func move(_ from: String, to: String) throws {
-        guard rename(from, to) == 0 else { throw AEEError.fileSystem(path: from, reason: String(cString: strerror(errno))) }
+        guard rename(from, to) == 0 else { throw RepositoryError.fileSystem(path: from, reason: String(cString: strerror(errno))) }
     }
 
     /// Written beside the target and renamed over it, so git never runs half a hook.
@@ -74,7 +78,7 @@ public struct HookInstaller {
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)),
               chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw AEEError.fileSystem(path: path, reason: "cannot be written")
+            throw RepositoryError.fileSystem(path: path, reason: "cannot be written")
         }
     }
 }

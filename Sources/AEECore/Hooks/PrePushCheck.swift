@@ -20,7 +20,7 @@ public struct PushedRef: Equatable, Sendable {
             let fields = line.split(separator: " ").map(String.init)
             guard !fields.isEmpty else { return nil }
             guard fields.count == 4, fields[1].count == 40 || fields[1].count == 64,
-                  fields[1].allSatisfy({ $0.isHexDigit }) else { throw AEEError.badHookInput(String(line)) }
+                  fields[1].allSatisfy({ $0.isHexDigit }) else { throw HookError.badInput(String(line)) }
             if fields[1].allSatisfy({ $0 == "0" }) { return nil }
             return PushedRef(localRef: fields[0], localOID: fields[1], remoteRef: fields[2])
         }
@@ -57,7 +57,7 @@ extension Workspace {
         let directory = try hooksDirectory()
         if !force, let root = repository.workingDirectory, directory.hasPrefix(root) {
             let path = String(directory.dropFirst(root.count)) + "pre-push"
-            if try repository.isTracked(path) { throw AEEError.hookTracked(path) }
+            if try repository.isTracked(path) { throw HookError.tracked(path) }
         }
         return HookInstaller(directory: directory)
     }
@@ -80,34 +80,36 @@ extension Workspace {
     /// `.aee/config.json` (the user's `git config aee.*` on top): from the cache when its tree passed before, in the
     /// working tree when that holds the same tree, else in a scratch checkout of the commit.
     public func checkPush(_ refs: [PushedRef]) throws -> PushCheck {
-        // Computing the working tree's id reads every file's status: done only if some tree needs it, and once.
-        lazy var workingTree = Result { try repository.workingDirectory.map { _ in try repository.workingTreeTree() } }
-        var check = PushCheck()
-        var judged: [OID: GateReport] = [:]
-        for ref in refs {
-            guard ref.isReviewed else {
-                check.skipped.append(ref)
-                continue
-            }
-            guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
-            let tree = try repository.commit(commit).tree
-            if judged[tree] == nil {
-                let catalog = try GateCatalog(config: try ProjectConfig.load(commit: commit, in: repository), settings: settings)
-                let plan = try catalog.plan(catalog.prePushGates)
-                let cached = try cachedPasses(plan, tree: tree)
-                try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
-                if cached.count == plan.count {
-                    // Nothing will run, so the directory does not matter.
-                    judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)
-                } else if let root = repository.workingDirectory, try workingTree.get() == tree {
-                    judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository)
-                } else {
-                    judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog, cached: cached)
+        return try doing("check what is pushed") {
+            // Computing the working tree's id reads every file's status: done only if some tree needs it, and once.
+            lazy var workingTree = Result { try repository.workingDirectory.map { _ in try repository.workingTreeTree() } }
+            var check = PushCheck()
+            var judged: [OID: GateReport] = [:]
+            for ref in refs {
+                guard ref.isReviewed else {
+                    check.skipped.append(ref)
+                    continue
                 }
+                guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
+                let tree = try repository.commit(commit).tree
+                if judged[tree] == nil {
+                    let catalog = try GateCatalog(config: try ProjectConfig.load(commit: commit, in: repository), settings: settings)
+                    let plan = try catalog.plan(catalog.prePushGates)
+                    let cached = try cachedPasses(plan, tree: tree)
+                    try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
+                    if cached.count == plan.count {
+                        // Nothing will run, so the directory does not matter.
+                        judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)
+                    } else if let root = repository.workingDirectory, try workingTree.get() == tree {
+                        judged[tree] = try judge(tree, in: root, plan: plan, catalog: catalog, cached: cached, checkedOut: repository)
+                    } else {
+                        judged[tree] = try judgeCheckout(of: tree, plan: plan, catalog: catalog, cached: cached)
+                    }
+                }
+                check.verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
             }
-            check.verdicts.append(PushVerdict(ref: ref, commit: commit.hex, report: judged[tree]!))
+            return check
         }
-        return check
     }
 
     /// Writes `tree` into a scratch directory beside the git directory and judges it there; the directory goes afterwards.
@@ -117,7 +119,7 @@ extension Workspace {
         do {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         } catch {
-            throw AEEError.fileSystem(path: scratch, reason: "cannot create a checkout to judge the pushed commit in")
+            throw RepositoryError.fileSystem(path: scratch, reason: "cannot create a checkout to judge the pushed commit in")
         }
         try repository.checkout(tree: tree, into: scratch)
         return try judge(tree, in: scratch, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)

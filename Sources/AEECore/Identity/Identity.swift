@@ -33,7 +33,7 @@ public struct Identity: Sendable {
             let dateVariable = "GIT_\(role)_DATE"
             var date: (seconds: Int64, offsetMinutes: Int32) = (now, 0)
             if let text = environment[dateVariable] {
-                guard let parsed = GitDate.parse(text) else { throw AEEError.invalidDate(variable: dateVariable, value: text) }
+                guard let parsed = GitDate.parse(text) else { throw ConfigError.invalidDate(variable: dateVariable, value: text) }
                 date = parsed
             }
             return Signature(name: clean(name ?? fallbackName), email: clean(email ?? fallbackEmail), time: date.seconds, offsetMinutes: date.offsetMinutes)

@@ -11,13 +11,13 @@ enum JSONInput {
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
         if let problem = nestingProblem(bytes) {
-            throw AEEError.invalidFile(file: file, key: "", reason: problem)
+            throw ConfigError.invalidFile(file: file, key: "", reason: problem)
         }
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             let (key, reason) = explain(error)
-            throw AEEError.invalidFile(file: file, key: key, reason: reason)
+            throw ConfigError.invalidFile(file: file, key: key, reason: reason)
         }
     }
 

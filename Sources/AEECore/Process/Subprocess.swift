@@ -73,7 +73,7 @@ public struct Subprocess: Sendable {
         ProcessGroups.becomeSubreaper()
         let started = Self.now()
         var fds: [Int32] = [0, 0]
-        guard aee_pipe_cloexec(&fds) == 0 else { throw AEEError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
+        guard aee_pipe_cloexec(&fds) == 0 else { throw RepositoryError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
         let tag = ProcessGroups.shared.nextTag()
@@ -226,7 +226,7 @@ public struct Subprocess: Sendable {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard result == 0 else {
-            throw AEEError.fileSystem(path: arguments[0], reason: "cannot run: \(String(cString: strerror(result)))")
+            throw RepositoryError.fileSystem(path: arguments[0], reason: "cannot run: \(String(cString: strerror(result)))")
         }
         return pid
     }

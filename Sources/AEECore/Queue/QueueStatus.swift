@@ -39,17 +39,19 @@ public struct QueueStatus: Encodable {
 extension Workspace {
     /// The queue, the runs and the `recent` most recently finished tasks.
     public func queueStatus(recent: Int) throws -> (status: QueueStatus, problems: [String]) {
-        let listing = try store.list()
-        let records = listing.tasks.map(\.record)
-        let running = try records.filter { $0.state == .running }.map { record in
-            let owner = RunOwner(of: try store.events(of: record.id))
-            let (stage, item) = try progress(of: record)
-            return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
-                                   stage: stage, workItem: item, startedAt: owner.since)
+        return try doing("read the queue") {
+            let listing = try store.list()
+            let records = listing.tasks.map(\.record)
+            let running = try records.filter { $0.state == .running }.map { record in
+                let owner = RunOwner(of: try store.events(of: record.id))
+                let (stage, item) = try progress(of: record)
+                return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
+                                       stage: stage, workItem: item, startedAt: owner.since)
+            }
+            let finished = records.filter { $0.state.isFinal || $0.state == .blocked }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
+            return (QueueStatus(queued: records.filter { $0.state == .queued }, running: running, recent: Array(finished.prefix(recent))),
+                    listing.problems)
         }
-        let finished = records.filter { $0.state.isFinal || $0.state == .blocked }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
-        return (QueueStatus(queued: records.filter { $0.state == .queued }, running: running, recent: Array(finished.prefix(recent))),
-                listing.problems)
     }
 
     /// How far the running iteration is, from the commits of its attempt branch (planning while it has none, or when

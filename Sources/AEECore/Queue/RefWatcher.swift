@@ -13,12 +13,12 @@ final class RefWatcher {
         common = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else {
-            throw AEEError.fileSystem(path: common, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
+            throw RepositoryError.fileSystem(path: common, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
         }
         for directory in [common, common + "refs/heads"] {
             guard inotify_add_watch(descriptor, directory, UInt32(IN_MOVED_TO | IN_CREATE)) >= 0 else {
                 close(descriptor)
-                throw AEEError.fileSystem(path: directory, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
+                throw RepositoryError.fileSystem(path: directory, reason: "cannot watch for new tasks: \(String(cString: strerror(errno)))")
             }
         }
         watchTaskRefs()
@@ -43,11 +43,13 @@ extension Workspace {
     /// Calls `body` now and again each time a task or attempt branch changes (a ref written or packed), or after
     /// `seconds` without a change; until `body` returns false or a signal ends the process.
     public func watchTasks(orEvery seconds: Double, _ body: () throws -> Bool) throws {
-        let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
-        while try body() {
-            var descriptor = pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, Int32(seconds * 1000))
-            watcher.drain()
+        try doing("watch the task branches") {
+            let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
+            while try body() {
+                var descriptor = pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&descriptor, 1, Int32(seconds * 1000))
+                watcher.drain()
+            }
         }
     }
 }
@@ -56,7 +58,9 @@ extension Workspace {
     /// Serves `handler`'s pages with `server` until a signal ends the process, telling the pages' event streams
     /// whenever a task or attempt branch moves.
     public func serve(_ server: LocalServer, _ handler: LocalServer.Handler) throws {
-        let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
-        server.serve(changes: watcher.descriptor, drain: watcher.drain, handler)
+        try doing("serve the dashboard") {
+            let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
+            server.serve(changes: watcher.descriptor, drain: watcher.drain, handler)
+        }
     }
 }

@@ -26,40 +26,42 @@ public final class TaskQueue {
 
     /// The tasks ready for a worker; `problem` hears once about each record that cannot be read.
     public func ready(problem: (String) -> Void) throws -> [Entry] {
-        var next: [TaskID: (tip: OID, record: TaskRecord?, owner: RunOwner?)] = [:]
-        for (id, tip) in try store.tips() {
-            if let known = seen[id], known.tip == tip {
-                next[id] = known
-                continue
+        return try doing("read the queue") {
+            var next: [TaskID: (tip: OID, record: TaskRecord?, owner: RunOwner?)] = [:]
+            for (id, tip) in try store.tips() {
+                if let known = seen[id], known.tip == tip {
+                    next[id] = known
+                    continue
+                }
+                do {
+                    let record = try store.record(of: id, at: tip)
+                    let owner = record.state == .running ? RunOwner(of: try store.events(of: id, at: tip)) : nil
+                    next[id] = (tip, record, owner)
+                } catch {
+                    // A branch edited by hand into nonsense is skipped, not fatal; it is looked at again when it moves.
+                    problem("task \(id) skipped: \(error)")
+                    next[id] = (tip, nil, nil)
+                }
             }
-            do {
-                let record = try store.record(of: id, at: tip)
-                let owner = record.state == .running ? RunOwner(of: try store.events(of: id, at: tip)) : nil
-                next[id] = (tip, record, owner)
-            } catch {
-                // A branch edited by hand into nonsense is skipped, not fatal; it is looked at again when it moves.
-                problem("task \(id) skipped: \(error)")
-                next[id] = (tip, nil, nil)
+            seen = next
+            // The owner's liveness is asked every time: a process dies without moving any ref.
+            let now = Subprocess.now()
+            leases.keep(Set(next.compactMap { $0.value.owner?.liveness == .unknown ? $0.key : nil }))
+            return try next.values.compactMap { entry -> Entry? in
+                guard let record = entry.record else { return nil }
+                switch (record.state, entry.owner?.liveness) {
+                case (.queued, _), (.running, .gone?):
+                    return Entry(record: record, tip: entry.tip)
+                case (.running, .unknown?):
+                    guard let lease, let seconds = entry.owner?.leaseSeconds else { return nil }
+                    let mark = entry.tip.hex + " " + (try lease(record.id)?.hex ?? "none")
+                    return leases.expired(record.id, mark: mark, seconds: seconds, now: now) ? Entry(record: record, tip: entry.tip) : nil
+                default:
+                    return nil
+                }
             }
+            // Work already begun goes first.
+            .sorted { $0.abandoned != $1.abandoned ? $0.abandoned : TaskRecord.createdBefore($0.record, $1.record) }
         }
-        seen = next
-        // The owner's liveness is asked every time: a process dies without moving any ref.
-        let now = Subprocess.now()
-        leases.keep(Set(next.compactMap { $0.value.owner?.liveness == .unknown ? $0.key : nil }))
-        return try next.values.compactMap { entry -> Entry? in
-            guard let record = entry.record else { return nil }
-            switch (record.state, entry.owner?.liveness) {
-            case (.queued, _), (.running, .gone?):
-                return Entry(record: record, tip: entry.tip)
-            case (.running, .unknown?):
-                guard let lease, let seconds = entry.owner?.leaseSeconds else { return nil }
-                let mark = entry.tip.hex + " " + (try lease(record.id)?.hex ?? "none")
-                return leases.expired(record.id, mark: mark, seconds: seconds, now: now) ? Entry(record: record, tip: entry.tip) : nil
-            default:
-                return nil
-            }
-        }
-        // Work already begun goes first.
-        .sorted { $0.abandoned != $1.abandoned ? $0.abandoned : TaskRecord.createdBefore($0.record, $1.record) }
     }
 }

@@ -16,7 +16,7 @@ public struct TaskRemote {
 
     /// Refuses a remote that is not configured, before anything is fetched or written.
     public init(name: String, repository: Repository) throws {
-        guard (try? repository.remoteURL(name)) != nil else { throw AEEError.unknownRemote(name) }
+        guard (try? repository.remoteURL(name)) != nil else { throw RemoteError.unknown(name) }
         self.name = name
         self.repository = repository
     }
@@ -148,9 +148,9 @@ public struct TaskRemote {
             } catch let error as GitError {
                 // libgit2 calls a path that is not there an "unsupported URL protocol": say what it is, and do not wait.
                 if let url = try? repository.remoteURL(name), let path = Repository.localPath(of: url), access(path, F_OK) != 0 {
-                    throw AEEError.remoteFailed(name, action: what, reason: "there is no repository at \(path)")
+                    throw RemoteError.failed(name, action: what, reason: "there is no repository at \(path)")
                 }
-                guard let pause = pauses.popFirst() else { throw AEEError.remoteFailed(name, action: what, reason: error.message) }
+                guard let pause = pauses.popFirst() else { throw RemoteError.failed(name, action: what, reason: error.message) }
                 usleep(useconds_t(pause * 1_000_000))
             }
         }

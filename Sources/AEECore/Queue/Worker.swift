@@ -59,71 +59,73 @@ public final class Worker {
     /// Runs until `--once` or `--idle-exit` says stop, or a signal does (then the runs are asked to stop first,
     /// each recording how it ended).
     public func run() throws {
-        let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
-        let queue = TaskQueue(store: workspace.store, lease: remote.map { remote in { try remote.lease(of: $0) } })
-        // A worker runs whatever `git pull` brings: it does not start with commands the user has not approved, and
-        // while it runs, a config that changes to such commands holds the queue until 'git aee trust'.
-        try workspace.requireTrust(try trustedCommands())
-        var reported: Set<String> = []
-        var fetched = -Double.infinity
-        let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
-        let finished = try FinishedRuns()
-        ProcessGroups.shared.wake(finished.wakeDescriptor)
-        var running: Set<TaskID> = []
-        // The tip each task had when a run was last started for it: a run that could not claim it (an error, say)
-        // is not started again until the task changes.
-        var tried: [TaskID: OID] = [:]
-        var snapshot: Set<TaskID>?
-        var idleSince = Subprocess.now()
-        while true {
-            for (id, exitCode) in finished.take() {
-                running.remove(id)
-                events(.finished(id, record: try? workspace.store.record(of: id), exitCode: exitCode))
-                idleSince = Subprocess.now()
-            }
-            if ProcessGroups.shared.interruption != nil {
-                if running.isEmpty { return }
-            } else {
-                if let remote, Subprocess.now() - fetched >= options.pollSeconds {
-                    fetched = Subprocess.now()
-                    do {
-                        for divergence in try remote.sync() where reported.insert(divergence.description).inserted {
-                            events(.problem("\(divergence); left as it is ('git aee sync \(remote.name) --settle' takes the remote's)"))
+        try doing("run the queue") {
+            let remote = try options.remote.map { try TaskRemote(name: $0, repository: workspace.repository) }
+            let queue = TaskQueue(store: workspace.store, lease: remote.map { remote in { try remote.lease(of: $0) } })
+            // A worker runs whatever `git pull` brings: it does not start with commands the user has not approved, and
+            // while it runs, a config that changes to such commands holds the queue until 'git aee trust'.
+            try workspace.requireTrust(try trustedCommands())
+            var reported: Set<String> = []
+            var fetched = -Double.infinity
+            let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
+            let finished = try FinishedRuns()
+            ProcessGroups.shared.wake(finished.wakeDescriptor)
+            var running: Set<TaskID> = []
+            // The tip each task had when a run was last started for it: a run that could not claim it (an error, say)
+            // is not started again until the task changes.
+            var tried: [TaskID: OID] = [:]
+            var snapshot: Set<TaskID>?
+            var idleSince = Subprocess.now()
+            while true {
+                for (id, exitCode) in finished.take() {
+                    running.remove(id)
+                    events(.finished(id, record: try? workspace.store.record(of: id), exitCode: exitCode))
+                    idleSince = Subprocess.now()
+                }
+                if ProcessGroups.shared.interruption != nil {
+                    if running.isEmpty { return }
+                } else {
+                    if let remote, Subprocess.now() - fetched >= options.pollSeconds {
+                        fetched = Subprocess.now()
+                        do {
+                            for divergence in try remote.sync() where reported.insert(divergence.description).inserted {
+                                events(.problem("\(divergence); left as it is ('git aee sync \(remote.name) --settle' takes the remote's)"))
+                            }
+                        } catch {
+                            // Unreachable for now: the tasks already here go on; the next poll tries again.
+                            if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
                         }
-                    } catch {
-                        // Unreachable for now: the tasks already here go on; the next poll tries again.
-                        if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
+                    }
+                    var queued = try queue.ready { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
+                    if options.once {
+                        if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
+                        queued = queued.filter { snapshot!.contains($0.record.id) }
+                    }
+                    if running.isEmpty && queued.isEmpty {
+                        if options.once { return }
+                        if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
+                    }
+                    var starting = queued.prefix(max(0, options.jobs - running.count))
+                    if !starting.isEmpty {
+                        do {
+                            try workspace.requireTrust(try trustedCommands())
+                        } catch {
+                            if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
+                            starting = []
+                        }
+                    }
+                    for entry in starting {
+                        running.insert(entry.record.id)
+                        tried[entry.record.id] = entry.tip
+                        finished.start(launch(entry.record.id, entry.abandoned), for: entry.record.id)
                     }
                 }
-                var queued = try queue.ready { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
-                if options.once {
-                    if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
-                    queued = queued.filter { snapshot!.contains($0.record.id) }
-                }
-                if running.isEmpty && queued.isEmpty {
-                    if options.once { return }
-                    if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
-                }
-                var starting = queued.prefix(max(0, options.jobs - running.count))
-                if !starting.isEmpty {
-                    do {
-                        try workspace.requireTrust(try trustedCommands())
-                    } catch {
-                        if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
-                        starting = []
-                    }
-                }
-                for entry in starting {
-                    running.insert(entry.record.id)
-                    tried[entry.record.id] = entry.tip
-                    finished.start(launch(entry.record.id, entry.abandoned), for: entry.record.id)
-                }
+                var timeout = remote == nil ? rescanSeconds : options.pollSeconds
+                if running.isEmpty, let idle = options.idleExitSeconds { timeout = min(timeout, max(0, idleSince + idle - Subprocess.now())) }
+                var fds = [pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: finished.descriptor, events: Int16(POLLIN), revents: 0)]
+                _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))
+                watcher.drain()
             }
-            var timeout = remote == nil ? rescanSeconds : options.pollSeconds
-            if running.isEmpty, let idle = options.idleExitSeconds { timeout = min(timeout, max(0, idleSince + idle - Subprocess.now())) }
-            var fds = [pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: finished.descriptor, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))
-            watcher.drain()
         }
     }
 }
@@ -144,7 +146,7 @@ private final class FinishedRuns: Sendable {
 
     init() throws {
         var fds: [Int32] = [0, 0]
-        guard aee_pipe_cloexec(&fds) == 0 else { throw AEEError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
+        guard aee_pipe_cloexec(&fds) == 0 else { throw RepositoryError.fileSystem(path: "pipe", reason: String(cString: strerror(errno))) }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         wake = (fds[0], fds[1])
     }

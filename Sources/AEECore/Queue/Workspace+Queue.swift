@@ -5,15 +5,17 @@ extension Workspace {
     /// checked now; its agent is the worker's, resolved when it runs. With `push`, the task branch is pushed there
     /// for the workers of other clones.
     public func queueTask(title: String, metadata: TaskMetadata, push: String? = nil) throws -> (record: TaskRecord, identity: Identity) {
-        if metadata.runMode == .interactive { throw AEEError.interactiveCannotQueue }
-        let remote = try push.map { try TaskRemote(name: $0, repository: repository) }
-        _ = try GateCatalog(config: try projectConfig(), settings: settings).plan(metadata.gates)
-        let (record, identity) = try createTask(title: title, metadata: metadata)
-        try store.transition(record.id, to: .approved, identity: identity)
-        let (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
-        // A new id: nobody else can have the branch, so only an unreachable remote stops this.
-        try remote?.publish([record.id.branch])
-        return (queued, identity)
+        return try doing("queue the task") {
+            if metadata.runMode == .interactive { throw RunError.interactiveCannotQueue }
+            let remote = try push.map { try TaskRemote(name: $0, repository: repository) }
+            _ = try GateCatalog(config: try projectConfig(), settings: settings).plan(metadata.gates)
+            let (record, identity) = try createTask(title: title, metadata: metadata)
+            try store.transition(record.id, to: .approved, identity: identity)
+            let (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
+            // A new id: nobody else can have the branch, so only an unreachable remote stops this.
+            try remote?.publish([record.id.branch])
+            return (queued, identity)
+        }
     }
 
     /// Fetches the task branches from `remote` and fast-forwards the local ones (what a run with `--remote` does
@@ -21,19 +23,23 @@ extension Workspace {
     /// diverged from the remote's. With `settle`, each of those takes the remote's side, and this clone's is kept at
     /// the ref returned with it.
     public func syncTasks(from remote: String, adopting: Bool = true, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
-        let tasks = try TaskRemote(name: remote, repository: repository)
-        return try tasks.sync(adopting: adopting).map { ($0, settle ? try tasks.settle($0) : nil) }
+        return try doing("sync the tasks of \(remote)") {
+            let tasks = try TaskRemote(name: remote, repository: repository)
+            return try tasks.sync(adopting: adopting).map { ($0, settle ? try tasks.settle($0) : nil) }
+        }
     }
 
     /// The fetch refspec for `remote`'s task branches, and whether a plain `git fetch <remote>` brings them (after
     /// adding the refspec to `remote.<remote>.fetch` when `add` says so). `remote.<remote>.push` is never set: it
     /// would silently change what a plain `git push` pushes.
     public func taskRefspec(of remote: String, add: Bool) throws -> (refspec: String, configured: Bool) {
-        let tasks = try TaskRemote(name: remote, repository: repository)
-        let refspec = TaskRemote.refspec(for: remote)
-        let sample = Repository.taskBranchPrefix + "sample"
-        if try repository.fetchMaps(sample, to: tasks.tracking(sample), remote: remote) { return (refspec, true) }
-        if add { try repository.addFetchRefspec(refspec, to: remote) }
-        return (refspec, add)
+        return try doing("read the fetch refspecs of \(remote)") {
+            let tasks = try TaskRemote(name: remote, repository: repository)
+            let refspec = TaskRemote.refspec(for: remote)
+            let sample = Repository.taskBranchPrefix + "sample"
+            if try repository.fetchMaps(sample, to: tasks.tracking(sample), remote: remote) { return (refspec, true) }
+            if add { try repository.addFetchRefspec(refspec, to: remote) }
+            return (refspec, add)
+        }
     }
 }

@@ -206,13 +206,13 @@ struct AgentDriver {
             unlink(path)
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         }
-        guard fd >= 0 else { throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent") }
+        guard fd >= 0 else { throw RepositoryError.fileSystem(path: path, reason: "cannot be written for the agent") }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw AEEError.fileSystem(path: path, reason: "cannot be written for the agent") }
+            guard written > 0 else { throw RepositoryError.fileSystem(path: path, reason: "cannot be written for the agent") }
             offset += written
         }
     }

@@ -48,7 +48,7 @@ struct Attempt {
         switch try context.store.record(of: context.id, at: base).state {
         case .running: break
         case .canceled: return nil
-        default: throw AEEError.concurrentUpdate(context.id)
+        default: throw TaskError.concurrentUpdate(context.id)
         }
         branch = context.id.attemptBranch(number)
         let repository = context.store.repository
@@ -57,7 +57,7 @@ struct Attempt {
             tip = progress.tip
             record = progress.record
         } else {
-            if try repository.resolveReference(branch) != nil { throw AEEError.attemptExists(context.id, branch: branch) }
+            if try repository.resolveReference(branch) != nil { throw RunError.attemptExists(context.id, branch: branch) }
             try repository.updateReference(branch, to: base, expecting: nil, reflogMessage: "aee: attempt \(number) of \(context.id.rawValue)")
             start = base
             tip = base
@@ -210,8 +210,8 @@ struct Attempt {
             let staged = try workspace.stage()
             let commits = try git.commits.map { try context.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
             return AgentWork(staged: staged, git: git, commitList: commits)
-        } catch let damage as AEEError {
-            guard case .workspaceDamaged = damage else { throw damage }
+        } catch let damage as WorkspaceError {
+            guard case .damaged = damage else { throw damage }
             call.report.status = .failed
             call.report.outputTail += "\n[git aee: \(damage); it was made again from the last commit]\n"
             state.taskWorkspace = try TaskWorkspace.open(for: context.id, in: context.workspace.repository, at: tip, location: workspace.location)
@@ -232,7 +232,7 @@ struct Attempt {
                                     state: .running, title: item.title,
                                     trailers: [("AEE-Iteration", String(number)), ("AEE-Work-Item", item.id)])
         guard FileManager.default.createFile(atPath: messageFile, contents: Data(message.text.utf8)) else {
-            throw AEEError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
+            throw RepositoryError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
         }
         let results = try hooks.run(in: workspace.root, indexFile: workspace.indexFile, messageFile: messageFile,
                                     environment: context.agent.environment).map(CommitHookResult.init)
@@ -337,8 +337,8 @@ struct Attempt {
         } catch let error as GitError where error.isModified || error.isExists {
             // Only this run writes the attempt branch: something else moved or made it meanwhile (with a remote, a
             // fetch that brought another owner's story of it).
-            if let remote = context.remote, try !context.ownsTask() { throw AEEError.remoteMoved(context.id, remote: remote.name, branch: branch, there: nil) }
-            throw AEEError.branchMovedUnderRun(branch: branch)
+            if let remote = context.remote, try !context.ownsTask() { throw RemoteError.moved(context.id, remote: remote.name, branch: branch, there: nil) }
+            throw RunError.branchMovedUnderRun(branch: branch)
         }
         tipTree = try context.store.repository.commit(tip).tree
         try workspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)

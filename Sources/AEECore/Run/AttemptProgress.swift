@@ -22,7 +22,7 @@ struct AttemptProgress {
         let repository = store.repository
         let branch = id.attemptBranch(number)
         guard let tip = try repository.resolveReference(branch) else { return nil }
-        func refuse(_ reason: String) -> AEEError { AEEError.cannotResume(id, reason: "\(branch.dropFirst("refs/heads/".count)): \(reason)") }
+        func refuse(_ reason: String) -> any AEEError { RunError.cannotResume(id, reason: "\(branch.dropFirst("refs/heads/".count)): \(reason)") }
 
         // The attempt's own commits carry its iteration; the first commit below them is where it started.
         var commits: [(oid: OID, step: AttemptStep)] = []

@@ -26,5 +26,5 @@ public struct RunResult: Sendable {
     /// Why a workspace that would have been removed was kept (it holds work found nowhere else).
     public let keptBecause: String?
     /// Why `--merge` could not fast-forward the base branch (the task itself succeeded).
-    public let mergeError: AEEError?
+    public let mergeError: (any AEEError)?
 }

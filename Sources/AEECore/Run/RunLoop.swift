@@ -96,7 +96,7 @@ final class RunLoop {
         let base = attempt.base
         guard try context.taskTip() == base else {
             if try store.record(of: id).state == .canceled { return nil }
-            throw AEEError.concurrentUpdate(id)
+            throw TaskError.concurrentUpdate(id)
         }
         let end: TaskEvent.IterationEnd
         var artifacts = [(path: attempt.directory + "work_items_summary.json", bytes: try CanonicalJSON.encode(attempt.summary))]
@@ -137,7 +137,7 @@ final class RunLoop {
         func log(_ commit: OID) throws -> [UInt8] { try repository.blob(at: id.eventLogPath, inTree: try repository.commit(commit).tree) ?? [] }
         let fork = try log(attempt.start)
         let attemptLog = try log(attempt.tip)
-        guard attemptLog.starts(with: fork) else { throw AEEError.cannotResume(id, reason: "the attempt's event log does not extend the task's") }
+        guard attemptLog.starts(with: fork) else { throw RunError.cannotResume(id, reason: "the attempt's event log does not extend the task's") }
         return try log(attempt.base) + attemptLog.dropFirst(fork.count)
     }
 
@@ -160,11 +160,11 @@ final class RunLoop {
         } else if let reason = try workspace.remove(main: context.workspace.repository) {
             (kept, keptBecause) = (workspace.root, reason)
         }
-        var mergeError: AEEError?
+        var mergeError: (any AEEError)?
         if reason == .done, context.options.merge {
             do {
                 try context.workspace.fastForward(final, to: tip, here: workspace.isUsersWorkingTree)
-            } catch let error as AEEError {
+            } catch let error as any AEEError {
                 mergeError = error
             }
         }

@@ -104,10 +104,12 @@ extension Workspace {
     /// Returns whether a process was signalled.
     @discardableResult
     public func stopOwner(of id: TaskID) throws -> Bool {
-        let owner = try owner(of: id)
-        guard owner.isLocalGitAEE, let pid = owner.pid, pid != getpid(),
-              let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-              (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return false }
-        return kill(pid, SIGTERM) == 0
+        return try doing("stop the run of task \(id)") {
+            let owner = try owner(of: id)
+            guard owner.isLocalGitAEE, let pid = owner.pid, pid != getpid(),
+                  let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return false }
+            return kill(pid, SIGTERM) == 0
+        }
     }
 }

@@ -85,7 +85,7 @@ extension Workspace {
         } else {
             (source, text) = (.projectConfig, config?.agent.kind ?? config?.agent.command)
         }
-        guard let text, !text.trimmingWhitespace.isEmpty else { throw AEEError.noAgent }
+        guard let text, !text.trimmingWhitespace.isEmpty else { throw AgentError.noAgent }
         // A model goes with the agent it was chosen for: the task's remembered one with the agent it ran, `aee.model`
         // with `aee.agent` (or any, when that is unset), the team's with the team's built-in agent.
         let team = config?.agent.kind == text.trimmingWhitespace ? config?.agent : nil
@@ -94,8 +94,8 @@ extension Workspace {
         let personal = configuredAgent == nil || configuredAgent == text ? try settings.string("aee.model") : nil
         let agent = AgentChoice(text, model: options.model ?? remembered ?? personal ?? team?.model, arguments: team?.args ?? [])
         if case .command(let command) = agent {
-            if options.model != nil { throw AEEError.modelForCommand(command) }
-            if let meant = BuiltInAgent.meant(by: command) { throw AEEError.builtInAgentMisnamed(command, meant: meant.rawValue) }
+            if options.model != nil { throw AgentError.modelForCommand(command) }
+            if let meant = BuiltInAgent.meant(by: command) { throw AgentError.builtInMisnamed(command, meant: meant.rawValue) }
         }
         let path = environment["PATH"] ?? ""
         let program: AgentDriver.Program
@@ -103,20 +103,20 @@ extension Workspace {
         case .builtIn(let builtIn, let model, let arguments):
             let cli = builtIn.cli
             guard let found = ShellCommand.locate(cli.program, path: path) else {
-                throw AEEError.agentNotInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
+                throw AgentError.notInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
             }
             if model == nil, !cli.namesModel(arguments: arguments, environment: environment, root: root) {
-                throw AEEError.agentNeedsModel(agent: builtIn.rawValue)
+                throw AgentError.needsModel(agent: builtIn.rawValue)
             }
             program = .builtIn(cli, path: found, model: model, arguments: arguments, prices: ModelPrices(overrides: config?.agent.prices ?? [:]))
         case .command(let command):
             if let found = ShellCommand.problem(in: command, root: root, path: path, home: environment["HOME"]) {
-                throw AEEError.agentNotFound(found.program)
+                throw AgentError.notFound(found.program)
             }
             program = .command(command)
         }
         if let timeout = options.timeoutSeconds, timeout < 1 {
-            throw AEEError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
+            throw ConfigError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
         }
         return RunSettings(
             agent: agent,
@@ -137,8 +137,10 @@ extension Workspace {
 extension Workspace {
     /// The agent the task's last run was started (or resumed) with, as its records say; nil before any run.
     public func rememberedAgent(of id: TaskID) throws -> RememberedAgent? {
-        let claim = RunStory(try store.events(of: id)).claim?.0
-        return claim?.agent.map { RememberedAgent(agent: $0, model: claim?.model) }
+        return try doing("read the agent task \(id) ran with") {
+            let claim = RunStory(try store.events(of: id)).claim?.0
+            return claim?.agent.map { RememberedAgent(agent: $0, model: claim?.model) }
+        }
     }
 
     /// The agent command the user gave (`--agent`, else `git config aee.agent`), which replaces the team's and needs

@@ -52,69 +52,75 @@ public final class TaskRunner {
     /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
     @discardableResult
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
-        let plan = try settings.catalog.plan(metadata.gates)
-        try workspace.requireTrust(settings.projectCommands(gates: plan))
-        // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
-        // again when this clone resumes the task (another clone that fetches it has to approve it first). A
-        // convenience only: when another run holds the config's lock, the next run records it.
-        if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
-        try workspace.requireWorkspaceFolder()
-        try workspace.requireFilters()
-        if metadata.runMode == .interactive, approve == nil { throw AEEError.interactiveNeedsTerminal }
-        if options.here {
-            let changed = try workspace.repository.changedPaths()
-            if !changed.isEmpty { throw AEEError.dirtyWorkTree(paths: changed) }
+        return try doing("check the task's gates") {
+            let plan = try settings.catalog.plan(metadata.gates)
+            try workspace.requireTrust(settings.projectCommands(gates: plan))
+            // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
+            // again when this clone resumes the task (another clone that fetches it has to approve it first). A
+            // convenience only: when another run holds the config's lock, the next run records it.
+            if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
+            try workspace.requireWorkspaceFolder()
+            try workspace.requireFilters()
+            if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
+            if options.here {
+                let changed = try workspace.repository.changedPaths()
+                if !changed.isEmpty { throw RepositoryError.dirtyWorkTree(paths: changed) }
+            }
+            return plan
         }
-        return plan
     }
 
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end. An attempt that a run
     /// stopped by an error left unfinished (the task BLOCKED, its branch there) is gone on with after its last commit,
     /// as `resume` would, rather than left in the way.
     public func run(_ id: TaskID) throws -> RunResult {
-        let store = store(for: id)
-        let current = try store.record(of: id)
-        let plan = try check(current.metadata)
-        // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
-        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try store.tip(of: id))
-        try claim(current, in: store)
-        // This run's own story starts with its `started` event: earlier runs' failures do not count towards its stops.
-        return try execute(id, store: store, gates: plan, resuming: try unfinished.map { ($0, try store.events(of: id, at: try store.tip(of: id))) })
+        return try doing("run task \(id)") {
+            let store = store(for: id)
+            let current = try store.record(of: id)
+            let plan = try check(current.metadata)
+            // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
+            let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try store.tip(of: id))
+            try claim(current, in: store)
+            // This run's own story starts with its `started` event: earlier runs' failures do not count towards its stops.
+            return try execute(id, store: store, gates: plan, resuming: try unfinished.map { ($0, try store.events(of: id, at: try store.tip(of: id))) })
+        }
     }
 
     /// Takes over a RUNNING task whose process died (on this host: its pid is gone; on another: `force`, or a
     /// worker that saw its lease run out) and runs it on from its last commit: a committed work item or gate run is
     /// never done again. The work item the dead run was in starts over.
     public func resume(_ id: TaskID, force: Bool) throws -> RunResult {
-        let store = store(for: id)
-        let tip = try store.tip(of: id)
-        let current = try store.record(of: id, at: tip)
-        guard current.state == .running else { throw AEEError.notRunning(id, current.state) }
-        let plan = try check(current.metadata)
-        let events = try store.events(of: id, at: tip)
-        let owner = RunOwner(of: events)
-        switch owner.liveness {
-        case .alive: throw AEEError.taskRunning(id, owner: owner.description, alive: true)
-        case .unknown where !force: throw AEEError.ownerUnknown(id, owner: owner.description)
-        default: break
+        return try doing("resume task \(id)") {
+            let store = store(for: id)
+            let tip = try store.tip(of: id)
+            let current = try store.record(of: id, at: tip)
+            guard current.state == .running else { throw RunError.notRunning(id, current.state) }
+            let plan = try check(current.metadata)
+            let events = try store.events(of: id, at: tip)
+            let owner = RunOwner(of: events)
+            switch owner.liveness {
+            case .alive: throw RunError.alreadyRunning(id, owner: owner.description, alive: true)
+            case .unknown where !force: throw RunError.ownerUnknown(id, owner: owner.description)
+            default: break
+            }
+            // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
+            let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: tip)
+            // The claim: one commit naming the new owner, taken only if the branch (and the remote's) is still where the
+            // dead run left it.
+            let identity = try workspace.identity()
+            let change = RecordChange.runStep(.resumed(ownerClaim, iteration: current.iteration, previousOwner: owner.description), record: current,
+                                              iteration: current.iteration, artifacts: [], title: current.title, identity: identity)
+            let lost = RunError.alreadyRunning(id, owner: "another process that resumed it first", alive: true)
+            do {
+                _ = try store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch, expecting: tip, identity: identity)
+            } catch let error as GitError where error.isModified || error.isLocked {
+                throw lost
+            } catch RemoteError.moved {
+                throw lost
+            }
+            claimed = true
+            return try execute(id, store: store, gates: plan, resuming: (unfinished, events))
         }
-        // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
-        let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: tip)
-        // The claim: one commit naming the new owner, taken only if the branch (and the remote's) is still where the
-        // dead run left it.
-        let identity = try workspace.identity()
-        let change = RecordChange.runStep(.resumed(ownerClaim, iteration: current.iteration, previousOwner: owner.description), record: current,
-                                          iteration: current.iteration, artifacts: [], title: current.title, identity: identity)
-        let lost = AEEError.taskRunning(id, owner: "another process that resumed it first", alive: true)
-        do {
-            _ = try store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch, expecting: tip, identity: identity)
-        } catch let error as GitError where error.isModified || error.isLocked {
-            throw lost
-        } catch AEEError.remoteMoved {
-            throw lost
-        }
-        claimed = true
-        return try execute(id, store: store, gates: plan, resuming: (unfinished, events))
     }
 
     /// Sets the run up in its workspace and runs the loop (for a resumed run: from the attempt the dead run left, with
@@ -147,9 +153,10 @@ public final class TaskRunner {
             loop = running
             events(.started(id, workspace: taskWorkspace.root))
             return try running.run(resuming: resuming)
-        } catch AEEError.remoteMoved(_, _, let branch, _) {
+        } catch RemoteError.moved(_, _, let branch, _) {
             return try lostToRemote(id, branch: branch, loop: loop)
-        } catch {
+        } catch let failure {
+            let error = (failure as? GitError).map { RepositoryError.git($0, doing: "run task \(id)") } ?? failure
             // The task must not stay RUNNING with nobody running it: say why it stopped, then report the error.
             if try workspace.repository.resolveReference(id.branch) == nil, let taskWorkspace = loop?.state.taskWorkspace {
                 // The user deleted the task's branch while it ran: the run ends there. What it committed stays on its
@@ -157,7 +164,7 @@ public final class TaskRunner {
                 var kept: String? = taskWorkspace.root
                 if case .some(.none) = try? taskWorkspace.remove(main: workspace.repository) { kept = nil }
                 let attempts = try workspace.repository.references(matching: id.branch + "-attempt-*").map(\.name).sorted()
-                throw AEEError.taskDeletedWhileRunning(id, attempts: attempts.map { String($0.dropFirst("refs/heads/".count)) }, keptWorkspace: kept)
+                throw RunError.deletedWhileRunning(id, attempts: attempts.map { String($0.dropFirst("refs/heads/".count)) }, keptWorkspace: kept)
             }
             // A task that is no longer this run's (a fetch beside it brought another owner's story) gets nothing more.
             if let context = loop?.context, (try? context.ownsTask()) == false { return try lostToRemote(id, branch: id.branch, loop: loop) }
@@ -166,7 +173,7 @@ public final class TaskRunner {
                 record.exitDetail = "error: \(error)"
             }
             // Things were written: the command says so by its exit status, not 128's "nothing was written".
-            throw blocked == nil ? error : AEEError.runStopped(id, reason: "\(error)")
+            throw blocked == nil ? error : RunError.runStopped(id, reason: "\(error)")
         }
     }
 
@@ -175,12 +182,12 @@ public final class TaskRunner {
     private func claim(_ record: TaskRecord, in store: TaskStore) throws {
         let id = record.id
         let identity = try workspace.identity()
-        let lost = AEEError.taskRunning(id, owner: "a worker on another clone", alive: true)
+        let lost = RunError.alreadyRunning(id, owner: "a worker on another clone", alive: true)
         switch record.state {
         case .approved, .blocked:
             do {
                 try store.transition(id, to: .queued, identity: identity)
-            } catch AEEError.remoteMoved {
+            } catch RemoteError.moved {
                 throw lost
             }
         case .queued:
@@ -188,7 +195,7 @@ public final class TaskRunner {
         case .running:
             throw try runningError(id)
         default:
-            throw AEEError.taskNotRunnable(id, record.state)
+            throw RunError.notRunnable(id, record.state)
         }
         do {
             try store.transition(id, to: .running, kind: .started(ownerClaim), identity: identity) { record in
@@ -196,17 +203,17 @@ public final class TaskRunner {
                 record.exitDetail = nil
                 record.usage = record.usage ?? .unknown
             }
-        } catch AEEError.illegalTransition(_, let from, _) where from == .running {
+        } catch TaskError.illegalTransition(_, let from, _) where from == .running {
             throw try runningError(id)
-        } catch AEEError.remoteMoved {
+        } catch RemoteError.moved {
             throw lost
         }
         claimed = true
     }
 
-    private func runningError(_ id: TaskID) throws -> AEEError {
+    private func runningError(_ id: TaskID) throws -> any AEEError {
         let owner = try workspace.owner(of: id)
-        return AEEError.taskRunning(id, owner: owner.description, alive: owner.mayBeAlive)
+        return RunError.alreadyRunning(id, owner: owner.description, alive: owner.mayBeAlive)
     }
 
     // MARK: The remote
@@ -219,8 +226,8 @@ public final class TaskRunner {
     private func send(_ id: TaskID, _ updates: [(ref: String, target: OID?)]) throws {
         guard let remote else { return }
         do {
-            if let moved = try remote.publish(updates).first { throw AEEError.remoteMoved(id, remote: remote.name, branch: moved, there: nil) }
-        } catch AEEError.remoteFailed(_, _, let reason) where claimed {
+            if let moved = try remote.publish(updates).first { throw RemoteError.moved(id, remote: remote.name, branch: moved, there: nil) }
+        } catch RemoteError.failed(_, _, let reason) where claimed {
             events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push takes these commits along"))
         }
     }
@@ -229,7 +236,7 @@ public final class TaskRunner {
     /// clone takes the remote's story, and the run adds nothing to it. A cancel ends the run as a cancel here does;
     /// anything else stops it with exit 5, its workspace removed unless it holds work found nowhere else.
     private func lostToRemote(_ id: TaskID, branch: String, loop: RunLoop?) throws -> RunResult {
-        guard let remote else { throw AEEError.concurrentUpdate(id) }
+        guard let remote else { throw TaskError.concurrentUpdate(id) }
         _ = try? remote.sync()
         let now = try? workspace.store.record(of: id)
         if now?.state == .canceled, let loop {
@@ -242,6 +249,6 @@ public final class TaskRunner {
             let owner = try? workspace.owner(of: id)
             there = "it is \(now.state) there" + (owner.map { $0.isThisProcess ? "" : ", taken over by \($0)" } ?? "")
         }
-        throw AEEError.remoteMoved(id, remote: remote.name, branch: branch, there: there)
+        throw RemoteError.moved(id, remote: remote.name, branch: branch, there: there)
     }
 }

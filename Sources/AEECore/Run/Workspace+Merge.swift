@@ -11,13 +11,13 @@ extension Workspace {
     /// be overwritten stop it. `here`: HEAD is detached at `tip` in this working tree and goes back on the branch.
     func fastForward(_ record: TaskRecord, to tip: OID, here: Bool) throws {
         guard let branch = record.baseBranch, branch.hasPrefix("refs/heads/") else {
-            throw AEEError.cannotFastForward(branch: "HEAD", task: record.id, reason: "the task started on a detached HEAD, so there is no branch to move")
+            throw RepositoryError.cannotFastForward(branch: "HEAD", task: record.id, reason: "the task started on a detached HEAD, so there is no branch to move")
         }
         guard let current = try repository.resolveReference(branch) else {
-            throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "the branch does not exist")
+            throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the branch does not exist")
         }
         guard try repository.isAncestor(current, of: tip) else {
-            throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "it has commits the task does not have")
+            throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "it has commits the task does not have")
         }
         let headBranch = try repository.head().branchName
         if here || headBranch == branch {
@@ -26,15 +26,15 @@ extension Workspace {
                 // meanwhile puts the files back as they were.
                 let locks = [repository.gitDirectory + "index.lock", repository.commonDirectory + branch + ".lock"]
                 if let lock = locks.first(where: { FileManager.default.fileExists(atPath: $0) }) {
-                    throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "\(lock) exists: another git process is running; try again when it is done")
+                    throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "\(lock) exists: another git process is running; try again when it is done")
                 }
                 let locked = { (error: GitError) in
-                    AEEError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
+                    RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
                 }
                 do {
                     try repository.checkout(tip, mode: .safe)
                 } catch let error as GitError where error.isConflict {
-                    throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "local changes would be overwritten; commit or stash them")
+                    throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "local changes would be overwritten; commit or stash them")
                 } catch let error as GitError where error.isLocked {
                     // The files are written before the index, which could not be.
                     try putBack(current, after: tip, writingIndex: false)
@@ -51,7 +51,7 @@ extension Workspace {
             }
             try repository.attachHead(to: branch)
         } else if try repository.isCheckedOut(branch: branch) {
-            throw AEEError.cannotFastForward(branch: branch, task: record.id, reason: "it is checked out in another worktree")
+            throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "it is checked out in another worktree")
         } else {
             try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
         }

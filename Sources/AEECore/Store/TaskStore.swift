@@ -36,41 +36,49 @@ public struct TaskStore {
     // MARK: Reading
 
     public func list(state: TaskState? = nil) throws -> Listing {
-        // libgit2 reads serially; decoding, the larger share of the work, is spread over the cores.
-        let blobs = try repository.taskLocations().map { location in (location, Result { try readBytes(at: location) }) }
-        let stored = blobs.concurrentMap { location, bytes in
-            Result { () throws -> StoredRecord in
-                let json = try bytes.get()
-                return StoredRecord(record: try decode(json, at: location), json: json, remote: location.remote)
+        return try doing("list the tasks") {
+            // libgit2 reads serially; decoding, the larger share of the work, is spread over the cores.
+            let blobs = try repository.taskLocations().map { location in
+                (location, Result { try doing("read task \(location.id)") { try readBytes(at: location) } })
             }
-        }
-        var listing = Listing(tasks: [], problems: [])
-        for result in stored {
-            switch result {
-            case .success(let task):
-                if state == nil || task.record.state == state { listing.tasks.append(task) }
-            case .failure(let error):
-                listing.problems.append("\(error)")
+            let stored = blobs.concurrentMap { location, bytes in
+                Result { () throws -> StoredRecord in
+                    let json = try bytes.get()
+                    return StoredRecord(record: try decode(json, at: location), json: json, remote: location.remote)
+                }
             }
+            var listing = Listing(tasks: [], problems: [])
+            for result in stored {
+                switch result {
+                case .success(let task):
+                    if state == nil || task.record.state == state { listing.tasks.append(task) }
+                case .failure(let error):
+                    listing.problems.append("\(error)")
+                }
+            }
+            listing.tasks.sort { TaskRecord.createdBefore($0.record, $1.record) }
+            return listing
         }
-        listing.tasks.sort { TaskRecord.createdBefore($0.record, $1.record) }
-        return listing
     }
 
     /// The one task whose id starts with `prefix`.
     public func resolve(_ prefix: String) throws -> TaskID {
-        let text = prefix.lowercased()
-        guard TaskID.isPrefix(text) else { throw AEEError.invalidTaskID(prefix) }
-        let matches = try repository.taskIDs().filter { $0.rawValue.hasPrefix(text) }.sorted()
-        switch matches.count {
-        case 0: throw AEEError.unknownTask(prefix)
-        case 1: return matches[0]
-        default: throw AEEError.ambiguousTask(prefix, candidates: matches)
+        return try doing("look up task \(prefix)") {
+            let text = prefix.lowercased()
+            guard TaskID.isPrefix(text) else { throw TaskError.invalidID(prefix) }
+            let matches = try repository.taskIDs().filter { $0.rawValue.hasPrefix(text) }.sorted()
+            switch matches.count {
+            case 0: throw TaskError.unknown(prefix)
+            case 1: return matches[0]
+            default: throw TaskError.ambiguous(prefix, candidates: matches)
+            }
         }
     }
 
     public func record(of id: TaskID) throws -> TaskRecord {
-        try read(at: try location(of: id))
+        return try doing("read task \(id)") {
+            try read(at: try location(of: id))
+        }
     }
 
     /// How a task branch stands to a remote's fetched copy of it.
@@ -92,21 +100,23 @@ public struct TaskStore {
     }
 
     public func place(of id: TaskID) throws -> Place {
-        let location = try location(of: id)
-        if location.branch != nil {
-            for (name, fetched) in try repository.references(matching: "refs/remotes/*/aee/\(id)") where fetched != location.commit {
-                let remote = String(name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
-                if try repository.isAncestor(location.commit, of: fetched) { return .branch(.behind(remote)) }
-                if try !repository.isAncestor(fetched, of: location.commit) { return .branch(.diverged(remote)) }
+        return try doing("find task \(id)") {
+            let location = try location(of: id)
+            if location.branch != nil {
+                for (name, fetched) in try repository.references(matching: "refs/remotes/*/aee/\(id)") where fetched != location.commit {
+                    let remote = String(name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
+                    if try repository.isAncestor(location.commit, of: fetched) { return .branch(.behind(remote)) }
+                    if try !repository.isAncestor(fetched, of: location.commit) { return .branch(.diverged(remote)) }
+                }
+                return .branch(nil)
             }
-            return .branch(nil)
+            return location.remote.map { .remote($0) } ?? .merged
         }
-        return location.remote.map { .remote($0) } ?? .merged
     }
 
     /// The commit `id`'s branch points at now.
     func tip(of id: TaskID) throws -> OID {
-        guard let tip = try repository.resolveReference(id.branch) else { throw AEEError.taskHasNoBranch(id) }
+        guard let tip = try repository.resolveReference(id.branch) else { throw TaskError.noBranch(id) }
         return tip
     }
 
@@ -122,35 +132,37 @@ public struct TaskStore {
 
     /// The audit timeline, oldest first, each event paired with the commit that recorded it.
     public func history(of id: TaskID) throws -> [HistoryEntry] {
-        let location = try location(of: id)
-        let record = try read(at: location)
-        let events = try readEvents(at: location)
-        let stop = record.baseCommit.flatMap(OID.init(hex:))
-        // Attempts hang off the task branch as merges' second parents, so those are followed; an agent's own commits
-        // hang off a work item's commit the same way, and are not (their messages are the agent's, trailers and all).
-        let walked = try repository.history(from: location.commit, excluding: stop).map { commit in
-            (commit: commit, trailers: (try? Trailer.parse(commit.message)) ?? [])
-        }
-        let byID = Dictionary(walked.map { ($0.commit.oid, $0) }, uniquingKeysWith: { first, _ in first })
-        var ours: Set<OID> = []
-        var pending = [location.commit]
-        while let next = pending.popLast() {
-            guard let entry = byID[next], ours.insert(next).inserted else { continue }
-            let event = entry.trailers.first { $0.key == "AEE-Event" }?.value ?? ""
-            pending += event.hasPrefix("iteration_") ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
-        }
-        let commits = walked.compactMap { commit, trailers -> (String, String)? in
-            guard ours.contains(commit.oid), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
-                  let event = trailers.first(where: { $0.key == "AEE-Event" })?.value else { return nil }
-            return (event, commit.oid.hex)
-        }
-        // Each recording commit adds exactly one event, named by its AEE-Event trailer. Events are paired with the
-        // first unused commit of the same name: a resumed run appends an attempt's events after its `resumed` one,
-        // while the graph may order that attempt's first commits before it.
-        var unused: [String: ArraySlice<String>] = [:]
-        for (event, oid) in commits { unused[event, default: []].append(oid) }
-        return events.map { event in
-            HistoryEntry(event: event, commit: unused[event.event]?.popFirst())
+        return try doing("read task \(id)'s events") {
+            let location = try location(of: id)
+            let record = try read(at: location)
+            let events = try readEvents(at: location)
+            let stop = record.baseCommit.flatMap(OID.init(hex:))
+            // Attempts hang off the task branch as merges' second parents, so those are followed; an agent's own commits
+            // hang off a work item's commit the same way, and are not (their messages are the agent's, trailers and all).
+            let walked = try repository.history(from: location.commit, excluding: stop).map { commit in
+                (commit: commit, trailers: (try? Trailer.parse(commit.message)) ?? [])
+            }
+            let byID = Dictionary(walked.map { ($0.commit.oid, $0) }, uniquingKeysWith: { first, _ in first })
+            var ours: Set<OID> = []
+            var pending = [location.commit]
+            while let next = pending.popLast() {
+                guard let entry = byID[next], ours.insert(next).inserted else { continue }
+                let event = entry.trailers.first { $0.key == "AEE-Event" }?.value ?? ""
+                pending += event.hasPrefix("iteration_") ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
+            }
+            let commits = walked.compactMap { commit, trailers -> (String, String)? in
+                guard ours.contains(commit.oid), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
+                      let event = trailers.first(where: { $0.key == "AEE-Event" })?.value else { return nil }
+                return (event, commit.oid.hex)
+            }
+            // Each recording commit adds exactly one event, named by its AEE-Event trailer. Events are paired with the
+            // first unused commit of the same name: a resumed run appends an attempt's events after its `resumed` one,
+            // while the graph may order that attempt's first commits before it.
+            var unused: [String: ArraySlice<String>] = [:]
+            for (event, oid) in commits { unused[event, default: []].append(oid) }
+            return events.map { event in
+                HistoryEntry(event: event, commit: unused[event.event]?.popFirst())
+            }
         }
     }
 
@@ -164,29 +176,31 @@ public struct TaskStore {
 
     /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (nil: a root commit).
     public func create(title: String, metadata: TaskMetadata, base: (commit: OID, branch: String?)?, identity: Identity) throws -> TaskRecord {
-        let title = try TaskTitle.validated(title)
-        // A ref is a file: with `refs/heads/aee` present, no `refs/heads/aee/<id>` can exist.
-        if try repository.resolveReference("refs/heads/aee") != nil { throw AEEError.taskNamespaceTaken }
-        let baseTree = try base.map { base in try repository.commit(base.commit).tree }
-        for _ in 0..<8 {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            let id = TaskID.random(millisecond: now.tv_nsec / 1_000_000)
-            // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
-            if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
-            let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,
-                                    baseCommit: base?.commit.hex, baseBranch: base?.branch, metadata: metadata)
-            let event = TaskEvent(time: identity.timestamp, kind: .created, actor: identity.actor, fromState: nil, toState: .draft)
-            let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
-            do {
-                _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
-                               parents: base.map { [$0.commit] } ?? [], branch: id.branch, expecting: nil, identity: identity)
-                return record
-            } catch let error as GitError where error.isExists {
-                continue
+        return try doing("record the new task") {
+            let title = try TaskTitle.validated(title)
+            // A ref is a file: with `refs/heads/aee` present, no `refs/heads/aee/<id>` can exist.
+            if try repository.resolveReference("refs/heads/aee") != nil { throw TaskError.namespaceTaken }
+            let baseTree = try base.map { base in try repository.commit(base.commit).tree }
+            for _ in 0..<8 {
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                let id = TaskID.random(millisecond: now.tv_nsec / 1_000_000)
+                // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
+                if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
+                let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,
+                                        baseCommit: base?.commit.hex, baseBranch: base?.branch, metadata: metadata)
+                let event = TaskEvent(time: identity.timestamp, kind: .created, actor: identity.actor, fromState: nil, toState: .draft)
+                let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
+                do {
+                    _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
+                                   parents: base.map { [$0.commit] } ?? [], branch: id.branch, expecting: nil, identity: identity)
+                    return record
+                } catch let error as GitError where error.isExists {
+                    continue
+                }
             }
+            throw TaskError.noFreeTaskID
         }
-        throw AEEError.noFreeTaskID
     }
 
     /// Moves a task to `state`, recording who, when and why (`kind`: the event with its details, where the move has
@@ -194,39 +208,41 @@ public struct TaskStore {
     @discardableResult
     public func transition(_ id: TaskID, to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil, identity: Identity,
                            updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
-        for attempt in 0..<12 {
-            let location = try location(of: id)
-            if let remote = location.remote { throw AEEError.taskOnlyOnRemote(id, remote: remote) }
-            guard location.branch != nil else { throw AEEError.taskHasNoBranch(id) }
-            var record = try read(at: location)
-            let from = record.state
-            guard let name = StateMachine.event(from: from, to: state), kind.map({ $0.name == name }) ?? true else {
-                throw AEEError.illegalTransition(id, from: record.state, to: state)
+        return try doing("move task \(id) to \(state)") {
+            for attempt in 0..<12 {
+                let location = try location(of: id)
+                if let remote = location.remote { throw TaskError.onlyOnRemote(id, remote: remote) }
+                guard location.branch != nil else { throw TaskError.noBranch(id) }
+                var record = try read(at: location)
+                let from = record.state
+                guard let name = StateMachine.event(from: from, to: state), kind.map({ $0.name == name }) ?? true else {
+                    throw TaskError.illegalTransition(id, from: record.state, to: state)
+                }
+                let event = TaskEvent(time: identity.timestamp, kind: kind ?? TaskEvent.Kind(name: name, details: [:]), actor: identity.actor,
+                                      fromState: record.state, toState: state)
+                record.state = state
+                record.updatedAt = identity.timestamp
+                if state == .canceled { record.exitReason = .canceled }
+                update(&record)
+                let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: note)
+                do {
+                    _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree,
+                                   parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
+                    return (from, record)
+                } catch let error as GitError where error.isModified || error.isLocked {
+                    // Another writer moved the branch or holds its lock: read again and re-check the move.
+                    usleep(useconds_t(min(1 << attempt, 200) * 1000))
+                }
             }
-            let event = TaskEvent(time: identity.timestamp, kind: kind ?? TaskEvent.Kind(name: name, details: [:]), actor: identity.actor,
-                                  fromState: record.state, toState: state)
-            record.state = state
-            record.updatedAt = identity.timestamp
-            if state == .canceled { record.exitReason = .canceled }
-            update(&record)
-            let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: note)
-            do {
-                _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree,
-                               parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
-                return (from, record)
-            } catch let error as GitError where error.isModified || error.isLocked {
-                // Another writer moved the branch or holds its lock: read again and re-check the move.
-                usleep(useconds_t(min(1 << attempt, 200) * 1000))
-            }
+            throw TaskError.concurrentUpdate(id)
         }
-        throw AEEError.concurrentUpdate(id)
     }
 
     // MARK: Internals
 
     func location(of id: TaskID) throws -> TaskLocation {
         guard let location = try repository.taskLocation(id) else {
-            throw AEEError.unknownTask(id.rawValue)
+            throw TaskError.unknown(id.rawValue)
         }
         return location
     }
@@ -237,7 +253,7 @@ public struct TaskStore {
 
     private func readBytes(at location: TaskLocation) throws -> [UInt8] {
         guard let bytes = try repository.blob(at: location.id.recordPath, inTree: location.tree) else {
-            throw AEEError.invalidFile(file: location.id.recordPath, key: "", reason: "missing from \(location.branch ?? "HEAD")")
+            throw ConfigError.invalidFile(file: location.id.recordPath, key: "", reason: "missing from \(location.branch ?? "HEAD")")
         }
         return bytes
     }
@@ -246,7 +262,7 @@ public struct TaskStore {
         let path = location.id.recordPath
         let record = try JSONInput.decode(TaskRecord.self, from: bytes, file: path)
         guard record.id == location.id else {
-            throw AEEError.invalidFile(file: path, key: "id", reason: "says \(record.id), but the record is filed under \(location.id)")
+            throw ConfigError.invalidFile(file: path, key: "id", reason: "says \(record.id), but the record is filed under \(location.id)")
         }
         return record
     }
@@ -257,8 +273,8 @@ public struct TaskStore {
         return try bytes.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
             do {
                 return try JSONInput.decode(TaskEvent.self, from: Array(line), file: path)
-            } catch AEEError.invalidFile(let file, let key, let reason) {
-                throw AEEError.invalidFile(file: "\(file) line \(index + 1)", key: key, reason: reason)
+            } catch ConfigError.invalidFile(let file, let key, let reason) {
+                throw ConfigError.invalidFile(file: "\(file) line \(index + 1)", key: key, reason: reason)
             }
         }
     }

@@ -101,49 +101,51 @@ public struct TaskStory: Sendable {
 extension TaskStore {
     /// The story of `id`'s iterations, read from its records (the artifacts of each iteration, and its events).
     public func story(of id: TaskID) throws -> TaskStory {
-        let location = try location(of: id)
-        let record = try read(at: location)
-        let events = try readEvents(at: location)
-        func artifact<T: Decodable>(_ iteration: Int, _ name: String, as type: T.Type) -> T? {
-            let path = "\(id.recordDirectory)/iterations/\(iteration)/\(name)"
-            return (try? repository.blob(at: path, inTree: location.tree)).flatMap { $0 }.flatMap { try? JSONInput.decode(T.self, from: $0, file: path) }
+        return try doing("read task \(id)'s iterations") {
+            let location = try location(of: id)
+            let record = try read(at: location)
+            let events = try readEvents(at: location)
+            func artifact<T: Decodable>(_ iteration: Int, _ name: String, as type: T.Type) -> T? {
+                let path = "\(id.recordDirectory)/iterations/\(iteration)/\(name)"
+                return (try? repository.blob(at: path, inTree: location.tree)).flatMap { $0 }.flatMap { try? JSONInput.decode(T.self, from: $0, file: path) }
+            }
+            var iterations: [TaskStory.Iteration] = []
+            for number in stride(from: 1, through: record.iteration, by: 1) {
+                let summary = artifact(number, "work_items_summary.json", as: WorkItemsSummary.self)
+                let gates = artifact(number, "gate_results.json", as: StoredGateReport.self)?.results.map { result in
+                    TaskStory.Gate(name: result.gate, status: result.status.rawValue, exitCode: result.exitCode,
+                                   firstLine: result.status == .passed ? nil : result.outputTail.split(whereSeparator: \.isNewline).first.map(String.init),
+                                   output: result.outputTail, cached: result.cached == true)
+                } ?? []
+                let ending = events.lastIndex { if case .iterationEnded(number, _, _) = $0.kind { true } else { false } }
+                let first = events.firstIndex { $0.details["iteration"] == String(number) && !($0.kind.claim != nil) }
+                var seconds: Int64?
+                if let ending, let first, first > 0 { seconds = events[ending].time.seconds - events[first - 1].time.seconds }
+                var end: TaskEvent.IterationEnd?
+                if let ending, case .iterationEnded(_, _, let recorded) = events[ending].kind { end = recorded }
+                let items = summary?.workItems ?? []
+                // The plan's call, else the first item whose call did not end done (a failed item stops the rest).
+                let stop = artifact(number, "open_plan.json", as: StoredAgentCall.self).flatMap { plan in
+                    plan.agent.status == .done ? nil : TaskStory.AgentStop(stage: "plan", workItem: nil, report: plan.agent)
+                } ?? items.lazy.filter { $0.status != "done" && $0.status != "not_run" }.compactMap { item in
+                    artifact(number, "work_item_\(item.id).json", as: StoredAgentCall.self).map { TaskStory.AgentStop(stage: "execute", workItem: item.id, report: $0.agent) }
+                }.first
+                iterations.append(TaskStory.Iteration(
+                    number: number, end: end,
+                    workItems: items.map { item in
+                        TaskStory.WorkItem(id: item.id, title: item.title, status: item.status, filesChanged: item.filesChanged, commit: item.commit,
+                                           kept: item.status == "not_run" ? .init() : artifact(number, "work_item_\(item.id).json", as: TaskStory.KeptOut.self) ?? .init())
+                    },
+                    gates: gates, costUSD: summary?.usage.costUSD, seconds: seconds, agentStop: stop,
+                    failure: artifact(number, "failure_context.json", as: FailureContext.self)))
+            }
+            if record.state == .running {
+                iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil,
+                                                      agentStop: nil, failure: nil))
+            }
+            let start = events.first { $0.kind.claim != nil }?.time
+            return TaskStory(iterations: iterations, started: start, seconds: start.flatMap { start in events.last.map { $0.time.seconds - start.seconds } })
         }
-        var iterations: [TaskStory.Iteration] = []
-        for number in stride(from: 1, through: record.iteration, by: 1) {
-            let summary = artifact(number, "work_items_summary.json", as: WorkItemsSummary.self)
-            let gates = artifact(number, "gate_results.json", as: StoredGateReport.self)?.results.map { result in
-                TaskStory.Gate(name: result.gate, status: result.status.rawValue, exitCode: result.exitCode,
-                               firstLine: result.status == .passed ? nil : result.outputTail.split(whereSeparator: \.isNewline).first.map(String.init),
-                               output: result.outputTail, cached: result.cached == true)
-            } ?? []
-            let ending = events.lastIndex { if case .iterationEnded(number, _, _) = $0.kind { true } else { false } }
-            let first = events.firstIndex { $0.details["iteration"] == String(number) && !($0.kind.claim != nil) }
-            var seconds: Int64?
-            if let ending, let first, first > 0 { seconds = events[ending].time.seconds - events[first - 1].time.seconds }
-            var end: TaskEvent.IterationEnd?
-            if let ending, case .iterationEnded(_, _, let recorded) = events[ending].kind { end = recorded }
-            let items = summary?.workItems ?? []
-            // The plan's call, else the first item whose call did not end done (a failed item stops the rest).
-            let stop = artifact(number, "open_plan.json", as: StoredAgentCall.self).flatMap { plan in
-                plan.agent.status == .done ? nil : TaskStory.AgentStop(stage: "plan", workItem: nil, report: plan.agent)
-            } ?? items.lazy.filter { $0.status != "done" && $0.status != "not_run" }.compactMap { item in
-                artifact(number, "work_item_\(item.id).json", as: StoredAgentCall.self).map { TaskStory.AgentStop(stage: "execute", workItem: item.id, report: $0.agent) }
-            }.first
-            iterations.append(TaskStory.Iteration(
-                number: number, end: end,
-                workItems: items.map { item in
-                    TaskStory.WorkItem(id: item.id, title: item.title, status: item.status, filesChanged: item.filesChanged, commit: item.commit,
-                                       kept: item.status == "not_run" ? .init() : artifact(number, "work_item_\(item.id).json", as: TaskStory.KeptOut.self) ?? .init())
-                },
-                gates: gates, costUSD: summary?.usage.costUSD, seconds: seconds, agentStop: stop,
-                failure: artifact(number, "failure_context.json", as: FailureContext.self)))
-        }
-        if record.state == .running {
-            iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil,
-                                                  agentStop: nil, failure: nil))
-        }
-        let start = events.first { $0.kind.claim != nil }?.time
-        return TaskStory(iterations: iterations, started: start, seconds: start.flatMap { start in events.last.map { $0.time.seconds - start.seconds } })
     }
 }
 
@@ -154,22 +156,26 @@ extension Workspace {
     /// The change task `id` made, from its base commit to its branch's tip, without its records under `.aee/`:
     /// limited to `paths` when any are given, printed in `format`.
     public func change(of id: TaskID, paths: [String], format: PatchFormat) throws -> [UInt8] {
-        let location = try store.location(of: id)
-        let record = try store.read(at: location)
-        let base = try record.baseCommit.flatMap(OID.init(hex:)).map { commit in
-            guard (try? repository.commit(commit)) != nil else { throw AEEError.baseCommitMissing(id, commit: commit.hex) }
-            return try repository.commit(commit).tree
+        return try doing("diff task \(id)") {
+            let location = try store.location(of: id)
+            let record = try store.read(at: location)
+            let base = try record.baseCommit.flatMap(OID.init(hex:)).map { commit in
+                guard (try? repository.commit(commit)) != nil else { throw TaskError.baseCommitMissing(id, commit: commit.hex) }
+                return try repository.commit(commit).tree
+            }
+            return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format)
         }
-        return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format)
     }
 }
 
 extension Workspace {
     /// The change one of a task's commits made against its first parent, without `.aee/`: a work item's own work.
     public func change(ofCommit hex: String, format: PatchFormat) throws -> [UInt8] {
-        guard let oid = OID(hex: hex), let commit = try? repository.commit(oid) else { throw AEEError.unknownRevision(hex) }
-        let parent = try commit.parents.first.map { try repository.commit($0).tree }
-        return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format)
+        return try doing("diff commit \(hex)") {
+            guard let oid = OID(hex: hex), let commit = try? repository.commit(oid) else { throw RepositoryError.unknownRevision(hex) }
+            let parent = try commit.parents.first.map { try repository.commit($0).tree }
+            return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format)
+        }
     }
 }
 
@@ -178,6 +184,6 @@ public func writeWhole(_ bytes: [UInt8], to path: String) throws {
     do {
         try replaceFile(path, with: bytes)
     } catch let error as GitError {
-        throw AEEError.fileSystem(path: path, reason: "cannot be written: \(error.message)")
+        throw RepositoryError.fileSystem(path: path, reason: "cannot be written: \(error.message)")
     }
 }

@@ -17,17 +17,17 @@ public struct TaskOptions: Sendable {
     func metadata(config: ProjectConfig?, settings: Settings) throws -> TaskMetadata {
         let catalog = try GateCatalog(config: config, settings: settings)
         if let unknown = gates.first(where: { catalog.gates[$0] == nil }) {
-            throw AEEError.unknownGate(unknown, known: catalog.gates.keys.sorted())
+            throw ConfigError.unknownGate(unknown, known: catalog.gates.keys.sorted())
         }
         if let maxIterations, !ProjectConfig.maxIterationsRange.contains(maxIterations) {
-            throw AEEError.invalidSetting(key: "--max-iterations", value: String(maxIterations), expected: "a whole number from 1 to \(ProjectConfig.maxIterationsRange.upperBound)")
+            throw ConfigError.invalidSetting(key: "--max-iterations", value: String(maxIterations), expected: "a whole number from 1 to \(ProjectConfig.maxIterationsRange.upperBound)")
         }
         if let maxCostUSD, !(maxCostUSD.isFinite && maxCostUSD >= 0) {
-            throw AEEError.invalidSetting(key: "--max-cost", value: String(maxCostUSD), expected: "an amount in US dollars, 0 or more")
+            throw ConfigError.invalidSetting(key: "--max-cost", value: String(maxCostUSD), expected: "an amount in US dollars, 0 or more")
         }
         let configuredMode = try settings.string("aee.runMode").map { text in
             guard let mode = RunMode(rawValue: text) else {
-                throw AEEError.invalidSetting(key: "aee.runMode", value: text, expected: "autonomous or interactive")
+                throw ConfigError.invalidSetting(key: "aee.runMode", value: text, expected: "autonomous or interactive")
             }
             return mode
         }

@@ -3,9 +3,9 @@ public enum TaskTitle {
     /// The title to record, unchanged but for surrounding white space; refuses empty titles and control characters other than line breaks and tabs.
     public static func validated(_ title: String) throws -> String {
         let trimmed = title.trimmingWhitespace
-        guard !trimmed.isEmpty else { throw AEEError.emptyTitle }
+        guard !trimmed.isEmpty else { throw TaskError.emptyTitle }
         if let bad = trimmed.unicodeScalars.first(where: { isForbidden($0) }) {
-            throw AEEError.titleControlCharacter(bad.value)
+            throw TaskError.titleControlCharacter(bad.value)
         }
         return trimmed
     }

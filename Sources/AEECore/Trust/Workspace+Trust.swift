@@ -32,8 +32,7 @@ extension Workspace {
     public func untrusted(_ commands: [ProjectCommand]) throws -> [UntrustedCommand] {
         guard !commands.isEmpty else { return [] }
         // Read afresh, not from the snapshot taken at start: a worker outlives many `git aee trust`s.
-        let approvals: [String]
-        do { approvals = try repository.configuration().values(of: Self.approvalKey) } catch let error as GitError { throw AEEError.git(error) }
+        let approvals = try doing("read the approvals in the git config") { try repository.configuration().values(of: Self.approvalKey) }
         let fields = approvals.map { $0.split(separator: " ", maxSplits: 1).map(String.init) }
         let digests = Set(fields.compactMap(\.first))
         let roles = Set(fields.compactMap { $0.count == 2 ? $0[1] : nil })
@@ -44,7 +43,7 @@ extension Workspace {
     func requireTrust(_ commands: [ProjectCommand]) throws {
         if try trustsEveryCommand() { return }
         let untrusted = try untrusted(commands)
-        if !untrusted.isEmpty { throw AEEError.untrustedCommands(untrusted, commit: configCommitDiffering?.hex) }
+        if !untrusted.isEmpty { throw ConfigError.untrustedCommands(untrusted, commit: configCommitDiffering?.hex) }
     }
 
     /// Whether this run trusts every command: `--trust` on the command line, or `AEE_TRUST` set to a true value.
@@ -52,28 +51,30 @@ extension Workspace {
         if trustsAllCommands { return true }
         guard let value = environment["AEE_TRUST"], !value.isEmpty else { return false }
         guard let flag = Config.parseBool(value) else {
-            throw AEEError.invalidSetting(key: "AEE_TRUST", value: value, expected: "1 or 0 (true or false)")
+            throw ConfigError.invalidSetting(key: "AEE_TRUST", value: value, expected: "1 or 0 (true or false)")
         }
         return flag
     }
 
     /// Approves every command `.aee/config.json` holds now; returns the ones that were not approved before.
     public func trustProjectCommands() throws -> [UntrustedCommand] {
-        guard try projectConfig() != nil else { throw AEEError.noProjectConfig(commit: configCommit?.hex) }
-        let new = try untrusted(projectCommands())
-        for entry in new { try approve(entry.command) }
-        return new
+        return try doing("approve the commands of .aee/config.json") {
+            guard try projectConfig() != nil else { throw ConfigError.noProjectConfig(commit: configCommit?.hex) }
+            let new = try untrusted(projectCommands())
+            for entry in new { try approve(entry.command) }
+            return new
+        }
     }
 
     /// Approves one command, unless it is approved already.
     func approve(_ command: ProjectCommand) throws {
         guard try !untrusted([command]).isEmpty else { return }
-        do { try repository.localConfiguration().add(Self.approvalKey, value: command.approval) } catch let error as GitError { throw AEEError.git(error) }
+        try doing("record the approval in .git/config") { try repository.localConfiguration().add(Self.approvalKey, value: command.approval) }
     }
 
     /// Forgets every approval this repository's config records; returns how many there were.
     public func revokeTrust() throws -> Int {
-        do { return try repository.localConfiguration().removeAll(Self.approvalKey) } catch let error as GitError { throw AEEError.git(error) }
+        try doing("remove the approvals from .git/config") { try repository.localConfiguration().removeAll(Self.approvalKey) }
     }
 }
 

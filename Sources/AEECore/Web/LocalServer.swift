@@ -22,7 +22,7 @@ public final class LocalServer {
     /// Listens on 127.0.0.1:`port` (0: a free one the system picks).
     public init(port: UInt16) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw AEEError.cannotServe(port: port, reason: String(cString: strerror(errno))) }
+        guard listener >= 0 else { throw WorkspaceError.cannotServe(port: port, reason: String(cString: strerror(errno))) }
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -33,7 +33,7 @@ public final class LocalServer {
         guard bound == 0, listen(listener, 64) == 0 else {
             let reason = String(cString: strerror(errno))
             close(listener)
-            throw AEEError.cannotServe(port: port, reason: reason)
+            throw WorkspaceError.cannotServe(port: port, reason: reason)
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }

@@ -38,7 +38,7 @@ struct LFSStore {
                     try Data(contentsOf: URL(fileURLWithPath: workspace + path)).write(to: URL(fileURLWithPath: temporary))
                     guard rename(temporary, users + path) == 0 else { throw CocoaError(.fileWriteUnknown) }
                 } catch {
-                    throw AEEError.fileSystem(path: users + path, reason: "the large file cannot be stored in your repository's LFS store")
+                    throw RepositoryError.fileSystem(path: users + path, reason: "the large file cannot be stored in your repository's LFS store")
                 }
             }
         }

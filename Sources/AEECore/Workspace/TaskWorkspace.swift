@@ -67,14 +67,14 @@ struct TaskWorkspace {
         do {
             try FileManager.default.createDirectory(atPath: location.baselineDirectory, withIntermediateDirectories: true)
         } catch {
-            throw AEEError.workspaceRootUnusable(path: location.state, reason: "the folder cannot be created")
+            throw WorkspaceError.rootUnusable(path: location.state, reason: "the folder cannot be created")
         }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
         let workspace = try prepare(repository, for: id, main: main, location: location)
         try workspace.move(to: commit)
         guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
-            throw AEEError.fileSystem(path: location.readyMarker, reason: "cannot be written")
+            throw RepositoryError.fileSystem(path: location.readyMarker, reason: "cannot be written")
         }
         return workspace
     }
@@ -119,7 +119,7 @@ struct TaskWorkspace {
         let text = "# git aee: the global config of programs run in this workspace; yours is read through these includes.\n[include]\n"
             + files.map { "\tpath = \(Self.configQuoted($0))\n" }.joined()
         guard FileManager.default.createFile(atPath: location.globalConfig, contents: Data(text.utf8)) else {
-            throw AEEError.fileSystem(path: location.globalConfig, reason: "cannot be written")
+            throw RepositoryError.fileSystem(path: location.globalConfig, reason: "cannot be written")
         }
     }
 
@@ -136,7 +136,7 @@ struct TaskWorkspace {
     /// The user's own working tree, moved to `commit`; `TaskRunner.check` has refused a tree with changes, and the
     /// safe checkout refuses to overwrite any that appeared since.
     static func here(_ main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
-        guard let root = main.workingDirectory else { throw AEEError.needsWorkTree(command: "run --here") }
+        guard let root = main.workingDirectory else { throw RepositoryError.needsWorkTree(command: "run --here") }
         try main.checkoutDetached(commit, mode: .safe)
         return TaskWorkspace(repository: main, root: root, location: location, isUsersWorkingTree: true, branch: "HEAD")
     }
@@ -167,7 +167,7 @@ struct TaskWorkspace {
             try lfs?.give()
             return staged
         } catch let error as GitError {
-            throw AEEError.workspaceDamaged(path: root, reason: "what the agent left cannot be staged: \(error.message)")
+            throw WorkspaceError.damaged(path: root, reason: "what the agent left cannot be staged: \(error.message)")
         }
     }
 
@@ -205,15 +205,15 @@ struct TaskWorkspace {
     /// After an agent call that started at `tip`: copies the history the agent's own commits made into the user's
     /// repository (checked as `git fsck --strict` would, else left out and said so), notes where its HEAD went, and
     /// puts the git directory back as git aee left it.
-    /// Throws `workspaceDamaged` when the agent removed or broke the workspace itself.
+    /// Throws `damaged` when the agent removed or broke the workspace itself.
     func collectAgentWork(startedAt tip: OID, main: Repository) throws -> AgentGitWork {
         if isUsersWorkingTree { return AgentGitWork(commits: nil, undone: []) }
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            throw AEEError.workspaceDamaged(path: root, reason: "the agent removed it")
+            throw WorkspaceError.damaged(path: root, reason: "the agent removed it")
         }
         guard stat(location.gitDirectory + "/objects", &info) == 0 else {
-            throw AEEError.workspaceDamaged(path: root, reason: "the agent removed its git directory")
+            throw WorkspaceError.damaged(path: root, reason: "the agent removed its git directory")
         }
         do {
             var commits: OID?
@@ -228,7 +228,7 @@ struct TaskWorkspace {
             undone += try repository.restoreGitDirectory(from: baseline!, branch: branch, at: tip)
             return AgentGitWork(commits: commits, undone: undone + (try Self.restoreGitFile(location) ? [".git of the checkout changed"] : []))
         } catch let error as GitError {
-            throw AEEError.workspaceDamaged(path: root, reason: error.message)
+            throw WorkspaceError.damaged(path: root, reason: error.message)
         }
     }
 
@@ -244,7 +244,7 @@ struct TaskWorkspace {
             // Without the trailing `/` of a directory's entry, so a link put in its place is removed, not followed.
             for path in removed { try removeRecursively(root + (path.hasSuffix("/") ? String(path.dropLast()) : path)) }
         } catch let error as GitError {
-            throw AEEError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
+            throw RepositoryError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
         }
         return removed
     }
@@ -260,10 +260,10 @@ struct TaskWorkspace {
         do {
             try removeRecursively(path)
         } catch let error as GitError {
-            throw AEEError.workspaceDamaged(path: location.root, reason: error.message)
+            throw WorkspaceError.damaged(path: location.root, reason: error.message)
         }
         guard FileManager.default.createFile(atPath: path, contents: expected) else {
-            throw AEEError.workspaceDamaged(path: location.root, reason: "its .git file cannot be written")
+            throw WorkspaceError.damaged(path: location.root, reason: "its .git file cannot be written")
         }
         return true
     }
@@ -313,7 +313,7 @@ struct TaskWorkspace {
             try removeRecursively(location.root)
             try removeRecursively(location.state)
         } catch let error as GitError {
-            throw AEEError.fileSystem(path: location.root, reason: "cannot be removed: \(error.message)")
+            throw RepositoryError.fileSystem(path: location.root, reason: "cannot be removed: \(error.message)")
         }
     }
 }

@@ -68,13 +68,13 @@ extension Workspace {
             var path = configured
             if path == "~" || path.hasPrefix("~/"), let home { path = home + path.dropFirst() }
             guard path.hasPrefix("/") else {
-                throw AEEError.invalidSetting(key: "aee.workspaceRoot", value: configured, expected: "an absolute path, or one starting with ~/")
+                throw ConfigError.invalidSetting(key: "aee.workspaceRoot", value: configured, expected: "an absolute path, or one starting with ~/")
             }
             return path
         }
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/git-aee/workspaces" }
         guard let home else {
-            throw AEEError.workspaceRootUnusable(path: "~/.cache", reason: "HOME is not set to an absolute path")
+            throw WorkspaceError.rootUnusable(path: "~/.cache", reason: "HOME is not set to an absolute path")
         }
         return home + "/.cache/git-aee/workspaces"
     }
@@ -94,19 +94,19 @@ extension Workspace {
         do {
             try FileManager.default.createDirectory(atPath: folder + ".state", withIntermediateDirectories: true)
         } catch {
-            throw AEEError.workspaceRootUnusable(path: root, reason: "the folder cannot be created (\(String(cString: strerror(errno))))")
+            throw WorkspaceError.rootUnusable(path: root, reason: "the folder cannot be created (\(String(cString: strerror(errno))))")
         }
         guard access(folder + ".state", W_OK | X_OK) == 0 else {
-            throw AEEError.workspaceRootUnusable(path: root, reason: "it is not writable")
+            throw WorkspaceError.rootUnusable(path: root, reason: "it is not writable")
         }
         var info = statvfs()
         if statvfs(folder, &info) == 0 {
             let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
             if free < Self.minimumFreeSpace {
-                throw AEEError.workspaceRootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
+                throw WorkspaceError.rootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
             }
             if info.f_flag & Self.mountedNoExec != 0 {
-                throw AEEError.workspaceRootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
+                throw WorkspaceError.rootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
             }
         }
         // Who the folder belongs to, for a person (or a later clean-up) looking at the cache.
@@ -122,7 +122,7 @@ extension Workspace {
                 guard let command = try settings.string("filter.\(name).\(role)"),
                       let found = ShellCommand.problem(in: command, root: repository.workingDirectory ?? "", path: environment["PATH"] ?? "",
                                                        home: environment["HOME"]) else { continue }
-                throw AEEError.filterUnavailable(name: name, program: found.program)
+                throw WorkspaceError.filterUnavailable(name: name, program: found.program)
             }
         }
     }

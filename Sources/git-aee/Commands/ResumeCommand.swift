@@ -20,11 +20,11 @@ enum ResumeCommand: Command {
             return try RunCommand.execute(RunCommand.runner(arguments, context, task: record), id, arguments, context) {
                 try $0.resume(id, force: arguments.flag("force"))
             }
-        } catch AEEError.taskRunning where quiet {
+        } catch RunError.alreadyRunning where quiet {
             return RunCommand.Status.notQueued
-        } catch AEEError.notRunning where quiet {
+        } catch RunError.notRunning where quiet {
             return RunCommand.Status.notQueued
-        } catch AEEError.ownerUnknown where quiet {
+        } catch RunError.ownerUnknown where quiet {
             return RunCommand.Status.notQueued
         }
     }

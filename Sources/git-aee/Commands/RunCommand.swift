@@ -52,10 +52,10 @@ enum RunCommand: Command {
         }
         do {
             return try execute(runner(arguments, context, task: record, toRun: true), id, arguments, context) { try $0.run(id) }
-        } catch AEEError.taskRunning where ifQueued {
+        } catch RunError.alreadyRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
-        } catch AEEError.taskNotRunnable where ifQueued {
+        } catch RunError.notRunnable where ifQueued {
             // Or another clone's worker ran it already, as the fetch before the claim found.
             return Status.notQueued
         }
@@ -84,7 +84,7 @@ enum RunCommand: Command {
                        toRun: Bool = false) throws -> (runner: TaskRunner, progress: RunProgress) {
         let workspace = try context.workspace()
         let timeout = try arguments.int("timeout", in: 1...Int.max)
-        if toRun, let task, task.state.isFinal || task.state == .draft { throw AEEError.taskNotRunnable(task.id, task.state) }
+        if toRun, let task, task.state.isFinal || task.state == .draft { throw RunError.notRunnable(task.id, task.state) }
         if let task, try workspace.useConfig(of: task), !arguments.flag("if-queued"), !arguments.flag("if-abandoned") {
             context.terminal.hint("task \(task.id) runs with the .aee/config.json of the commit it started from (\(task.baseCommit?.prefix(12) ?? "")); your working tree's differs")
         }

@@ -1,0 +1,43 @@
+/// What can go wrong with starting, running and resuming a task's run.
+public enum RunError: AEEError, Equatable {
+    /// A run that had started stopped on an error (`reason`); its task is left BLOCKED with what it did so far.
+    case runStopped(TaskID, reason: String)
+    case branchMovedUnderRun(branch: String)
+    /// The task's branch was deleted while a run of it went on; the run ended there.
+    case deletedWhileRunning(TaskID, attempts: [String], keptWorkspace: String?)
+    case interactiveNeedsTerminal
+    case interactiveCannotQueue
+    case notRunnable(TaskID, TaskState)
+    case alreadyRunning(TaskID, owner: String, alive: Bool)
+    case attemptExists(TaskID, branch: String)
+    case notRunning(TaskID, TaskState)
+    case ownerUnknown(TaskID, owner: String)
+    case cannotResume(TaskID, reason: String)
+
+    public var description: String {
+        switch self {
+        case .runStopped(_, let reason):
+            reason
+        case .branchMovedUnderRun(let branch):
+            "\(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch) was moved by something other than the run while it wrote to it"
+        case .deletedWhileRunning(let id, _, _):
+            "the branch aee/\(id) was deleted while the task ran; the run stopped"
+        case .interactiveNeedsTerminal:
+            "interactive mode asks for approval of the plan on a terminal, and there is none"
+        case .interactiveCannotQueue:
+            "an interactive task cannot be queued: a worker has no terminal to ask for approval on"
+        case .notRunnable(let id, let state):
+            "task \(id) is \(state); only APPROVED, QUEUED or BLOCKED tasks can run"
+        case .alreadyRunning(let id, let owner, let alive):
+            alive ? "task \(id) is already running (\(owner))" : "task \(id) was left RUNNING by \(owner), which is no longer running"
+        case .attemptExists(let id, let branch):
+            "task \(id): branch \(branch.dropFirst("refs/heads/".count)) is left over from a run that did not finish"
+        case .notRunning(let id, let state):
+            "task \(id) is \(state), not RUNNING: there is no run to resume"
+        case .ownerUnknown(let id, let owner):
+            "task \(id) is run by \(owner), which this machine cannot check"
+        case .cannotResume(let id, let reason):
+            "cannot resume task \(id): \(reason)"
+        }
+    }
+}
