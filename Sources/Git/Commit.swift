@@ -6,6 +6,13 @@ public struct Commit: Sendable, Equatable {
     public let tree: OID
     public let parents: [OID]
     public let message: String
+
+    public init(oid: OID, tree: OID, parents: [OID], message: String) {
+        self.oid = oid
+        self.tree = tree
+        self.parents = parents
+        self.message = message
+    }
 }
 
 extension Repository {

@@ -33,6 +33,22 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         message = "\(path): \(String(cString: strerror(errno)))"
     }
 
+    /// The refusals the core acts on, for a repository that is not libgit2's to report them the same way (the
+    /// in-memory one the core's tests run on).
+    public enum Refusal {
+        case notFound, exists, modified, locked
+    }
+
+    public init(_ refusal: Refusal, message: String) {
+        let code = switch refusal {
+        case .notFound: GIT_ENOTFOUND
+        case .exists: GIT_EEXISTS
+        case .modified: GIT_EMODIFIED
+        case .locked: GIT_ELOCKED
+        }
+        self.init(code: code.rawValue, function: "in-memory", message: message)
+    }
+
     public var description: String { "\(message) (\(function))" }
 
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }

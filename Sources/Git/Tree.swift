@@ -10,13 +10,21 @@ public struct TreeEntry: Sendable, Equatable {
     public let isTree: Bool
     /// The git file mode (0o100644, 0o100755, 0o120000, 0o040000, 0o160000).
     public let mode: UInt32
+
+    public init(name: String, oid: OID, isTree: Bool, mode: UInt32) {
+        self.name = name
+        self.oid = oid
+        self.isTree = isTree
+        self.mode = mode
+    }
 }
 
 /// One change to a tree: a path (`a/b/c`, no leading slash) and the blob (or whole tree) to put there, or nil to remove it.
 public struct TreeUpdate: Sendable {
     public let path: String
     public let blob: OID?
-    let isTree: Bool
+    /// Whether `blob` is a whole tree put at `path`.
+    public let isTree: Bool
 
     public init(path: String, blob: OID?) {
         self.path = path

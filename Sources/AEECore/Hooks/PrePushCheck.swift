@@ -46,7 +46,7 @@ extension PushedRef {
     /// Whether the push updates code under review: a branch or a tag of the remote's, not one of git aee's task
     /// branches there (what is pushed to `main` is judged, whichever local ref it comes from).
     var isReviewed: Bool {
-        (remoteRef.hasPrefix("refs/heads/") || remoteRef.hasPrefix("refs/tags/")) && !remoteRef.hasPrefix(Repository.taskBranchPrefix)
+        (remoteRef.hasPrefix("refs/heads/") || remoteRef.hasPrefix("refs/tags/")) && !remoteRef.hasPrefix(taskBranchPrefix)
     }
 }
 

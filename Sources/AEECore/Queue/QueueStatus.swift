@@ -44,7 +44,7 @@ extension Workspace {
             let records = listing.tasks.map(\.record)
             let running = try records.filter { $0.state == .running }.map { record in
                 let owner = RunOwner(of: try store.events(of: record.id))
-                let (stage, item) = try progress(of: record)
+                let (stage, item) = try store.progress(of: record)
                 return QueueStatus.Run(task: record, host: owner.host, pid: owner.pid, alive: owner.mayBeAlive,
                                        stage: stage, workItem: item, startedAt: owner.since)
             }
@@ -54,11 +54,14 @@ extension Workspace {
         }
     }
 
-    /// How far the running iteration is, from the commits of its attempt branch (planning while it has none, or when
-    /// they are in a shape resume would refuse).
-    private func progress(of record: TaskRecord) throws -> (RunStage, QueueStatus.ItemUnderWay?) {
+}
+
+extension TaskStore {
+    /// How far `record`'s running iteration is, from the commits of its attempt branch (planning while it has none,
+    /// or when they are in a shape resume would refuse).
+    func progress(of record: TaskRecord) throws -> (RunStage, QueueStatus.ItemUnderWay?) {
         guard let taskTip = try repository.resolveReference(record.id.branch),
-              let attempt = try? AttemptProgress.read(record.id, number: record.iteration + 1, in: store, taskTip: taskTip),
+              let attempt = try? AttemptProgress.read(record.id, number: record.iteration + 1, in: self, taskTip: taskTip),
               let plan = attempt.plan else { return (.planning, nil) }
         guard attempt.done.count < plan.items.count else { return (.verifying, nil) }
         let item = plan.items[attempt.done.count]

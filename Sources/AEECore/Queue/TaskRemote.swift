@@ -49,7 +49,7 @@ public struct TaskRemote {
         let after = try repository.references(matching: prefix + "*")
         var diverged: [Divergence] = []
         for (remoteName, remote) in after {
-            let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
+            let branch = taskBranchPrefix + remoteName.dropFirst(prefix.count)
             let local = try repository.resolveReference(branch)
             guard let local else {
                 if adopting { try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)") }
@@ -65,8 +65,8 @@ public struct TaskRemote {
         }
         let remaining = Set(after.map(\.name))
         for (remoteName, old) in before where !remaining.contains(remoteName) {
-            let branch = Repository.taskBranchPrefix + remoteName.dropFirst(prefix.count)
-            guard let task = branch.firstRange(of: "-attempt-").flatMap({ TaskID(String(branch[..<$0.lowerBound].dropFirst(Repository.taskBranchPrefix.count))) }),
+            let branch = taskBranchPrefix + remoteName.dropFirst(prefix.count)
+            guard let task = branch.firstRange(of: "-attempt-").flatMap({ TaskID(String(branch[..<$0.lowerBound].dropFirst(taskBranchPrefix.count))) }),
                   try repository.resolveReference(branch) == old, let tip = try repository.resolveReference(task.branch),
                   try repository.isAncestor(old, of: tip) else { continue }
             try? repository.deleteReference(branch, expecting: old)
@@ -82,7 +82,7 @@ public struct TaskRemote {
         let remote: OID
 
         /// Where `settle` keeps this clone's side.
-        var kept: String { "refs/aee/diverged/\(branch.dropFirst(Repository.taskBranchPrefix.count))/\(local.hex.prefix(12))" }
+        var kept: String { "refs/aee/diverged/\(branch.dropFirst(taskBranchPrefix.count))/\(local.hex.prefix(12))" }
 
         /// The branch's short name (`aee/<id>`).
         public var name: String { String(branch.dropFirst("refs/heads/".count)) }

@@ -36,7 +36,7 @@ extension Workspace {
         return try doing("read the fetch refspecs of \(remote)") {
             let tasks = try TaskRemote(name: remote, repository: repository)
             let refspec = TaskRemote.refspec(for: remote)
-            let sample = Repository.taskBranchPrefix + "sample"
+            let sample = taskBranchPrefix + "sample"
             if try repository.fetchMaps(sample, to: tasks.tracking(sample), remote: remote) { return (refspec, true) }
             if add { try repository.addFetchRefspec(refspec, to: remote) }
             return (refspec, add)

@@ -13,21 +13,23 @@ struct TaskLocation {
     var remote: String? = nil
 }
 
-extension Repository {
-    static let taskBranchPrefix = "refs/heads/aee/"
+/// Where task branches live: `refs/heads/aee/<id>`.
+let taskBranchPrefix = "refs/heads/aee/"
+
+extension RecordRepository {
 
     /// The tips of all task branches, by id; other branches under `aee/` (attempts, the user's own) are not tasks.
     func taskBranches() throws -> [TaskID: OID] {
         var tips: [TaskID: OID] = [:]
-        for (name, target) in try references(matching: Self.taskBranchPrefix + "*") {
-            if let id = TaskID(String(name.dropFirst(Self.taskBranchPrefix.count))) { tips[id] = target }
+        for (name, target) in try references(matching: taskBranchPrefix + "*") {
+            if let id = TaskID(String(name.dropFirst(taskBranchPrefix.count))) { tips[id] = target }
         }
         return tips
     }
 
     /// Ids with a record in HEAD's tree (merged tasks), and that tree.
     func mergedTasks() throws -> (ids: [TaskID], head: OID, tree: OID)? {
-        guard let head = try head().commit else { return nil }
+        guard let head = try headCommit() else { return nil }
         let tree = try commit(head).tree
         guard let tasks = try entry(at: ".aee/tasks", inTree: tree), tasks.isTree else { return nil }
         let ids = try entries(ofTree: tasks.oid).compactMap { $0.isTree ? TaskID($0.name) : nil }

@@ -7,7 +7,7 @@ import Glibc
 /// Tasks kept in git: each change is one commit on `aee/<id>`, written into the object database and published by one compare-and-swap of the branch.
 /// Nothing here reads or writes the index or the working tree.
 public struct TaskStore {
-    let repository: Repository
+    let repository: any RecordRepository
     /// Called with each new commit before its branch moves to it (nil: before the branch is deleted): a run through a
     /// remote pushes the commit there first, so the branch here never holds a step the remote refused. Throwing
     /// leaves the branch where it was.
