@@ -34,6 +34,22 @@ struct TaskEventKindTests {
         }
     }
 
+    @Test("a trailer's event name alone tells an attempt's steps and an iteration's end from the rest, as every kind writes it")
+    func namedFamilies() {
+        for event in Self.fixtureEvents {
+            let expected: TaskEvent.Kind.Named = switch event.kind {
+            case .planned: .planned
+            case .workItemEnded: .workItemEnded
+            case .verified: .verified
+            case .iterationEnded: .iterationEnded
+            default: .other
+            }
+            #expect(TaskEvent.Kind.named(event.event) == expected, "\(event.event)")
+        }
+        #expect(TaskEvent.Kind.named("work_item_exploded") == .other)
+        #expect(TaskEvent.Kind.named("iteration_sideways") == .other)
+    }
+
     @Test("names a newer version may write, and details this one cannot read, are unknown, not guessed")
     func unknownKinds() {
         #expect(TaskEvent.Kind(name: "split", details: [:]) == .unknown("split"))

@@ -80,16 +80,13 @@ enum AttemptStep: Equatable {
         let trailers = (try? Trailer.parse(message)) ?? []
         func value(_ key: String) -> String? { trailers.first { $0.key == key }?.value }
         guard value("AEE-Task") == id.rawValue, value("AEE-Iteration") == String(iteration), let event = value("AEE-Event") else { return nil }
-        // The names `TaskEvent.Kind` writes for these steps; a trailer carries the name, not the event's details.
-        if event == "planned" {
-            self = .planned
-        } else if event == "verified" {
-            self = .verified
-        } else if event.hasPrefix("work_item_"), AgentReport.Status(rawValue: String(event.dropFirst("work_item_".count))) != nil,
-                  let item = value("AEE-Work-Item") {
+        switch TaskEvent.Kind.named(event) {
+        case .planned: self = .planned
+        case .verified: self = .verified
+        case .workItemEnded:
+            guard let item = value("AEE-Work-Item") else { return nil }
             self = .workItem(item)
-        } else {
-            return nil
+        case .iterationEnded, .other: return nil
         }
     }
 

@@ -148,7 +148,7 @@ public struct TaskStore {
             while let next = pending.popLast() {
                 guard let entry = byID[next], ours.insert(next).inserted else { continue }
                 let event = entry.trailers.first { $0.key == "AEE-Event" }?.value ?? ""
-                pending += event.hasPrefix("iteration_") ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
+                pending += TaskEvent.Kind.named(event) == .iterationEnded ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
             }
             let commits = walked.compactMap { commit, trailers -> (String, String)? in
                 guard ours.contains(commit.oid), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),

@@ -149,6 +149,23 @@ extension TaskEvent.Kind {
         }
     }
 
+    /// What an event's name alone says, for an `AEE-Event` trailer (which carries the name, not the details): the
+    /// steps an attempt commits, and an iteration's end.
+    enum Named: Equatable {
+        case planned, workItemEnded, verified, iterationEnded, other
+    }
+
+    /// The family of the event written as `name`.
+    static func named(_ name: String) -> Named {
+        switch name {
+        case "planned": .planned
+        case "verified": .verified
+        case _ where name.hasPrefix("work_item_") && AgentReport.Status(rawValue: String(name.dropFirst("work_item_".count))) != nil: .workItemEnded
+        case _ where name.hasPrefix("iteration_") && TaskEvent.IterationEnd(name: String(name.dropFirst("iteration_".count)), details: [:]) != nil: .iterationEnded
+        default: .other
+        }
+    }
+
     /// The claim a `started` or `resumed` event makes; nil for any other.
     public var claim: TaskEvent.Claim? {
         switch self {
