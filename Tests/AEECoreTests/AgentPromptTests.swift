@@ -8,7 +8,7 @@ struct AgentPromptTests {
 
     @Test("a model behind a CLI gets everything inline: the work item, the failure's output, the report file by its path; no exit codes")
     func readsRight() {
-        let context = FailureContext(iteration: 1, reason: "gates_failed",
+        let context = FailureContext(iteration: 1, reason: .gatesFailed,
                                      failedGates: [.init(gate: "tests", status: "failed", exitCode: 1, outputTail: "FAIL: ./calc.sh 2 3 printed -1\n")],
                                      agent: nil, filesChanged: ["calc.sh"], signature: "x")
         let text = AgentPrompt(task: task, stage: .execute, iteration: 2, workItem: WorkItem(id: "fix", title: "Fix the sum", description: "Use +."),

@@ -115,8 +115,8 @@ struct RunPointTests {
             .init(id: "a", title: "First", status: "done", commit: itemA.hex, filesChanged: 1),
             .init(id: "b", title: "Second", status: "done", commit: tip.hex, filesChanged: 0),
         ], usage: Usage(costUSD: 0.75, turns: 6))
-        let failure = FailureContext(iteration: 1, reason: "gates_failed", failedGates: [], agent: nil, filesChanged: ["calc.sh"], signature: "s1")
-        let end = TaskEvent.IterationEnd.failed(detail: "gates tests did not pass", signature: "s1", failure: "gates_failed")
+        let failure = FailureContext(iteration: 1, reason: .gatesFailed, failedGates: [], agent: nil, filesChanged: ["calc.sh"], signature: "s1")
+        let end = TaskEvent.IterationEnd.failed(detail: "gates tests did not pass", signature: "s1", failure: .gatesFailed)
         var record = try store.record(of: id, at: tip)
         record.iteration = 1
         let change = RecordChange.runStep(.iterationEnded(iteration: 1, attempt: tip.hex, end: end), record: record, iteration: 1,

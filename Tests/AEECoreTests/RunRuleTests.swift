@@ -7,13 +7,13 @@ struct RunRuleTests {
     let rule = RunRule(maxIterations: 5, stallLimit: 3, maxAgentFailures: 3)
 
     func gates(_ names: String...) -> FailureContext {
-        FailureContext(iteration: 1, reason: "gates_failed",
+        FailureContext(iteration: 1, reason: .gatesFailed,
                        failedGates: names.map { .init(gate: $0, status: "failed", exitCode: 1, outputTail: "") }, agent: nil, filesChanged: [],
                        signature: "gates:" + names.joined(separator: ","))
     }
 
     func agent(exitCode: Int32 = 1, failure: AgentFailure? = nil) -> FailureContext {
-        FailureContext(iteration: 1, reason: "agent_failed", failedGates: [],
+        FailureContext(iteration: 1, reason: .agentFailed, failedGates: [],
                        agent: .init(stage: "execute", workItem: "a", status: "failed", exitCode: exitCode, outputTail: "warming up\nno such model", failure: failure),
                        filesChanged: [], signature: "agent:\(exitCode)")
     }

@@ -54,6 +54,7 @@ struct TaskEventKindTests {
     func unknownKinds() {
         #expect(TaskEvent.Kind(name: "split", details: [:]) == .unknown("split"))
         #expect(TaskEvent.Kind(name: "planned", details: ["iteration": "x", "work_items": "2"]) == .unknown("planned"))
+        #expect(TaskEvent.Kind(name: "iteration_failed", details: ["iteration": "1", "attempt": "ab", "failure": "moon_phase"]) == .unknown("iteration_failed"))
         #expect(TaskEvent.Kind(name: "iteration_exploded", details: ["iteration": "1", "attempt": "ab"]) == .unknown("iteration_exploded"))
         #expect(TaskEvent.Kind(name: "work_item_sleeping", details: ["iteration": "1", "work_item": "a"]) == .unknown("work_item_sleeping"))
         #expect(TaskEvent.Kind(name: "iteration_timeout", details: ["iteration": "2", "attempt": "ab", "detail": "late"])
@@ -65,7 +66,7 @@ struct TaskEventKindTests {
     }
 
     func failed(_ iteration: Int, _ signature: String, agent: Bool = false) -> TaskEvent {
-        event(.iterationEnded(iteration: iteration, attempt: "ab", end: .failed(detail: nil, signature: signature, failure: agent ? "agent_failed" : "gates_failed")))
+        event(.iterationEnded(iteration: iteration, attempt: "ab", end: .failed(detail: nil, signature: signature, failure: agent ? .agentFailed : .gatesFailed)))
     }
 
     @Test("the owner is the last claim; a run's failures count from its own start; an iteration end is seen past resumes only")
@@ -80,7 +81,7 @@ struct TaskEventKindTests {
         #expect(story.claim?.at == Timestamp(seconds: 4))
         #expect(story.failures.map(\.signature) == ["s3"], "the run before the block is not this run's")
         #expect(story.failures.map(\.agentFailed) == [true])
-        #expect(story.lastIterationEnd == .failed(detail: nil, signature: "s3", failure: "agent_failed"), "the resume does not hide it")
+        #expect(story.lastIterationEnd == .failed(detail: nil, signature: "s3", failure: .agentFailed), "the resume does not hide it")
         let midIteration = RunStory(events + [event(.planned(iteration: 4, workItems: 2, source: "agent"))])
         #expect(midIteration.lastIterationEnd == nil)
         #expect(RunStory([event(.created)]).claim == nil)

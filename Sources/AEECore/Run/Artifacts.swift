@@ -203,9 +203,14 @@ public struct FailureContext: Codable, Equatable, Sendable {
         }
     }
 
+    /// Why an iteration failed, as its end event and `failure_context.json` say.
+    public enum Reason: String, Codable, Equatable, Sendable {
+        case gatesFailed = "gates_failed"
+        case agentFailed = "agent_failed"
+    }
+
     public var iteration: Int
-    /// `gates_failed` or `agent_failed`.
-    public var reason: String
+    public var reason: Reason
     public var failedGates: [FailedGate]
     @ExplicitNull public var agent: FailedAgent?
     /// What the iteration changed, measured from git.

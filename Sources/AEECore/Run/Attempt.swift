@@ -310,7 +310,7 @@ struct Attempt {
     private func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) throws -> FailureContext {
         let changed = try context.store.repository.changedPaths(from: try context.store.repository.commit(start).tree, to: tipTree)
             .filter { !$0.hasPrefix(".aee/") }
-        return FailureContext(iteration: number, reason: agent == nil ? "gates_failed" : "agent_failed", failedGates: gates, agent: agent,
+        return FailureContext(iteration: number, reason: agent == nil ? .gatesFailed : .agentFailed, failedGates: gates, agent: agent,
                               filesChanged: changed, signature: FailureSignature.of(gates: gates, agent: agent))
     }
 

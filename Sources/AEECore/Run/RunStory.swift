@@ -15,7 +15,7 @@ struct RunStory {
         let run = kinds[(kinds.lastIndex { if case .started = $0 { true } else { false } }.map { $0 + 1 } ?? 0)...]
         failures = run.compactMap {
             guard case .iterationEnded(_, _, .failed(_, let signature, let failure)) = $0 else { return nil }
-            return (signature ?? "", failure == "agent_failed")
+            return (signature ?? "", failure == .agentFailed)
         }
         let last = run.last { if case .resumed = $0 { false } else { true } }
         if case .iterationEnded(_, _, let end) = last { lastIterationEnd = end } else { lastIterationEnd = nil }

@@ -38,8 +38,8 @@ extension TaskEvent {
     /// How an iteration ended.
     public enum IterationEnd: Equatable, Sendable {
         case passed
-        /// `signature` identifies the failure for stall detection; `failure` is `gates_failed` or `agent_failed`.
-        case failed(detail: String?, signature: String?, failure: String?)
+        /// `signature` identifies the failure for stall detection; `failure` says whether the gates or the agent failed.
+        case failed(detail: String?, signature: String?, failure: FailureContext.Reason?)
         /// Stopped before its gates decided: interrupted, out of time, canceled, blocked, over budget.
         case stopped(ExitReason, detail: String?)
     }
@@ -100,7 +100,7 @@ extension TaskEvent.Kind {
             case .failed(let detail, let signature, let failure):
                 details["detail"] = detail
                 details["signature"] = signature
-                details["failure"] = failure
+                details["failure"] = failure?.rawValue
             case .stopped(_, let detail):
                 details["detail"] = detail
             }
@@ -227,7 +227,11 @@ extension TaskEvent.IterationEnd {
     init?(name: String, details: [String: String]) {
         switch name {
         case "passed": self = .passed
-        case "failed": self = .failed(detail: details["detail"], signature: details["signature"], failure: details["failure"])
+        case "failed":
+            // A failure kind this version does not know makes the event unknown, so it is never written back without it.
+            let failure = details["failure"].map(FailureContext.Reason.init(rawValue:))
+            if case .some(.none) = failure { return nil }
+            self = .failed(detail: details["detail"], signature: details["signature"], failure: failure.flatMap { $0 })
         default:
             guard let reason = ExitReason(rawValue: name) else { return nil }
             self = .stopped(reason, detail: details["detail"])
