@@ -76,8 +76,11 @@ extension Repository {
     /// repository does not have them, from the object files in `objectsDirectory` itself (loose or packed, not its
     /// alternates): what `git commit` wrote in a borrowing repository. Each is checked first as `git fsck --strict`
     /// would (a complete history; well-formed commits; trees sorted, without duplicate, `.git`, `.` or `..` names
-    /// and with known modes), and nothing is copied unless all are sound. Returns why not, or nil once copied.
-    public func importHistory(of tip: OID, from objectsDirectory: String) throws -> String? {
+    /// and with known modes), and nothing is copied unless all are sound. `screen` is asked about each commit and
+    /// blob to be copied (its id, whether it is a commit, its bytes); a reason it gives leaves all of them out too.
+    /// Returns why not, or nil once copied.
+    public func importHistory(of tip: OID, from objectsDirectory: String,
+                              screen: (_ oid: OID, _ isCommit: Bool, _ bytes: [UInt8]) -> String? = { _, _, _ in nil }) throws -> String? {
         var source: OpaquePointer?
         try check(git_odb_new(&source), "git_odb_new")
         defer { git_odb_free(source) }
@@ -113,6 +116,7 @@ extension Repository {
             default:
                 break
             }
+            if type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_BLOB, let reason = screen(oid, type == GIT_OBJECT_COMMIT, data) { return reason }
             found.append((raw, type, data))
         }
         for object in found {

@@ -103,6 +103,31 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("an agent's commits that hold a secret, in a file they add and take back or in a message, are not kept: nothing of it reaches the repository")
+    func agentCommitsWithASecret() throws {
+        let repo = try calculatorRepository()
+        let key = "AKIA" + "QWERTYUIOPASDFGH"
+        let token = "ghp_" + String(repeating: "x1Y2", count: 9)
+        let agent = try repo.executor("leaker", """
+            echo 'aws_key = \(key)' > creds.ini && git add creds.ini && git commit -q -m "Add credentials"
+            git rm -q creds.ini && git commit -q -m "Rotate \(token)"
+            \(fixCalculator)
+            git commit -q -a -m "Fix the sum"
+            """)
+        let (id, _) = try repo.succeed(agent: agent)
+        let item = try repo.artifact(id, "iterations/1/work_item_task.json")
+        #expect(item["agent_commits"] as? [String] == [])
+        let undone = try #require(item["undone_git_changes"] as? [String])
+        #expect(undone.contains { $0.hasPrefix("the agent's commits were not kept: ") && $0.contains("holds what looks like a secret (") }, "\(undone)")
+        // The fix is the work item's commit all the same; the secret is nowhere, not even as a loose object.
+        #expect(item["files_changed"] as? [String] == ["calc.sh"])
+        #expect(try repo.git("log", "--all", "--format=%B").contains(token) == false)
+        #expect(try repo.run("/usr/bin/git", ["log", "--all", "-p"]).stdout.contains(key) == false)
+        let blob = try repo.run("/usr/bin/git", ["hash-object", "--stdin"], stdin: "aws_key = \(key)\n").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try repo.run("/usr/bin/git", ["cat-file", "-e", blob]).status != 0, "the secret's blob was copied into the repository")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a repository an agent makes in the tree is recorded as git add records it: a gitlink, or left out without a commit")
     func embeddedRepositories() throws {
         let repo = try calculatorRepository()

@@ -206,7 +206,7 @@ struct Attempt {
     private func collectWork(of call: inout AgentDriver.Call, in state: inout RunState) throws -> AgentWork {
         let workspace = state.taskWorkspace
         do {
-            let git = try workspace.collectAgentWork(startedAt: tip, main: context.workspace.repository)
+            let git = try workspace.collectAgentWork(startedAt: tip, main: context.workspace.repository, redactor: context.redactor)
             let staged = try workspace.stage()
             let commits = try git.commits.map { try context.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
             return AgentWork(staged: staged, git: git, commitList: commits)

@@ -48,6 +48,15 @@ struct Redactor: Sendable {
         return text
     }
 
+    /// The kind of the first secret in `text` (`environment`, `aws key`, ...), or nil when there is none.
+    func firstSecret(in text: String) -> String? {
+        if values.contains(where: text.contains) { return "environment" }
+        let lowercased = text.lowercased()
+        return Self.shapes.first { shape in
+            shape.contains.contains(where: { lowercased.contains($0) }) && text.contains(shape.pattern)
+        }?.name
+    }
+
     /// Canonical JSON with its strings redacted: the replacements contain nothing JSON escapes, so the bytes stay
     /// valid JSON. A private key in JSON has its line breaks as `\n`, which the key's pattern crosses.
     func redact(json bytes: [UInt8]) -> [UInt8] {

@@ -203,10 +203,10 @@ struct TaskWorkspace {
     }
 
     /// After an agent call that started at `tip`: copies the history the agent's own commits made into the user's
-    /// repository (checked as `git fsck --strict` would, else left out and said so), notes where its HEAD went, and
-    /// puts the git directory back as git aee left it.
-    /// Throws `damaged` when the agent removed or broke the workspace itself.
-    func collectAgentWork(startedAt tip: OID, main: Repository) throws -> AgentGitWork {
+    /// repository (checked as `git fsck --strict` would, and for secrets as `redactor` finds them, which commits
+    /// cannot have redacted: else left out and said so), notes where its HEAD went, and puts the git directory back as
+    /// git aee left it. Throws `damaged` when the agent removed or broke the workspace itself.
+    func collectAgentWork(startedAt tip: OID, main: Repository, redactor: Redactor) throws -> AgentGitWork {
         if isUsersWorkingTree { return AgentGitWork(commits: nil, undone: []) }
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
@@ -219,7 +219,12 @@ struct TaskWorkspace {
             var commits: OID?
             var undone: [String] = []
             if let head = repository.headCommit(), head != tip {
-                if let problem = try main.importHistory(of: head, from: location.gitDirectory + "/objects") {
+                if let problem = try main.importHistory(of: head, from: location.gitDirectory + "/objects", screen: { oid, isCommit, bytes in
+                    // Text only, and not past a size a source file has: a secret is text, and the screen must stay cheap.
+                    guard isCommit || bytes.count <= Self.screenedBlobSize, let text = String(validating: bytes, as: UTF8.self),
+                          let secret = redactor.firstSecret(in: text) else { return nil }
+                    return "\(isCommit ? "commit" : "a file in blob") \(oid.hex.prefix(12)) holds what looks like a secret (\(secret))"
+                }) {
                     undone.append("the agent's commits were not kept: \(problem)")
                 } else if try !main.isAncestor(head, of: tip) {
                     commits = head
@@ -231,6 +236,9 @@ struct TaskWorkspace {
             throw WorkspaceError.damaged(path: root, reason: error.message)
         }
     }
+
+    /// The largest blob of an agent's commits searched for secrets.
+    static let screenedBlobSize = 1 << 20
 
     /// Makes the checkout exactly the tree about to be judged: removes the ignored files and directories that are not
     /// in `kept` (what the gates themselves left last time: build output, caches). An ignored file an agent wrote
