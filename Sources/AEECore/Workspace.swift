@@ -4,9 +4,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The repository a command runs in, with the configuration git would apply there; the CLI's one door into the core.
 public final class Workspace {
@@ -55,34 +52,6 @@ public final class Workspace {
     public func workingDirectory(for command: String) throws -> String {
         guard let directory = repository.workingDirectory else { throw RepositoryError.needsWorkTree(command: command) }
         return directory
-    }
-
-    /// Paths as typed in the current directory, made relative to the working tree's root as git reads pathspecs
-    /// (`:/path` from the root); one that leads outside the tree is refused. Bare repositories take them from the root.
-    public func pathsFromHere(_ typed: [String]) throws -> [String] {
-        guard let root = repository.workingDirectory.map(Self.physical) else { return typed }
-        let here = Self.physical(FileManager.default.currentDirectoryPath)
-        let prefix = (here + "/").hasPrefix(root) ? String((here + "/").dropFirst(root.count)) : ""
-        return try typed.map { path in
-            var parts: [Substring] = []
-            let fromRoot = path.hasPrefix(":/")
-            for part in ((fromRoot ? "" : prefix) + (fromRoot ? String(path.dropFirst(2)) : path)).split(separator: "/") where part != "." {
-                if part != ".." {
-                    parts.append(part)
-                } else if parts.popLast() == nil {
-                    throw RepositoryError.pathOutsideRepository(path, root: String(root.dropLast()))
-                }
-            }
-            return parts.joined(separator: "/")
-        }
-    }
-
-    /// `path` with its symbolic links resolved (as the kernel reports the current directory), with a trailing slash.
-    private static func physical(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path.hasSuffix("/") ? path : path + "/" }
-        defer { free(resolved) }
-        let text = String(cString: resolved)
-        return text.hasSuffix("/") ? text : text + "/"
     }
 
     public func identity() throws -> Identity {

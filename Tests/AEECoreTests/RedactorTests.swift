@@ -30,6 +30,17 @@ struct RedactorTests {
         #expect(redactor.redact("before \(secret) after") == "before [redacted: \(kind)] after")
     }
 
+    @Test("words that merely contain a key's prefix are not keys; firstSecret names what redact would replace")
+    func notKeys() {
+        for text in ["desk-navigation-container", "task-management-service-v2", "the-ask-for-more-context-here"] {
+            #expect(redactor.redact(text) == text)
+            #expect(redactor.firstSecret(in: text) == nil, "\(text)")
+        }
+        #expect(redactor.firstSecret(in: "x = value-of-the-key-123") == "environment")
+        #expect(redactor.firstSecret(in: "key: AKIA" + String(repeating: "E", count: 16)) == "aws key")
+        #expect(redactor.firstSecret(in: "use sk-proj-" + String(repeating: "B", count: 40)) == "openai key")
+    }
+
     @Test("a PEM private key in JSON is cut out whole, or to the end of its string when its end was cut off, and the JSON stays valid")
     func privateKeyInJSON() throws {
         let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nAbCd\n-----END RSA PRIVATE KEY-----\n"

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// Headless Chromium, when this machine has it (`make test` installs the Debian package where it can).
@@ -23,9 +24,13 @@ final class Browser {
     init(profile: String) throws {
         guard let chromium else { throw Failure(description: "chromium is not installed") }
         var toBrowser: [Int32] = [0, 0], fromBrowser: [Int32] = [0, 0]
-        guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw Failure(description: "pipe: \(errno)") }
-        // Only the ends Chromium gets as fd 3 and 4 cross into it (dup2 clears the flag on the copies).
-        for end in toBrowser + fromBrowser { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        // Close-on-exec from the start (tests spawn processes in parallel): only the copies dup2 makes as Chromium's
+        // fd 3 and 4 cross into it.
+        guard aee_pipe_cloexec(&toBrowser) == 0 else { throw Failure(description: "pipe: \(errno)") }
+        guard aee_pipe_cloexec(&fromBrowser) == 0 else {
+            toBrowser.forEach { close($0) }
+            throw Failure(description: "pipe: \(errno)")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

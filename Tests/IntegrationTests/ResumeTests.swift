@@ -141,6 +141,7 @@ extension ResumeTests {
         let refused = try repo.aee("resume", id, environment: ["AEE_TRUST": "0"])
         #expect(refused.status == 128)
         #expect(refused.stderr.contains("the task's records ask to run commands you have not approved") && refused.stderr.contains("the agent of the task's last run (new)") && refused.stderr.contains("three-items"), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix("hint: the task's last run used that agent, perhaps on another clone; '--agent CMD' runs it (or another) as your own\n"), "\(refused.stderr)")
         #expect(try repo.refs() == refs)
 
         let resumed = try repo.aee("resume", id)

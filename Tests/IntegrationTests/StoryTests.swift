@@ -59,7 +59,7 @@ struct StoryTests {
         try repo.write("notes/old.txt", "a note that moves\nwith two lines\n")
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "A note")
-        let agent = try repo.executor("edits", "mv notes/old.txt notes/new.txt; echo 'added' > added.txt; printf '# calc\\n' >> calc.sh")
+        let agent = try repo.executor("edits", "mv notes/old.txt notes/new.txt; seq 1 12 > added.txt; printf '# calc\\n' >> calc.sh")
         #expect(try repo.aee("task", "Tidy up", "--agent", agent).status == 0)
         let id = try repo.onlyTaskID()
         let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
@@ -72,13 +72,23 @@ struct StoryTests {
             #expect(ours.stdout == theirs.stdout, "diff \(options): ours\n\(ours.stdout)\ngit's\n\(theirs.stdout)")
         }
         #expect(try repo.aee("diff", id).stdout.contains("rename from notes/old.txt"))
+        // On a terminal --stat is coloured as git colours it, counts of different widths right-aligned.
+        let paged = repo.root.appendingPathComponent("stat.txt").path
+        _ = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id) --stat", "/dev/null"], extraEnvironment: ["GIT_PAGER": "cat > '\(paged)'"])
+        let gits = try repo.git("-c", "color.ui=always", "diff", "--stat", base, "aee/\(id)", "--", ".", ":!.aee")
+        #expect(try String(contentsOfFile: paged, encoding: .utf8) == gits && gits.contains(" 12 \u{1B}[32m"), "\(gits)")
         // In a subdirectory, paths are read from there, as git reads pathspecs; one outside the tree is refused.
         let notes = repo.directory.appendingPathComponent("notes")
-        for (typed, expected) in [("new.txt", "notes/new.txt\n"), ("../added.txt", "added.txt\n"), (":/calc.sh", "calc.sh\n"), (".", "notes/new.txt\n")] {
+        let top = repo.directory.resolvingSymlinksInPath().path
+        for (typed, expected) in [("new.txt", "notes/new.txt\n"), ("../added.txt", "added.txt\n"), (":/calc.sh", "calc.sh\n"), (".", "notes/new.txt\n"),
+                                  (":(top)added.txt", "added.txt\n"), (top + "/calc.sh", "calc.sh\n"), ("..", "added.txt\ncalc.sh\nnotes/new.txt\n")] {
             let fromNotes = try repo.aee("diff", id, "--name-only", typed, in: notes)
             #expect(fromNotes.stdout == expected, "\(typed): \(fromNotes.stdout)\(fromNotes.stderr)")
-            #expect(fromNotes.stdout == (try repo.run("/usr/bin/git", ["diff", "--name-only", base, "aee/\(id)", "--", typed], in: notes)).stdout)
+            #expect(fromNotes.stdout == (try repo.run("/usr/bin/git", ["diff", "--name-only", base, "aee/\(id)", "--", typed, ":(top,exclude).aee"], in: notes)).stdout)
         }
+        let magic = try repo.aee("diff", id, ":!calc.sh", in: notes)
+        #expect(magic.status == 128 && magic.stderr == "fatal: ':!calc.sh': git aee reads paths, ':/path' and ':(top)path', not other pathspec magic\n")
+        #expect(try repo.aee("diff", id, "/etc/passwd", in: notes).stderr == "fatal: /etc/passwd: '/etc/passwd' is outside repository at '\(top)'\n")
         let outside = try repo.aee("diff", id, "../../elsewhere", in: notes)
         #expect(outside.status == 128 && outside.stdout.isEmpty)
         #expect(outside.stderr == "fatal: ../../elsewhere: '../../elsewhere' is outside repository at '\(repo.directory.resolvingSymlinksInPath().path)'\n", "\(outside.stderr)")

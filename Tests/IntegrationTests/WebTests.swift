@@ -69,9 +69,13 @@ struct WebTests {
         #expect(shows("QUEUED     \(queued)  waiting"), "\(shown)")
         let (agent, marks) = try repo.threeItemAgent()
         let run = try repo.start(["run", queued, "--agent", agent])
+        defer {
+            if run.isRunning { kill(run.processIdentifier, SIGKILL) }
+            run.waitUntilExit()
+        }
         #expect(shows("RUNNING    \(queued)  iteration 1/20 executing item 2/3"), "\(shown)")
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        kill(pid_t(child)!, SIGTERM)
+        let child = try #require(pid_t((try? String(contentsOfFile: marks + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        kill(child, SIGTERM)
         run.waitUntilExit()
         #expect(shows("SUCCEEDED"), "\(shown)")
     }

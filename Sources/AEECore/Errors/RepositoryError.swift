@@ -9,6 +9,8 @@ public enum RepositoryError: AEEError, Equatable {
     case unknownRevision(String)
     /// A path given on the command line that leads outside the working tree.
     case pathOutsideRepository(String, root: String)
+    /// Pathspec magic (`:!x`, `:(glob)x`) that git aee does not read.
+    case unsupportedPathspec(String)
     /// libgit2 failed at something the command was doing (`doing`: "read task abc", "run the queue").
     case git(GitError, doing: String)
     case fileSystem(path: String, reason: String)
@@ -27,6 +29,8 @@ public enum RepositoryError: AEEError, Equatable {
                 : "the repository uses git's \(name.quotedInMessage), which git aee cannot read yet"
         case .needsWorkTree(let command):
             "git aee \(command) must be run in a work tree"
+        case .unsupportedPathspec(let path):
+            "'\(path.quotedInMessage)': git aee reads paths, ':/path' and ':(top)path', not other pathspec magic"
         case .unknownRevision(let revision):
             "'\(revision.quotedInMessage)' names no commit"
         case .pathOutsideRepository(let path, let root):

@@ -17,7 +17,6 @@ public enum WorkspaceError: AEEError, Equatable {
             "filter '\(name.quotedInMessage)' is required, but its command '\(program.quotedInMessage)' was not found"
         case .damaged(let path, let reason):
             "the task's workspace \(path.escapedForTerminal) is damaged: \(reason.escapedForTerminal)"
-
         case .cannotServe(let port, let reason):
             "cannot listen on 127.0.0.1:\(port == 0 ? "(a free port)" : String(port)): \(reason)"
         }

@@ -54,12 +54,14 @@ extension Workspace {
     /// The installer of the pre-push hook, in the effective hooks directory. A hook there that the repository tracks
     /// (`core.hooksPath=.husky`) is the team's file: it is changed only with `force`, never without a word.
     public func hookInstaller(force: Bool = false) throws -> HookInstaller {
-        let directory = try hooksDirectory()
-        if !force, let root = repository.workingDirectory, directory.hasPrefix(root) {
-            let path = String(directory.dropFirst(root.count)) + "pre-push"
-            if try repository.isTracked(path) { throw HookError.tracked(path) }
+        return try doing("find the pre-push hook") {
+            let directory = try hooksDirectory()
+            if !force, let root = repository.workingDirectory, directory.hasPrefix(root) {
+                let path = String(directory.dropFirst(root.count)) + "pre-push"
+                if try repository.isTracked(path) { throw HookError.tracked(path) }
+            }
+            return HookInstaller(directory: directory)
         }
-        return HookInstaller(directory: directory)
     }
 
     /// The effective hooks directory, ending with `/`: `core.hooksPath` (relative to the working tree root) or the

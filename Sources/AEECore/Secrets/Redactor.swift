@@ -25,8 +25,9 @@ struct Redactor: Sendable {
     nonisolated(unsafe) static let shapes: [(name: String, contains: [String], pattern: Regex<Substring>)] = [
         // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
         ("private key", ["private key-----"], #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/#),
-        ("anthropic key", ["sk-ant-"], #/sk-ant-[A-Za-z0-9_\-]{20,}/#),
-        ("openai key", ["sk-"], #/sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/#),
+        // Starting a word: `desk-navigation-container` and `task-management-service` are not keys.
+        ("anthropic key", ["sk-ant-"], #/\bsk-ant-[A-Za-z0-9_\-]{20,}/#),
+        ("openai key", ["sk-"], #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/#),
         ("github token", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/#),
         ("aws key", ["akia", "asia"], #/(?:AKIA|ASIA)[0-9A-Z]{16}/#),
         ("aws secret", ["aws_secret_access_key"], #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/#),
@@ -41,20 +42,22 @@ struct Redactor: Sendable {
         for value in values where text.contains(value) {
             text = text.replacing(value, with: "[redacted: environment]")
         }
-        let lowercased = text.lowercased()
-        for shape in Self.shapes where shape.contains.contains(where: { lowercased.contains($0) }) {
+        for shape in Self.shapes(possiblyIn: text) {
             text = text.replacing(shape.pattern, with: "[redacted: \(shape.name)]")
         }
         return text
     }
 
+    /// The shapes whose plain strings `text` contains: only those can match.
+    private static func shapes(possiblyIn text: String) -> [(name: String, contains: [String], pattern: Regex<Substring>)] {
+        let lowercased = text.lowercased()
+        return shapes.filter { $0.contains.contains(where: { lowercased.contains($0) }) }
+    }
+
     /// The kind of the first secret in `text` (`environment`, `aws key`, ...), or nil when there is none.
     func firstSecret(in text: String) -> String? {
         if values.contains(where: text.contains) { return "environment" }
-        let lowercased = text.lowercased()
-        return Self.shapes.first { shape in
-            shape.contains.contains(where: { lowercased.contains($0) }) && text.contains(shape.pattern)
-        }?.name
+        return Self.shapes(possiblyIn: text).first { text.contains($0.pattern) }?.name
     }
 
     /// Canonical JSON with its strings redacted: the replacements contain nothing JSON escapes, so the bytes stay

@@ -27,7 +27,7 @@ protocol RecordRepository {
     func isAncestor(_ ancestor: OID, of commit: OID) throws -> Bool
     /// Every commit reachable from `tip` but not from `stop`, parents before children.
     func history(from tip: OID, excluding stop: OID?) throws -> [Commit]
-    /// The paths whose blobs differ between two trees (nil: an empty one).
+    /// The paths whose blobs or modes differ between two trees (nil: an empty one).
     func changedPaths(from old: OID?, to new: OID) throws -> [String]
 }
 
@@ -78,21 +78,21 @@ extension RecordRepository {
     }
 
     func changedPaths(from old: OID?, to new: OID) throws -> [String] {
-        func files(_ tree: OID?, under prefix: String) throws -> [String: OID] {
+        func files(_ tree: OID?, under prefix: String) throws -> [String: TreeEntry] {
             guard let tree else { return [:] }
-            var found: [String: OID] = [:]
+            var found: [String: TreeEntry] = [:]
             for entry in try entries(ofTree: tree) {
                 if entry.isTree {
                     found.merge(try files(entry.oid, under: prefix + entry.name + "/")) { $1 }
                 } else {
-                    found[prefix + entry.name] = entry.oid
+                    found[prefix + entry.name] = entry
                 }
             }
             return found
         }
         let before = try files(old, under: "")
         let after = try files(new, under: "")
-        return Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+        return Set(before.keys).union(after.keys).filter { before[$0]?.oid != after[$0]?.oid || before[$0]?.mode != after[$0]?.mode }.sorted()
     }
 }
 

@@ -184,7 +184,10 @@ public struct TaskStore {
             for _ in 0..<8 {
                 var now = timespec()
                 clock_gettime(CLOCK_REALTIME, &now)
-                let id = TaskID.random(millisecond: now.tv_nsec / 1_000_000)
+                // Where in the record's second it is made: the clock's millisecond while the clock is in that second,
+                // its end once the clock has just left it, and no order at all for a date fixed by GIT_COMMITTER_DATE.
+                let elapsed = Int64(now.tv_sec) - identity.timestamp.seconds
+                let id = TaskID.random(millisecond: elapsed == 0 ? now.tv_nsec / 1_000_000 : elapsed == 1 ? 999 : 0)
                 // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
                 if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
                 let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,

@@ -30,7 +30,8 @@ public struct TaskStory: Sendable {
         /// `done`, `failed`, `needs_human`, `timed_out`, `killed`, or `not_run`.
         public let status: String
         public let filesChanged: Int
-        /// The commit of the item's work (its parent: what it started from); nil when it was not run.
+        /// The commit that recorded the item's work (its change is against that commit's first parent); nil when it
+        /// was not run.
         public let commit: String?
         /// What of the agent's doing was not taken, from the item's report.
         public let kept: KeptOut

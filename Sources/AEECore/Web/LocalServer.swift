@@ -72,15 +72,6 @@ public final class LocalServer {
                 drain()
                 noticeDue = noticeDue ?? now + 0.1
             }
-            if let due = noticeDue, now >= due {
-                noticeDue = nil
-                clients = clients.filter { client in
-                    guard client.streaming else { return true }
-                    if send(client.descriptor, Array("event: change\ndata: refs\n\n".utf8)) { return true }
-                    close(client.descriptor)
-                    return false
-                }
-            }
             for (index, client) in clients.enumerated().reversed() where descriptors[index + 2].revents != 0 || (!client.streaming && now - client.since > Self.requestSeconds) {
                 guard !client.streaming else {
                     // A streaming client that sends anything, or hangs up, is done.
@@ -101,6 +92,16 @@ public final class LocalServer {
                     clients.remove(at: index)
                 } else {
                     clients[index] = updated
+                }
+            }
+            // After the clients' own events: those are read by their place in this poll's list, which this changes.
+            if let due = noticeDue, now >= due {
+                noticeDue = nil
+                clients = clients.filter { client in
+                    guard client.streaming else { return true }
+                    if send(client.descriptor, Array("event: change\ndata: refs\n\n".utf8)) { return true }
+                    close(client.descriptor)
+                    return false
                 }
             }
             if descriptors[0].revents != 0 {

@@ -220,9 +220,10 @@ struct TaskWorkspace {
             var undone: [String] = []
             if let head = repository.headCommit(), head != tip {
                 if let problem = try main.importHistory(of: head, from: location.gitDirectory + "/objects", screen: { oid, isCommit, bytes in
-                    // Text only, and not past a size a source file has: a secret is text, and the screen must stay cheap.
-                    guard isCommit || bytes.count <= Self.screenedBlobSize, let text = String(validating: bytes, as: UTF8.self),
-                          let secret = redactor.firstSecret(in: text) else { return nil }
+                    // Not past a size a source file has, so the screen stays cheap; read as text whatever else the file
+                    // holds, so a byte that is not UTF-8 does not hide a key beside it.
+                    guard isCommit || bytes.count <= Self.screenedBlobSize,
+                          let secret = redactor.firstSecret(in: String(decoding: bytes, as: UTF8.self)) else { return nil }
                     return "\(isCommit ? "commit" : "a file in blob") \(oid.hex.prefix(12)) holds what looks like a secret (\(secret))"
                 }) {
                     undone.append("the agent's commits were not kept: \(problem)")

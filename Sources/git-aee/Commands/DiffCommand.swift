@@ -56,8 +56,9 @@ enum DiffCommand: Command {
     static func coloredStat(_ stat: [UInt8], _ palette: Palette) -> [UInt8] {
         let lines = String(decoding: stat, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             guard let bar = line.ranges(of: " | ").last else { return String(line) }
+            // The count is right-aligned, as git aligns it: ` a | 3 ++`, ` b | 12 +`.
             let after = line[bar.upperBound...]
-            let count = after.prefix { $0 != " " }
+            let count = after.prefix { $0 == " " } + after.drop { $0 == " " }.prefix { $0 != " " }
             let graph = after.dropFirst(count.count)
             guard graph.first == " ", graph.dropFirst().allSatisfy({ $0 == "+" || $0 == "-" }) else { return String(line) }
             let pluses = graph.dropFirst().prefix { $0 == "+" }

@@ -129,7 +129,7 @@ enum ReportPage {
                 guard let commit = item.commit, let patch = itemChanges[commit] else { continue }
                 html += "<details class=\"item-change\"><summary>the change of work item <code>\(escape(item.id))</code>: \(item.filesChanged) file"
                     + "\(item.filesChanged == 1 ? "" : "s"), commit <code>\(escape(String(commit.prefix(12))))</code></summary>\n"
-                    + change(patch, limit: maxItemChange, rest: "git show \(commit.prefix(12))") + "</details>\n"
+                    + change(patch, limit: maxItemChange, rest: "git diff \(commit.prefix(12))^ \(commit.prefix(12)) -- . ':!.aee'") + "</details>\n"
             }
         }
         if let stop = iteration.agentStop { html += agentStop(stop) }
