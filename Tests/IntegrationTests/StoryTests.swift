@@ -20,8 +20,14 @@ struct StoryTests {
         #expect(story.contains("     gate tests passed"), "\(shown)")
         #expect(story.contains { $0.hasPrefix("     fix-add") && $0.contains("done") && $0.contains("1 file ") }, "\(shown)")
         #expect(story.contains { $0.hasPrefix("took       ") }, "\(shown)")
-        #expect(story.last { !$0.isEmpty } == "change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)", "\(shown)")
+        #expect(story.last { !$0.isEmpty } == "change     git aee diff \(id) ('git log --graph aee/\(id)' shows every attempt)", "\(shown)")
         #expect(try repo.aee("show", id, "--json").stdout == repo.git("show", "aee/\(id):.aee/tasks/\(id)/task.json"))
+        // In a clone that has only the remote's copy of the task, the attempts are shown from that copy.
+        let clone = repo.root.appendingPathComponent("clone")
+        try repo.git("clone", "-q", repo.directory.path, clone.path)
+        try repo.run("/usr/bin/git", ["fetch", "-q", "origin", "refs/heads/aee/*:refs/remotes/origin/aee/*"], in: clone)
+        let shownThere = try repo.aee("show", id, in: clone).stdout
+        #expect(shownThere.hasSuffix("change     git aee diff \(id) ('git log --graph origin/aee/\(id)' shows every attempt)\n"), "\(shownThere)")
         // A task that has not run has no story.
         let draft = try repo.draft("Later")
         #expect(!(try repo.aee("show", draft).stdout.contains("iterations")))

@@ -50,14 +50,21 @@ enum ShowCommand: Command {
         }
         let story = try workspace.store.story(of: record.id)
         let changed = (try? workspace.change(of: record.id, paths: [], format: .nameOnly).isEmpty == false) ?? true
-        for line in Self.lines(of: story, id: record.id, changed: changed) { context.terminal.print(line) }
+        // The ref whose history holds the attempts: the task's branch, or the remote's copy of it; a merged task's
+        // attempts are in HEAD's history, under its merge.
+        let graphed: String? = switch try workspace.store.place(of: record.id) {
+        case .branch: "aee/\(record.id)"
+        case .remote(let remote): "\(remote.escapedForTerminal)/aee/\(record.id)"
+        case .merged: nil
+        }
+        for line in Self.lines(of: story, id: record.id, changed: changed, graphed: graphed) { context.terminal.print(line) }
         return 0
     }
 
     /// The iterations, a line each with their work items, what an agent that stopped them said, and their gates
     /// below, then how long the task took and how to see its change (when it made one); nothing for a task that has
     /// not run.
-    static func lines(of story: TaskStory, id: TaskID, changed: Bool) -> [String] {
+    static func lines(of story: TaskStory, id: TaskID, changed: Bool, graphed: String?) -> [String] {
         guard !story.iterations.isEmpty else { return [] }
         var lines = ["", "iterations"]
         let idWidth = story.iterations.flatMap(\.workItems).map(\.id.count).max() ?? 0
@@ -96,8 +103,9 @@ enum ShowCommand: Command {
         } else if let seconds = story.seconds {
             lines += ["", "took       " + StatusCommand.duration(seconds) + " from its first run's start to its last step"]
         }
-        lines.append(changed ? "change     git aee diff \(id) (git log --graph aee/\(id) shows every attempt)"
-                     : "change     none outside .aee/ ('git log --graph aee/\(id)' shows every attempt)")
+        let attempts = graphed.map { "'git log --graph \($0)' shows every attempt" }
+        lines.append(changed ? "change     git aee diff \(id)" + (attempts.map { " (\($0))" } ?? "")
+                     : "change     none outside .aee/" + (attempts.map { " (\($0))" } ?? ""))
         return lines
     }
 
