@@ -26,7 +26,8 @@ struct FuzzTests {
         """#
     static let plan = #"""
         {"summary": "Make calc.sh add", "work_items": [{"id": "read-code", "title": "Read calc.sh", "description": "Find it."},
-         {"id": "fix-add", "title": "Fix it"}], "cost_usd": 0.1, "turns": 2}
+         {"id": "fix-add", "title": "Fix it", "depends_on": ["read-code"]}, {"id": "docs", "title": "Doc it", "depends_on": []}],
+         "cost_usd": 0.1, "turns": 2}
         """#
     static let result = #"""
         {"commands_run": ["cat calc.sh"], "tests_run": ["./test.sh"], "evidence": ["ok"], "handoff_notes": "read calc.sh", "cost_usd": 0.1, "turns": 1, "files_changed": ["x"]}
@@ -99,17 +100,22 @@ struct FuzzTests {
         Self.fuzzDecoding(PassCache.Pass.self, seed: Self.pass)
     }
 
-    @Test("the agent's plan: work item ids come out safe as file names, unique, titles one line")
+    @Test("the agent's plan: work item ids come out safe as file names, unique, titles one line, dependencies on earlier items only")
     func agentPlan() {
         var fuzzer = Fuzzer("plan")
         var failures = 0
         for _ in 0..<Fuzzer.cases {
             Self.check("plan", fuzzer.mutate(Self.plan), failures: &failures, { bytes in
                 let plan = try JSONInput.decode(PlanResult.self, from: bytes, file: "the agent's plan")
-                return WorkItem.sanitized((plan.workItems ?? []).map { (id: $0.id, title: $0.title, description: $0.description ?? "") }).items
+                return WorkItem.sanitized((plan.workItems ?? []).map {
+                    WorkItem.Proposal(id: $0.id, title: $0.title, description: $0.description ?? "", dependsOn: $0.dependsOn)
+                }).items
             }) { items in
                 if let bad = items.first(where: { !WorkItem.isSafeID($0.id) || $0.id.contains("..") }) { return "unsafe id \(bad.id.debugDescription)" }
                 if Set(items.map(\.id)).count != items.count { return "duplicate ids" }
+                for (index, item) in items.enumerated() where !(item.dependsOn ?? []).allSatisfy(items.prefix(index).map(\.id).contains) {
+                    return "\(item.id) depends on a later or unknown item"
+                }
                 return items.first { Self.unclear($0.title) != nil }.map { "title \($0.title.debugDescription)" }
             }
         }

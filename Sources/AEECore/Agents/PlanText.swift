@@ -1,7 +1,7 @@
 /// A plan given as text (a model's reply), for CLIs that cannot hand one over as structured output.
 enum PlanText {
     /// The plan's JSON schema, for CLIs that hold their answer to one (`summary`, `work_items`, as `AgentPrompt` asks).
-    static let schema = #"{"type":"object","properties":{"summary":{"type":"string"},"work_items":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"}},"required":["id","title","description"]}}},"required":["summary","work_items"]}"#
+    static let schema = #"{"type":"object","properties":{"summary":{"type":"string"},"work_items":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"depends_on":{"type":"array","items":{"type":"string"}}},"required":["id","title","description"]}}},"required":["summary","work_items"]}"#
 
     /// The last JSON object in `text` that has `work_items`, as bytes; nil when there is none.
     static func json(in text: String) -> [UInt8]? {

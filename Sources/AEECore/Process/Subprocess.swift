@@ -25,6 +25,8 @@ public struct Subprocess: Sendable {
     /// Called with each line of output as it arrives, without its newline (a line longer than the cap is not seen
     /// whole); true stops the command, as a timeout would, without calling it timed out.
     public var onLine: (@Sendable (Substring) -> Bool)?
+    /// Asked as the command runs; true stops it as a timeout would, without calling it timed out.
+    public var stopRequested: (@Sendable () -> Bool)?
 
     public init(arguments: [String], directory: String, environment: [String: String], timeoutSeconds: Double, outputCap: Int = 64 * 1024) {
         self.arguments = arguments
@@ -118,10 +120,10 @@ public struct Subprocess: Sendable {
             let now = Self.now()
             switch phase {
             case .running:
-                if status == nil, now >= started + timeoutSeconds || abandoned {
+                if status == nil, now >= started + timeoutSeconds || abandoned || stopRequested?() == true {
                     // Overran, or its output said it is no use going on: ask everything it started to stop, then
                     // insist after the grace.
-                    timedOut = !abandoned
+                    timedOut = now >= started + timeoutSeconds && !abandoned
                     _ = signalMembers(SIGTERM)
                     phase = .stopping(until: now + graceSeconds, signal: SIGTERM)
                 } else if ProcessGroups.shared.interruption != nil {

@@ -22,11 +22,13 @@ struct AgentDriver {
     /// How long what the agent started has to stop once asked (a timeout, an interrupt, the end of the call).
     let graceSeconds: Double
     /// The task's workspace, where the agent works.
-    let directory: String
+    var directory: String
     /// A directory outside the workspace for the files handed over (ends with `/`).
-    let scratch: String
+    var scratch: String
     /// The environment the agent starts from, git's repository variables removed.
-    let environment: [String: String]
+    var environment: [String: String]
+    /// Asked now and then while the agent runs; true stops it as a timeout would (a work item beside it failed).
+    var stopRequested: (@Sendable () -> Bool)?
     /// Told what a built-in agent is doing now, as its output says (`Edit calc.sh`).
     var activity: @Sendable (String) -> Void = { _ in }
 
@@ -50,6 +52,15 @@ struct AgentDriver {
         var usage: Usage? = nil
         /// A built-in agent's whole output (its event stream), kept as an artifact.
         var stream: [UInt8]? = nil
+    }
+
+    /// The same agent, working in `workspace` (one where a work item runs beside others).
+    func working(in workspace: TaskWorkspace) -> AgentDriver {
+        var driver = self
+        driver.directory = workspace.root
+        driver.scratch = workspace.location.callFiles
+        driver.environment = environment.merging(workspace.environment) { $1 }
+        return driver
     }
 
     func run(stage: AgentStage, task: TaskRecord, iteration: Int, workItem: WorkItem?, context: FailureContext?, taskDeadline: Double?) throws -> Call {
@@ -118,6 +129,7 @@ struct AgentDriver {
             var process = process
             process.outputCap = AgentDriver.outputCap
             process.graceSeconds = driver.graceSeconds
+            process.stopRequested = driver.stopRequested
             let outcome = try process.run()
             let status: AgentReport.Status = outcome.timedOut ? .timedOut : outcome.exitCode == 0 ? .done : outcome.exitCode == nil ? .killed : .failed
             let tail = outcome.output.suffix(AgentDriver.artifactTail)

@@ -12,7 +12,11 @@ struct AgentPrompt {
     /// plan over itself and whose report git aee reads from the CLI's output.
     let outputFile: String?
 
-    static let planShape = #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "..."}]}"#
+    static let planShape = #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "...", "depends_on": []}]}"#
+    /// How `depends_on` is read, told with the plan's shape.
+    static let dependencies = "depends_on names the ids of earlier items an item needs done first; items whose dependencies are done "
+        + "may be worked on at the same time, each in a checkout of its own, so name only what an item truly needs. "
+        + "Leave depends_on out to have the items done one after another."
 
     /// Lines of each failed gate's output quoted in the prompt; the whole tail is in the context file.
     static let quotedLines = 60
@@ -31,10 +35,11 @@ struct AgentPrompt {
                 lines += [
                     "Write the plan as JSON to the file \(outputFile):",
                     Self.planShape,
+                    Self.dependencies,
                     "Without that file the whole task is done as one work item.",
                 ]
             } else {
-                lines += ["Answer with the plan as JSON:", Self.planShape]
+                lines += ["Answer with the plan as JSON:", Self.planShape, Self.dependencies]
             }
         case .execute:
             if let workItem {
@@ -51,12 +56,20 @@ struct AgentPrompt {
                           #"{"commands_run": [], "tests_run": [], "evidence": [], "handoff_notes": "..."}"#]
             }
         }
-        if let context { lines += [""] + Self.describe(context) }
+        if let context { lines += [""] + Self.describe(context, during: iteration) }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func describe(_ context: FailureContext) -> [String] {
-        var lines = ["The previous iteration (\(context.iteration)) failed."]
+    /// What went wrong, for a call of iteration `current`: the previous iteration's failure, or this iteration's
+    /// conflict between work items that ran side by side.
+    static func describe(_ context: FailureContext, during current: Int) -> [String] {
+        var lines = [context.iteration == current ? "Work items that ran side by side changed the same lines."
+                     : "The previous iteration (\(context.iteration)) failed."]
+        for conflict in context.conflicts ?? [] {
+            lines += ["Work item \(conflict.workItem) conflicted with " + (conflict.with.isEmpty ? "the others" : conflict.with.joined(separator: ", "))
+                      + " in: " + conflict.files.prefix(quotedFiles).joined(separator: ", ") + ". "
+                      + (context.iteration == current ? "It runs again on their merged work: make its change on top of theirs." : "")]
+        }
         if let agent = context.agent {
             lines += ["The agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" + (agent.workItem.map { " (work item \($0))" } ?? "")
                       + (agent.exitCode.map { " with exit code \($0)" } ?? "") + ". Its output ended with:"]
@@ -71,7 +84,7 @@ struct AgentPrompt {
             let more = context.filesChanged.count - quotedFiles
             lines += ["Files the previous iteration changed: " + named + (more > 0 ? ", and \(more) more" : "")]
         }
-        lines += ["Fix what made it fail."]
+        if context.iteration != current { lines += ["Fix what made it fail."] }
         return lines
     }
 

@@ -35,6 +35,25 @@ struct PlanResult: Decodable {
         var id: String?
         var title: String
         var description: String?
+        /// Ids of earlier items this one needs done first; a single id is read as a list of one.
+        var dependsOn: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, description
+            case dependsOn = "depends_on"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decodeIfPresent(String.self, forKey: .id)
+            title = try container.decode(String.self, forKey: .title)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            if let one = try? container.decodeIfPresent(String.self, forKey: .dependsOn) {
+                dependsOn = [one]
+            } else {
+                dependsOn = try container.decodeIfPresent([String].self, forKey: .dependsOn)
+            }
+        }
     }
 
     var summary: String?

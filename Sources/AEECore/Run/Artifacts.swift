@@ -207,6 +207,21 @@ public struct FailureContext: Codable, Equatable, Sendable {
     public enum Reason: String, Codable, Equatable, Sendable {
         case gatesFailed = "gates_failed"
         case agentFailed = "agent_failed"
+        /// Work items that ran side by side changed the same lines, and did again when run once more.
+        case conflict
+    }
+
+    /// A work item whose change could not be merged with the items run beside it.
+    public struct Conflict: Codable, Equatable, Sendable {
+        public var workItem: String
+        /// The items merged before it that changed the same files.
+        public var with: [String]
+        public var files: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case with, files
+            case workItem = "work_item"
+        }
     }
 
     public var iteration: Int
@@ -217,9 +232,11 @@ public struct FailureContext: Codable, Equatable, Sendable {
     public var filesChanged: [String]
     /// Identifies the failure, so the same failure repeating can be told from progress.
     public var signature: String
+    /// The work items that conflicted (absent unless some did).
+    public var conflicts: [Conflict]?
 
     enum CodingKeys: String, CodingKey {
-        case iteration, reason, agent, signature
+        case iteration, reason, agent, signature, conflicts
         case failedGates = "failed_gates"
         case filesChanged = "files_changed"
     }

@@ -25,13 +25,14 @@ struct Attempt {
     /// The previous iteration's failure, handed to the agent.
     let previousFailure: FailureContext?
     /// What a run that died had done of this attempt.
-    private let resumed: AttemptProgress?
-    private(set) var tip: OID
-    private(set) var tipTree: OID
-    private(set) var record: TaskRecord
-    private(set) var summary: WorkItemsSummary
+    let resumed: AttemptProgress?
+    // Set by this file and by the work items' steps (Attempt+WorkItems.swift).
+    var tip: OID
+    var tipTree: OID
+    var record: TaskRecord
+    var summary: WorkItemsSummary
     /// What the last staging of this run found ignored in the workspace (spares the gates a walk of the tree).
-    private var ignoredAfterStaging: [String]?
+    var ignoredAfterStaging: [String]?
 
     /// Most work items one plan may have; the rest are dropped with a note.
     static let maxWorkItems = 50
@@ -68,10 +69,11 @@ struct Attempt {
         summary = WorkItemsSummary(iteration: number, workItems: [], usage: progress?.usage ?? .unknown)
         if let plan = progress?.plan {
             summary.workItems = plan.items.map { .init(id: $0.id, title: $0.title, status: "not_run", commit: nil, filesChanged: 0) }
-            for (index, item) in progress!.done.enumerated() {
-                summary.workItems[index].status = item.call.agent.status.rawValue
-                summary.workItems[index].commit = item.commit.hex
-                summary.workItems[index].filesChanged = item.call.filesChanged?.count ?? 0
+            for done in progress!.done + progress!.finishedBeside {
+                guard let index = plan.items.firstIndex(where: { $0.id == done.item }) else { continue }
+                summary.workItems[index].status = done.call.agent.status.rawValue
+                summary.workItems[index].commit = done.commit.hex
+                summary.workItems[index].filesChanged = done.call.filesChanged?.count ?? 0
             }
         }
     }
@@ -82,16 +84,19 @@ struct Attempt {
     mutating func run(_ state: inout RunState) throws -> Outcome {
         if let gates = resumed?.verified { return try outcome(passed: gates.passed, failedGates: gates.failedGates) }
         let items: [WorkItem]
-        var first = 0
         if let plan = resumed?.plan {
-            // The agent call before the last commit was judged by a run that died; judge it again the same way.
+            // The agent calls the last commit recorded were judged by a run that died; judge them again the same way.
             items = plan.items
-            first = resumed!.done.count
-            let last = resumed!.done.last?.call.agent ?? plan.agent
-            if let stop = try verdict(on: last, hitTaskDeadline: false, stage: first == 0 ? .plan : .execute, workItem: first == 0 ? nil : items[first - 1]) {
-                return stop
+            let last = resumed!.lastCommitted
+            if last.isEmpty {
+                if let stop = try verdict(on: plan.agent, hitTaskDeadline: false, stage: .plan, workItem: nil) { return stop }
+                if let stop = approval(summary: plan.summary, items) { return stop }
             }
-            if first == 0, let stop = approval(summary: plan.summary, items) { return stop }
+            for done in last {
+                if let stop = try verdict(on: done.call.agent, hitTaskDeadline: false, stage: .execute, workItem: items.first { $0.id == done.item }) {
+                    return stop
+                }
+            }
         } else {
             context.events(.stage(iteration: number, .planning))
             let planCall = try context.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: previousFailure, taskDeadline: context.deadline)
@@ -108,34 +113,7 @@ struct Attempt {
         }
 
         context.events(.stage(iteration: number, .executing))
-        for (index, item) in items.enumerated().dropFirst(first) {
-            context.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
-            var call = try context.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: previousFailure, taskDeadline: context.deadline)
-            for denial in call.report.permissionDenials ?? [] { context.events(.warning("the agent was refused \(denial)")) }
-            var work = try collectWork(of: &call, in: &state)
-            ignoredAfterStaging = work.staged?.ignored
-            let hooks = try judgeCommit(of: item, &work, in: state.taskWorkspace)
-            let report = makeReport(item, call, work, hooks: hooks)
-            add(report.usage)
-            if record.metadata.maxCostUSD != nil, report.usage.costUSD == nil, !state.warnedOfUnknownCost {
-                state.warnedOfUnknownCost = true
-                context.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
-            }
-            let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
-            let status = refusal == nil ? call.report.status : .failed
-            try commit(.workItemEnded(iteration: number, workItem: item.id, status: status), title: item.title, in: state.taskWorkspace,
-                       artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))] + (call.stream.map { [("work_item_\(item.id).agent.log", $0)] } ?? []), staged: work.staged != nil, refused: work.staged?.refused ?? [],
-                       agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
-            summary.workItems[index] = .init(id: item.id, title: item.title, status: status.rawValue, commit: tip.hex, filesChanged: report.filesChanged.count)
-            if let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) { return stop }
-            if let refusal {
-                // Refused as `git commit` would refuse it: the change is not committed, and the hook's word is the
-                // failure the next iteration starts from, like a failed gate's.
-                let gate = FailureContext.FailedGate(gate: "\(refusal.hook) hook", status: refusal.status.rawValue, exitCode: refusal.exitCode,
-                                                     outputTail: refusal.outputTail)
-                return .failed(try failure(gates: [gate], agent: nil))
-            }
-        }
+        if let stop = try execute(items, state: &state) { return stop }
 
         context.events(.stage(iteration: number, .verifying))
         let cleared = try state.taskWorkspace.clearIgnored(keeping: state.gateLeftovers, present: ignoredAfterStaging)
@@ -179,7 +157,9 @@ struct Attempt {
                     let plan = try JSONInput.decode(PlanResult.self, from: bytes, file: "the agent's plan")
                     summaryText = plan.summary
                     if call.usage == nil { usage = Usage(reportedCost: plan.costUSD, turns: plan.turns) }
-                    var proposed = (plan.workItems ?? []).map { (id: $0.id, title: $0.title, description: $0.description ?? "") }
+                    var proposed = (plan.workItems ?? []).map {
+                        WorkItem.Proposal(id: $0.id, title: $0.title, description: $0.description ?? "", dependsOn: $0.dependsOn)
+                    }
                     if proposed.count > Self.maxWorkItems {
                         problems.append("the plan has \(proposed.count) work items; the first \(Self.maxWorkItems) are kept")
                         proposed = Array(proposed.prefix(Self.maxWorkItems))
@@ -203,18 +183,17 @@ struct Attempt {
     /// What an agent call changed: the agent's own commits and the files it left, staged as `git add -A` would; what
     /// it did to its workspace's git directory, undone. An agent that removed or broke its workspace has failed: the
     /// workspace is made again at the attempt's tip and nothing is staged.
-    private func collectWork(of call: inout AgentDriver.Call, in state: inout RunState) throws -> AgentWork {
-        let workspace = state.taskWorkspace
+    func collectWork(of call: inout AgentDriver.Call, in workspace: inout TaskWorkspace, startedAt start: OID) throws -> AgentWork {
         do {
-            let git = try workspace.collectAgentWork(startedAt: tip, main: context.workspace.repository, redactor: context.redactor)
+            let git = try workspace.collectAgentWork(startedAt: start, main: context.workspace.repository, redactor: context.redactor)
             let staged = try workspace.stage()
-            let commits = try git.commits.map { try context.workspace.repository.history(from: $0, excluding: tip).map(\.oid.hex) } ?? []
+            let commits = try git.commits.map { try context.workspace.repository.history(from: $0, excluding: start).map(\.oid.hex) } ?? []
             return AgentWork(staged: staged, git: git, commitList: commits)
         } catch let damage as WorkspaceError {
             guard case .damaged = damage else { throw damage }
             call.report.status = .failed
             call.report.outputTail += "\n[git aee: \(damage); it was made again from the last commit]\n"
-            state.taskWorkspace = try TaskWorkspace.open(for: context.id, in: context.workspace.repository, at: tip, location: workspace.location)
+            workspace = try TaskWorkspace.open(for: context.id, in: context.workspace.repository, at: start, location: workspace.location)
             return AgentWork(staged: nil, git: .init(commits: nil, undone: []), commitList: [])
         }
     }
@@ -222,7 +201,7 @@ struct Attempt {
     /// Runs the repository's commit hooks on the work item's commit-to-be (what is staged, and its message). When
     /// one refuses, nothing of the change is committed: the staged change and the agent's own commits are dropped
     /// and the workspace goes back to the attempt's tip, as a refused `git commit` leaves nothing in history.
-    private func judgeCommit(of item: WorkItem, _ work: inout AgentWork, in workspace: TaskWorkspace) throws -> [CommitHookResult] {
+    func judgeCommit(of item: WorkItem, _ work: inout AgentWork, in workspace: TaskWorkspace, startedAt start: OID) throws -> [CommitHookResult] {
         // After an interrupt the hooks would be stopped at once and their "refusal" would throw the work away.
         guard ProcessGroups.shared.interruption == nil, let hooks = context.settings.commitHooks, let staged = work.staged,
               !staged.changed.isEmpty || work.git.commits != nil, !hooks.present.isEmpty else { return [] }
@@ -237,7 +216,7 @@ struct Attempt {
         let results = try hooks.run(in: workspace.root, indexFile: workspace.indexFile, messageFile: messageFile,
                                     environment: context.agent.environment).map(CommitHookResult.init)
         if results.last?.passed == false {
-            try workspace.move(to: tip)
+            try workspace.move(to: start)
             work.staged = nil
             work.git.commits = nil
             work.commitList = []
@@ -253,7 +232,7 @@ struct Attempt {
         var commitList: [String]
     }
 
-    private func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, _ work: AgentWork, hooks: [CommitHookResult]) -> WorkItemReport {
+    func makeReport(_ item: WorkItem, _ call: AgentDriver.Call, _ work: AgentWork, hooks: [CommitHookResult]) -> WorkItemReport {
         var agent = call.report
         var result: ExecutionResult?
         if let bytes = call.result {
@@ -273,7 +252,7 @@ struct Attempt {
 
     /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
     /// elsewhere, a human needed, the agent failing, or over budget. Nil: carry on.
-    private func verdict(on report: AgentReport, hitTaskDeadline: Bool, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
+    func verdict(on report: AgentReport, hitTaskDeadline: Bool, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) during the \(stage.rawValue) stage") }
         if hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
         if try context.taskTip() != base { return .stopped(.canceled, detail: nil) }
@@ -307,41 +286,66 @@ struct Attempt {
         }
     }
 
-    private func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) throws -> FailureContext {
+    func failure(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?, conflicts: [FailureContext.Conflict] = []) throws -> FailureContext {
         let changed = try context.store.repository.changedPaths(from: try context.store.repository.commit(start).tree, to: tipTree)
             .filter { !$0.hasPrefix(".aee/") }
-        return FailureContext(iteration: number, reason: agent == nil ? .gatesFailed : .agentFailed, failedGates: gates, agent: agent,
-                              filesChanged: changed, signature: FailureSignature.of(gates: gates, agent: agent))
+        let reason: FailureContext.Reason = agent != nil ? .agentFailed : conflicts.isEmpty ? .gatesFailed : .conflict
+        return FailureContext(iteration: number, reason: reason, failedGates: gates, agent: agent, filesChanged: changed,
+                              signature: FailureSignature.of(gates: gates, agent: agent, conflicts: conflicts), conflicts: conflicts.isEmpty ? nil : conflicts)
     }
 
-    private mutating func add(_ usage: Usage) {
+    mutating func add(_ usage: Usage) {
         summary.usage = summary.usage + usage
         record.usage = (record.usage ?? .unknown) + usage
     }
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`
     /// (else the previous tree), then brings `.aee/` in the workspace up to date, putting back the `refused` changes.
-    private mutating func commit(_ kind: TaskEvent.Kind, title: String, in workspace: TaskWorkspace, artifacts: [(String, [UInt8])], staged: Bool = false,
-                                 refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws {
+    private mutating func commit(_ kind: TaskEvent.Kind, title: String, in workspace: TaskWorkspace, artifacts: [(String, [UInt8])],
+                                 trailers: [(key: String, value: String)] = []) throws {
+        (tip, tipTree, record) = try write(kind, title: title, on: Line(branch: branch, parent: tip, tree: tipTree, record: record), in: workspace,
+                                           artifacts: artifacts, trailers: trailers)
+    }
+
+    /// Where a commit of the attempt goes: its branch (the attempt's, or a work item's beside it), the commit it grows
+    /// on with that commit's tree, and the record it carries.
+    struct Line {
+        let branch: String
+        let parent: OID
+        let tree: OID
+        var record: TaskRecord
+    }
+
+    /// Commits `line`'s record, one event and the artifacts onto its branch, with the work the agent `staged` in
+    /// `workspace` (else the previous tree), then brings `.aee/` in the workspace up to date, putting back the
+    /// `refused` changes. Returns the commit, its tree and the record it holds.
+    func write(_ kind: TaskEvent.Kind, title: String, on line: Line, in workspace: TaskWorkspace, artifacts: [(String, [UInt8])], staged: Bool = false,
+               refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws -> (OID, OID, TaskRecord) {
         let identity = try context.workspace.identity()
         // A work item's title comes from the agent's plan: it goes into the commit's subject, so it is redacted too.
-        let change = RecordChange.runStep(kind, record: record, iteration: number,
+        let change = RecordChange.runStep(kind, record: line.record, iteration: number,
                                           artifacts: artifacts.map { (directory + $0.0, context.redactor.redact(json: $0.1)) },
                                           title: context.redactor.redact(title), trailers: trailers, identity: identity)
-        record = change.record
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.
+        let commit = try moving(line.branch) {
+            try context.store.commit(change, onto: line.tree, parents: [line.parent] + (agentCommits.map { [$0] } ?? []), branch: line.branch,
+                                     expecting: line.parent, identity: identity, makeTree: staged ? workspace.tree(adding:) : nil)
+        }
+        let tree = try context.store.repository.commit(commit).tree
+        try workspace.follow(commit, tree: tree, records: change.paths, refused: refused)
+        return (commit, tree, change.record)
+    }
+
+    /// Runs `write`, a move of `branch` that only this run makes: when something else moved or made it meanwhile
+    /// (with a remote, a fetch that brought another owner's story of it), says so.
+    func moving<T>(_ branch: String, _ write: () throws -> T) throws -> T {
         do {
-            tip = try context.store.commit(change, onto: tipTree, parents: [tip] + (agentCommits.map { [$0] } ?? []), branch: branch, expecting: tip,
-                                          identity: identity, makeTree: staged ? workspace.tree(adding:) : nil)
+            return try write()
         } catch let error as GitError where error.isModified || error.isExists {
-            // Only this run writes the attempt branch: something else moved or made it meanwhile (with a remote, a
-            // fetch that brought another owner's story of it).
             if let remote = context.remote, try !context.ownsTask() { throw RemoteError.moved(context.id, remote: remote.name, branch: branch, there: nil) }
             throw RunError.branchMovedUnderRun(branch: branch)
         }
-        tipTree = try context.store.repository.commit(tip).tree
-        try workspace.follow(tip, tree: tipTree, records: change.paths, refused: refused)
     }
 }
 

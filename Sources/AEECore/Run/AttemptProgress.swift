@@ -3,17 +3,28 @@ import Git
 /// How far an attempt got before its run died, read back from its branch: the commits are the truth, so `resume`
 /// continues after the last one and never repeats a committed work item or gate run.
 struct AttemptProgress {
+    /// A committed work item: its id, its commit and the agent's report.
+    typealias Done = (item: String, commit: OID, call: StoredAgentCall)
+
     /// The task branch commit the attempt's first commit grew from.
     let start: OID
     let tip: OID
     let record: TaskRecord
     /// The plan, when the `planned` commit was made.
     let plan: (items: [WorkItem], summary: String?, agent: AgentReport)?
-    /// The committed work items, in order: their commit and the agent's report.
-    let done: [(commit: OID, call: StoredAgentCall)]
+    /// The work items done, in the order they were committed (an item run again after a conflict: its last run).
+    let done: [Done]
+    /// The items the last commit recorded (one, or those a merge brought in), whose verdict a resumed run reads again.
+    let lastCommitted: [Done]
+    /// Items that ran side by side and conflicted, not yet run again: how, as the merge recorded it.
+    let conflicts: [FailureContext.Conflict]
+    /// Items of the wave under way that finished on their own branches (`<attempt>-item-<id>`) before the run died.
+    let finishedBeside: [Done]
+    /// Items of the wave under way that started and had not finished.
+    let startedBeside: [String]
     /// The gates' verdict, when the `verified` commit was made.
     let verified: StoredGateReport?
-    /// What the agent calls of the attempt reported spending.
+    /// What the agent calls committed on the attempt's branch reported spending.
     let usage: Usage
 
     /// Reads attempt `number` of `id` from its branch (nil when there is none); `taskTip` is where its first commit
@@ -25,46 +36,85 @@ struct AttemptProgress {
         func refuse(_ reason: String) -> any AEEError { RunError.cannotResume(id, reason: "\(branch.dropFirst("refs/heads/".count)): \(reason)") }
 
         // The attempt's own commits carry its iteration; the first commit below them is where it started.
-        var commits: [(oid: OID, step: AttemptStep)] = []
+        var commits: [(oid: OID, step: AttemptStep, parents: [OID])] = []
         var cursor = tip
         while true {
             let commit = try repository.commit(cursor)
             guard let step = AttemptStep(commit.message, of: id, iteration: number), let parent = commit.parents.first else { break }
-            commits.insert((cursor, step), at: 0)
+            commits.insert((cursor, step, commit.parents), at: 0)
             cursor = parent
-            guard commits.count <= Attempt.maxWorkItems + 2 else { throw refuse("more commits than an attempt makes") }
+            guard commits.count <= 3 * Attempt.maxWorkItems + 2 else { throw refuse("more commits than an attempt makes") }
         }
         let start = cursor
         guard try repository.isAncestor(start, of: taskTip) else { throw refuse("it does not start from the task branch") }
 
         let tree = try repository.commit(tip).tree
         let record = try store.record(of: id, at: tip)
-        func artifact<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+        func artifact<T: Decodable>(_ name: String, as type: T.Type, in tree: OID = tree) throws -> T {
             let path = "\(id.recordDirectory)/iterations/\(number)/\(name)"
             guard let bytes = try repository.blob(at: path, inTree: tree) else { throw refuse("\(path) is missing") }
             return try JSONInput.decode(T.self, from: bytes, file: path)
         }
         var plan: (items: [WorkItem], summary: String?, agent: AgentReport)?
-        var done: [(commit: OID, call: StoredAgentCall)] = []
+        var done: [Done] = []
+        var last: [Done] = []
+        var conflicts: [FailureContext.Conflict] = []
         var verified: StoredGateReport?
         var usage = Usage.unknown
+        /// Whether `item` may be committed now: in the plan, and not done unless it conflicted.
+        func due(_ item: String) -> Bool {
+            plan?.items.contains { $0.id == item } == true
+                && (!done.contains { $0.item == item } || conflicts.contains { $0.workItem == item })
+        }
+        func add(_ item: String, _ commit: OID, in tree: OID = tree) throws -> Done {
+            let call = try artifact("work_item_\(item).json", as: StoredAgentCall.self, in: tree)
+            done.removeAll { $0.item == item }
+            conflicts.removeAll { $0.workItem == item }
+            done.append((item, commit, call))
+            usage = usage + call.usage
+            return (item, commit, call)
+        }
         for (index, commit) in commits.enumerated() {
             switch (commit.step, plan) {
             case (.planned, nil) where index == 0:
                 let stored = try artifact("open_plan.json", as: StoredAgentCall.self)
                 plan = (try artifact("work_items.json", as: StoredWorkItems.self).workItems, stored.summary, stored.agent)
                 usage = usage + stored.usage
-            case (.verified, let plan?) where index == commits.count - 1 && done.count == plan.items.count:
+            case (.verified, let plan?) where index == commits.count - 1 && done.count == plan.items.count && conflicts.isEmpty:
                 verified = try artifact("gate_results.json", as: StoredGateReport.self)
-            case (.workItem(let item), let plan?) where done.count < plan.items.count && item == plan.items[done.count].id:
-                let call = try artifact("work_item_\(item).json", as: StoredAgentCall.self)
-                done.append((commit.oid, call))
-                usage = usage + call.usage
+            case (.workItem(let item), _?) where due(item):
+                last = [try add(item, commit.oid)]
+            case (.merged(let items, let conflicted), _?) where !items.isEmpty && commit.parents.count == items.count + conflicted.count:
+                // The first parent, on this line, was read as a work item; the others are read from their commits.
+                last = done.last.map { [$0] } ?? []
+                for parent in commit.parents.dropFirst() {
+                    guard case .workItem(let item)? = AttemptStep(try repository.commit(parent).message, of: id, iteration: number),
+                          items.contains(item) || conflicted.contains(item), due(item) else { throw refuse("a merge of work items git aee did not run") }
+                    if items.contains(item) {
+                        last.append(try add(item, parent))
+                    } else {
+                        usage = usage + (try artifact("work_item_\(item).json", as: StoredAgentCall.self, in: try repository.commit(parent).tree)).usage
+                    }
+                }
+                if !conflicted.isEmpty { conflicts = try artifact("conflicts.json", as: [FailureContext.Conflict].self) }
             default:
                 throw refuse("a '\(commit.step.name)' commit where git aee does not make one")
             }
         }
-        return AttemptProgress(start: start, tip: tip, record: record, plan: plan, done: done, verified: verified, usage: usage)
+        // The wave under way: items that finished beside the attempt, on branches of their own grown from its tip.
+        var finishedBeside: [Done] = []
+        var startedBeside: [String] = []
+        for item in plan?.items ?? [] where due(item.id) {
+            guard let itemTip = try repository.resolveReference(id.itemBranch(number, item.id)) else { continue }
+            if itemTip == tip { startedBeside.append(item.id); continue }
+            let commit = try repository.commit(itemTip)
+            if commit.parents.first == tip, AttemptStep(commit.message, of: id, iteration: number) == .workItem(item.id) {
+                let call = try artifact("work_item_\(item.id).json", as: StoredAgentCall.self, in: commit.tree)
+                finishedBeside.append((item.id, itemTip, call))
+            }
+        }
+        return AttemptProgress(start: start, tip: tip, record: record, plan: plan, done: done, lastCommitted: last, conflicts: conflicts,
+                               finishedBeside: finishedBeside, startedBeside: startedBeside, verified: verified, usage: usage)
     }
 }
 
@@ -73,6 +123,8 @@ struct AttemptProgress {
 enum AttemptStep: Equatable {
     case planned
     case workItem(String)
+    /// Work items that ran side by side, merged (and those that conflicted, whose commits are parents all the same).
+    case merged([String], conflicts: [String])
     case verified
 
     /// The step `message` records for attempt `iteration` of `id`; nil for any other commit.
@@ -86,6 +138,9 @@ enum AttemptStep: Equatable {
         case .workItemEnded:
             guard let item = value("AEE-Work-Item") else { return nil }
             self = .workItem(item)
+        case .workItemsMerged:
+            self = .merged(trailers.filter { $0.key == "AEE-Work-Item" }.map(\.value),
+                           conflicts: trailers.filter { $0.key == "AEE-Conflict" }.map(\.value))
         case .iterationEnded, .other: return nil
         }
     }
@@ -95,6 +150,7 @@ enum AttemptStep: Equatable {
         switch self {
         case .planned: "planned"
         case .workItem(let item): "work item \(item)"
+        case .merged(let items, _): "merge of \(items.joined(separator: ", "))"
         case .verified: "verified"
         }
     }

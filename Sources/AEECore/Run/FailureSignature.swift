@@ -3,8 +3,9 @@ import Git
 /// A digest that stays the same when a failure repeats: the failed gates (or the failed agent call) and their output
 /// with what varies from run to run (numbers, hashes, timings, white space) taken out.
 enum FailureSignature {
-    static func of(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?) -> String {
+    static func of(gates: [FailureContext.FailedGate], agent: FailureContext.FailedAgent?, conflicts: [FailureContext.Conflict] = []) -> String {
         var parts = gates.sorted { $0.gate < $1.gate }.map { "gate \($0.gate) \($0.status)\n\(normalized($0.outputTail))" }
+        parts += conflicts.map { "conflict \($0.workItem) \($0.files.joined(separator: " "))" }
         if let agent { parts.append("agent \(agent.stage) \(agent.status) \(agent.exitCode.map(String.init) ?? "-")\n\(normalized(agent.outputTail))") }
         return Repository.hash(of: Array(parts.joined(separator: "\n\u{1F}\n").utf8)).hex
     }

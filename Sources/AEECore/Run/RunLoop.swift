@@ -1,4 +1,9 @@
 import Git
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A run's iterations, from its claim to its end: each one an `Attempt` merged into the task branch, then what the
 /// stop rules (`RunRule`) decide, performed: another iteration, or the end state recorded and the workspace tidied.
@@ -50,10 +55,21 @@ final class RunLoop {
 
     /// The end of a run whose task was canceled from elsewhere: the cancel's record stands.
     func canceled() throws -> RunResult {
+        try removeBesideWorkspaces()
         let workspace = state.taskWorkspace
         let kept = try workspace.remove(main: context.workspace.repository)
         return RunResult(record: try store.record(of: id), reason: .canceled,
                          keptWorkspace: workspace.isUsersWorkingTree || kept != nil ? workspace.root : nil, keptBecause: kept, mergeError: nil)
+    }
+
+    /// The workspaces work items ran in beside the task's own: everything in them is committed (or, holding work
+    /// found nowhere else, they are kept, as the task's own would be).
+    private func removeBesideWorkspaces() throws {
+        for workspace in state.besideWorkspaces {
+            _ = try workspace.remove(main: context.workspace.repository)
+            try? FileManager.default.removeItem(atPath: workspace.location.callFiles)
+        }
+        state.besideWorkspaces = []
     }
 
     /// The run's stop rules, with this task's limits.
@@ -151,6 +167,7 @@ final class RunLoop {
             record.exitDetail = detail
         }
         let tip = try context.taskTip()
+        try removeBesideWorkspaces()
         let workspace = state.taskWorkspace
         var kept: String?
         var keptBecause: String?

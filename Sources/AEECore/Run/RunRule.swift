@@ -78,6 +78,12 @@ extension FailureContext {
     /// One line on what failed: the agent at a stage, or the gates that did not pass.
     var summary: String {
         if let agent { return "the agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" }
+        if let conflicts, !conflicts.isEmpty {
+            return "work items run side by side conflicted: " + conflicts.map {
+                "\($0.workItem)" + ($0.with.isEmpty ? "" : " with \($0.with.joined(separator: ", "))") + " in \($0.files.prefix(3).joined(separator: ", "))"
+                    + ($0.files.count > 3 ? " and \($0.files.count - 3) more" : "")
+            }.joined(separator: "; ")
+        }
         return "gates " + failedGates.map(\.gate).joined(separator: ", ") + " did not pass"
     }
 }

@@ -14,6 +14,10 @@ public struct RunOptions: Sendable {
     public var remote: String?
     /// The agent the task's last run was started with (from its records), used unless `--agent` names another.
     public var rememberedAgent: RememberedAgent?
+    /// How many work items may run at once (`--jobs`), above `git config aee.jobs`.
+    public var jobs: Int?
+    /// Whether a work item that fails stops the items running beside it (`--fail-fast=kill`) rather than letting them finish.
+    public var killOnFailure = false
 
     public init(agent: String? = nil, model: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil,
                 rememberedAgent: RememberedAgent? = nil) {
@@ -65,6 +69,8 @@ struct RunSettings {
     let leaseSeconds: Int
     /// The repository's commit hooks, which judge each work item's commit; nil with `aee.commitHooks=false`.
     let commitHooks: CommitHooks?
+    /// How many work items whose dependencies are done may run at once, each in a workspace of its own.
+    let jobs: Int
 }
 
 extension Workspace {
@@ -130,8 +136,12 @@ extension Workspace {
             requirePlanApproval: config?.requirePlanApproval ?? false,
             catalog: try GateCatalog(config: config, settings: settings),
             leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds,
-            commitHooks: try commitHooks())
+            commitHooks: try commitHooks(),
+            jobs: try options.jobs ?? settings.int("aee.jobs", in: 1...Self.maxJobs) ?? 1)
     }
+
+    /// Most work items one run may have running at once.
+    public static let maxJobs = 16
 }
 
 extension Workspace {

@@ -4,11 +4,20 @@ public struct WorkItem: Codable, Equatable, Sendable {
     public var id: String
     public var title: String
     public var description: String
+    /// The earlier items this one needs done first (`depends_on`); nil when the plan did not say, which makes it
+    /// need every earlier item, as a plan without dependencies always ran.
+    public var dependsOn: [String]?
 
-    public init(id: String, title: String, description: String) {
+    public init(id: String, title: String, description: String, dependsOn: [String]? = nil) {
         self.id = id
         self.title = title
         self.description = description
+        self.dependsOn = dependsOn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, description
+        case dependsOn = "depends_on"
     }
 
     static let maxIDLength = 40
@@ -24,12 +33,23 @@ public struct WorkItem: Codable, Equatable, Sendable {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
+    /// An item as an agent proposed it.
+    struct Proposal {
+        var id: String?
+        var title: String
+        var description: String
+        var dependsOn: [String]? = nil
+    }
+
     /// The items an agent proposed, made safe: unusable ids replaced by `item-<n>`, duplicates renamed, titles folded
-    /// to one line. Returns the items and a note for every replacement.
-    static func sanitized(_ proposed: [(id: String?, title: String, description: String)]) -> (items: [WorkItem], notes: [String]) {
+    /// to one line, dependencies kept only where they name an earlier item (by the id the agent gave it). Returns the
+    /// items and a note for every change.
+    static func sanitized(_ proposed: [Proposal]) -> (items: [WorkItem], notes: [String]) {
         var items: [WorkItem] = []
         var notes: [String] = []
         var used = Set<String>()
+        // The agent's ids of the items so far, to the ids they were given.
+        var given: [String: String] = [:]
         for (index, item) in proposed.enumerated() {
             var id = item.id ?? ""
             if !isSafeID(id) || used.contains(id) {
@@ -39,7 +59,20 @@ public struct WorkItem: Codable, Equatable, Sendable {
             }
             used.insert(id)
             let title = TaskTitle.oneLine(item.title.trimmingWhitespace.isEmpty ? "work item \(index + 1)" : item.title, limit: 200)
-            items.append(WorkItem(id: id, title: title, description: item.description))
+            var dependsOn: [String]?
+            if let named = item.dependsOn {
+                var kept: [String] = []
+                for name in named {
+                    if let earlier = given[name] {
+                        if !kept.contains(earlier) { kept.append(earlier) }
+                    } else {
+                        notes.append("work item '\(id)' depends on '\(name.escapedForTerminal)', which is no earlier item; left out")
+                    }
+                }
+                dependsOn = kept
+            }
+            if let original = item.id, given[original] == nil { given[original] = id }
+            items.append(WorkItem(id: id, title: title, description: item.description, dependsOn: dependsOn))
         }
         return (items, notes)
     }

@@ -148,12 +148,18 @@ public struct TaskStore {
             while let next = pending.popLast() {
                 guard let entry = byID[next], ours.insert(next).inserted else { continue }
                 let event = entry.trailers.first { $0.key == "AEE-Event" }?.value ?? ""
-                pending += TaskEvent.Kind.named(event) == .iterationEnded ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
+                // Work items that ran side by side are the parents of the merge that brought them in.
+                let merges = [TaskEvent.Kind.Named.iterationEnded, .workItemsMerged].contains(TaskEvent.Kind.named(event))
+                pending += merges ? entry.commit.parents : Array(entry.commit.parents.prefix(1))
+            }
+            // A work item's event is told from another's by the item it names (side by side, they are committed in any order).
+            func key(_ event: String, item: String?) -> String {
+                TaskEvent.Kind.named(event) == .workItemEnded ? event + "\u{0}" + (item ?? "") : event
             }
             let commits = walked.compactMap { commit, trailers -> (String, String)? in
                 guard ours.contains(commit.oid), trailers.contains(where: { $0.key == "AEE-Task" && $0.value == id.rawValue }),
                       let event = trailers.first(where: { $0.key == "AEE-Event" })?.value else { return nil }
-                return (event, commit.oid.hex)
+                return (key(event, item: trailers.first { $0.key == "AEE-Work-Item" }?.value), commit.oid.hex)
             }
             // Each recording commit adds exactly one event, named by its AEE-Event trailer. Events are paired with the
             // first unused commit of the same name: a resumed run appends an attempt's events after its `resumed` one,
@@ -161,7 +167,7 @@ public struct TaskStore {
             var unused: [String: ArraySlice<String>] = [:]
             for (event, oid) in commits { unused[event, default: []].append(oid) }
             return events.map { event in
-                HistoryEntry(event: event, commit: unused[event.event]?.popFirst())
+                HistoryEntry(event: event, commit: unused[key(event.event, item: event.details["work_item"])]?.popFirst())
             }
         }
     }

@@ -13,6 +13,9 @@ extension TaskEvent {
         case resumed(Claim, iteration: Int, previousOwner: String)
         case planned(iteration: Int, workItems: Int, source: String)
         case workItemEnded(iteration: Int, workItem: String, status: AgentReport.Status)
+        /// Work items that ran side by side merged into the attempt, in plan order; `conflicts`: those whose change
+        /// could not be merged (their commits are parents of the merge, their changes are not in its tree).
+        case workItemsMerged(iteration: Int, workItems: [String], conflicts: [String])
         /// `cleared`: the ignored files removed before the gates ran, as a compact JSON array.
         case verified(iteration: Int, passed: Bool, cleared: String?)
         /// The merge of an attempt into the task branch: `attempt` is the attempt's last commit.
@@ -65,6 +68,7 @@ extension TaskEvent.Kind {
         case .resumed: "resumed"
         case .planned: "planned"
         case .workItemEnded(_, _, let status): "work_item_" + status.rawValue
+        case .workItemsMerged: "work_items_merged"
         case .verified: "verified"
         case .iterationEnded(_, _, let end): "iteration_" + end.verdict
         case .finished(let reason, _): reason.state.rawValue.lowercased()
@@ -89,6 +93,9 @@ extension TaskEvent.Kind {
             details = ["iteration": String(iteration), "work_items": String(count), "source": source]
         case .workItemEnded(let iteration, let item, let status):
             details = ["iteration": String(iteration), "work_item": item, "status": status.rawValue]
+        case .workItemsMerged(let iteration, let items, let conflicts):
+            details = ["iteration": String(iteration), "work_items": items.joined(separator: ",")]
+            if !conflicts.isEmpty { details["conflicts"] = conflicts.joined(separator: ",") }
         case .verified(let iteration, let passed, let cleared):
             details = ["iteration": String(iteration), "passed": String(passed)]
             details["cleared"] = cleared
@@ -128,6 +135,10 @@ extension TaskEvent.Kind {
         case "planned":
             guard let iteration, let count = details["work_items"].flatMap({ Int($0) }) else { self = .unknown(name); return }
             self = .planned(iteration: iteration, workItems: count, source: details["source"] ?? "")
+        case "work_items_merged":
+            guard let iteration, let items = details["work_items"] else { self = .unknown(name); return }
+            func list(_ text: String?) -> [String] { (text ?? "").split(separator: ",").map(String.init) }
+            self = .workItemsMerged(iteration: iteration, workItems: list(items), conflicts: list(details["conflicts"]))
         case "verified":
             guard let iteration, let passed = details["passed"].flatMap({ Bool($0) }) else { self = .unknown(name); return }
             self = .verified(iteration: iteration, passed: passed, cleared: details["cleared"])
@@ -152,7 +163,7 @@ extension TaskEvent.Kind {
     /// What an event's name alone says, for an `AEE-Event` trailer (which carries the name, not the details): the
     /// steps an attempt commits, and an iteration's end.
     enum Named: Equatable {
-        case planned, workItemEnded, verified, iterationEnded, other
+        case planned, workItemEnded, workItemsMerged, verified, iterationEnded, other
     }
 
     /// The family of the event written as `name`.
@@ -160,6 +171,7 @@ extension TaskEvent.Kind {
         switch name {
         case "planned": .planned
         case "verified": .verified
+        case "work_items_merged": .workItemsMerged
         case _ where name.hasPrefix("work_item_") && AgentReport.Status(rawValue: String(name.dropFirst("work_item_".count))) != nil: .workItemEnded
         case _ where name.hasPrefix("iteration_") && TaskEvent.IterationEnd(name: String(name.dropFirst("iteration_".count)), details: [:]) != nil: .iterationEnded
         default: .other

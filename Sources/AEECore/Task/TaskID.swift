@@ -35,6 +35,8 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     /// The branch that keeps iteration `iteration`'s attempt (git cannot hold `aee/<id>/...` beside `aee/<id>`).
     public func attemptBranch(_ iteration: Int) -> String { "\(branch)-attempt-\(iteration)" }
+    /// Where a work item that runs beside others keeps its commit until the wave is merged into the attempt.
+    func itemBranch(_ iteration: Int, _ item: String) -> String { "\(attemptBranch(iteration))-item-\(item)" }
 
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -16,6 +16,7 @@ import Foundation
 ///     <root>/<name>-<hash>/.state/<id>/git/     the workspace's own git directory, borrowing the repository's objects
 ///     <root>/<name>-<hash>/.state/<id>/index    git aee's index of the checkout (git's own there is the agent's)
 ///     <root>/<name>-<hash>/.calls/<id>/         the files handed to the agent (AEE_TASK_FILE, AEE_OUTPUT_FILE, ...)
+///     <root>/<name>-<hash>/<id>.<n>/            (and its state) the n-th workspace of a run that runs work items side by side
 ///
 /// The path depends only on the settings, the repository and the task, so a run that resumes a dead one finds it.
 struct WorkspaceLocation {
@@ -36,10 +37,13 @@ struct WorkspaceLocation {
     /// Written last when a workspace is made: one without it is half-made (a crash) and is made again.
     var readyMarker: String { state + "ready" }
 
-    init(id: TaskID, repositoryFolder: String) {
+    /// The task's workspace, or (`beside` 2 or more) one of those where work items run beside the first; a dot is
+    /// no character of an id, so the name is no other task's.
+    init(id: TaskID, repositoryFolder: String, beside: Int = 1) {
+        let name = id.rawValue + (beside > 1 ? ".\(beside)" : "")
         self.repositoryFolder = repositoryFolder
-        root = repositoryFolder + id.rawValue + "/"
-        state = repositoryFolder + ".state/" + id.rawValue + "/"
+        root = repositoryFolder + name + "/"
+        state = repositoryFolder + ".state/" + name + "/"
     }
 
     /// The folder for `repository`'s workspaces under `root`: its name, and a hash of its git directory's path.
@@ -81,8 +85,8 @@ extension Workspace {
 
     /// Where the workspace of task `id` is; `requireWorkspaceFolder` has checked, before the run wrote anything, that one can
     /// be made there.
-    func workspaceLocation(for id: TaskID) throws -> WorkspaceLocation {
-        WorkspaceLocation(id: id, repositoryFolder: WorkspaceLocation.repositoryFolder(of: repository, under: try workspaceRoot()))
+    func workspaceLocation(for id: TaskID, beside: Int = 1) throws -> WorkspaceLocation {
+        WorkspaceLocation(id: id, repositoryFolder: WorkspaceLocation.repositoryFolder(of: repository, under: try workspaceRoot()), beside: beside)
     }
 
     /// Refuses when no workspace can be made in this repository's folder of workspaces: the folder must be creatable

@@ -10,6 +10,8 @@ enum RunCommand: Command {
         agentOption,
         modelOption,
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
+        OptionSpec(long: "jobs", value: "n", help: "run up to n work items at once, each in a workspace of its own, where the plan says what depends on what (default: aee.jobs, else 1)"),
+        OptionSpec(long: "fail-fast", value: "how", help: "when a work item fails, 'finish' lets the items running beside it finish (the default), 'kill' stops them"),
         OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a workspace of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
         OptionSpec(long: "remote", value: "name", help: "push the claim and every commit of the run to this remote as they are made"),
@@ -27,7 +29,7 @@ enum RunCommand: Command {
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
+        synopsis: "<id> [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
         options: runOptions + [
             OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],
@@ -84,13 +86,20 @@ enum RunCommand: Command {
                        toRun: Bool = false) throws -> (runner: TaskRunner, progress: RunProgress) {
         let workspace = try context.workspace()
         let timeout = try arguments.int("timeout", in: 1...Int.max)
+        let jobs = try arguments.int("jobs", in: 1...Workspace.maxJobs)
+        let failFast = arguments.value("fail-fast")
+        if let failFast, failFast != "finish", failFast != "kill" {
+            throw UsageError.badValue(option: "fail-fast", value: failFast, expected: "finish or kill")
+        }
         if toRun, let task, task.state.isFinal || task.state == .draft { throw RunError.notRunnable(task.id, task.state) }
         if let task, try workspace.useConfig(of: task), !arguments.flag("if-queued"), !arguments.flag("if-abandoned") {
             context.terminal.hint("task \(task.id) runs with the .aee/config.json of the commit it started from (\(task.baseCommit?.prefix(12) ?? "")); your working tree's differs")
         }
-        let options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
+        var options = RunOptions(agent: arguments.value("agent"), model: arguments.value("model"), here: arguments.flag("here"), merge: arguments.flag("merge"),
                                  timeoutSeconds: timeout, remote: arguments.value("remote"),
                                  rememberedAgent: try task.flatMap { try workspace.rememberedAgent(of: $0.id) })
+        options.jobs = jobs
+        options.killOnFailure = failFast == "kill"
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations ?? task?.metadata.maxIterations ?? ProjectConfig.defaultMaxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },
