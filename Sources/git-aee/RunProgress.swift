@@ -23,16 +23,25 @@ final class RunProgress: Sendable {
                 $0.iteration = iteration
                 $0.stage = stage.rawValue
                 $0.activity = nil
+                $0.running = []
             }
             // In plain mode each work item gets its own line, which says "executing" already.
             if stage != .executing { say("iteration \(iteration): \(stage.rawValue)", lasting: false) }
         case .workItem(let iteration, let index, let count, let item):
             let text = "executing \(index)/\(count) [\(item.id)] \(item.title)"
             board.position.withLock {
-                $0.stage = text
+                $0.running.append((index, count, item))
+                $0.stage = $0.executing
                 $0.activity = nil
             }
             say("iteration \(iteration): \(text)", lasting: false)
+        case .workItemEnded(let iteration, let index, let count, let item, let status, let beside):
+            board.position.withLock {
+                $0.running.removeAll { $0.index == index }
+                if !$0.running.isEmpty { $0.stage = $0.executing }
+            }
+            // One by one, the next line says the item ended; side by side, the order they end in is news.
+            if beside { say("iteration \(iteration): \(status.rawValue.replacingUnderscores) \(index)/\(count) [\(item.id)]", lasting: false) }
         case .gate(let gateEvent):
             board.gates.record(gateEvent)
             if case .finished(let result) = gateEvent {
@@ -75,6 +84,14 @@ final class RunBoard: Sendable {
         var activity: String?
         var paused = false
         let started = Subprocess.now()
+        /// The work items under way: one, or several side by side.
+        var running: [(index: Int, count: Int, item: WorkItem)] = []
+
+        /// `executing 2/3 [b] Title`, or with several under way `executing 1/3 [a], 2/3 [b]`.
+        var executing: String {
+            guard running.count > 1 else { return running.first.map { "executing \($0.index)/\($0.count) [\($0.item.id)] \($0.item.title)" } ?? stage }
+            return "executing " + running.map { "\($0.index)/\($0.count) [\($0.item.id)]" }.joined(separator: ", ")
+        }
     }
 
     let position = Mutex(Position())

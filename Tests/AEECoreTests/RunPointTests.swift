@@ -59,7 +59,7 @@ struct RunPointTests {
         func progress() throws -> AttemptProgress? { try AttemptProgress.read(id, number: 1, in: store, taskTip: taskTip) }
         func stage() throws -> String {
             let (stage, item) = try store.progress(of: try store.record(of: id))
-            return stage.rawValue + (item.map { " \($0.index)/\($0.count) \($0.id)" } ?? "")
+            return stage.rawValue + (item.first.map { " \($0.index)/\($0.count) \($0.id)" } ?? "")
         }
 
         #expect(try progress() == nil)
@@ -146,4 +146,34 @@ struct RunPointTests {
         // Every event is paired with the commit that recorded it, attempts included (they hang off the merge).
         #expect(try store.history(of: id).allSatisfy { $0.commit != nil })
     }
+
+    @Test("side by side: an item started beside the attempt is under way, one finished beside it is taken as it is, and the merge makes both done")
+    func sideBySide() throws {
+        let id = try runningTask()
+        let taskTip = try #require(try repository.resolveReference(id.branch))
+        func progress() throws -> AttemptProgress { try #require(try AttemptProgress.read(id, number: 1, in: store, taskTip: taskTip)) }
+        let planned = try planned(id, iteration: 1, after: taskTip)
+        // a started (its branch names the attempt's tip); b finished on its own branch.
+        try repository.updateReference(id.itemBranch(1, "a"), to: planned, expecting: nil, reflogMessage: "")
+        let b = try step(id, .workItemEnded(iteration: 1, workItem: "b", status: .done), iteration: 1, on: id.itemBranch(1, "b"), after: planned,
+                         expecting: nil, artifacts: [("work_item_b.json", try CanonicalJSON.encode(Call()))], trailers: [("AEE-Work-Item", "b")])
+        #expect(try progress().startedBeside == ["a"])
+        #expect(try progress().finishedBeside.map(\.item) == ["b"])
+        #expect(try progress().done.isEmpty)
+        let (stage, underWay) = try store.progress(of: try store.record(of: id))
+        #expect(stage == .executing && underWay.map(\.id) == ["a"])
+
+        let a = try step(id, .workItemEnded(iteration: 1, workItem: "a", status: .done), iteration: 1, on: id.itemBranch(1, "a"), after: planned,
+                         expecting: planned, artifacts: [("work_item_a.json", try CanonicalJSON.encode(Call()))], trailers: [("AEE-Work-Item", "a")])
+        try repository.updateReference(id.attemptBranch(1), to: planned, expecting: planned, reflogMessage: "")
+        _ = try step(id, .workItemsMerged(iteration: 1, workItems: ["a", "b"], conflicts: []), iteration: 1, on: id.attemptBranch(1), after: a,
+                     expecting: planned, parents: [b], artifacts: [("work_item_b.json", try CanonicalJSON.encode(Call()))],
+                     trailers: [("AEE-Work-Item", "a"), ("AEE-Work-Item", "b")])
+        #expect(try progress().done.map(\.item) == ["a", "b"])
+        #expect(try progress().lastCommitted.map(\.item) == ["a", "b"])
+        #expect(try progress().done.map(\.commit) == [a, b])
+        #expect(try progress().usage == Usage(costUSD: 0.75, turns: 6))
+        #expect(try store.progress(of: try store.record(of: id)).0 == .verifying)
+    }
+
 }

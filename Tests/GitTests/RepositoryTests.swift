@@ -75,6 +75,32 @@ struct RepositoryTests {
         #expect(try repository.changedPaths(from: old, to: old).isEmpty)
     }
 
+    @Test("trees merge as git merges them: changes to different files and different parts of one file combine; the same lines changed two ways conflict")
+    func mergeTrees() throws {
+        let scratch = try TemporaryRepository()
+        let repository = scratch.repository
+        let lines = (1...9).map { "line \($0)\n" }
+        let base = try scratch.commit(["f": lines.joined(), "g": "g\n"])
+        func tree(_ commit: OID) throws -> OID { try repository.commit(commit).tree }
+        var top = lines
+        top[0] = "top\n"
+        var bottom = lines
+        bottom[8] = "bottom\n"
+        let ours = try scratch.commit(["f": top.joined()], parent: base)
+        let theirs = try scratch.commit(["f": bottom.joined(), "h": "new\n"], parent: base)
+        guard case .merged(let merged) = try repository.mergeTrees(ancestor: try tree(base), ours: try tree(ours), theirs: try tree(theirs)) else {
+            Issue.record("a clean merge conflicted")
+            return
+        }
+        var both = top
+        both[8] = "bottom\n"
+        #expect(try repository.blob(at: "f", inTree: merged) == Array(both.joined().utf8))
+        #expect(try repository.blob(at: "h", inTree: merged) == Array("new\n".utf8))
+        #expect(try repository.blob(at: "g", inTree: merged) == Array("g\n".utf8))
+        let other = try scratch.commit(["f": "other\n" + lines.dropFirst().joined(), "g": "changed\n"], parent: base)
+        #expect(try repository.mergeTrees(ancestor: try tree(base), ours: try tree(ours), theirs: try tree(other)) == .conflicts(["f"]))
+    }
+
     @Test("a ref moves only from the value the writer expects")
     func compareAndSwap() throws {
         let temp = try TemporaryRepository()

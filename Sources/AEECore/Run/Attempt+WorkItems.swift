@@ -93,6 +93,7 @@ extension Attempt {
             artifacts: [("work_item_\(item.id).json", try CanonicalJSON.encode(report))] + (call.stream.map { [("work_item_\(item.id).agent.log", $0)] } ?? []),
             staged: work.staged != nil, refused: work.staged?.refused ?? [], agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
         summary.workItems[index] = .init(id: item.id, title: item.title, status: status.rawValue, commit: commit.hex, filesChanged: report.filesChanged.count)
+        context.events(.workItemEnded(iteration: number, index: index + 1, count: summary.workItems.count, item, status: status, beside: line.branch != branch))
         var stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item)
         if stop == nil, let refusal {
             // Refused as `git commit` would refuse it: the change is not committed, and the hook's word is the

@@ -8,6 +8,8 @@ public enum RunEvent: Sendable {
     case started(TaskID, workspace: String)
     case stage(iteration: Int, RunStage)
     case workItem(iteration: Int, index: Int, count: Int, WorkItem)
+    /// A work item's call ended and its commit was made; `beside`: it ran beside others (`--jobs`).
+    case workItemEnded(iteration: Int, index: Int, count: Int, WorkItem, status: AgentReport.Status, beside: Bool)
     case gate(GateEvent)
     /// What a built-in agent is doing now (`Edit calc.sh`, `Bash: sh test.sh`), from its CLI's output.
     case agentActivity(String)

@@ -45,7 +45,8 @@ enum StatusCommand: Command {
         for run in status.running {
             let elapsed = run.startedAt.map { " " + duration(now.seconds - $0.seconds) } ?? ""
             let owner = "pid \(run.pid.map(String.init) ?? "?")" + (run.host == RunOwner.thisHost ? "" : " on \(run.host)")
-            let item = run.workItem.map { " item \($0.index)/\($0.count)" } ?? ""
+            let items = run.workItems ?? run.workItem.map { [$0] } ?? []
+            let item = items.isEmpty ? "" : (items.count > 1 ? " items " : " item ") + items.map { "\($0.index)" }.joined(separator: ",") + "/\(items[0].count)"
             let what = "iteration \(run.task.iteration + 1)/\(run.task.metadata.maxIterations) \(run.stage.rawValue)\(item)\(elapsed), \(owner)"
                 + (run.alive ? "" : " (gone)") + (costs ? ", " + (run.task.usage?.costUSD.map { "$" + $0.dollars + " so far" } ?? "cost unknown so far") : "")
             lines.append(row(run.task, what))
