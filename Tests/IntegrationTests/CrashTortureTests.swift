@@ -4,7 +4,8 @@ import Testing
 /// Kills `git aee` with SIGKILL at random moments of real tasks and checks, after every kill, what the tool promises:
 /// a repository `git fsck --strict` accepts, every ref on an object that exists, the user's branch, index and files
 /// untouched, and a task that can go on; then that the task, carried on to the end, ends as an uninterrupted run did
-/// with no work item committed twice. `AEE_TORTURE_KILLS` sets the number of kills (default 20;
+/// with no work item committed twice. Half the kills hit tasks whose work items run one by one, half tasks whose
+/// plan runs two of them side by side (`--jobs 2`). `AEE_TORTURE_KILLS` sets the number of kills (default 20;
 /// `benchmarks/crash-torture` runs 200 and more).
 @Suite("crash torture: kill -9 at random moments, then carry on")
 struct CrashTortureTests {
@@ -22,22 +23,39 @@ struct CrashTortureTests {
         }
     }
 
-    @Test("kill -9 during task, run and resume: nothing lost or corrupted, every task ends as it would have")
-    func torture() throws {
+    @Test("kill -9 during task, run and resume: nothing lost or corrupted, every task ends as it would have", arguments: [false, true])
+    func torture(sideBySide: Bool) throws {
         let repo = try calculatorRepository()
-        let agent = exampleAgent("learner")
+        var agent = exampleAgent("learner")
+        if sideBySide {
+            // The learner's work, planned as two items side by side (one reads, one writes notes) and a third after both.
+            agent = "'" + (try repo.agentScript("side-by-side", """
+                #!/bin/sh
+                if [ "$AEE_STAGE" = plan ]; then
+                  echo '{"work_items": [{"id": "read-code", "title": "Read", "depends_on": []}, {"id": "notes", "title": "Notes", "depends_on": []}, {"id": "fix-add", "title": "Fix", "depends_on": ["read-code", "notes"]}]}' > "$AEE_OUTPUT_FILE"
+                  exit 0
+                fi
+                if grep -q '"id" *: *"notes"' "$AEE_WORK_ITEM_FILE"; then echo "notes" > notes.txt; exit 0; fi
+                exec '\(agent)'
+
+                """)) + "'"
+            try repo.git("config", "aee.jobs", "2")
+        }
+        let kills = sideBySide ? Self.kills - Self.kills / 2 : Self.kills / 2
         var random = SystemRandomNumberGenerator()
 
         let started = Date()
-        #expect(try repo.aee("task", "Reference", "--agent", agent).status == 0)
+        let referenceRun = try repo.aee("task", "Reference", "--agent", agent)
+        #expect(referenceRun.status == 0, "\(referenceRun.stderr)")
         let duration = Date().timeIntervalSince(started)
         let reference = try repo.artifact(try repo.onlyTaskID(), "task.json")
+        if sideBySide { #expect(try repo.git("log", "--format=%s", "aee/\(try repo.onlyTaskID())").contains("work_items_merged")) }
         let expected = Self.ending(reference)
         let user = try Self.userSnapshot(repo)
         var known = Set(try repo.taskBranches())
 
         var verdict = Verdict()
-        while verdict.kills < Self.kills {
+        while verdict.kills < kills {
             verdict.tasks += 1
             let task = verdict.tasks
             var id: String?
@@ -47,7 +65,7 @@ struct CrashTortureTests {
                 let errors = repo.root.appendingPathComponent("stderr")
                 _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
                 let process = try repo.start(command, stderr: try FileHandle(forWritingTo: errors))
-                if killsHere < Self.killsPerTask && verdict.kills < Self.kills {
+                if killsHere < Self.killsPerTask && verdict.kills < kills {
                     usleep(UInt32(Double.random(in: 0...(duration * 0.9), using: &random) * 1_000_000))
                     if process.isRunning, kill(process.processIdentifier, SIGKILL) == 0 { killsHere += 1 }
                 }
@@ -90,7 +108,7 @@ struct CrashTortureTests {
             }
             verdict.check(command.isEmpty || id == nil, "task \(task) never finished")
         }
-        print("crash torture: \(verdict.kills) kills in \(verdict.tasks) tasks, \(verdict.violations.count) violations")
+        print("crash torture\(sideBySide ? " (work items side by side)" : ""): \(verdict.kills) kills in \(verdict.tasks) tasks, \(verdict.violations.count) violations")
         for violation in verdict.violations.prefix(20) { Issue.record(Comment(rawValue: violation)) }
     }
 
