@@ -73,8 +73,8 @@ extension Attempt {
     private mutating func finish(_ index: Int, _ item: WorkItem, _ call: AgentDriver.Call, slot: Int, on line: Line,
                                  state: inout RunState) throws -> ItemEnd {
         var call = call
-        var workspace = slot == 0 ? state.taskWorkspace : state.besideWorkspaces[slot - 1]
-        defer { if slot == 0 { state.taskWorkspace = workspace } else { state.besideWorkspaces[slot - 1] = workspace } }
+        var workspace = slot == 0 ? state.taskWorkspace : state.besideWorkspaces[slot]!
+        defer { if slot == 0 { state.taskWorkspace = workspace } else { state.besideWorkspaces[slot] = workspace } }
         for denial in call.report.permissionDenials ?? [] { context.events(.warning("the agent was refused \(denial)")) }
         var work = try collectWork(of: &call, in: &workspace, startedAt: line.parent)
         let hooks = try judgeCommit(of: item, &work, in: workspace, startedAt: line.parent)
@@ -136,8 +136,8 @@ extension Attempt {
                 try repository.updateReference(itemBranch, to: tip, expecting: current, reflogMessage: "aee: work item \(items[index].id) of \(context.id.rawValue)")
             }
         }
-        var free = try workspaces(min(context.settings.jobs, waiting.count), state: &state)
-        let calls = SideBySideCalls<AgentDriver.Call>()
+        var free = Array(0..<max(min(context.settings.jobs, waiting.count), 1))
+        let calls = SideBySideCalls<(AgentDriver.Call, TaskWorkspace)>()
         var slots: [Int: Int] = [:]
         defer {
             // A throw leaves calls running: stop them, and wait, so nothing of this wave outlives it.
@@ -150,18 +150,23 @@ extension Attempt {
                 let slot = free.removeFirst()
                 slots[index] = slot
                 context.events(.workItem(iteration: number, index: index + 1, count: items.count, items[index]))
-                var driver = context.agent.working(in: slot == 0 ? state.taskWorkspace : state.besideWorkspaces[slot - 1])
-                driver.stopRequested = { [calls] in calls.isStopping }
-                let (task, iteration, item, deadline) = (base.record, number, items[index], context.deadline)
-                nonisolated(unsafe) let told = told
-                calls.start(index) {
-                    try driver.run(stage: .execute, task: task, iteration: iteration, workItem: item, context: told, taskDeadline: deadline)
+                // A workspace beside the task's own is made, or moved to the wave's start, on the item's thread: the
+                // items do not wait for each other's checkouts.
+                let prepare = try workspace(slot, state: state)
+                let (agent, task, iteration, item, deadline) = (context.agent, base.record, number, items[index], context.deadline)
+                calls.start(index) { [calls] in
+                    let workspace = try prepare()
+                    var driver = agent.working(in: workspace)
+                    driver.stopRequested = { [calls] in calls.isStopping }
+                    return (try driver.run(stage: .execute, task: task, iteration: iteration, workItem: item, context: told, taskDeadline: deadline), workspace)
                 }
             }
             guard let (index, result) = calls.next() else { break }
             let slot = slots[index]!
+            let (call, workspace) = try result.get()
+            if slot > 0 { state.besideWorkspaces[slot] = workspace }
             let itemLine = Line(branch: context.id.itemBranch(number, items[index].id), parent: base.parent, tree: base.tree, record: base.record)
-            let end = try finish(index, items[index], try result.get(), slot: slot, on: itemLine, state: &state)
+            let end = try finish(index, items[index], call, slot: slot, on: itemLine, state: &state)
             ended[index] = end.commit
             if let stop = end.stop {
                 stops[index] = stop
@@ -230,19 +235,27 @@ extension Attempt {
         return conflicts
     }
 
-    /// The slots of `count` workspaces at the attempt's tip: 0 the task's own, 1... those beside it, made or moved.
-    private func workspaces(_ count: Int, state: inout RunState) throws -> [Int] {
-        let main = context.workspace.repository
-        for slot in 1..<max(count, 1) {
-            if slot <= state.besideWorkspaces.count {
-                try state.besideWorkspaces[slot - 1].move(to: tip)
-            } else {
-                let location = try context.workspace.workspaceLocation(for: context.id, beside: slot + 1)
-                try FileManager.default.createDirectory(atPath: location.callFiles, withIntermediateDirectories: true)
-                state.besideWorkspaces.append(try TaskWorkspace.open(for: context.id, in: main, at: tip, location: location))
+    /// What makes the workspace of `slot` ready at the attempt's tip, to be run on the item's thread: the task's own
+    /// (0) is there already; one beside it (1...) is moved there, or made, through a repository handle of its own.
+    private func workspace(_ slot: Int, state: RunState) throws -> () throws -> TaskWorkspace {
+        let tip = tip
+        if slot == 0 {
+            nonisolated(unsafe) let workspace = state.taskWorkspace
+            return { workspace }
+        }
+        if let existing = state.besideWorkspaces[slot] {
+            nonisolated(unsafe) let workspace = existing
+            return {
+                try workspace.move(to: tip)
+                return workspace
             }
         }
-        return Array(0..<max(count, 1))
+        let (id, location, gitDirectory) = (context.id, try context.workspace.workspaceLocation(for: context.id, beside: slot + 1),
+                                            context.workspace.repository.gitDirectory)
+        return {
+            try FileManager.default.createDirectory(atPath: location.callFiles, withIntermediateDirectories: true)
+            return try TaskWorkspace.open(for: id, in: try Repository.open(at: gitDirectory, searching: false), at: tip, location: location)
+        }
     }
 
     /// Branches of items a dead run merged and did not get to delete.

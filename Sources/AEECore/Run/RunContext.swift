@@ -40,8 +40,8 @@ struct RunState {
     var record: TaskRecord
     /// Where the agent works; made again when an agent breaks it.
     var taskWorkspace: TaskWorkspace
-    /// Where work items that run beside the first of their wave work (`--jobs`), made when first needed.
-    var besideWorkspaces: [TaskWorkspace] = []
+    /// Where work items that run beside the first of their wave work (`--jobs`), by slot from 1, made when first needed.
+    var besideWorkspaces: [Int: TaskWorkspace] = [:]
     /// The ignored files the gates left in the workspace last time (build output), kept for the next gate run.
     var gateLeftovers: Set<String> = []
     /// Whether the run said that `--max-cost` cannot stop it (an agent that reports no cost); said once.

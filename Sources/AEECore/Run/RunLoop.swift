@@ -65,11 +65,11 @@ final class RunLoop {
     /// The workspaces work items ran in beside the task's own: everything in them is committed (or, holding work
     /// found nowhere else, they are kept, as the task's own would be).
     private func removeBesideWorkspaces() throws {
-        for workspace in state.besideWorkspaces {
+        for workspace in state.besideWorkspaces.values {
             _ = try workspace.remove(main: context.workspace.repository)
             try? FileManager.default.removeItem(atPath: workspace.location.callFiles)
         }
-        state.besideWorkspaces = []
+        state.besideWorkspaces = [:]
     }
 
     /// The run's stop rules, with this task's limits.

@@ -1,9 +1,12 @@
 import Dispatch
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Calls that run side by side, each on a thread of its own (agent calls block for minutes, which dispatch meets with
-/// more threads); their results are handed back one at a time, in the order the calls end. Only the thread that made
-/// it starts calls and takes results.
+/// Calls that run side by side, each on a thread of its own (agent calls block for minutes: dispatch's pool, one
+/// thread per core, would run only as many at once as there are cores); their results are handed back one at a
+/// time, in the order the calls end. Only the thread that made it starts calls and takes results.
 final class SideBySideCalls<Value>: @unchecked Sendable {
     private let lock = DispatchQueue(label: "git-aee.side-by-side")
     private var ended: [(key: Int, result: Result<Value, any Error>)] = []
@@ -20,7 +23,7 @@ final class SideBySideCalls<Value>: @unchecked Sendable {
     func start(_ key: Int, _ body: @escaping () throws -> Value) {
         running += 1
         nonisolated(unsafe) let body = body
-        DispatchQueue.global().async { [self] in
+        onThreadOfItsOwn { [self] in
             let result = Result { try body() }
             lock.sync { ended.append((key, result)) }
             signal.signal()
@@ -33,5 +36,26 @@ final class SideBySideCalls<Value>: @unchecked Sendable {
         signal.wait()
         running -= 1
         return lock.sync { ended.removeFirst() }
+    }
+}
+
+/// A closure handed to its thread.
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Runs `body` on a new thread, detached; where no thread can be had, here (which only costs the side by side).
+private func onThreadOfItsOwn(_ body: @escaping () -> Void) {
+    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(&thread, nil, { context in
+        Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
+        return nil
+    }, context)
+    if started == 0 {
+        pthread_detach(thread)
+    } else {
+        Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run()
     }
 }
