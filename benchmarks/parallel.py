@@ -37,7 +37,6 @@ echo "end $(date +%s%N)" >> "$BENCH_LOG"
 
 def busy_seconds(log):
     """The time some agent call was running: the union of the calls' spans, in seconds."""
-    spans, opened = [], []
     with open(log) as handle:
         events = sorted((int(stamp), kind) for kind, stamp in (line.split() for line in handle))
     depth, since, busy = 0, 0, 0
@@ -68,7 +67,7 @@ def run_task(path, jobs, items, log):
 
 def main():
     global BINARY
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--items", type=int, default=4)
