@@ -64,6 +64,8 @@ extension ConfigError {
             "read them; 'git aee trust\(commit.map { " " + $0.prefix(12) } ?? "")' approves the commands of .aee/config.json\(commit == nil ? "" : " as of that commit (the one the task starts from)") for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig(let commit):
             commit == nil ? "'git aee init' writes a starter" : nil
+        case .selfReview(let gate, _):
+            "name another agent for the review in .aee/config.json ('agent': {'review': ...}), or set 'allow_self_review': true on gate '\(gate)'"
         default:
             nil
         }

@@ -118,11 +118,27 @@ struct AgentCLITests {
         #expect(task.hasSuffix("[... the prompt goes on in /s/prompt.txt]\n"))
     }
 
+    @Test("review: read-only and answered to the verdict's schema where the CLI can; the verdict read from its answer; mini-swe-agent cannot review")
+    func review() throws {
+        let claude = try #require(ClaudeCode().invocation(for: call(.review)))
+        #expect(claude.arguments.contains("Read,Glob,Grep") && !claude.arguments.contains("Edit"))
+        #expect(claude.arguments.contains(AnswerText.reviewSchema))
+        let verdict = #"{"type":"result","subtype":"success","is_error":false,"result":"","structured_output":{"verdict":"request_changes","comments":["x"]}}"#
+        #expect(ClaudeCode().reading(of: output(verdict), for: call(.review)).result.flatMap { JSONValue.parse($0) }?["verdict"]?.string == "request_changes")
+        let codex = try #require(Codex().invocation(for: call(.review)))
+        #expect(codex.arguments.contains("read-only") && codex.files[Codex.schemaFile] == AnswerText.reviewSchema)
+        let aider = try #require(Aider().invocation(for: call(.review)))
+        #expect(aider.arguments.contains("ask"))
+        let reply = "I read it.\n{\"verdict\": \"approve\", \"comments\": []}\n"
+        #expect(AnswerText.json(in: reply, having: AnswerText.key(for: .review)).flatMap { JSONValue.parse($0) }?["verdict"]?.string == "approve")
+        #expect(MiniSWEAgent().invocation(for: call(.review)) == nil)
+    }
+
     @Test("a plan in text: the last JSON object with work_items, braces in strings respected")
     func planText() {
-        #expect(PlanText.json(in: "no plan here") == nil)
+        #expect(AnswerText.json(in: "no plan here", having: "work_items") == nil)
         let text = #"first {"a": 1} then {"work_items": [{"title": "x}"}], "summary": "one"} and {"work_items": [], "summary": "two"}"#
-        #expect(PlanText.json(in: text).flatMap { JSONValue.parse($0) }?["summary"]?.string == "two")
+        #expect(AnswerText.json(in: text, having: "work_items").flatMap { JSONValue.parse($0) }?["summary"]?.string == "two")
     }
 
     @Test("agent settings: a kind must be a built-in agent, not beside a command; model and args only with a kind")

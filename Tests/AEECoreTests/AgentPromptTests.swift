@@ -20,4 +20,18 @@ struct AgentPromptTests {
         let plan = AgentPrompt(task: task, stage: .plan, iteration: 1, workItem: nil, context: nil, outputFile: "/o.json").text
         #expect(plan.contains("Write the plan as JSON to the file /o.json"))
     }
+
+    @Test("a review's prompt: the plan, the verdict's shape and where to write it, the change inline up to 64 KiB, the rest by its file")
+    func review() {
+        let request = ReviewRequest(plan: [WorkItem(id: "fix", title: "Fix the sum", description: "")], diff: "+echo $(($1 + $2))\n", diffFile: "/c/change.diff")
+        let text = AgentPrompt(task: task, stage: .review, iteration: 1, workItem: nil, context: nil, outputFile: "/c/output.json", review: request).text
+        #expect(text.contains("  1. [fix] Fix the sum"))
+        #expect(text.contains("Write your verdict as JSON to the file /c/output.json:\n" + AgentPrompt.verdictShape))
+        #expect(text.contains("also in /c/change.diff):\n+echo $(($1 + $2))"))
+        #expect(text.contains("do not change any file"))
+        let big = ReviewRequest(plan: [], diff: String(repeating: "+x\n", count: 40_000), diffFile: "/c/change.diff")
+        let long = AgentPrompt(task: task, stage: .review, iteration: 1, workItem: nil, context: nil, outputFile: nil, review: big).text
+        #expect(long.contains("[... the rest is in /c/change.diff]") && long.utf8.count < 70_000)
+        #expect(long.contains("Answer with \"approve\""))
+    }
 }

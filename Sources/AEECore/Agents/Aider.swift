@@ -26,7 +26,8 @@ struct Aider: AgentCLI {
             "--chat-history-file", call.scratch + "aider.chat.history.md", "--input-history-file", call.scratch + "aider.input.history",
             "--message-file", call.promptFile,
         ])
-        if call.stage == .plan { invocation.arguments += ["--chat-mode", "ask"] }
+        // A plan or a review is an answer, not an edit.
+        if call.stage != .execute { invocation.arguments += ["--chat-mode", "ask"] }
         if let model = call.model { invocation.arguments += ["--model", model] }
         invocation.arguments += call.extraArguments
         invocation.results = [Self.analyticsFile]
@@ -54,8 +55,8 @@ struct Aider: AgentCLI {
             reading.failure = error.map(AgentFailure.fromAPI) ?? AgentFailure(kind: .agent, message: reading.message ?? "aider got no reply from the model")
         } else if output.exitCode != 0 {
             reading.failure = AgentFailure(kind: .agent, message: reading.message ?? "aider failed")
-        } else if call.stage == .plan {
-            reading.result = PlanText.json(in: text)
+        } else if call.stage != .execute {
+            reading.result = AnswerText.json(in: text, having: AnswerText.key(for: call.stage))
         }
         return reading
     }

@@ -16,9 +16,11 @@ struct ClaudeCode: AgentCLI {
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         var arguments = ["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence", "--permission-mode", "bypassPermissions"]
-        switch call.stage {
-        case .plan: arguments += ["--tools", Self.planTools.joined(separator: ","), "--json-schema", PlanText.schema]
-        case .execute: arguments += ["--tools", Self.workTools.joined(separator: ","), "--disallowedTools"] + Self.refused
+        if let schema = AnswerText.schema(for: call.stage) {
+            // A plan or a review: read-only tools, answered to a schema.
+            arguments += ["--tools", Self.planTools.joined(separator: ","), "--json-schema", schema]
+        } else {
+            arguments += ["--tools", Self.workTools.joined(separator: ","), "--disallowedTools"] + Self.refused
         }
         if let model = call.model { arguments += ["--model", model] }
         if let budget = call.budgetUSD { arguments += ["--max-budget-usd", budget.description] }
@@ -53,9 +55,9 @@ struct ClaudeCode: AgentCLI {
             let message = reading.message ?? "the CLI reported an error"
             reading.message = message
             reading.failure = result["subtype"]?.string == "error_max_budget_usd" ? AgentFailure(kind: .budget, message: message) : AgentFailure.fromAPI(message)
-        } else if call.stage == .plan {
+        } else if call.stage != .execute {
             reading.result = (result["structured_output"].flatMap { try? CanonicalJSON.compact($0) })
-                ?? reading.message.flatMap(PlanText.json(in:))
+                ?? reading.message.flatMap { AnswerText.json(in: $0, having: AnswerText.key(for: call.stage)) }
         }
         return reading
     }

@@ -5,7 +5,7 @@
 struct Codex: AgentCLI {
     let program = "codex"
     let installHint = "install the Codex CLI (npm install -g @openai/codex); the PyPI wheel openai-codex-cli-bin also carries it, as codex_cli_bin/bin/codex, to link onto PATH"
-    static let schemaFile = "plan_schema.json"
+    static let schemaFile = "answer_schema.json"
     static let lastMessageFile = "last_message.txt"
 
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
@@ -14,13 +14,13 @@ struct Codex: AgentCLI {
         var invocation = AgentCLIInvocation(arguments: ["-a", "never", "exec", "--json", "--skip-git-repo-check", "--color", "never", "--ephemeral",
                                                         "--disable", "plugins", "--disable", "unbounded_connection_retries",
                                                         "-c", "analytics.enabled=false"])
-        switch call.stage {
-        case .plan:
+        if let schema = AnswerText.schema(for: call.stage) {
+            // A plan or a review: read only, answered to a schema.
             invocation.arguments += ["--sandbox", "read-only", "--output-schema", call.scratch + Self.schemaFile,
                                      "--output-last-message", call.scratch + Self.lastMessageFile]
-            invocation.files[Self.schemaFile] = PlanText.schema
+            invocation.files[Self.schemaFile] = schema
             invocation.results = [Self.lastMessageFile]
-        case .execute:
+        } else {
             invocation.arguments += ["--sandbox", "workspace-write"]
         }
         if let model = call.model { invocation.arguments += ["--model", model] }
@@ -50,9 +50,10 @@ struct Codex: AgentCLI {
             let words = (output.exitCode == 2 ? CLIOutputText.refusal(output.bytes) : CLIOutputText.lastWords(output.bytes)) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
             reading.message = words
             reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: words)
-        } else if call.stage == .plan {
-            reading.result = output.files[Self.lastMessageFile].flatMap { PlanText.json(in: String(decoding: $0, as: UTF8.self)) }
-                ?? reading.message.flatMap(PlanText.json(in:))
+        } else if call.stage != .execute {
+            let key = AnswerText.key(for: call.stage)
+            reading.result = output.files[Self.lastMessageFile].flatMap { AnswerText.json(in: String(decoding: $0, as: UTF8.self), having: key) }
+                ?? reading.message.flatMap { AnswerText.json(in: $0, having: key) }
         }
         return reading
     }

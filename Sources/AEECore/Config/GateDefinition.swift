@@ -1,15 +1,21 @@
-/// One gate as the team defines it in `.aee/config.json`: a command, or the built-in `doctor`.
+/// One gate as the team defines it in `.aee/config.json`: a command, or a built-in (`doctor`, `review`).
 public struct GateDefinition: Codable, Equatable, Sendable {
     /// A shell command, run through `/bin/sh -c` in the tree being judged.
     public var run: String?
-    /// The name of a built-in check instead of a command (only `doctor` today).
+    /// The name of a built-in check instead of a command: `doctor`, or `review` (the attempt's change judged by the
+    /// agent of `agent.review`).
     public var builtin: String?
+    /// For a review gate: whether the agent that executes may review its own work (nil: it may not).
+    public var allowSelfReview: Bool?
     public var timeoutSeconds: Int
     /// Gates that must pass before this one runs.
     public var needs: [String]
     public var env: [String: String]
 
-    public static let builtins = ["doctor"]
+    public static let builtins = ["doctor", "review"]
+
+    /// Whether this is a review gate.
+    public var isReview: Bool { builtin == "review" }
     public static let defaultTimeoutSeconds = 600
 
     public init(run: String? = nil, builtin: String? = nil, timeoutSeconds: Int = defaultTimeoutSeconds, needs: [String] = [], env: [String: String] = [:]) {
@@ -23,6 +29,7 @@ public struct GateDefinition: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case run, builtin, needs, env
         case timeoutSeconds = "timeout_seconds"
+        case allowSelfReview = "allow_self_review"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +40,10 @@ public struct GateDefinition: Codable, Equatable, Sendable {
         timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
         needs = try container.decodeIfPresent([String].self, forKey: .needs) ?? []
         env = try container.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
+        allowSelfReview = try container.decodeIfPresent(Bool.self, forKey: .allowSelfReview)
+        if allowSelfReview != nil, builtin != "review" {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.allowSelfReview], debugDescription: "only a review gate (builtin 'review') takes it"))
+        }
         if (run == nil) == (builtin == nil) {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "give either 'run' (a command) or 'builtin' (one of: \(Self.builtins.joined(separator: ", ")))"))
         }

@@ -43,6 +43,20 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         public var timeoutSeconds: Int
         /// Agent calls that may fail in one run before it stops with `agent_error`.
         public var maxFailures: Int
+        /// The agents of particular stages (`agent.plan`, `agent.execute`, `agent.review`): a strong model to plan,
+        /// a cheaper one to execute, another to review. A stage without one has the run's agent.
+        public var plan: AgentRole?
+        public var execute: AgentRole?
+        public var review: AgentRole?
+
+        /// The agent `.aee/config.json` names for `stage`, if it names one.
+        func role(for stage: AgentStage) -> AgentRole? {
+            switch stage {
+            case .plan: plan
+            case .execute: execute
+            case .review: review
+            }
+        }
 
         public static let defaultTimeoutSeconds = 1800
         public static let defaultMaxFailures = 3
@@ -54,7 +68,7 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case command, kind, model, args, prices
+            case command, kind, model, args, prices, plan, execute, review
             case timeoutSeconds = "timeout_seconds"
             case maxFailures = "max_failures"
         }
@@ -69,6 +83,9 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             prices = try container.decodeIfPresent([String: TokenPrice].self, forKey: .prices)
             timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
             maxFailures = try container.decodeIfPresent(Int.self, forKey: .maxFailures) ?? Self.defaultMaxFailures
+            plan = try container.decodeIfPresent(AgentRole.self, forKey: .plan)
+            execute = try container.decodeIfPresent(AgentRole.self, forKey: .execute)
+            review = try container.decodeIfPresent(AgentRole.self, forKey: .review)
             // The whole path (`agent.timeout_seconds`), as a gate's error gives it.
             func fail(_ key: CodingKeys, _ reason: String) -> DecodingError {
                 DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key], debugDescription: reason))
@@ -80,6 +97,49 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             if kind == nil, model != nil || args != nil { throw fail(model != nil ? .model : .args, "only a built-in agent (kind) takes it") }
             if timeoutSeconds < 1 { throw fail(.timeoutSeconds, "expected 1 second or more") }
             if maxFailures < 1 { throw fail(.maxFailures, "expected 1 or more") }
+        }
+    }
+
+    /// The agent of one stage: a built-in agent's name or a command (`"agent": {"plan": "claude-code"}`), or an
+    /// object with `kind` (a built-in agent, with its `model` and `args`) or `command`.
+    public struct AgentRole: Codable, Equatable, Sendable {
+        public var command: String?
+        public var kind: String?
+        public var model: String?
+        public var args: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case command, kind, model, args
+        }
+
+        public init(from decoder: any Decoder) throws {
+            if let text = try? decoder.singleValueContainer().decode(String.self) {
+                if BuiltInAgent(rawValue: text) != nil { kind = text } else { command = text }
+                if text.trimmingWhitespace.isEmpty {
+                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "the command is empty"))
+                }
+                return
+            }
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            command = try container.decodeIfPresent(String.self, forKey: .command)
+            kind = try container.decodeIfPresent(String.self, forKey: .kind)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            args = try container.decodeIfPresent([String].self, forKey: .args)
+            func fail(_ key: CodingKeys?, _ reason: String) -> DecodingError {
+                DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + (key.map { [$0] } ?? []), debugDescription: reason))
+            }
+            if let kind, BuiltInAgent(rawValue: kind) == nil {
+                throw fail(.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            if (kind == nil) == (command == nil) { throw fail(nil, "give either a kind (a built-in agent) or a command") }
+            if kind == nil, model != nil || args != nil { throw fail(model != nil ? .model : .args, "only a built-in agent (kind) takes it") }
+            if command?.trimmingWhitespace.isEmpty == true { throw fail(.command, "the command is empty") }
+        }
+
+        var choice: AgentChoice {
+            if let kind { return AgentChoice(kind, model: model, arguments: args ?? []) }
+            return .command(command ?? "")
         }
     }
 

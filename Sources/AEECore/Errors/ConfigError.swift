@@ -11,6 +11,8 @@ public enum ConfigError: AEEError, Equatable {
     case noProjectConfig(commit: String?)
     /// `commit`: the commit whose `.aee/config.json` holds them, when not the working tree's.
     case untrustedCommands([UntrustedCommand], commit: String?)
+    /// A review gate whose reviewing agent is the one that executes (`agent`), without `allow_self_review`.
+    case selfReview(gate: String, agent: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum ConfigError: AEEError, Equatable {
             (commands.allSatisfy(\.command.fromTaskRecord) ? "the task's records ask"
                 : commands.contains(where: \.command.fromTaskRecord) ? "\(ProjectConfig.path) and the task's records ask" : "\(ProjectConfig.path) asks")
                 + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
+        case .selfReview(let gate, let agent):
+            "gate '\(gate.quotedInMessage)' would have the agent that does the work ('\(agent.quotedInMessage)') review it"
         }
     }
 }

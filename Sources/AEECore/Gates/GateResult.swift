@@ -20,11 +20,13 @@ public struct GateResult: Encodable, Sendable, Equatable {
     /// True when the pass was taken from the cache instead of running the gate.
     public var cached: Bool
     public var at: Timestamp
+    /// What a review gate's agent reported spending (absent for other gates).
+    public var usage: Usage?
 
     public var passed: Bool { status == .passed }
 
     enum CodingKeys: String, CodingKey {
-        case gate, command, tree, status, passed, cached, at
+        case gate, command, tree, status, passed, cached, at, usage
         case exitCode = "exit_code"
         case durationMilliseconds = "duration_ms"
         case outputTail = "output_tail"
@@ -59,6 +61,7 @@ public struct GateResult: Encodable, Sendable, Equatable {
         try container.encode(outputDroppedBytes, forKey: .outputDroppedBytes)
         try container.encode(cached, forKey: .cached)
         try container.encode(at, forKey: .at)
+        try container.encodeIfPresent(usage, forKey: .usage)
     }
 }
 

@@ -25,6 +25,9 @@ struct GateRunner: Sendable {
     let jobs: Int
     /// How long what a gate started has to stop once asked (a timeout, an interrupt, the end of the gate).
     var graceSeconds = Subprocess.defaultGraceSeconds
+    /// Runs a review gate: a task's run hands its attempt's change to the reviewing agent. Nil outside a task, where a
+    /// review gate has nothing to review and is skipped (only a pass remembered for the tree counts).
+    var review: (@Sendable (Gate) -> GateResult)?
 
     /// The default for `jobs`: one gate per core, as CPU-bound test suites want (`aee.gateJobs` or `--jobs` raise it for waiting gates).
     static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -38,14 +41,20 @@ struct GateRunner: Sendable {
         let group = DispatchGroup()
         let slots = DispatchSemaphore(value: max(1, jobs))
 
+        // A review gate comes last: it needs every other gate of the plan (no review of a change that fails them, and
+        // no gate runs while the reviewing agent is in the workspace).
+        let others = plan.filter { !$0.definition.isReview }.map(\.name)
+        let needs = Dictionary(plan.map { ($0.name, $0.definition.needs + ($0.definition.isReview ? others : [])) }) { first, _ in first }
+
         // Starts every gate whose needs are settled; called at the start and whenever a gate finishes.
         @Sendable func launchReady() {
             for gate in plan {
+                let needed = needs[gate.name] ?? []
                 let decided: GateResult?? = results.withLock { done in
-                    guard done[gate.name] == nil, gate.definition.needs.allSatisfy({ done[$0] != nil }) else { return .none }
+                    guard done[gate.name] == nil, needed.allSatisfy({ done[$0] != nil }) else { return .none }
                     let claimed = started.withLock { $0.insert(gate.name).inserted }
                     guard claimed else { return .none }
-                    if let failed = gate.definition.needs.first(where: { done[$0]?.passed != true }) {
+                    if let failed = needed.first(where: { done[$0]?.passed != true }) {
                         let skipped = GateResult(gate: gate.name, command: gate.commandLine, tree: tree, status: .skipped,
                                                  outputTail: "skipped: '\(failed)' did not pass", at: now())
                         done[gate.name] = skipped
@@ -90,6 +99,10 @@ struct GateRunner: Sendable {
 
     func execute(_ gate: Gate) -> GateResult {
         let at = now()
+        if gate.definition.isReview {
+            return review?(gate) ?? GateResult(gate: gate.name, command: gate.commandLine, tree: tree, status: .skipped,
+                                               outputTail: "not run: a review gate judges a task's attempt (git aee task, run); outside one only a review that approved this tree counts\n", at: at)
+        }
         if gate.definition.builtin != nil {
             return GateResult(gate: gate.name, command: gate.commandLine, tree: tree, status: doctor.problems.isEmpty ? .passed : .failed,
                               durationMilliseconds: doctor.milliseconds, outputTail: doctor.problems.map { $0 + "\n" }.joined(), at: at)

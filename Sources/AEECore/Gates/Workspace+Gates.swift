@@ -27,10 +27,10 @@ extension Workspace {
     /// conflicts); nil for a plain copy of a commit's files. The caller has checked that the user approved the commands
     /// that will run (`requireTrust`).
     func judge(_ tree: OID, in directory: String, plan: [Gate], catalog: GateCatalog, cached: Set<String>, checkedOut: Repository?,
-               jobs: Int? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
+               jobs: Int? = nil, review: (@Sendable (Gate) -> GateResult)? = nil, events: @escaping @Sendable (GateEvent) -> Void = { _ in }) throws -> GateReport {
         let tree = try repository.judgedTree(tree)
         var verdict: (problems: [String], milliseconds: Int) = ([], 0)
-        if plan.contains(where: { $0.definition.builtin != nil && !cached.contains($0.name) }) {
+        if plan.contains(where: { $0.definition.builtin == "doctor" && !cached.contains($0.name) }) {
             let doctor = Doctor(workingTree: checkedOut, root: directory, catalog: catalog, path: environment["PATH"] ?? "", home: environment["HOME"])
             let started = Subprocess.now()
             verdict = (try doctor.problems(), Int((Subprocess.now() - started) * 1000))
@@ -39,6 +39,7 @@ extension Workspace {
                                 doctor: verdict, now: { Timestamp.now },
                                 jobs: try jobs ?? settings.int("aee.gateJobs", in: 1...256) ?? GateRunner.cores)
         runner.graceSeconds = try killGraceSeconds()
+        runner.review = review
         let results = runner.run(plan, cached: cached, events: events)
         let fresh = results.filter { $0.passed && !$0.cached }.compactMap { result in plan.first { $0.name == result.gate } }
         try PassCache(repository: repository).record(fresh, tree: tree, identity: try identity())

@@ -17,7 +17,7 @@ struct AgentDriver {
         case builtIn(any AgentCLI, path: String, model: String?, arguments: [String], prices: ModelPrices)
     }
 
-    let program: Program
+    var program: Program
     let timeoutSeconds: Double
     /// How long what the agent started has to stop once asked (a timeout, an interrupt, the end of the call).
     let graceSeconds: Double
@@ -63,9 +63,10 @@ struct AgentDriver {
         return driver
     }
 
-    func run(stage: AgentStage, task: TaskRecord, iteration: Int, workItem: WorkItem?, context: FailureContext?, taskDeadline: Double?) throws -> Call {
+    func run(stage: AgentStage, task: TaskRecord, iteration: Int, workItem: WorkItem?, context: FailureContext?, taskDeadline: Double?,
+             review: (plan: [WorkItem], diff: String)? = nil) throws -> Call {
         let files = (task: scratch + "task.json", workItem: scratch + "work_item.json", context: scratch + "context.json",
-                     prompt: scratch + "prompt.txt", output: scratch + "output.json")
+                     prompt: scratch + "prompt.txt", output: scratch + "output.json", diff: scratch + "change.diff")
         try write(try CanonicalJSON.encode(task), to: files.task)
         var variables = [
             "AEE_TASK_ID": task.id.rawValue,
@@ -83,6 +84,11 @@ struct AgentDriver {
             try write(try CanonicalJSON.encode(context), to: files.context)
             variables["AEE_CONTEXT_FILE"] = files.context
         }
+        let request = review.map { ReviewRequest(plan: $0.plan, diff: $0.diff, diffFile: files.diff) }
+        if let review {
+            try write(Array(review.diff.utf8), to: files.diff)
+            variables["AEE_DIFF_FILE"] = files.diff
+        }
         // A result left by an earlier call must not pass for this one's.
         unlink(files.output)
         var timeout = timeoutSeconds
@@ -98,7 +104,7 @@ struct AgentDriver {
 
         switch program {
         case .command(let command):
-            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output)
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: files.output, review: request)
             try write(Array(prompt.text.utf8), to: files.prompt)
             var process = Subprocess.shell(command, directory: directory, environment: launch.environment, timeoutSeconds: launch.timeout)
             process.input = files.prompt
@@ -109,7 +115,7 @@ struct AgentDriver {
             if outcome.exitCode == Self.needsHumanExitCode, !outcome.timedOut { call.report.status = .needsHuman }
             return call
         case .builtIn(let cli, let path, let model, let arguments, let prices):
-            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: nil)
+            let prompt = AgentPrompt(task: task, stage: stage, iteration: iteration, workItem: workItem, context: context, outputFile: nil, review: request)
             try write(Array(prompt.text.utf8), to: files.prompt)
             let call = AgentCLICall(stage: stage, prompt: prompt.text, promptFile: files.prompt, scratch: scratch, model: model, extraArguments: arguments,
                                     budgetUSD: Self.remainingBudget(of: task), prices: prices)
@@ -143,9 +149,9 @@ struct AgentDriver {
     /// A built-in agent's call: its CLI started as it says, its output read into the contract's terms.
     private func runBuiltIn(_ cli: any AgentCLI, at path: String, _ call: AgentCLICall, _ launch: Launch) throws -> Call {
         guard let invocation = cli.invocation(for: call) else {
-            // The CLI cannot plan: no call, and the plan falls back to one work item, saying why.
+            // The CLI cannot plan (or review): no call; the plan falls back to one work item, saying why.
             let report = AgentReport(status: .done, exitCode: nil, durationMilliseconds: 0, outputTail: "", outputDroppedBytes: 0,
-                                     resultProblem: "\(cli.program) does not plan; the task is one work item")
+                                     resultProblem: call.stage == .review ? "\(cli.program) cannot review" : "\(cli.program) does not plan; the task is one work item")
             return Call(report: report, result: nil, hitTaskDeadline: false, usage: .unknown)
         }
         if let budget = call.budgetUSD, budget <= 0 {

@@ -11,6 +11,12 @@ struct AgentPrompt {
     /// Where a plan or a report may be written (`AEE_OUTPUT_FILE`); nil for a built-in agent, whose CLI hands the
     /// plan over itself and whose report git aee reads from the CLI's output.
     let outputFile: String?
+    /// What a review gate's call judges; nil at the other stages.
+    var review: ReviewRequest? = nil
+
+    static let verdictShape = #"{"verdict": "approve", "comments": []}"#
+    /// The part of the change quoted in a review's prompt; the whole diff is in `AEE_DIFF_FILE`.
+    static let quotedDiffBytes = 64 * 1024
 
     static let planShape = #"{"summary": "...", "work_items": [{"id": "short-name", "title": "...", "description": "...", "depends_on": []}]}"#
     /// How `depends_on` is read, told with the plan's shape.
@@ -41,6 +47,19 @@ struct AgentPrompt {
             } else {
                 lines += ["Answer with the plan as JSON:", Self.planShape, Self.dependencies]
             }
+        case .review:
+            let review = review ?? ReviewRequest(plan: [], diff: "", diffFile: "")
+            lines += ["Review the change made for this task: does it do what the task asks, correctly and completely?",
+                      "Read what you need, but do not change any file."]
+            if !review.plan.isEmpty {
+                lines += ["", "The plan it followed:"] + review.plan.enumerated().map { "  \($0.offset + 1). [\($0.element.id)] \($0.element.title)" }
+            }
+            let verdict = ["Answer with \"approve\", or \"request_changes\" with one comment per problem that must be fixed (what and where):",
+                           Self.verdictShape]
+            lines += [""] + (outputFile.map { ["Write your verdict as JSON to the file \($0):"] + verdict.dropFirst() } ?? verdict)
+            let quoted = review.diff.utf8.count > Self.quotedDiffBytes
+                ? String(decoding: review.diff.utf8.prefix(Self.quotedDiffBytes), as: UTF8.self) + "\n[... the rest is in \(review.diffFile)]" : review.diff
+            lines += ["", "The change (git diff against the commit the task started from, .aee/ left out; also in \(review.diffFile)):", quoted]
         case .execute:
             if let workItem {
                 lines += ["Do this work item now, in the current directory (a checkout of the project):", "", "Work item \(workItem.id): \(workItem.title)"]

@@ -50,7 +50,7 @@ extension Attempt {
     private mutating func runAlone(_ index: Int, _ items: [WorkItem], told: FailureContext?, state: inout RunState) throws -> Outcome? {
         let item = items[index]
         context.events(.workItem(iteration: number, index: index + 1, count: items.count, item))
-        let call = try context.agent.run(stage: .execute, task: record, iteration: number, workItem: item, context: told, taskDeadline: context.deadline)
+        let call = try context.agent(for: .execute).run(stage: .execute, task: record, iteration: number, workItem: item, context: told, taskDeadline: context.deadline)
         let line = Line(branch: branch, parent: tip, tree: tipTree, record: record)
         let end = try finish(index, item, call, slot: 0, on: line, state: &state)
         (tip, tipTree, record) = (end.commit, end.tree, end.record)
@@ -153,7 +153,7 @@ extension Attempt {
                 // A workspace beside the task's own is made, or moved to the wave's start, on the item's thread: the
                 // items do not wait for each other's checkouts.
                 let prepare = try workspace(slot, state: state)
-                let (agent, task, iteration, item, deadline) = (context.agent, base.record, number, items[index], context.deadline)
+                let (agent, task, iteration, item, deadline) = (context.agent(for: .execute), base.record, number, items[index], context.deadline)
                 calls.start(index) { [calls] in
                     let workspace = try prepare()
                     var driver = agent.working(in: workspace)

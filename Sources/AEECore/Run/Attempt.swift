@@ -99,7 +99,7 @@ struct Attempt {
             }
         } else {
             context.events(.stage(iteration: number, .planning))
-            let planCall = try context.agent.run(stage: .plan, task: record, iteration: number, workItem: nil, context: previousFailure, taskDeadline: context.deadline)
+            let planCall = try context.agent(for: .plan).run(stage: .plan, task: record, iteration: number, workItem: nil, context: previousFailure, taskDeadline: context.deadline)
             let plan: OpenPlan
             (items, plan) = makePlan(from: planCall)
             add(plan.usage)
@@ -119,10 +119,16 @@ struct Attempt {
         let cleared = try state.taskWorkspace.clearIgnored(keeping: state.gateLeftovers, present: ignoredAfterStaging)
         defer { state.gateLeftovers = Set((try? state.taskWorkspace.repository.ignoredPaths()) ?? []) }
         let judge = context.workspace
+        let review = try reviewer(items)
         let report = try judge.judge(tipTree, in: state.taskWorkspace.root, plan: context.gatePlan, catalog: context.settings.catalog,
                                      cached: try context.passesBeforeTheRun.map { try judge.cachedPasses(context.gatePlan, tree: tipTree, asOf: $0) } ?? [],
-                                     checkedOut: state.taskWorkspace.repository,
+                                     checkedOut: state.taskWorkspace.repository, review: review,
                                      events: { [events = context.events] in events(.gate($0)) })
+        if report.results.contains(where: { $0.usage != nil }) {
+            // What the reviewing agent left in the workspace is nobody's work: the next work item starts clean.
+            try state.taskWorkspace.move(to: tip)
+            for result in report.results { if let usage = result.usage { add(usage) } }
+        }
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }
         let clearedList = cleared.isEmpty ? nil : String(decoding: try CanonicalJSON.compact(cleared), as: UTF8.self)
         try commit(.verified(iteration: number, passed: report.passed, cleared: clearedList), title: record.title, in: state.taskWorkspace,
@@ -132,6 +138,26 @@ struct Attempt {
             FailureContext.FailedGate(gate: $0.gate, status: $0.status.rawValue, exitCode: $0.exitCode, outputTail: $0.outputTail)
         }
         return try outcome(passed: report.passed, failedGates: failed)
+    }
+
+    /// What runs a review gate: the agent for the review stage, given the task, the plan and the attempt's change
+    /// against the task's base (without `.aee/`); nil when the gates hold no review.
+    private func reviewer(_ items: [WorkItem]) throws -> (@Sendable (Gate) -> GateResult)? {
+        guard context.gatePlan.contains(where: { $0.definition.isReview }) else { return nil }
+        let repository = context.workspace.repository
+        let base = try record.baseCommit.flatMap(OID.init(hex:)).map { try repository.commit($0).tree }
+        let diff = String(decoding: try repository.patch(from: base, to: tipTree, paths: [], excluding: ".aee", format: .patch), as: UTF8.self)
+        let (driver, task, iteration, deadline, tree) = (context.agent(for: .review), record, number, context.deadline, tipTree.hex)
+        return { gate in
+            let at = Timestamp.now
+            do {
+                let call = try driver.run(stage: .review, task: task, iteration: iteration, workItem: nil, context: nil, taskDeadline: deadline,
+                                          review: (items, diff))
+                return ReviewVerdict.result(of: call, gate: gate, tree: tree, at: at)
+            } catch {
+                return GateResult(gate: gate.name, command: gate.commandLine, tree: tree, status: .failed, outputTail: "\(error)\n", at: at)
+            }
+        }
     }
 
     /// How the iteration ends once the gates have judged it.

@@ -22,6 +22,14 @@ struct RunContext {
     /// Shows the plan to a human and returns their verdict; nil when there is no terminal to ask on.
     let approve: ((String) -> Bool)?
 
+    /// The agent that serves `stage`: the one `.aee/config.json` names for it, else the run's.
+    func agent(for stage: AgentStage) -> AgentDriver {
+        guard let own = settings.roles[stage] else { return agent }
+        var driver = agent
+        driver.program = own.program
+        return driver
+    }
+
     /// The commit the task's branch points at now.
     func taskTip() throws -> OID {
         try store.tip(of: id)

@@ -53,6 +53,8 @@ struct RunSettings {
     let agent: AgentChoice
     /// How the agent is started.
     let agentProgram: AgentDriver.Program
+    /// The agents `.aee/config.json` names for particular stages; the others have `agent`.
+    let roles: [AgentStage: StageAgent]
     /// Where the agent command came from: one from the repository (`.aee/config.json`, or a task's records, which
     /// arrive by fetch from other clones) runs only once the user approved it.
     let agentSource: AgentSource
@@ -103,23 +105,12 @@ extension Workspace {
             if options.model != nil { throw AgentError.modelForCommand(command) }
             if let meant = BuiltInAgent.meant(by: command) { throw AgentError.builtInMisnamed(command, meant: meant.rawValue) }
         }
-        let path = environment["PATH"] ?? ""
-        let program: AgentDriver.Program
-        switch agent {
-        case .builtIn(let builtIn, let model, let arguments):
-            let cli = builtIn.cli
-            guard let found = ShellCommand.locate(cli.program, path: path) else {
-                throw AgentError.notInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
-            }
-            if model == nil, !cli.namesModel(arguments: arguments, environment: environment, root: root) {
-                throw AgentError.needsModel(agent: builtIn.rawValue)
-            }
-            program = .builtIn(cli, path: found, model: model, arguments: arguments, prices: ModelPrices(overrides: config?.agent.prices ?? [:]))
-        case .command(let command):
-            if let found = ShellCommand.problem(in: command, root: root, path: path, home: environment["HOME"]) {
-                throw AgentError.notFound(found.program)
-            }
-            program = .command(command)
+        let prices = ModelPrices(overrides: config?.agent.prices ?? [:])
+        let program = try self.program(for: agent, root: root, prices: prices)
+        var roles: [AgentStage: StageAgent] = [:]
+        for stage in AgentStage.allCases {
+            guard let role = config?.agent.role(for: stage) else { continue }
+            roles[stage] = StageAgent(choice: role.choice, program: try self.program(for: role.choice, root: root, prices: prices))
         }
         if let timeout = options.timeoutSeconds, timeout < 1 {
             throw ConfigError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
@@ -127,6 +118,7 @@ extension Workspace {
         return RunSettings(
             agent: agent,
             agentProgram: program,
+            roles: roles,
             agentSource: source,
             agentTakesTeamArguments: !(team?.args ?? []).isEmpty,
             agentTimeoutSeconds: Double(try settings.int("aee.agentTimeout", in: 1...(7 * 86_400)) ?? config?.agent.timeoutSeconds ?? ProjectConfig.AgentSettings.defaultTimeoutSeconds),
@@ -145,6 +137,30 @@ extension Workspace {
 }
 
 extension Workspace {
+    /// How `agent` is started: a built-in agent's CLI found on PATH (told a model where it needs one), or a command
+    /// whose program exists.
+    private func program(for agent: AgentChoice, root: String, prices: ModelPrices) throws -> AgentDriver.Program {
+        let path = environment["PATH"] ?? ""
+        switch agent {
+        case .builtIn(let builtIn, let model, let arguments):
+            let cli = builtIn.cli
+            guard let found = ShellCommand.locate(cli.program, path: path) else {
+                throw AgentError.notInstalled(agent: builtIn.rawValue, program: cli.program, hint: cli.installHint)
+            }
+            if model == nil, !cli.namesModel(arguments: arguments, environment: environment, root: root) {
+                throw AgentError.needsModel(agent: builtIn.rawValue)
+            }
+            return .builtIn(cli, path: found, model: model, arguments: arguments, prices: prices)
+        case .command(let command):
+            if let found = ShellCommand.problem(in: command, root: root, path: path, home: environment["HOME"]) {
+                throw AgentError.notFound(found.program)
+            }
+            return .command(command)
+        }
+    }
+}
+
+extension Workspace {
     /// The agent the task's last run was started (or resumed) with, as its records say; nil before any run.
     public func rememberedAgent(of id: TaskID) throws -> RememberedAgent? {
         return try doing("read the agent task \(id) ran with") {
@@ -160,7 +176,24 @@ extension Workspace {
     }
 }
 
+/// The agent of one stage, and how it is started.
+struct StageAgent {
+    let choice: AgentChoice
+    let program: AgentDriver.Program
+}
+
 extension RunSettings {
+    /// The agent that serves `stage`: its own (`agent.plan`, ...), else the run's.
+    func agent(for stage: AgentStage) -> AgentChoice { roles[stage]?.choice ?? agent }
+
+    /// Refuses a review gate in `plan` whose reviewing agent is the one that executes, unless it allows that.
+    func refuseSelfReview(_ plan: [Gate]) throws {
+        guard agent(for: .review) == agent(for: .execute) else { return }
+        if let gate = plan.first(where: { $0.definition.isReview && $0.definition.allowSelfReview != true }) {
+            throw ConfigError.selfReview(gate: gate.name, agent: agent(for: .execute).name)
+        }
+    }
+
     /// The model a built-in agent was told to use, for the records.
     var model: String? {
         if case .builtIn(_, let model, _) = agent { return model }
@@ -173,6 +206,9 @@ extension RunSettings {
     /// The commands from the repository a run with the gates of `plan` would start.
     func projectCommands(gates plan: [Gate]) -> [ProjectCommand] {
         let agent = agentIsTrusted ? nil : self.agent.approvable.map { ProjectCommand.agent($0, fromTaskRecord: agentSource == .taskRecord) }
-        return (agent.map { [$0] } ?? []) + catalog.projectCommands(of: plan)
+        // The stages' own agents come from .aee/config.json: approved like its agent. The reviewer runs only for a review gate.
+        let stages = AgentStage.allCases.filter { $0 != .review || plan.contains { $0.definition.isReview } }
+        let stageAgents = stages.compactMap { stage in self.roles[stage]?.choice.approvable.map { ProjectCommand.agent($0, stage: stage) } }
+        return (agent.map { [$0] } ?? []) + stageAgents + catalog.projectCommands(of: plan)
     }
 }

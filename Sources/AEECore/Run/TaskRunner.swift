@@ -54,6 +54,7 @@ public final class TaskRunner {
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
         return try doing("check the task's gates") {
             let plan = try settings.catalog.plan(metadata.gates)
+            try settings.refuseSelfReview(plan)
             try workspace.requireTrust(settings.projectCommands(gates: plan))
             // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
             // again when this clone resumes the task (another clone that fetches it has to approve it first). A

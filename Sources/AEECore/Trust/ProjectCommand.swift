@@ -3,7 +3,8 @@ import Git
 /// A command from the repository that git aee is asked to run: the agent's or a gate's (with the environment it
 /// sets) from `.aee/config.json`, or the agent a task's records name.
 public struct ProjectCommand: Codable, Equatable, Sendable {
-    /// `agent`, or `gate:<name>`; gate names are validated, so this never holds a space.
+    /// `agent`, `agent:<stage>` (`agent.plan` of `.aee/config.json`), or `gate:<name>`; gate names are validated, so
+    /// this never holds a space.
     public let role: String
     public let command: String
     public let env: [String: String]
@@ -26,6 +27,11 @@ public struct ProjectCommand: Codable, Equatable, Sendable {
         return agent
     }
 
+    /// The agent `.aee/config.json` names for `stage`.
+    static func agent(_ command: String, stage: AgentStage) -> ProjectCommand {
+        ProjectCommand(role: "agent:" + stage.rawValue, command: command, env: [:])
+    }
+
     static func gate(_ name: String, command: String, env: [String: String]) -> ProjectCommand {
         ProjectCommand(role: "gate:" + name, command: command, env: env)
     }
@@ -40,7 +46,8 @@ public struct ProjectCommand: Codable, Equatable, Sendable {
 
     /// `agent` or `gate 'tests'`, for messages.
     public var label: String {
-        role.hasPrefix("gate:") ? "gate '\(role.dropFirst(5))'" : fromTaskRecord ? "the agent of the task's last run" : role
+        role.hasPrefix("gate:") ? "gate '\(role.dropFirst(5))'" : role.hasPrefix("agent:") ? "the agent for the \(role.dropFirst(6)) stage"
+            : fromTaskRecord ? "the agent of the task's last run" : role
     }
 
     /// The command as a person should read it before approving it: with its environment, control characters escaped.
