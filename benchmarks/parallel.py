@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Work items side by side: a task of 4 independent work items whose agent sleeps 1 s in each, run with --jobs 4
-against --jobs 1, in the same repository in the same run.
+against --jobs 1, in the same repository in the same run. Attempts side by side: best of 3 (agents that pass after
+1 s, pass after 3 s, and fail) against the 1 s agent alone, the time to the winner.
 
   python3 benchmarks/parallel.py --binary PATH [--runs N] [--items N] [--keep]
 
@@ -32,6 +33,14 @@ echo "start $(date +%s%N)" >> "$BENCH_LOG"
 sleep 1
 echo "$item" > "$item.txt"
 echo "end $(date +%s%N)" >> "$BENCH_LOG"
+"""
+
+
+RACER = r"""#!/bin/sh
+[ "$AEE_STAGE" = plan ] && exit 0
+sleep "$1"
+[ "$2" = pass ] && echo ok > raced.txt
+[ "$2" = pass ]
 """
 
 
@@ -104,6 +113,25 @@ def main():
               f" {results[jobs][1] * 1000 / arguments.items:6.1f} ms per work item", flush=True)
     serial, parallel = results[1], results[arguments.items]
     print(f"  ratio --jobs {arguments.items} / --jobs 1: wall {parallel[0] / serial[0]:.2f}, own time {parallel[1] / serial[1]:.2f}")
+
+    racer = os.path.join(scripts, "racer")
+    with open(racer, "w") as handle:
+        handle.write(RACER)
+    os.chmod(racer, 0o755)
+    with open(os.path.join(path, ".aee", "config.json"), "w") as handle:
+        handle.write('{"version": 1, "agent": {"command": null}, "gates": {"raced": {"run": "test -f raced.txt"}}, "default_gates": ["raced"]}\n')
+    run(["git", "commit", "-q", "-am", "raced"], path)
+    fast, slow, failing = f"{racer} 1 pass", f"{racer} 3 pass", f"{racer} 0.2 fail"
+    timings = {}
+    for label, agents in (("the 1 s agent alone", ["--agent", fast]), ("best of 3", ["--agents", ",".join((fast, slow, failing))])):
+        walls = []
+        for _ in range(arguments.runs + 1):
+            start = time.perf_counter()
+            subprocess.run([BINARY, "task", "race"] + agents, cwd=path, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            walls.append(time.perf_counter() - start)
+        timings[label] = statistics.median(walls[1:])
+        print(f"  {label}: {timings[label]:6.2f} s to SUCCEEDED", flush=True)
+    print(f"  ratio best of 3 / alone: {timings['best of 3'] / timings['the 1 s agent alone']:.2f}")
     if not arguments.keep:
         shutil.rmtree(work, ignore_errors=True)
 

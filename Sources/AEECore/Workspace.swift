@@ -42,6 +42,18 @@ public final class Workspace {
 
     public var store: TaskStore { TaskStore(repository: repository) }
 
+    /// The same repository and settings through handles of its own, for work on another thread: a libgit2 handle
+    /// is one thread's at a time.
+    func twin() throws -> Workspace {
+        let handle = try Repository.open(at: repository.gitDirectory, searching: false)
+        let twin = Workspace(repository: handle, settings: Settings(commandLine: settings.commandLine, files: try handle.configuration()),
+                             environment: environment)
+        twin.trustsAllCommands = trustsAllCommands
+        twin.configCommit = configCommit
+        twin.configCommitDiffering = configCommitDiffering
+        return twin
+    }
+
     /// What to call the repository: its working tree's folder, or its git directory's for a bare one.
     public var name: String {
         let path = repository.workingDirectory ?? repository.commonDirectory

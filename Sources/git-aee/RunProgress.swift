@@ -47,6 +47,11 @@ final class RunProgress: Sendable {
             if case .finished(let result) = gateEvent {
                 say("gate \(result.gate): \(result.status.rawValue)\(result.cached ? " (cached)" : "")", lasting: false)
             }
+        case .attemptStarted(let iteration, let candidate, let agent):
+            board.position.withLock { $0.stage = "attempts side by side" }
+            say("iteration \(iteration): attempt \(candidate) started (\(agent.escapedForTerminal))", lasting: false)
+        case .attemptEnded(let iteration, let candidate, let agent, let verdict):
+            say("iteration \(iteration): attempt \(candidate) (\(agent.escapedForTerminal)) \(verdict)", lasting: true)
         case .agentActivity(let text):
             // Live only: one line per tool call would drown the plain log's steps.
             board.position.withLock { $0.activity = TaskTitle.oneLine(text, limit: 60) }

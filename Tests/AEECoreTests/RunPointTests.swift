@@ -154,8 +154,8 @@ struct RunPointTests {
         func progress() throws -> AttemptProgress { try #require(try AttemptProgress.read(id, number: 1, in: store, taskTip: taskTip)) }
         let planned = try planned(id, iteration: 1, after: taskTip)
         // a started (its branch names the attempt's tip); b finished on its own branch.
-        try repository.updateReference(id.itemBranch(1, "a"), to: planned, expecting: nil, reflogMessage: "")
-        let b = try step(id, .workItemEnded(iteration: 1, workItem: "b", status: .done), iteration: 1, on: id.itemBranch(1, "b"), after: planned,
+        try repository.updateReference(TaskID.itemBranch(of: id.attemptBranch(1), "a"), to: planned, expecting: nil, reflogMessage: "")
+        let b = try step(id, .workItemEnded(iteration: 1, workItem: "b", status: .done), iteration: 1, on: TaskID.itemBranch(of: id.attemptBranch(1), "b"), after: planned,
                          expecting: nil, artifacts: [("work_item_b.json", try CanonicalJSON.encode(Call()))], trailers: [("AEE-Work-Item", "b")])
         #expect(try progress().startedBeside == ["a"])
         #expect(try progress().finishedBeside.map(\.item) == ["b"])
@@ -163,7 +163,7 @@ struct RunPointTests {
         let (stage, underWay) = try store.progress(of: try store.record(of: id))
         #expect(stage == .executing && underWay.map(\.id) == ["a"])
 
-        let a = try step(id, .workItemEnded(iteration: 1, workItem: "a", status: .done), iteration: 1, on: id.itemBranch(1, "a"), after: planned,
+        let a = try step(id, .workItemEnded(iteration: 1, workItem: "a", status: .done), iteration: 1, on: TaskID.itemBranch(of: id.attemptBranch(1), "a"), after: planned,
                          expecting: planned, artifacts: [("work_item_a.json", try CanonicalJSON.encode(Call()))], trailers: [("AEE-Work-Item", "a")])
         try repository.updateReference(id.attemptBranch(1), to: planned, expecting: planned, reflogMessage: "")
         _ = try step(id, .workItemsMerged(iteration: 1, workItems: ["a", "b"], conflicts: []), iteration: 1, on: id.attemptBranch(1), after: a,

@@ -192,3 +192,99 @@ struct ParallelTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+@Suite("attempts side by side (--attempts, --agents)")
+struct AttemptRaceTests {
+    /// A repository whose gate passes when out.txt says `pass...`.
+    static func repository() throws -> Scratch {
+        try calculatorRepository(fixed: true, gates: #""tests": {"run": "grep -q '^pass' out.txt"}"#)
+    }
+
+    /// An agent `name` that plans nothing (one work item), reports a cost of 0.25 per call, and executes `body`.
+    static func agent(_ repo: Scratch, _ name: String, _ body: String) throws -> String {
+        "'" + (try repo.agentScript(name, """
+            #!/bin/sh
+            echo '{"cost_usd": 0.25}' > "$AEE_OUTPUT_FILE"
+            [ "$AEE_STAGE" = plan ] && exit 0
+            echo "\(name) $AEE_ITERATION" >> '\(repo.root.path)/calls'
+            grep -q 'made beside it, failed as well' "$AEE_PROMPT_FILE" && echo "\(name) told" >> '\(repo.root.path)/calls'
+            \(body)
+
+            """)) + "'"
+    }
+
+    @Test("best of three: the fast passing attempt wins, the slow one is stopped and kept on its branch, the failing one recorded; all their costs count")
+    func fastestPassingWins() throws {
+        let repo = try Self.repository()
+        let failing = try Self.agent(repo, "failing", "echo no > out.txt; exit 1")
+        let slow = try Self.agent(repo, "slow", "sleep 30; echo pass-slow > out.txt")
+        let fast = try Self.agent(repo, "fast", "sleep 0.5; echo pass-fast > out.txt")
+        let started = Date()
+        let (id, record) = try repo.succeed(agent: failing, "--agents", [failing, slow, fast].joined(separator: ","))
+        #expect(Date().timeIntervalSince(started) < 25, "the slow attempt was stopped, not waited for")
+        #expect(record["state"] as? String == "SUCCEEDED" && record["iteration"] as? Int == 1)
+        #expect(try repo.git("show", "aee/\(id):out.txt") == "pass-fast\n")
+        let race = try repo.artifact(id, "iterations/1/attempts.json")
+        #expect(race["winner"] as? Int == 3)
+        let attempts = try #require(race["attempts"] as? [[String: Any]])
+        #expect(attempts.map { $0["outcome"] as? String } == ["failed", "lost", "passed"])
+        // The losers' work is committed, kept on their branches, and reachable from the task's history; the
+        // winner's branch, merged, is gone as a passing attempt's always is.
+        for attempt in attempts.prefix(2) {
+            let branch = try #require(attempt["branch"] as? String)
+            #expect(try repo.git("rev-parse", branch).trimmingCharacters(in: .whitespacesAndNewlines) == attempt["commit"] as? String)
+            #expect(try repo.run("/usr/bin/git", ["merge-base", "--is-ancestor", branch, "aee/\(id)"]).status == 0)
+        }
+        #expect(try repo.git("log", "-1", "--format=%s", "aee/\(id)-attempt-1.2") == "aee(\(id)): work_item_killed: Fix it\n")
+        #expect(try repo.run("/usr/bin/git", ["rev-parse", "--verify", "-q", "aee/\(id)-attempt-1.3"]).status != 0)
+        // 0.25 per call, each written as the call starts: three plans and three execute calls, the killed one's too.
+        let usage = try #require(record["usage"] as? [String: Any])
+        #expect(usage["cost_usd"] as? Double == 1.5)
+        #expect(attempts.compactMap { ($0["usage"] as? [String: Any])?["cost_usd"] as? Double } == [0.5, 0.5, 0.5])
+        #expect(try repo.fsckIsClean())
+        let left = try FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot).flatMap {
+            (try? FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot + "/" + $0)) ?? []
+        }
+        #expect(!left.contains { $0.hasPrefix(id) }, "\(left)")
+    }
+
+    @Test("none passes: the iteration fails with the first attempt's failure, carrying the others', which the next iteration's prompt tells")
+    func nonePasses() throws {
+        let repo = try Self.repository()
+        let first = try Self.agent(repo, "first", "echo no > out.txt")
+        let second = try Self.agent(repo, "second", "echo nope > out.txt")
+        let outcome = try repo.aee("task", "Fix it", "--agents", "\(first),\(second)", "--max-iterations", "2")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        let failure = try repo.artifact(id, "iterations/1/failure_context.json")
+        #expect(failure["reason"] as? String == "gates_failed")
+        #expect((failure["attempts"] as? [[String: Any]])?.count == 1)
+        #expect(repo.calls.filter { $0.hasSuffix("told") }.sorted() == ["first told", "second told"])
+        #expect(try repo.artifact(id, "iterations/2/attempts.json")["winner"] is NSNull)
+    }
+
+    @Test("--max-cost counts what every attempt spends while they run")
+    func budgetCountsAll() throws {
+        let repo = try Self.repository()
+        let first = try Self.agent(repo, "first", "echo no > out.txt")
+        let second = try Self.agent(repo, "second", "echo nope > out.txt")
+        let outcome = try repo.aee("task", "Fix it", "--agents", "\(first),\(second)", "--max-cost", "0.6")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(try repo.artifact(id, "task.json")["exit_reason"] as? String == "budget")
+        // Alone, each spent 0.50 of the 0.60; together they passed it, which stopped them before their gates.
+        let attempts = try #require(try repo.artifact(id, "iterations/1/attempts.json")["attempts"] as? [[String: Any]])
+        #expect(attempts.contains { $0["outcome"] as? String == "budget" }, "\(attempts)")
+    }
+
+    @Test("attempts side by side refuse what they cannot go with, before anything is written")
+    func refusals() throws {
+        let repo = try Self.repository()
+        let refs = try repo.refs()
+        let remote = try repo.aee("task", "Fix it", "--agent", "true", "--attempts", "2", "--remote", "origin")
+        #expect(remote.status == 128 && remote.stderr.contains("attempts side by side (--attempts, --agents) cannot run with --remote"), "\(remote.stderr)")
+        let mismatch = try repo.aee("task", "Fix it", "--agents", "true,true", "--attempts", "3")
+        #expect(mismatch.status == 129, "\(mismatch.stderr)")
+        #expect(try repo.refs() == refs)
+    }
+}

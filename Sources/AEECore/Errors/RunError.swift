@@ -13,11 +13,15 @@ public enum RunError: AEEError, Equatable {
     case notRunning(TaskID, TaskState)
     case ownerUnknown(TaskID, owner: String)
     case cannotResume(TaskID, reason: String)
+    /// Attempts side by side (`--attempts`, `--agents`) with an option they do not go with.
+    case attemptsWith(String)
 
     public var description: String {
         switch self {
         case .runStopped(_, let reason):
             reason
+        case .attemptsWith(let option):
+            "attempts side by side (--attempts, --agents) cannot run with \(option)"
         case .branchMovedUnderRun(let branch):
             "\(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch) was moved by something other than the run while it wrote to it"
         case .deletedWhileRunning(let id, _, _):

@@ -103,6 +103,9 @@ struct AgentPrompt {
             let more = context.filesChanged.count - quotedFiles
             lines += ["Files the previous iteration changed: " + named + (more > 0 ? ", and \(more) more" : "")]
         }
+        for (index, other) in (context.attempts ?? []).enumerated() {
+            lines += ["Attempt \(index + 2), made beside it, failed as well: \(other.summary)."]
+        }
         if context.iteration != current { lines += ["Fix what made it fail."] }
         return lines
     }

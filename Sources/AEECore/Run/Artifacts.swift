@@ -234,9 +234,11 @@ public struct FailureContext: Codable, Equatable, Sendable {
     public var signature: String
     /// The work items that conflicted (absent unless some did).
     public var conflicts: [Conflict]?
+    /// The failures of the other attempts run beside this one (`--attempts`), when none passed.
+    public var attempts: [FailureContext]?
 
     enum CodingKeys: String, CodingKey {
-        case iteration, reason, agent, signature, conflicts
+        case iteration, reason, agent, signature, conflicts, attempts
         case failedGates = "failed_gates"
         case filesChanged = "files_changed"
     }

@@ -127,7 +127,7 @@ extension Attempt {
         var waiting = indices.filter { ended[$0] == nil }
         for index in waiting {
             // The branch names the item as started (for status, and for a run that resumes this one).
-            let itemBranch = context.id.itemBranch(number, items[index].id)
+            let itemBranch = TaskID.itemBranch(of: branch, items[index].id)
             let current = try repository.resolveReference(itemBranch)
             if let current, current != tip, try !repository.isAncestor(current, of: tip) {
                 throw RunError.cannotResume(context.id, reason: "\(itemBranch.dropFirst("refs/heads/".count)) holds work the attempt does not")
@@ -157,7 +157,7 @@ extension Attempt {
                 calls.start(index) { [calls] in
                     let workspace = try prepare()
                     var driver = agent.working(in: workspace)
-                    driver.stopRequested = { [calls] in calls.isStopping }
+                    driver.stopRequested = { [calls, lost = driver.stopRequested] in calls.isStopping || lost?() == true }
                     return (try driver.run(stage: .execute, task: task, iteration: iteration, workItem: item, context: told, taskDeadline: deadline), workspace)
                 }
             }
@@ -165,7 +165,7 @@ extension Attempt {
             let slot = slots[index]!
             let (call, workspace) = try result.get()
             if slot > 0 { state.besideWorkspaces[slot] = workspace }
-            let itemLine = Line(branch: context.id.itemBranch(number, items[index].id), parent: base.parent, tree: base.tree, record: base.record)
+            let itemLine = Line(branch: TaskID.itemBranch(of: branch, items[index].id), parent: base.parent, tree: base.tree, record: base.record)
             let end = try finish(index, items[index], call, slot: slot, on: itemLine, state: &state)
             ended[index] = end.commit
             if let stop = end.stop {
@@ -229,7 +229,7 @@ extension Attempt {
             try context.store.commit(change, onto: tree, parents: order.map { ended[$0]! }, branch: branch, expecting: base.parent, identity: identity, log: log)
         }
         (tip, tipTree, record) = (commit, try repository.commit(commit).tree, change.record)
-        for index in order { try context.store.deleteBranch(id.itemBranch(number, items[index].id), expecting: ended[index]!) }
+        for index in order { try context.store.deleteBranch(TaskID.itemBranch(of: branch, items[index].id), expecting: ended[index]!) }
         try state.taskWorkspace.move(to: tip)
         ignoredAfterStaging = nil
         return conflicts

@@ -17,6 +17,8 @@ struct Attempt {
 
     let context: RunContext
     let number: Int
+    /// Which of an iteration's attempts side by side this is (1 when it runs alone).
+    let candidate: Int
     /// The task branch's tip when the attempt began (or was resumed); the merge that ends it names this as first parent.
     let base: OID
     /// The task branch commit the attempt branch grew from: `base`, unless a run died and another resumed it.
@@ -36,12 +38,16 @@ struct Attempt {
 
     /// Most work items one plan may have; the rest are dropped with a note.
     static let maxWorkItems = 50
+    /// How an attempt run beside others that was stopped because another won says so.
+    static let lostDetail = "lost"
 
     /// A new attempt, or (with `resuming`) the rest of one a run that died left on its branch; nil when the task was
     /// canceled from elsewhere since the last iteration, so nothing is written on top of the cancel.
-    init?(_ context: RunContext, record taskRecord: TaskRecord, number: Int, failure: FailureContext?, resuming progress: AttemptProgress? = nil) throws {
+    init?(_ context: RunContext, record taskRecord: TaskRecord, number: Int, candidate: Int = 1, failure: FailureContext?,
+          resuming progress: AttemptProgress? = nil) throws {
         self.context = context
         self.number = number
+        self.candidate = candidate
         previousFailure = failure
         resumed = progress
         base = try context.taskTip()
@@ -51,7 +57,7 @@ struct Attempt {
         case .canceled: return nil
         default: throw TaskError.concurrentUpdate(context.id)
         }
-        branch = context.id.attemptBranch(number)
+        branch = context.id.attemptBranch(number, candidate: candidate)
         let repository = context.store.repository
         if let progress {
             start = progress.start
@@ -279,6 +285,7 @@ struct Attempt {
     /// Whether the iteration must stop after an agent call, and how: interrupted, out of time, canceled from
     /// elsewhere, a human needed, the agent failing, or over budget. Nil: carry on.
     func verdict(on report: AgentReport, hitTaskDeadline: Bool, stage: AgentStage, workItem: WorkItem?) throws -> Outcome? {
+        if context.lost?() == true { return .stopped(.canceled, detail: Self.lostDetail) }
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) during the \(stage.rawValue) stage") }
         if hitTaskDeadline { return .stopped(.timeout, detail: "the task's time ran out during the \(stage.rawValue) stage") }
         if try context.taskTip() != base { return .stopped(.canceled, detail: nil) }
@@ -294,7 +301,9 @@ struct Attempt {
                                                   exitCode: report.exitCode, outputTail: report.outputTail, failure: report.failure)
             return .failed(try failure(gates: [], agent: agent))
         }
-        if let over = record.overBudget { return .stopped(.budget, detail: over) }
+        var whole = record
+        if let others = context.spending?.others(than: candidate) { whole.usage = (record.usage ?? .unknown) + others }
+        if let over = whole.overBudget { return .stopped(.budget, detail: over) }
         return nil
     }
 
@@ -323,6 +332,7 @@ struct Attempt {
     mutating func add(_ usage: Usage) {
         summary.usage = summary.usage + usage
         record.usage = (record.usage ?? .unknown) + usage
+        context.spending?.add(usage, by: candidate)
     }
 
     /// Commits the record, one event and the artifacts onto the attempt branch, with the work the agent `staged`

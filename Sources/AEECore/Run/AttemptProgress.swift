@@ -29,9 +29,9 @@ struct AttemptProgress {
 
     /// Reads attempt `number` of `id` from its branch (nil when there is none); `taskTip` is where its first commit
     /// must have grown from. A branch in a shape git aee does not write is refused, not guessed at.
-    static func read(_ id: TaskID, number: Int, in store: TaskStore, taskTip: OID) throws -> AttemptProgress? {
+    static func read(_ id: TaskID, number: Int, candidate: Int = 1, in store: TaskStore, taskTip: OID) throws -> AttemptProgress? {
         let repository = store.repository
-        let branch = id.attemptBranch(number)
+        let branch = id.attemptBranch(number, candidate: candidate)
         guard let tip = try repository.resolveReference(branch) else { return nil }
         func refuse(_ reason: String) -> any AEEError { RunError.cannotResume(id, reason: "\(branch.dropFirst("refs/heads/".count)): \(reason)") }
 
@@ -105,7 +105,7 @@ struct AttemptProgress {
         var finishedBeside: [Done] = []
         var startedBeside: [String] = []
         for item in plan?.items ?? [] where due(item.id) {
-            guard let itemTip = try repository.resolveReference(id.itemBranch(number, item.id)) else { continue }
+            guard let itemTip = try repository.resolveReference(TaskID.itemBranch(of: branch, item.id)) else { continue }
             if itemTip == tip { startedBeside.append(item.id); continue }
             let commit = try repository.commit(itemTip)
             if commit.parents.first == tip, AttemptStep(commit.message, of: id, iteration: number) == .workItem(item.id) {

@@ -21,12 +21,31 @@ struct RunContext {
     let events: @Sendable (RunEvent) -> Void
     /// Shows the plan to a human and returns their verdict; nil when there is no terminal to ask on.
     let approve: ((String) -> Bool)?
+    /// For an attempt that runs beside others: asked between steps and while its agent works; true once another
+    /// attempt has won the iteration, and this one is to stop.
+    var lost: (@Sendable () -> Bool)? = nil
+    /// For an attempt that runs beside others: what they all spend, which its budget counts.
+    var spending: AttemptRace.Spending? = nil
+
+    /// The context of attempt `candidate` of an iteration run side by side: the repository through `twin`, handles of
+    /// its own (it runs on a thread of its own), its own agent working in `taskWorkspace`, work items one at a time
+    /// (the workspaces beside the task's are the attempts'), and what it reports reduced to its warnings.
+    func candidate(_ candidate: StageAgent, through twin: Workspace, in taskWorkspace: TaskWorkspace, lost: @escaping @Sendable () -> Bool) -> RunContext {
+        var settings = settings
+        settings.jobs = 1
+        var driver = agent.working(in: taskWorkspace)
+        driver.program = candidate.program
+        let events = events
+        return RunContext(id: id, workspace: twin, store: twin.store, settings: settings, options: options, redactor: redactor, remote: nil,
+                          agent: driver, gatePlan: gatePlan, deadline: deadline, passesBeforeTheRun: passesBeforeTheRun,
+                          events: { event in if case .warning = event { events(event) } }, approve: nil, lost: lost)
+    }
 
     /// The agent that serves `stage`: the one `.aee/config.json` names for it, else the run's.
     func agent(for stage: AgentStage) -> AgentDriver {
-        guard let own = settings.roles[stage] else { return agent }
         var driver = agent
-        driver.program = own.program
+        if let own = settings.roles[stage] { driver.program = own.program }
+        driver.stopRequested = lost
         return driver
     }
 

@@ -11,6 +11,10 @@ public enum RunEvent: Sendable {
     /// A work item's call ended and its commit was made; `beside`: it ran beside others (`--jobs`).
     case workItemEnded(iteration: Int, index: Int, count: Int, WorkItem, status: AgentReport.Status, beside: Bool)
     case gate(GateEvent)
+    /// Attempt `candidate` of an iteration run side by side (`--attempts`) started, with `agent`.
+    case attemptStarted(iteration: Int, candidate: Int, agent: String)
+    /// It ended: `verdict` is `passed`, `lost`, `failed` or the reason it stopped.
+    case attemptEnded(iteration: Int, candidate: Int, agent: String, verdict: String)
     /// What a built-in agent is doing now (`Edit calc.sh`, `Bash: sh test.sh`), from its CLI's output.
     case agentActivity(String)
     /// An iteration is over: `outcome` is the event recorded (`iteration_passed`, `iteration_failed`, ...).

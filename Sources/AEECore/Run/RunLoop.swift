@@ -24,6 +24,7 @@ final class RunLoop {
     func run(resuming: (unfinished: AttemptProgress?, events: [TaskEvent])?) throws -> RunResult {
         var failure = try lastFailureContext()
         var unfinished = resuming?.unfinished
+        var resumed = resuming != nil
         if let events = resuming?.events {
             // Only this run's iterations count, the way the dead run counted them.
             let story = RunStory(events)
@@ -40,13 +41,23 @@ final class RunLoop {
         while true {
             let number = state.record.iteration + 1
             if case .stop(let reason, let detail) = rule.start(iteration: number) { return try finish(reason, detail: detail) }
-            guard var attempt = try Attempt(context, record: state.record, number: number, failure: failure, resuming: unfinished) else {
-                return try canceled()
+            let attempt: Attempt
+            let outcome: Attempt.Outcome
+            var others: [AttemptRace.Entry] = []
+            if context.settings.candidates.count > 1 {
+                guard let race = try race(number, failure: failure, resuming: resumed) else { return try canceled() }
+                (attempt, outcome, others) = race
+            } else {
+                guard var single = try Attempt(context, record: state.record, number: number, failure: failure, resuming: unfinished) else {
+                    return try canceled()
+                }
+                outcome = try single.run(&state)
+                attempt = single
             }
             unfinished = nil
-            let outcome = try attempt.run(&state)
+            resumed = false
             // Canceled from elsewhere while the attempt ran; the attempt stays on its branch.
-            guard let merged = try end(attempt, outcome) else { return try canceled() }
+            guard let merged = try end(attempt, outcome, others: others) else { return try canceled() }
             state.record = merged
             if let result = try after(iteration: number, outcome) { return result }
             if case .failed(let context) = outcome { failure = context }
@@ -104,10 +115,49 @@ final class RunLoop {
         return try? JSONInput.decode(FailureContext.self, from: bytes, file: "failure_context.json")
     }
 
-    /// Records the attempt's end on the task branch as a merge whose second parent is the attempt: `--first-parent`
-    /// is the lifecycle and no attempt ever becomes unreachable. Returns the new record, or nil when the task was
-    /// canceled meanwhile.
-    private func end(_ attempt: Attempt, _ outcome: Attempt.Outcome) throws -> TaskRecord? {
+    /// Iteration `number` as attempts side by side: the one that won, or (none passing) the first that stopped the
+    /// run or else the first, its failure carrying the others'; the other attempts beside it. Nil when the task was
+    /// canceled from elsewhere.
+    private func race(_ number: Int, failure: FailureContext?, resuming: Bool) throws
+        -> (Attempt, Attempt.Outcome, [AttemptRace.Entry])? {
+        if state.record.metadata.runMode == .interactive { throw RunError.attemptsWith("interactive mode, which asks about each plan") }
+        // A run that died left attempts on their branches: each goes on from its last commit.
+        var progress: [Int: AttemptProgress] = [:]
+        if resuming {
+            let tip = try context.taskTip()
+            for candidate in 1...context.settings.candidates.count {
+                progress[candidate] = try AttemptProgress.read(id, number: number, candidate: candidate, in: store, taskTip: tip)
+            }
+        }
+        guard let race = try AttemptRace.run(context, state: state, number: number, failure: failure, resuming: progress) else { return nil }
+        for entry in race.entries {
+            if entry.candidate == 1 {
+                state.taskWorkspace = entry.state.taskWorkspace
+                state.gateLeftovers = entry.state.gateLeftovers
+            } else {
+                state.besideWorkspaces[entry.candidate - 1] = entry.state.taskWorkspace
+            }
+            state.warnedOfUnknownCost = state.warnedOfUnknownCost || entry.state.warnedOfUnknownCost
+        }
+        let chosen = race.winner.flatMap { winner in race.entries.first { $0.candidate == winner } }
+            ?? race.entries.first { if case .stopped(let reason, let detail) = $0.outcome { reason != .canceled || detail != Attempt.lostDetail } else { false } }
+            ?? race.entries[0]
+        let others = race.entries.filter { $0.candidate != chosen.candidate }
+        var outcome = chosen.outcome
+        if case .failed(var context) = outcome {
+            // None passed: the next iteration hears of every attempt's failure.
+            let failures = others.compactMap { if case .failed(let other) = $0.outcome { other } else { nil } }
+            context.attempts = failures.isEmpty ? nil : failures
+            context.signature = Repository.hash(of: Array(([context.signature] + failures.map(\.signature).sorted()).joined(separator: " ").utf8)).hex
+            outcome = .failed(context)
+        }
+        return (chosen.attempt, outcome, others)
+    }
+
+    /// Records the attempt's end on the task branch as a merge whose second parent is the attempt (and, for attempts
+    /// run side by side, the others' last commits after it): `--first-parent` is the lifecycle and no attempt ever
+    /// becomes unreachable. Returns the new record, or nil when the task was canceled meanwhile.
+    private func end(_ attempt: Attempt, _ outcome: Attempt.Outcome, others: [AttemptRace.Entry]) throws -> TaskRecord? {
         let repository = store.repository
         let base = attempt.base
         guard try context.taskTip() == base else {
@@ -131,11 +181,24 @@ final class RunLoop {
             // It may quote a CLI's words (a budget stop), which go into the commit message and the events.
             end = .stopped(reason, detail: cause.map(context.redactor.redact))
         }
+        var record = attempt.record
+        if !others.isEmpty {
+            // Every attempt's cost is the task's; the record says how each ended.
+            for other in others { record.usage = (record.usage ?? .unknown) + other.attempt.summary.usage }
+            let entries = ([(attempt, outcome)] + others.map { ($0.attempt, $0.outcome) }).map { attempt, outcome in
+                AttemptRaceRecord.Attempt(attempt: attempt.candidate, agent: context.redactor.redact(context.settings.candidates[attempt.candidate - 1].choice.name),
+                                          branch: String(attempt.branch.dropFirst("refs/heads/".count)), commit: attempt.tip.hex,
+                                          outcome: AttemptRace.verdict(outcome), detail: Self.detail(of: outcome).map(context.redactor.redact),
+                                          usage: attempt.summary.usage)
+            }.sorted { $0.attempt < $1.attempt }
+            let winner: Int? = if case .passed = outcome { attempt.candidate } else { nil }
+            artifacts.append((attempt.directory + "attempts.json", try CanonicalJSON.encode(AttemptRaceRecord(iteration: attempt.number, winner: winner, attempts: entries))))
+        }
         let identity = try context.workspace.identity()
-        let change = RecordChange.runStep(.iterationEnded(iteration: attempt.number, attempt: attempt.tip.hex, end: end), record: attempt.record,
+        let change = RecordChange.runStep(.iterationEnded(iteration: attempt.number, attempt: attempt.tip.hex, end: end), record: record,
                                           iteration: attempt.number, artifacts: artifacts, title: attempt.record.title, note: end.detail, identity: identity)
-        let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip], branch: id.branch, expecting: base, identity: identity,
-                                     log: try mergedLog(attempt))
+        let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip] + others.map(\.attempt.tip), branch: id.branch, expecting: base,
+                                     identity: identity, log: try mergedLog(attempt))
         if case .passed = outcome {
             // A passing attempt is the task's own history now; only failed ones keep a branch (there too).
             try store.deleteBranch(attempt.branch, expecting: attempt.tip)
@@ -143,6 +206,16 @@ final class RunLoop {
         try state.taskWorkspace.move(to: merge)
         context.events(.iterationEnded(iteration: attempt.number, end: end))
         return change.record
+    }
+
+    /// What an attempt's end says beyond its verdict: a failure's summary, a stop's cause.
+    private static func detail(of outcome: Attempt.Outcome) -> String? {
+        switch outcome {
+        case .passed: nil
+        case .failed(let failure): failure.summary
+        case .stopped(.canceled, Attempt.lostDetail): nil
+        case .stopped(_, let detail): detail
+        }
     }
 
     /// The event log of an attempt that was resumed: the task branch's log (which has the `resumed` event) and then

@@ -18,6 +18,10 @@ public struct RunOptions: Sendable {
     public var jobs: Int?
     /// Whether a work item that fails stops the items running beside it (`--fail-fast=kill`) rather than letting them finish.
     public var killOnFailure = false
+    /// How many attempts each iteration runs side by side (`--attempts`), the first that passes the gates winning.
+    public var attempts: Int?
+    /// The agent of each of those attempts (`--agents a,b,c`), instead of the run's agent for all.
+    public var attemptAgents: [String]?
 
     public init(agent: String? = nil, model: String? = nil, here: Bool = false, merge: Bool = false, timeoutSeconds: Int? = nil, remote: String? = nil,
                 rememberedAgent: RememberedAgent? = nil) {
@@ -71,8 +75,12 @@ struct RunSettings {
     let leaseSeconds: Int
     /// The repository's commit hooks, which judge each work item's commit; nil with `aee.commitHooks=false`.
     let commitHooks: CommitHooks?
-    /// How many work items whose dependencies are done may run at once, each in a workspace of its own.
-    let jobs: Int
+    /// How many work items whose dependencies are done may run at once, each in a workspace of its own (one in an
+    /// attempt that runs beside others).
+    var jobs: Int
+    /// The agent of each attempt an iteration runs side by side (`--attempts`, `--agents`); one, the run's agent,
+    /// unless asked for more.
+    let candidates: [StageAgent]
 }
 
 extension Workspace {
@@ -90,6 +98,9 @@ extension Workspace {
             (source, text) = (remembered.agent == personalAgent ? .user : .taskRecord, remembered.agent)
         } else if let personalAgent {
             (source, text) = (.user, personalAgent)
+        } else if let first = options.attemptAgents?.first, config?.agent.choice == nil {
+            // `--agents` alone: the first is the run's agent (the one its records name).
+            (source, text) = (.user, first)
         } else {
             (source, text) = (.projectConfig, config?.agent.kind ?? config?.agent.command)
         }
@@ -112,6 +123,18 @@ extension Workspace {
             guard let role = config?.agent.role(for: stage) else { continue }
             roles[stage] = StageAgent(choice: role.choice, program: try self.program(for: role.choice, root: root, prices: prices))
         }
+        var candidates = [StageAgent(choice: agent, program: program)]
+        if let agents = options.attemptAgents {
+            // The user's own agents, named on the command line: trusted as `--agent` is.
+            candidates = try agents.map { text in
+                let choice = AgentChoice(text, model: options.model, arguments: [])
+                return StageAgent(choice: choice, program: try self.program(for: choice, root: root, prices: prices))
+            }
+        } else if let attempts = options.attempts {
+            candidates = Array(repeating: candidates[0], count: attempts)
+        }
+        if candidates.count > 1, options.remote != nil { throw RunError.attemptsWith("--remote") }
+        if candidates.count > 1, options.here { throw RunError.attemptsWith("--here") }
         if let timeout = options.timeoutSeconds, timeout < 1 {
             throw ConfigError.invalidSetting(key: "--timeout", value: String(timeout), expected: "a whole number of seconds, 1 or more")
         }
@@ -129,11 +152,14 @@ extension Workspace {
             catalog: try GateCatalog(config: config, settings: settings),
             leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds,
             commitHooks: try commitHooks(),
-            jobs: try options.jobs ?? settings.int("aee.jobs", in: 1...Self.maxJobs) ?? 1)
+            jobs: try options.jobs ?? settings.int("aee.jobs", in: 1...Self.maxJobs) ?? 1,
+            candidates: candidates)
     }
 
     /// Most work items one run may have running at once.
     public static let maxJobs = 16
+    /// Most attempts one iteration may run side by side.
+    public static let maxAttempts = 8
 }
 
 extension Workspace {

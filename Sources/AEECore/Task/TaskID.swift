@@ -35,8 +35,14 @@ public struct TaskID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     /// The branch that keeps iteration `iteration`'s attempt (git cannot hold `aee/<id>/...` beside `aee/<id>`).
     public func attemptBranch(_ iteration: Int) -> String { "\(branch)-attempt-\(iteration)" }
-    /// Where a work item that runs beside others keeps its commit until the wave is merged into the attempt.
-    func itemBranch(_ iteration: Int, _ item: String) -> String { "\(attemptBranch(iteration))-item-\(item)" }
+    /// The branch of attempt `candidate` (from 1) of iteration `iteration` when several run side by side
+    /// (`--attempts`): the first is the iteration's own branch, the others `<it>.<candidate>`.
+    func attemptBranch(_ iteration: Int, candidate: Int) -> String {
+        attemptBranch(iteration) + (candidate > 1 ? ".\(candidate)" : "")
+    }
+
+    /// Where a work item that runs beside others keeps its commit until the wave is merged into the attempt on `branch`.
+    static func itemBranch(of branch: String, _ item: String) -> String { "\(branch)-item-\(item)" }
 
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
 

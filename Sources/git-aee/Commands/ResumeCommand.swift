@@ -5,7 +5,7 @@ enum ResumeCommand: Command {
     static let spec = CommandSpec(
         name: "resume",
         summary: "continue a task whose run died (kill -9, power loss) from its last step",
-        synopsis: "<id> [--force] [--if-abandoned] [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--here] [--merge] [--remote <name>] [--json] [--trust]",
+        synopsis: "<id> [--force] [--if-abandoned] [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--attempts <n> | --agents <a,b,...>] [--here] [--merge] [--remote <name>] [--json] [--trust]",
         options: RunCommand.runOptions + [
             OptionSpec(long: "force", help: "take over a task whose owner is on another host without waiting for its lease"),
             OptionSpec(long: "if-abandoned", help: "resume only a task whose owner is gone, otherwise exit 5 quietly; stop when the caller dies (for workers)"),

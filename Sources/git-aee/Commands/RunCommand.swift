@@ -11,6 +11,8 @@ enum RunCommand: Command {
         modelOption,
         OptionSpec(long: "timeout", value: "seconds", help: "stop the run after this long (default: task_timeout_seconds in the config, else none)"),
         OptionSpec(long: "jobs", value: "n", help: "run up to n work items at once, each in a workspace of its own, where the plan says what depends on what (default: aee.jobs, else 1)"),
+        OptionSpec(long: "attempts", value: "n", help: "run n attempts of each iteration side by side, each in a workspace and on a branch of its own; the first the gates pass wins, the others are stopped and kept"),
+        OptionSpec(long: "agents", value: "a,b,...", help: "one attempt side by side per agent named (built-in names or commands, comma-separated), as --attempts"),
         OptionSpec(long: "fail-fast", value: "how", help: "when a work item fails, 'finish' lets the items running beside it finish (the default), 'kill' stops them"),
         OptionSpec(long: "here", help: "run in this working tree (which must be clean) instead of a workspace of the task's own"),
         OptionSpec(long: "merge", help: "when the task succeeds, fast-forward the branch it started from"),
@@ -29,7 +31,7 @@ enum RunCommand: Command {
     static let spec = CommandSpec(
         name: "run",
         summary: "run an approved, queued or blocked task",
-        synopsis: "<id> [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
+        synopsis: "<id> [--agent <name|cmd>] [--model <model>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--attempts <n> | --agents <a,b,...>] [--here] [--merge] [--remote <name>] [--if-queued] [--json] [--trust]",
         options: runOptions + [
             OptionSpec(long: "if-queued", help: "run only a task that is still QUEUED, otherwise exit 5 quietly; stop when the caller dies (for workers)"),
         ],
@@ -100,6 +102,17 @@ enum RunCommand: Command {
                                  rememberedAgent: try task.flatMap { try workspace.rememberedAgent(of: $0.id) })
         options.jobs = jobs
         options.killOnFailure = failFast == "kill"
+        options.attempts = try arguments.int("attempts", in: 1...Workspace.maxAttempts)
+        if let agents = arguments.value("agents") {
+            let names = agents.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard (1...Workspace.maxAttempts).contains(names.count), !names.contains(where: { $0.allSatisfy(\.isWhitespace) }) else {
+                throw UsageError.badValue(option: "agents", value: agents, expected: "1 to \(Workspace.maxAttempts) agents, comma-separated")
+            }
+            if let attempts = options.attempts, attempts != names.count {
+                throw UsageError.badValue(option: "attempts", value: String(attempts), expected: "the number of --agents (\(names.count)), or no --attempts")
+            }
+            options.attemptAgents = names
+        }
         let progress = RunProgress(live: context.terminal.isInteractive, maxIterations: maxIterations ?? task?.metadata.maxIterations ?? ProjectConfig.defaultMaxIterations)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let runner = try TaskRunner(workspace: try context.workspace(), options: options, events: { progress.handle($0) },

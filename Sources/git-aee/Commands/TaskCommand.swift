@@ -6,7 +6,7 @@ enum TaskCommand: Command {
     static let spec = CommandSpec(
         name: "task",
         summary: "create a task and run it until the gates pass or a limit stops it",
-        synopsis: "<title> [--draft | --queue [--push <remote>]] [--agent <name|cmd>] [--model <model>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--here] [--merge] [--remote <name>] [--json] [--trust]",
+        synopsis: "<title> [--draft | --queue [--push <remote>]] [--agent <name|cmd>] [--model <model>] [--gate <name>]... [--max-iterations <n>] [--mode <mode>] [--retry <how>] [--max-cost <usd>] [--timeout <s>] [--jobs <n>] [--fail-fast <how>] [--attempts <n> | --agents <a,b,...>] [--here] [--merge] [--remote <name>] [--json] [--trust]",
         options: [
             OptionSpec(long: "draft", help: "record the task as DRAFT without running it"),
             OptionSpec(long: "queue", help: "record the task as QUEUED and return at once; 'git aee worker' runs it"),
@@ -37,7 +37,7 @@ enum TaskCommand: Command {
             if arguments.flag("draft") && arguments.flag("queue") {
                 throw UsageError.conflict(option: "queue", with: "draft", reason: "a task is either a draft or queued")
             }
-            for option in ["agent", "model", "timeout", "jobs", "fail-fast", "here", "merge", "remote"] where arguments.flag(option) {
+            for option in ["agent", "model", "timeout", "jobs", "fail-fast", "attempts", "agents", "here", "merge", "remote"] where arguments.flag(option) {
                 throw UsageError.conflict(option: arguments.flag("draft") ? "draft" : "queue", with: option,
                                           reason: "the task runs later, with the settings of whoever runs it")
             }
