@@ -237,6 +237,9 @@ struct AttemptRaceTests {
         }
         #expect(try repo.git("log", "-1", "--format=%s", "aee/\(id)-attempt-1.2") == "aee(\(id)): work_item_killed: Fix it\n")
         #expect(try repo.run("/usr/bin/git", ["rev-parse", "--verify", "-q", "aee/\(id)-attempt-1.3"]).status != 0)
+        let show = try repo.aee("show", id).stdout
+        #expect(show.contains("attempt 2 lost") && show.contains("(aee/\(id)-attempt-1.2)") && show.contains("attempt 3 passed"), "\(show)")
+        #expect(show.contains("1  passed, ") && show.contains("$1.50"), "\(show)")
         // 0.25 per call, each written as the call starts: three plans and three execute calls, the killed one's too.
         let usage = try #require(record["usage"] as? [String: Any])
         #expect(usage["cost_usd"] as? Double == 1.5)

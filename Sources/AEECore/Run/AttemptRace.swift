@@ -121,19 +121,20 @@ struct AttemptRace {
 }
 
 /// `attempts.json`: how each attempt of an iteration run side by side ended.
-struct AttemptRaceRecord: Encodable {
-    struct Attempt: Encodable {
-        var attempt: Int
-        var agent: String
-        var branch: String
-        var commit: String
-        var outcome: String
-        @ExplicitNull var detail: String?
-        var usage: Usage
+public struct AttemptRaceRecord: Codable, Sendable {
+    public struct Attempt: Codable, Sendable {
+        public var attempt: Int
+        public var agent: String
+        public var branch: String
+        public var commit: String
+        /// `passed`, `lost`, `failed`, or the reason it stopped.
+        public var outcome: String
+        @ExplicitNull public var detail: String?
+        public var usage: Usage
     }
 
     var iteration: Int
     /// The attempt that won (whose change the iteration merged), or nil when none passed.
-    @ExplicitNull var winner: Int?
-    var attempts: [Attempt]
+    @ExplicitNull public var winner: Int?
+    public var attempts: [Attempt]
 }

@@ -22,6 +22,8 @@ public struct TaskStory: Sendable {
         public let agentStop: AgentStop?
         /// What the next iteration was told of this one's failure (`failure_context.json`), when it failed.
         public let failure: FailureContext?
+        /// How each of the attempts it ran side by side ended (`attempts.json`); nil when it ran one.
+        public var race: AttemptRaceRecord? = nil
     }
 
     public struct WorkItem: Sendable {
@@ -131,14 +133,17 @@ extension TaskStore {
                 } ?? items.lazy.filter { $0.status != "done" && $0.status != "not_run" }.compactMap { item in
                     artifact(number, "work_item_\(item.id).json", as: StoredAgentCall.self).map { TaskStory.AgentStop(stage: "execute", workItem: item.id, report: $0.agent) }
                 }.first
+                let race = artifact(number, "attempts.json", as: AttemptRaceRecord.self)
+                // Every attempt's cost is the iteration's.
+                let cost = race.map { $0.attempts.map(\.usage).reduce(Usage.unknown, +).costUSD } ?? summary?.usage.costUSD
                 iterations.append(TaskStory.Iteration(
                     number: number, end: end,
                     workItems: items.map { item in
                         TaskStory.WorkItem(id: item.id, title: item.title, status: item.status, filesChanged: item.filesChanged, commit: item.commit,
                                            kept: item.status == "not_run" ? .init() : artifact(number, "work_item_\(item.id).json", as: TaskStory.KeptOut.self) ?? .init())
                     },
-                    gates: gates, costUSD: summary?.usage.costUSD, seconds: seconds, agentStop: stop,
-                    failure: artifact(number, "failure_context.json", as: FailureContext.self)))
+                    gates: gates, costUSD: cost, seconds: seconds, agentStop: stop,
+                    failure: artifact(number, "failure_context.json", as: FailureContext.self), race: race))
             }
             if record.state == .running {
                 iterations.append(TaskStory.Iteration(number: record.iteration + 1, end: nil, workItems: [], gates: [], costUSD: nil, seconds: nil,

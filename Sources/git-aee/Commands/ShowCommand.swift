@@ -77,6 +77,14 @@ enum ShowCommand: Command {
             if let seconds = iteration.seconds { facts.append(StatusCommand.duration(seconds)) }
             facts.append(iteration.costUSD.map { "$" + $0.dollars } ?? "cost unknown")
             lines.append("  \(iteration.number)  " + facts.joined(separator: ", ") + (end.detail.map { ": " + TaskTitle.oneLine($0, limit: 200).escapedForTerminal } ?? ""))
+            for attempt in iteration.race?.attempts ?? [] {
+                // The items and gates below are the winner's (or, none winning, the first's); the others' work is on their
+                // branches (a winner's branch, merged, is gone).
+                let place = attempt.attempt == (iteration.race?.winner ?? 1) ? (iteration.race?.winner == nil ? "\(attempt.branch), below" : "merged, below")
+                    : attempt.branch
+                lines.append("     attempt \(attempt.attempt) \(attempt.outcome.replacingUnderscores)".padding(idWidth + 30)
+                             + TaskTitle.oneLine(attempt.agent, limit: 60).escapedForTerminal + "  (\(place.escapedForTerminal))")
+            }
             for item in iteration.workItems {
                 let files = "\(item.filesChanged) file\(item.filesChanged == 1 ? "" : "s")"
                 lines.append("     " + item.id.escapedForTerminal.padding(idWidth + 2) + item.status.replacingUnderscores.padding(11) + files.padding(10)
