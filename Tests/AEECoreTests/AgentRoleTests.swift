@@ -21,7 +21,8 @@ struct AgentRoleTests {
     @Test("a stage's agent that is unclear is refused with its path", arguments: [
         (#"{"plan": {"kind": "claude"}}"#, "agent.plan.kind"),
         (#"{"review": {"command": "x", "model": "m"}}"#, "agent.review.model"),
-        (#"{"execute": {"model": "m"}}"#, "agent.execute"),
+        (#"{"execute": {"model": "m"}}"#, "agent.execute.model"),
+        (#"{"execute": {}}"#, "agent.execute"),
         (#"{"plan": ""}"#, "agent.plan"),
         (#"{"plan": {"command": "x", "color": "red"}}"#, "agent.plan.color"),
     ])

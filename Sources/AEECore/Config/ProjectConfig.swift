@@ -76,25 +76,18 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            command = try container.decodeIfPresent(String.self, forKey: .command)
-            kind = try container.decodeIfPresent(String.self, forKey: .kind)
-            model = try container.decodeIfPresent(String.self, forKey: .model)
-            args = try container.decodeIfPresent([String].self, forKey: .args)
+            // The whole path (`agent.timeout_seconds`), as a gate's error gives it.
+            func fail(_ key: CodingKeys, _ reason: String) -> DecodingError {
+                DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key], debugDescription: reason))
+            }
+            (command, kind, model, args) = try AgentRole.naming(in: container, (.command, .kind, .model, .args), fail: fail)
             prices = try container.decodeIfPresent([String: TokenPrice].self, forKey: .prices)
             timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
             maxFailures = try container.decodeIfPresent(Int.self, forKey: .maxFailures) ?? Self.defaultMaxFailures
             plan = try container.decodeIfPresent(AgentRole.self, forKey: .plan)
             execute = try container.decodeIfPresent(AgentRole.self, forKey: .execute)
             review = try container.decodeIfPresent(AgentRole.self, forKey: .review)
-            // The whole path (`agent.timeout_seconds`), as a gate's error gives it.
-            func fail(_ key: CodingKeys, _ reason: String) -> DecodingError {
-                DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key], debugDescription: reason))
-            }
-            if let kind, BuiltInAgent(rawValue: kind) == nil {
-                throw fail(.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))
-            }
             if kind != nil, command != nil { throw fail(.kind, "give either a kind or a command, not both") }
-            if kind == nil, model != nil || args != nil { throw fail(model != nil ? .model : .args, "only a built-in agent (kind) takes it") }
             if timeoutSeconds < 1 { throw fail(.timeoutSeconds, "expected 1 second or more") }
             if maxFailures < 1 { throw fail(.maxFailures, "expected 1 or more") }
         }
@@ -122,19 +115,27 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             }
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            command = try container.decodeIfPresent(String.self, forKey: .command)
-            kind = try container.decodeIfPresent(String.self, forKey: .kind)
-            model = try container.decodeIfPresent(String.self, forKey: .model)
-            args = try container.decodeIfPresent([String].self, forKey: .args)
             func fail(_ key: CodingKeys?, _ reason: String) -> DecodingError {
                 DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + (key.map { [$0] } ?? []), debugDescription: reason))
             }
-            if let kind, BuiltInAgent(rawValue: kind) == nil {
-                throw fail(.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))
-            }
+            (command, kind, model, args) = try Self.naming(in: container, (.command, .kind, .model, .args), fail: fail)
             if (kind == nil) == (command == nil) { throw fail(nil, "give either a kind (a built-in agent) or a command") }
-            if kind == nil, model != nil || args != nil { throw fail(model != nil ? .model : .args, "only a built-in agent (kind) takes it") }
             if command?.trimmingWhitespace.isEmpty == true { throw fail(.command, "the command is empty") }
+        }
+
+        /// How an agent is named, in `agent` and a stage's agent alike: `command`, or `kind` (a built-in agent) with
+        /// its `model` and `args`; refused when the kind is no built-in agent, or a model or args come without one.
+        static func naming<Key: CodingKey>(in container: KeyedDecodingContainer<Key>, _ keys: (command: Key, kind: Key, model: Key, args: Key),
+                                           fail: (Key, String) -> DecodingError) throws -> (String?, String?, String?, [String]?) {
+            let command = try container.decodeIfPresent(String.self, forKey: keys.command)
+            let kind = try container.decodeIfPresent(String.self, forKey: keys.kind)
+            let model = try container.decodeIfPresent(String.self, forKey: keys.model)
+            let args = try container.decodeIfPresent([String].self, forKey: keys.args)
+            if let kind, BuiltInAgent(rawValue: kind) == nil {
+                throw fail(keys.kind, "expected one of " + BuiltInAgent.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            if kind == nil, model != nil || args != nil { throw fail(model != nil ? keys.model : keys.args, "only a built-in agent (kind) takes it") }
+            return (command, kind, model, args)
         }
 
         var choice: AgentChoice {
