@@ -154,14 +154,32 @@ struct ParallelTests {
             #expect(try repo.stamps(marks)["c"] == nil)
             let failure = try repo.artifact(id, "iterations/1/failure_context.json")
             #expect((failure["agent"] as? [String: Any])?["work_item"] as? String == "a")
-            // The work b did before it ended is committed and merged, killed or not.
+            // The work b did before it ended is committed and merged, killed or not; c, never started, has no branch.
             #expect(try repo.git("log", "--format=%s", "aee/\(id)").contains("work_items_merged"))
+            #expect(try !repo.refs().contains("-item-"))
             #expect(try repo.fsckIsClean())
         }
     }
 
-    @Test("kill -9 mid-wave, then resume: the item that finished beside is not run again, the one under way is, and the wave merges")
-    func killMidWaveThenResume() throws {
+    @Test("with --fail-fast=kill the iteration's failure is the item that failed, not the one it stopped")
+    func killBlamesTheFailure() throws {
+        let plan = #"[{"id": "a", "title": "A", "depends_on": []}, {"id": "b", "title": "B", "depends_on": []}]"#
+        let repo = try abcRepository()
+        let (agent, _) = try repo.itemsAgent(plan: plan, #"if [ "$item" = b ]; then sleep 1; echo "b broke" >&2; exit 1; fi; sleep 30; echo "$item" > "$item.txt""#)
+        let outcome = try repo.run(Scratch.binary, ["task", "Fix it", "--agent", agent, "--jobs", "2", "--max-iterations", "1", "--fail-fast", "kill"])
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let id = try repo.onlyTaskID()
+        let statuses = (try repo.artifact(id, "iterations/1/work_items_summary.json")["work_items"] as? [[String: Any]])?.map { $0["status"] as? String }
+        #expect(statuses == ["killed", "failed"])
+        let failure = try repo.artifact(id, "iterations/1/failure_context.json")
+        let agentFailure = try #require(failure["agent"] as? [String: Any])
+        #expect(agentFailure["work_item"] as? String == "b")
+        #expect((agentFailure["output_tail"] as? String)?.contains("b broke") == true)
+    }
+
+    @Test("kill -9 mid-wave, then resume: the item that finished beside is not run again, the one under way is, and the wave merges",
+          arguments: [true, false])
+    func killMidWaveThenResume(sameJobs: Bool) throws {
         let repo = try abcRepository()
         try repo.git("config", "aee.jobs", "2")
         let marks = repo.root.appendingPathComponent("marks").path
@@ -182,6 +200,8 @@ struct ParallelTests {
         // a's commit waits on its own branch beside the attempt; b's names the attempt's tip (started).
         #expect(try repo.git("log", "-1", "--format=%s", "aee/\(id)-attempt-1-item-a") == "aee(\(id)): work_item_done: A\n")
         #expect(try repo.git("rev-parse", "aee/\(id)-attempt-1-item-b") == repo.git("rev-parse", "aee/\(id)-attempt-1"))
+        // Resumed without --jobs, the dead run's wave is taken up all the same.
+        if !sameJobs { try repo.git("config", "--unset", "aee.jobs") }
         let resumed = try repo.aee("resume", id, "--agent", agent)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try repo.stamps(marks).mapValues(\.count) == ["a": 1, "b": 2, "c": 1], "a was committed before the kill and must not run again")

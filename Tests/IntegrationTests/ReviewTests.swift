@@ -93,6 +93,31 @@ struct ReviewTests {
         #expect(repo.calls.last == "agent review")
     }
 
+    @Test("with --agents each attempt's agent plans and executes whatever the config names; one that is also the reviewer is refused")
+    func attemptsAndReview() throws {
+        let repo = try Scratch.reviewed(agent: "{}")
+        let body = #"[ "$AEE_STAGE" = plan ] && exit 0; if [ "$AEE_STAGE" = review ]; then echo '{"verdict": "approve"}' > "$AEE_OUTPUT_FILE"; else echo one > out.txt; fi"#
+        let (executor, reviewer) = (try repo.roleAgent("executor", body), try repo.roleAgent("reviewer", body))
+        // The first attempt's work fails the tests, so both attempts execute; the second's passes.
+        let (first, second) = (try repo.roleAgent("first", #"[ "$AEE_STAGE" = plan ] && exit 0; true"#), try repo.roleAgent("second", body))
+        try repo.write(".aee/config.json", #"{"version": 1, "agent": {"execute": {"command": "\#(executor)"}, "review": {"command": "\#(reviewer)"}}, "gates": {"tests": {"run": "test -f out.txt"}, "review": {"builtin": "review"}}, "default_gates": ["tests", "review"]}"# + "\n")
+        try repo.git("commit", "-q", "-am", "roles")
+        let refs = try repo.refs()
+        let refused = try repo.aee("task", "Fix it", "--trust", "--agents", "\(first),\(reviewer)")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: gate 'review' would have the agent that does the work ("), "\(refused.stderr)")
+        #expect(try repo.refs() == refs)
+        #expect(repo.calls.isEmpty)
+
+        let outcome = try repo.run(Scratch.binary, ["task", "Fix it", "--json", "--trust", "--agents", "\(first),\(second)"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let calls = repo.calls
+        #expect(calls.contains("first execute") && calls.contains("second execute"), "\(calls)")
+        #expect(!calls.contains { $0.hasPrefix("executor") }, "the attempts' own agents execute: \(calls)")
+        #expect(calls.contains("reviewer review"))
+        #expect(!calls.contains("first review") && !calls.contains("second review"))
+    }
+
     @Test("a reviewer that gives no verdict fails the gate, saying so; outside a task a review gate is skipped, and a tree a task's review approved passes")
     func noVerdictAndOutsideATask() throws {
         let repo = try Scratch.reviewed(agent: "{}")

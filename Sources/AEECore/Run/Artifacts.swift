@@ -115,7 +115,7 @@ struct WorkItemReport: Encodable {
 }
 
 /// What one commit hook said of a work item's commit.
-struct CommitHookResult: Encodable {
+struct CommitHookResult: Codable {
     var hook: String
     var status: GateResult.Status
     @ExplicitNull var exitCode: Int32?

@@ -11,7 +11,10 @@ import Foundation
 extension Attempt {
     /// Runs the work items not yet done; an outcome when the iteration stops before the gates.
     mutating func execute(_ items: [WorkItem], state: inout RunState) throws -> Outcome? {
-        let schedule = WorkItemSchedule(items: items, jobs: context.settings.jobs)
+        // Items a dead run finished side by side are taken up in its waves, whatever this run's jobs: run alone, they
+        // would be run again.
+        let finishedBeside = Set(resumed?.finishedBeside.map(\.item) ?? [])
+        let schedule = WorkItemSchedule(items: items, jobs: finishedBeside.isEmpty ? context.settings.jobs : max(context.settings.jobs, 2))
         var done = Set(resumed?.done.map(\.item) ?? [])
         var conflicts = resumed?.conflicts ?? []
         if let resumed { try removeMergedItemBranches(resumed.tip) }
@@ -35,7 +38,7 @@ extension Attempt {
             }
             let wave = schedule.wave(done: done)
             if wave.isEmpty { return nil }
-            if wave.count == 1 {
+            if wave.count == 1, !finishedBeside.contains(items[wave[0]].id) {
                 if let stop = try runAlone(wave[0], items, told: previousFailure, state: &state) { return stop }
             } else {
                 let (stop, left) = try runBeside(wave, items, told: previousFailure, state: &state)
@@ -84,8 +87,8 @@ extension Attempt {
             state.warnedOfUnknownCost = true
             context.events(.warning("the agent reported no cost, so --max-cost cannot stop this run" + (call.usage != nil ? " (name a model whose price git aee knows: docs/agents.md)" : "")))
         }
-        let refusal = hooks.last.flatMap { $0.passed ? nil : $0 }
-        let status = refusal == nil ? call.report.status : .failed
+        let refused = hooks.contains { !$0.passed }
+        let status = refused ? .failed : call.report.status
         var line = line
         line.record.usage = (line.record.usage ?? .unknown) + report.usage
         let (commit, tree, itemRecord) = try write(
@@ -94,15 +97,24 @@ extension Attempt {
             staged: work.staged != nil, refused: work.staged?.refused ?? [], agentCommits: work.git.commits, trailers: [("AEE-Work-Item", item.id)])
         summary.workItems[index] = .init(id: item.id, title: item.title, status: status.rawValue, commit: commit.hex, filesChanged: report.filesChanged.count)
         context.events(.workItemEnded(iteration: number, index: index + 1, count: summary.workItems.count, item, status: status, beside: line.branch != branch))
-        var stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item)
-        if stop == nil, let refusal {
-            // Refused as `git commit` would refuse it: the change is not committed, and the hook's word is the
-            // failure the next iteration starts from, like a failed gate's.
-            let gate = FailureContext.FailedGate(gate: "\(refusal.hook) hook", status: refusal.status.rawValue, exitCode: refusal.exitCode,
-                                                 outputTail: refusal.outputTail)
-            stop = .failed(try failure(gates: [gate], agent: nil))
-        }
+        let stop = try verdict(on: call.report, hitTaskDeadline: call.hitTaskDeadline, stage: .execute, workItem: item) ?? refusal(by: hooks)
         return ItemEnd(commit: commit, tree: tree, record: itemRecord, ignored: work.staged?.ignored, stop: stop)
+    }
+
+    /// A work item's commit refused by a commit hook, as `git commit` would refuse it: the change is not committed,
+    /// and the hook's word is the failure the next iteration starts from, like a failed gate's.
+    func refusal(by hooks: [CommitHookResult]) throws -> Outcome? {
+        guard let refusal = hooks.last(where: { !$0.passed }) else { return nil }
+        let gate = FailureContext.FailedGate(gate: "\(refusal.hook) hook", status: refusal.status.rawValue, exitCode: refusal.exitCode,
+                                             outputTail: refusal.outputTail)
+        return .failed(try failure(gates: [gate], agent: nil))
+    }
+
+    /// How a work item a dead run committed ended, judged again as its run judged it: its agent's report, then its
+    /// commit hooks.
+    func verdict(onCommitted done: AttemptProgress.Done, _ items: [WorkItem]) throws -> Outcome? {
+        try verdict(on: done.call.agent, hitTaskDeadline: false, stage: .execute, workItem: items.first { $0.id == done.item })
+            ?? refusal(by: done.call.commitHooks ?? [])
     }
 
     /// A wave: the items at `indices` side by side, up to the run's jobs at a time, each from the attempt's tip in a
@@ -114,28 +126,19 @@ extension Attempt {
         let repository = context.store.repository
         let base = Line(branch: branch, parent: tip, tree: tipTree, record: record)
         var ended: [Int: OID] = [:]
-        var stops: [Int: Outcome] = [:]
+        // How items stopped the iteration, in the order they ended: the first is the iteration's failure (those a
+        // failure stopped with `--fail-fast=kill` end after it).
+        var stops: [Outcome] = []
         // Items a run that died finished beside this very tip are not run again; their calls are judged again.
         if let resumed, resumed.tip == tip {
             for finished in resumed.finishedBeside {
                 guard let index = items.firstIndex(where: { $0.id == finished.item }), indices.contains(index) else { continue }
                 ended[index] = finished.commit
                 add(finished.call.usage)
-                stops[index] = try verdict(on: finished.call.agent, hitTaskDeadline: false, stage: .execute, workItem: items[index])
+                if let stop = try verdict(onCommitted: finished, items) { stops.append(stop) }
             }
         }
         var waiting = indices.filter { ended[$0] == nil }
-        for index in waiting {
-            // The branch names the item as started (for status, and for a run that resumes this one).
-            let itemBranch = TaskID.itemBranch(of: branch, items[index].id)
-            let current = try repository.resolveReference(itemBranch)
-            if let current, current != tip, try !repository.isAncestor(current, of: tip) {
-                throw RunError.cannotResume(context.id, reason: "\(itemBranch.dropFirst("refs/heads/".count)) holds work the attempt does not")
-            }
-            if current != tip {
-                try repository.updateReference(itemBranch, to: tip, expecting: current, reflogMessage: "aee: work item \(items[index].id) of \(context.id.rawValue)")
-            }
-        }
         var free = Array(0..<max(min(context.settings.jobs, waiting.count), 1))
         let calls = SideBySideCalls<(AgentDriver.Call, TaskWorkspace)>()
         var slots: [Int: Int] = [:]
@@ -149,6 +152,7 @@ extension Attempt {
                 let index = waiting.removeFirst()
                 let slot = free.removeFirst()
                 slots[index] = slot
+                try markStarted(items[index])
                 context.events(.workItem(iteration: number, index: index + 1, count: items.count, items[index]))
                 // A workspace beside the task's own is made, or moved to the wave's start, on the item's thread: the
                 // items do not wait for each other's checkouts.
@@ -169,14 +173,28 @@ extension Attempt {
             let end = try finish(index, items[index], call, slot: slot, on: itemLine, state: &state)
             ended[index] = end.commit
             if let stop = end.stop {
-                stops[index] = stop
+                stops.append(stop)
                 if context.options.killOnFailure { calls.requestStop() }
             }
             free.append(slot)
         }
         let conflicts = try merge(ended, items, base: base, state: &state)
-        if let first = stops.keys.min() { return (stops[first], []) }
+        if let first = stops.first { return (first, []) }
         return (nil, conflicts)
+    }
+
+    /// Points the item's branch at the attempt's tip as it starts: it names the item as started (for status, and for
+    /// a run that resumes this one), and its commit lands there.
+    private func markStarted(_ item: WorkItem) throws {
+        let repository = context.store.repository
+        let itemBranch = TaskID.itemBranch(of: branch, item.id)
+        let current = try repository.resolveReference(itemBranch)
+        if let current, current != tip, try !repository.isAncestor(current, of: tip) {
+            throw RunError.cannotResume(context.id, reason: "\(itemBranch.dropFirst("refs/heads/".count)) holds work the attempt does not")
+        }
+        if current != tip {
+            try repository.updateReference(itemBranch, to: tip, expecting: current, reflogMessage: "aee: work item \(item.id) of \(context.id.rawValue)")
+        }
     }
 
     /// Merges the items' commits (`ended`, by plan index) into the attempt: their changes merged in plan order onto

@@ -99,9 +99,7 @@ struct Attempt {
                 if let stop = approval(summary: plan.summary, items) { return stop }
             }
             for done in last {
-                if let stop = try verdict(on: done.call.agent, hitTaskDeadline: false, stage: .execute, workItem: items.first { $0.id == done.item }) {
-                    return stop
-                }
+                if let stop = try verdict(onCommitted: done, items) { return stop }
             }
         } else {
             context.events(.stage(iteration: number, .planning))
@@ -225,7 +223,9 @@ struct Attempt {
             guard case .damaged = damage else { throw damage }
             call.report.status = .failed
             call.report.outputTail += "\n[git aee: \(damage); it was made again from the last commit]\n"
-            workspace = try TaskWorkspace.open(for: context.id, in: context.workspace.repository, at: start, location: workspace.location)
+            // Through a repository handle of its own: a workspace beside the task's is used on other threads later.
+            let main = try Repository.open(at: context.workspace.repository.gitDirectory, searching: false)
+            workspace = try TaskWorkspace.open(for: context.id, in: main, at: start, location: workspace.location)
             return AgentWork(staged: nil, git: .init(commits: nil, undone: []), commitList: [])
         }
     }

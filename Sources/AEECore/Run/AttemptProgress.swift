@@ -24,7 +24,7 @@ struct AttemptProgress {
     let startedBeside: [String]
     /// The gates' verdict, when the `verified` commit was made.
     let verified: StoredGateReport?
-    /// What the agent calls committed on the attempt's branch reported spending.
+    /// What the agent calls committed on the attempt's branch reported spending, review gates' included.
     let usage: Usage
 
     /// Reads attempt `number` of `id` from its branch (nil when there is none); `taskTip` is where its first commit
@@ -82,6 +82,7 @@ struct AttemptProgress {
                 usage = usage + stored.usage
             case (.verified, let plan?) where index == commits.count - 1 && done.count == plan.items.count && conflicts.isEmpty:
                 verified = try artifact("gate_results.json", as: StoredGateReport.self)
+                for result in verified?.results ?? [] { if let spent = result.usage { usage = usage + spent } }
             case (.workItem(let item), _?) where due(item):
                 last = [try add(item, commit.oid)]
             case (.merged(let items, let conflicted), _?) where !items.isEmpty && commit.parents.count == items.count + conflicted.count:
@@ -162,10 +163,13 @@ struct StoredAgentCall: Decodable {
     var usage: Usage
     var summary: String?
     var filesChanged: [String]?
+    /// What the commit hooks said of a work item's commit (a refusal fails the item as a failed gate does).
+    var commitHooks: [CommitHookResult]?
 
     enum CodingKeys: String, CodingKey {
         case agent, usage, summary
         case filesChanged = "files_changed"
+        case commitHooks = "commit_hooks"
     }
 }
 
@@ -187,9 +191,11 @@ struct StoredGateReport: Decodable {
         var outputTail: String
         /// A pass remembered for this tree, not run again (absent in older records).
         var cached: Bool?
+        /// What a review gate's agent spent.
+        var usage: Usage?
 
         enum CodingKeys: String, CodingKey {
-            case gate, status, cached
+            case gate, status, cached, usage
             case exitCode = "exit_code"
             case outputTail = "output_tail"
         }

@@ -30,15 +30,21 @@ struct AttemptRace {
                     resuming: [Int: AttemptProgress]) throws -> Result? {
         let winner = Winner()
         let spending = Spending()
+        // What attempts a dead run left had spent counts from the start.
+        for (candidate, progress) in resuming { spending.add(progress.usage, by: candidate) }
         let calls = SideBySideCalls<Entry?>()
         let tip = try context.taskTip()
+        // Everything that may fail is opened before any attempt starts, so an error leaves none running. The handles
+        // are then each attempt's thread's alone.
+        let places = try context.settings.candidates.indices.map { index in
+            (location: try context.workspace.workspaceLocation(for: context.id, beside: index + 1), twin: try context.workspace.twin())
+        }
         for (index, candidate) in context.settings.candidates.enumerated() {
             let number = number, progress = resuming[index + 1], record = state.record
             let slot = index + 1
             nonisolated(unsafe) let workspace = index == 0 ? state.taskWorkspace : state.besideWorkspaces[index]
-            let location = try context.workspace.workspaceLocation(for: context.id, beside: slot)
-            // Opened here, then the attempt's thread's alone.
-            nonisolated(unsafe) let twin = try context.workspace.twin()
+            let location = places[index].location
+            nonisolated(unsafe) let twin = places[index].twin
             let lost: @Sendable () -> Bool = { [winner] in
                 let first = winner.slot.load(ordering: .acquiring)
                 return first != 0 && first != slot

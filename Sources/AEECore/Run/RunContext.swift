@@ -28,11 +28,10 @@ struct RunContext {
     var spending: AttemptRace.Spending? = nil
 
     /// The context of attempt `candidate` of an iteration run side by side: the repository through `twin`, handles of
-    /// its own (it runs on a thread of its own), its own agent working in `taskWorkspace`, work items one at a time
-    /// (the workspaces beside the task's are the attempts'), and what it reports reduced to its warnings.
+    /// its own (it runs on a thread of its own), its own agent working in `taskWorkspace`, its settings
+    /// (`RunSettings.attempt(by:)`), and what it reports reduced to its warnings.
     func candidate(_ candidate: StageAgent, through twin: Workspace, in taskWorkspace: TaskWorkspace, lost: @escaping @Sendable () -> Bool) -> RunContext {
-        var settings = settings
-        settings.jobs = 1
+        let settings = settings.attempt(by: candidate)
         var driver = agent.working(in: taskWorkspace)
         driver.program = candidate.program
         let events = events

@@ -58,7 +58,7 @@ struct RunSettings {
     /// How the agent is started.
     let agentProgram: AgentDriver.Program
     /// The agents `.aee/config.json` names for particular stages; the others have `agent`.
-    let roles: [AgentStage: StageAgent]
+    var roles: [AgentStage: StageAgent]
     /// Where the agent command came from: one from the repository (`.aee/config.json`, or a task's records, which
     /// arrive by fetch from other clones) runs only once the user approved it.
     let agentSource: AgentSource
@@ -81,6 +81,9 @@ struct RunSettings {
     /// The agent of each attempt an iteration runs side by side (`--attempts`, `--agents`); one, the run's agent,
     /// unless asked for more.
     let candidates: [StageAgent]
+    /// Whether the attempts' agents were named (`--agents`): each plans and executes its own attempt, whatever
+    /// `.aee/config.json` names for those stages.
+    let attemptsNameAgents: Bool
 }
 
 extension Workspace {
@@ -153,7 +156,8 @@ extension Workspace {
             leaseSeconds: try settings.int("aee.leaseSeconds", in: 3...86_400) ?? Lease.defaultSeconds,
             commitHooks: try commitHooks(),
             jobs: try options.jobs ?? settings.int("aee.jobs", in: 1...Self.maxJobs) ?? 1,
-            candidates: candidates)
+            candidates: candidates,
+            attemptsNameAgents: options.attemptAgents != nil)
     }
 
     /// Most work items one run may have running at once.
@@ -212,12 +216,28 @@ extension RunSettings {
     /// The agent that serves `stage`: its own (`agent.plan`, ...), else the run's.
     func agent(for stage: AgentStage) -> AgentChoice { roles[stage]?.choice ?? agent }
 
-    /// Refuses a review gate in `plan` whose reviewing agent is the one that executes, unless it allows that.
+    /// Refuses a review gate in `plan` whose reviewing agent is one that executes (the run's, or an attempt's named
+    /// with `--agents`), unless it allows that.
     func refuseSelfReview(_ plan: [Gate]) throws {
-        guard agent(for: .review) == agent(for: .execute) else { return }
-        if let gate = plan.first(where: { $0.definition.isReview && $0.definition.allowSelfReview != true }) {
-            throw ConfigError.selfReview(gate: gate.name, agent: agent(for: .execute).name)
+        guard let gate = plan.first(where: { $0.definition.isReview && $0.definition.allowSelfReview != true }) else { return }
+        let executing = attemptsNameAgents ? candidates.map(\.choice) : [agent(for: .execute)]
+        if let same = executing.first(where: { $0 == agent(for: .review) }) {
+            throw ConfigError.selfReview(gate: gate.name, agent: same.name)
         }
+    }
+
+    /// The settings of an attempt run beside others by `candidate`: one work item at a time (the workspaces beside
+    /// the task's are the attempts'); an agent named with `--agents` plans and executes, and the run's reviewer
+    /// (the stage's, else the run's agent) reviews, as `refuseSelfReview` judged.
+    func attempt(by candidate: StageAgent) -> RunSettings {
+        var settings = self
+        settings.jobs = 1
+        if attemptsNameAgents {
+            settings.roles[.review] = roles[.review] ?? StageAgent(choice: agent, program: agentProgram)
+            settings.roles[.plan] = nil
+            settings.roles[.execute] = nil
+        }
+        return settings
     }
 
     /// The model a built-in agent was told to use, for the records.
