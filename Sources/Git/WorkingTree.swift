@@ -204,17 +204,19 @@ extension Repository {
         }
     }
 
-    /// The ignored files and directories of the working tree (a directory once, with a trailing `/`).
-    public func ignoredPaths() throws -> [String] {
+    /// The ignored files and directories of the working tree (a directory once, with a trailing `/`), and with
+    /// `andUntracked` the untracked ones too (repositories inside the tree among them, which a checkout leaves).
+    public func ignoredPaths(andUntracked: Bool = false) throws -> [String] {
         var options = git_status_options()
         try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
         options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
-        options.flags = GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
+        options.flags = GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | (andUntracked ? GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue : 0)
+        let wanted = GIT_STATUS_IGNORED.rawValue | (andUntracked ? GIT_STATUS_WT_NEW.rawValue : 0)
         var list: OpaquePointer?
         try check(git_status_list_new(&list, pointer, &options), "git_status_list_new")
         defer { git_status_list_free(list) }
         return (0..<git_status_list_entrycount(list)).compactMap { index in
-            guard let entry = git_status_byindex(list, index)?.pointee, entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0,
+            guard let entry = git_status_byindex(list, index)?.pointee, entry.status.rawValue & wanted != 0,
                   let file = entry.index_to_workdir?.pointee.new_file.path else { return nil }
             return String(cString: file)
         }

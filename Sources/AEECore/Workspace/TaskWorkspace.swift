@@ -33,27 +33,14 @@ struct TaskWorkspace {
     var lfs: LFSStore?
 
     /// The workspace for `id`, checked out at `commit`: the one a run left (whatever the agent did to its files), or
-    /// a new one when there is none, or it is half-made, or it is not usable any more.
+    /// one from the pool, or a new one when there is neither, or it is half-made, or it is not usable any more.
     static func open(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
         // git aee ran tasks in linked worktrees under .git/aee before it had workspaces; such a worktree of the task
         // is removed (its files were the last run's, which every commit of the task's keeps).
         try main.removeWorktree(name: "aee-\(id)", path: main.commonDirectory + "aee/worktrees/\(id)")
-        // The run that left it may have been killed in the middle of anything, an agent call included: what the
-        // agent did to the git directory is undone before it is opened (a `commondir` would lead elsewhere), and
-        // how git behaves there is written anew from the user's repository.
         if FileManager.default.contents(atPath: location.readyMarker) == Self.layout,
-           (try? Repository.removeRedirections(in: location.gitDirectory + "/")) != nil,
-           let repository = try? main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index),
-           repository.commonDirectory == repository.gitDirectory {
-            do {
-                let workspace = try prepare(repository, for: id, main: main, location: location)
-                try repository.clearStaleWorkingTreeLocks()
-                _ = try repository.restoreGitDirectory(from: workspace.baseline!, branch: id.branch, at: commit)
-                try workspace.move(to: commit, trustingIndex: false)
-                return workspace
-            } catch {
-                // Not usable as it is: made anew below.
-            }
+           let workspace = try? reopen(for: id, in: main, at: commit, location: location, pooled: false) {
+            return workspace
         }
         return try create(for: id, in: main, at: commit, location: location)
     }
@@ -61,32 +48,71 @@ struct TaskWorkspace {
     /// What the ready marker holds: the layout of the workspace's files, so one made by another version is made anew.
     static let layout = Data("workspace 2\n".utf8)
 
-    /// Makes the workspace anew: whatever a crash or an agent left at its place goes first, the ready marker comes last.
+    /// The workspace at `location` as a run left it, killed in the middle of anything, an agent call included (the
+    /// files and git aee's index may then disagree, so every file is compared with the commit), or as the pool kept
+    /// it (where git aee's index is as the last task's end left it, and tells, as git's does, which files were
+    /// touched since). What the agent did to the git directory is undone before it is opened (a `commondir` would
+    /// lead elsewhere), and how git behaves there is written anew from the user's repository. Between tasks the
+    /// ignored files go too: a pooled workspace is what a fresh one would be, with nothing of the last task's.
+    private static func reopen(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation, pooled: Bool) throws -> TaskWorkspace {
+        _ = try Repository.removeRedirections(in: location.gitDirectory + "/")
+        try writeSettings(from: main, location)
+        let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
+        guard repository.commonDirectory == repository.gitDirectory else {
+            throw WorkspaceError.damaged(path: location.root, reason: "its git directory leads elsewhere")
+        }
+        let workspace = try prepare(repository, for: id, main: main, location: location)
+        try repository.clearStaleWorkingTreeLocks()
+        _ = try repository.restoreGitDirectory(from: workspace.baseline!, branch: id.branch, at: commit)
+        try workspace.move(to: commit, trustingIndex: pooled)
+        if pooled { try workspace.clearUntracked() }
+        return workspace
+    }
+
+    /// Makes the workspace from a pooled one, or anew: whatever a crash or an agent left at its place goes first, the
+    /// ready marker comes last.
     private static func create(for id: TaskID, in main: Repository, at commit: OID, location: WorkspaceLocation) throws -> TaskWorkspace {
         try remove(location)
+        if location.pool.take(into: location) {
+            if let workspace = try? reopen(for: id, in: main, at: commit, location: location, pooled: true) {
+                try markReady(location)
+                return workspace
+            }
+            try remove(location)
+        }
         do {
             try FileManager.default.createDirectory(atPath: location.baselineDirectory, withIntermediateDirectories: true)
         } catch {
             throw WorkspaceError.rootUnusable(path: location.state, reason: "the folder cannot be created")
         }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch)
+        try writeSettings(from: main, location)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)
         let workspace = try prepare(repository, for: id, main: main, location: location)
         try workspace.move(to: commit)
-        guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
-            throw RepositoryError.fileSystem(path: location.readyMarker, reason: "cannot be written")
-        }
+        try markReady(location)
         return workspace
     }
 
+    private static func markReady(_ location: WorkspaceLocation) throws {
+        guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
+            throw RepositoryError.fileSystem(path: location.readyMarker, reason: "cannot be written")
+        }
+    }
+
     /// Writes how git behaves in the workspace anew from the user's repository (config, ignore and attribute files,
-    /// alternates, the global config file, the checkout's `.git`), remembers it for the run, and lends the workspace
-    /// the user's large files.
-    private static func prepare(_ repository: Repository, for id: TaskID, main: Repository, location: WorkspaceLocation) throws -> TaskWorkspace {
+    /// alternates, the global config file, the checkout's `.git`), before it is opened: the workspace may have been
+    /// somewhere else (the pool) when they were last written.
+    private static func writeSettings(from main: Repository, _ location: WorkspaceLocation) throws {
         try main.writeBorrowingSettings(gitDirectory: location.gitDirectory, workingDirectory: location.root,
                                         config: try carriedConfig(from: main) + [("lfs.storage", location.state + "lfs")])
         try writeGlobalConfig(location)
         _ = try restoreGitFile(location)
+    }
+
+    /// The workspace opened as `repository`, with how git behaves there remembered for the run, and the user's large
+    /// files lent to it.
+    private static func prepare(_ repository: Repository, for id: TaskID, main: Repository, location: WorkspaceLocation) throws -> TaskWorkspace {
         let baseline = try GitDirectoryBaseline(savingFrom: location.gitDirectory, into: location.baselineDirectory)
         let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false,
                                       branch: id.branch, baseline: baseline, lfs: try lfsStore(of: main, location))
@@ -258,6 +284,18 @@ struct TaskWorkspace {
         return removed
     }
 
+    /// Removes every file git does not track, ignored ones and repositories inside the tree included: between two
+    /// tasks nothing of the last one's may change what the next one's gates see.
+    private func clearUntracked() throws {
+        do {
+            for path in try repository.ignoredPaths(andUntracked: true) {
+                try removeRecursively(root + (path.hasSuffix("/") ? String(path.dropLast()) : path))
+            }
+        } catch let error as GitError {
+            throw RepositoryError.fileSystem(path: root, reason: "cannot clear what the last task left: \(error.message)")
+        }
+    }
+
     /// Makes the checkout's `.git` the file that names the workspace's git directory, whatever stands there (an agent
     /// could point it at the user's repository, or `git init` a repository of its own there, and its next `git`
     /// would reach that); returns whether it had to.
@@ -277,9 +315,10 @@ struct TaskWorkspace {
         return true
     }
 
-    /// Removes the workspace, unless it holds work found nowhere else: commits made in a submodule (whose objects
-    /// live in the workspace's git directory, under `modules/`), as `git worktree remove` refuses a worktree with
-    /// submodules. Returns why it was kept, or nil; the user's own working tree always stays.
+    /// Gives the workspace to the pool, or removes it, unless it holds work found nowhere else: commits made in a
+    /// submodule (whose objects live in the workspace's git directory, under `modules/`), as `git worktree remove`
+    /// refuses a worktree with submodules. Returns why it was kept, or nil; the user's own working tree always stays.
+    /// One with submodules checked out is not pooled: the next task's would start from this one's checkouts of them.
     @discardableResult
     func remove(main: Repository) throws -> String? {
         guard !isUsersWorkingTree else { return nil }
@@ -287,6 +326,7 @@ struct TaskWorkspace {
         guard stranded.isEmpty else {
             return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
         }
+        if access(location.gitDirectory + "/modules", F_OK) != 0, location.pool.give(location) { return nil }
         try Self.remove(location)
         return nil
     }

@@ -17,6 +17,7 @@ import Foundation
 ///     <root>/<name>-<hash>/.state/<id>/index    git aee's index of the checkout (git's own there is the agent's)
 ///     <root>/<name>-<hash>/.calls/<id>/         the files handed to the agent (AEE_TASK_FILE, AEE_OUTPUT_FILE, ...)
 ///     <root>/<name>-<hash>/<id>.<n>/            (and its state) the n-th workspace of a run that runs work items side by side
+///     <root>/<name>-<hash>/.pool-<k>/           (and its state) a workspace kept for the next task (see `WorkspacePool`)
 ///
 /// The path depends only on the settings, the repository and the task, so a run that resumes a dead one finds it.
 struct WorkspaceLocation {
@@ -36,14 +37,25 @@ struct WorkspaceLocation {
     var globalConfig: String { gitDirectory + "/" + GitDirectoryBaseline.globalConfig }
     /// Written last when a workspace is made: one without it is half-made (a crash) and is made again.
     var readyMarker: String { state + "ready" }
+    /// The workspaces of ended tasks this one may be made from, and is given back to.
+    let pool: WorkspacePool
 
     /// The task's workspace, or (`beside` 2 or more) one of those where work items run beside the first; a dot is
     /// no character of an id, so the name is no other task's.
-    init(id: TaskID, repositoryFolder: String, beside: Int = 1) {
-        let name = id.rawValue + (beside > 1 ? ".\(beside)" : "")
+    init(id: TaskID, repositoryFolder: String, beside: Int = 1, poolSize: Int = 0) {
+        self.init(name: id.rawValue + (beside > 1 ? ".\(beside)" : ""), repositoryFolder: repositoryFolder, poolSize: poolSize)
+    }
+
+    /// The `k`-th place of the pool of workspaces; no id starts with a dot.
+    init(pooled k: Int, repositoryFolder: String) {
+        self.init(name: ".pool-\(k)", repositoryFolder: repositoryFolder, poolSize: 0)
+    }
+
+    private init(name: String, repositoryFolder: String, poolSize: Int) {
         self.repositoryFolder = repositoryFolder
         root = repositoryFolder + name + "/"
         state = repositoryFolder + ".state/" + name + "/"
+        pool = WorkspacePool(folder: repositoryFolder, size: poolSize)
     }
 
     /// The folder for `repository`'s workspaces under `root`: its name, and a hash of its git directory's path.
@@ -86,13 +98,20 @@ extension Workspace {
     /// Where the workspace of task `id` is; `requireWorkspaceFolder` has checked, before the run wrote anything, that one can
     /// be made there.
     func workspaceLocation(for id: TaskID, beside: Int = 1) throws -> WorkspaceLocation {
-        WorkspaceLocation(id: id, repositoryFolder: WorkspaceLocation.repositoryFolder(of: repository, under: try workspaceRoot()), beside: beside)
+        WorkspaceLocation(id: id, repositoryFolder: WorkspaceLocation.repositoryFolder(of: repository, under: try workspaceRoot()), beside: beside,
+                          poolSize: try workspacePoolSize())
+    }
+
+    /// How many workspaces of ended tasks this repository keeps for the next ones (`aee.workspacePool`).
+    func workspacePoolSize() throws -> Int {
+        try settings.int("aee.workspacePool", in: 0...WorkspacePool.maxSize) ?? WorkspacePool.defaultSize
     }
 
     /// Refuses when no workspace can be made in this repository's folder of workspaces: the folder must be creatable
     /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). Checked
     /// before a run writes anything, so a bad place is one clear error, not a task that dies half-way.
     func requireWorkspaceFolder() throws {
+        _ = try workspacePoolSize()
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
         do {

@@ -1,0 +1,84 @@
+import Git
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Workspaces of ended tasks, kept warm for the next ones of the same repository: a new task takes one and moves it
+/// to its commit, so only the files that differ are written, where making a workspace writes every file.
+///
+///     <repository folder>/.pool-<k>/             a pooled checkout (k from 1 to the pool's size)
+///     <repository folder>/.state/.pool-<k>/      its git directory, index and ready marker
+///
+/// A workspace is one task's while it is at that task's place (the task's claim keeps every other run out), and a
+/// pooled one is nobody's: taking it is renaming it to the task's place. The short steps of taking and giving back
+/// hold `flock` on `.state/pool.lock`, which a crash releases. A pooled workspace is available only with its ready
+/// marker, removed before it moves either way, so one a crash left half-moved is never taken: it is made anew.
+struct WorkspacePool {
+    /// Every workspace of the repository.
+    let folder: String
+    /// How many workspaces are kept (`aee.workspacePool`); 0 keeps none.
+    let size: Int
+
+    /// Default of `aee.workspacePool`: a task and the next one, or two at once, start warm.
+    static let defaultSize = 2
+    /// Most workspaces one repository keeps.
+    static let maxSize = 16
+
+    /// Moves a pooled workspace to `location` (where nothing may be yet); returns whether there was one. Its files,
+    /// index and git directory are the last task's: `TaskWorkspace` writes its settings anew and moves it.
+    func take(into location: WorkspaceLocation) -> Bool {
+        guard size > 0 else { return false }
+        return locked {
+            for slot in slots where access(slot.readyMarker, F_OK) == 0 {
+                unlink(slot.readyMarker)
+                if rename(slot.state, location.state) == 0, rename(slot.root, location.root) == 0 {
+                    return true
+                }
+                // Half of it was missing (removed by hand): neither half is used.
+                for path in [slot.root, slot.state, location.root, location.state] { try? removeRecursively(path) }
+            }
+            return false
+        }
+    }
+
+    /// Gives the workspace at `location` (whose task has ended) to the pool when there is room; returns whether it did.
+    /// What only that task had is left out: the workspace's own objects (commits an agent made, copied to the
+    /// repository or refused) and its calls' files.
+    func give(_ location: WorkspaceLocation) -> Bool {
+        guard size > 0, access(location.readyMarker, F_OK) == 0 else { return false }
+        return locked {
+            guard let slot = slots.first(where: { access($0.readyMarker, F_OK) != 0 }) else { return false }
+            unlink(location.readyMarker)
+            // Whatever stands in the free slot is what a crash left half-moved.
+            for path in [slot.root, slot.state] { try? removeRecursively(path) }
+            guard rename(location.root, slot.root) == 0, rename(location.state, slot.state) == 0 else {
+                for path in [slot.root, slot.state] { try? removeRecursively(path) }
+                return false
+            }
+            let objects = slot.gitDirectory + "/objects/"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? [] where name != "info" {
+                try? removeRecursively(objects + name)
+            }
+            return FileManager.default.createFile(atPath: slot.readyMarker, contents: TaskWorkspace.layout)
+        }
+    }
+
+    /// The places of the pool's workspaces, in the order they are taken.
+    var slots: [WorkspaceLocation] {
+        size > 0 ? (1...size).map { WorkspaceLocation(pooled: $0, repositoryFolder: folder) } : []
+    }
+
+    /// Runs `body` holding the pool's lock; without the lock (a file system without `flock`) nothing is pooled.
+    private func locked(_ body: () -> Bool) -> Bool {
+        let descriptor = open(folder + ".state/pool.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { return false }
+        return body()
+    }
+}
