@@ -11,10 +11,15 @@ gate stamp the clock when they start and end, so git aee's share is measured dir
   per iteration   the other gaps of an iteration: plan -> first item, last item -> gate, gate -> next plan
                   (plan, verify and merge commits, the attempt branch, the checkout between iterations)
   fixed           before the first call and after the last (claim, workspace made and removed, end state)
+  start           from launching `git aee task` to its agent's first call (the record, the claim, the workspace
+                  ready at the task's commit, the agent started)
+Each is measured warm (the default: the task takes the workspace the last task gave back, aee.workspacePool) and
+cold (aee.workspacePool=0: every task makes its workspace and removes it), in the same run.
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
-item's commit does; the fixed cost is set against `git worktree add --detach` and `git worktree remove` of the
-same repository, what a task's place to work costs with git alone. Medians over --runs tasks. Repositories of 100
-and --large-files files under benchmarks/work/, the workspaces there too (aee.workspaceRoot), on one file system.
+item's commit does; the start is set against `git worktree add --detach` and the fixed cost against that and `git
+worktree remove` of the same repository, what a task's place to work costs with git alone. Medians over --runs
+tasks. Repositories of 100 and --large-files files under benchmarks/work/, the workspaces there too
+(aee.workspaceRoot), on one file system.
 """
 import argparse
 import os
@@ -63,7 +68,8 @@ def setup(path, files, scripts):
 
 def run_task(path, counts, log):
     """One task, 3 iterations x 5 work items; returns (whole run in ms, before the first call and after the last
-    in ms, [(event, stage, ns)] in order). The stamps are wall-clock nanoseconds, as `date +%s%N` writes them."""
+    in ms, [(event, stage, ns)] in order, before the first call in ms). The stamps are wall-clock nanoseconds, as
+    `date +%s%N` writes them."""
     if os.path.exists(log):
         os.remove(log)
     env = dict(ENV, BENCH_ITEMS="5", BENCH_COUNTS=counts, BENCH_LOG=log)
@@ -75,7 +81,7 @@ def run_task(path, counts, log):
         raise SystemExit(f"unexpected run: {result.stdout}{result.stderr}")
     with open(log) as handle:
         stamps = [(event, stage, int(ns)) for event, stage, ns in (line.split() for line in handle)]
-    return (end - start) / 1e6, (stamps[0][2] - start + end - stamps[-1][2]) / 1e6, stamps
+    return (end - start) / 1e6, (stamps[0][2] - start + end - stamps[-1][2]) / 1e6, stamps, (stamps[0][2] - start) / 1e6
 
 
 def gaps(stamps):
@@ -119,13 +125,14 @@ def git_commit_cost(path, runs):
 
 
 def git_worktree_cost(path, work, runs):
-    """`git worktree add --detach` and `git worktree remove` of the repository, in ms (median)."""
+    """`git worktree add --detach`, and that plus `git worktree remove`, of the repository, in ms (medians)."""
     target = os.path.join(work, "bench-worktree")
-    samples = []
+    adds, both = [], []
     for _ in range(runs):
-        samples.append(timed(["git", "worktree", "add", "-q", "--detach", target, "HEAD"], path)
-                       + timed(["git", "worktree", "remove", "--force", target], path))
-    return statistics.median(samples)
+        add = timed(["git", "worktree", "add", "-q", "--detach", target, "HEAD"], path)
+        adds.append(add)
+        both.append(add + timed(["git", "worktree", "remove", "--force", target], path))
+    return statistics.median(adds), statistics.median(both)
 
 
 def measure(label, files, runs, work, scripts):
@@ -137,17 +144,25 @@ def measure(label, files, runs, work, scripts):
     print(f"\n## {label}: {files:,} files", flush=True)
     setup(path, files, scripts)
     run(["git", "config", "aee.workspaceRoot", os.path.join(work, "workspaces")], path)
-    run_task(path, counts, log)  # warm-up: page cache, first workspace
-    items, iterations, fixed, totals = [], [], [], []
+    run_task(path, counts, log)  # warm-up: page cache, the first workspace, given to the pool
+    items, iterations, fixed, totals, starts = [], [], [], [], []
     for _ in range(runs):
-        total, outside, stamps = run_task(path, counts, log)
+        total, outside, stamps, start = run_task(path, counts, log)
         item_gaps, iteration_gaps = gaps(stamps)
         items += item_gaps
         iterations += iteration_gaps
         totals.append(total)
         fixed.append(outside)
+        starts.append(start)
+    run(["git", "config", "aee.workspacePool", "0"], path)
+    cold_fixed, cold_starts = [], []
+    for _ in range(runs):
+        _, outside, _, start = run_task(path, counts, log)
+        cold_fixed.append(outside)
+        cold_starts.append(start)
+    run(["git", "config", "--unset", "aee.workspacePool"], path)
     git = git_commit_cost(path, max(runs, 5))
-    worktree = git_worktree_cost(path, work, max(runs, 3))
+    add, worktree = git_worktree_cost(path, work, max(runs, 3))
     spawn = spawn_cost()
     gap = statistics.median(items)
     per_item = gap - spawn
@@ -155,9 +170,10 @@ def measure(label, files, runs, work, scripts):
     print(f"  gap between work items: {gap:.1f} ms, of which starting and ending the agent's shell: {spawn:.1f} ms")
     print(f"  git aee overhead per work item:  {per_item:8.1f} ms   (git add -A && git commit: {git:.1f} ms, ratio {per_item / git:.2f})")
     print(f"  git aee overhead per iteration:  {statistics.median(iterations):8.1f} ms   (plan, verify and merge commits, attempt branch, checkout)")
-    fixed_cost = statistics.median(fixed)
-    print(f"  fixed per run:                   {fixed_cost:8.1f} ms   (claim, workspace made and removed, final state;"
-          f" git worktree add + remove: {worktree:.1f} ms, ratio {fixed_cost / worktree:.2f})", flush=True)
+    for name, fixed_runs, start_runs in (("warm", fixed, starts), ("cold", cold_fixed, cold_starts)):
+        fixed_cost, start = statistics.median(fixed_runs), statistics.median(start_runs)
+        print(f"  {name}: start {start:8.1f} ms (git worktree add: {add:.1f} ms, ratio {start / add:.2f});"
+              f" fixed per run {fixed_cost:8.1f} ms (git worktree add + remove: {worktree:.1f} ms, ratio {fixed_cost / worktree:.2f})", flush=True)
 
 
 def main():
