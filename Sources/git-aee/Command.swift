@@ -62,6 +62,7 @@ let commands: [any Command.Type] = [
     ReportCommand.self,
     WebCommand.self,
     LogCommand.self,
+    PruneCommand.self,
     GateCommand.self,
     HooksCommand.self,
     HookCommand.self,

@@ -33,6 +33,8 @@ public struct WorkerOptions: Sendable {
 public enum WorkerEvent {
     /// A run ended; the record as it is now, and the run's exit status (nil when a signal ended it).
     case finished(TaskID, record: TaskRecord?, exitCode: Int32?)
+    /// What `aee.pruneAfter` had the worker prune after a run ended.
+    case pruned([PruneEntry])
     case problem(String)
 }
 
@@ -65,6 +67,7 @@ public final class Worker {
             // A worker runs whatever `git pull` brings: it does not start with commands the user has not approved, and
             // while it runs, a config that changes to such commands holds the queue until 'git aee trust'.
             try workspace.requireTrust(try trustedCommands())
+            let pruning = try PruneOptions.afterEachTask(workspace.settings)
             var reported: Set<String> = []
             var fetched = -Double.infinity
             let watcher = try RefWatcher(commonDirectory: workspace.repository.commonDirectory)
@@ -77,10 +80,19 @@ public final class Worker {
             var snapshot: Set<TaskID>?
             var idleSince = Subprocess.now()
             while true {
-                for (id, exitCode) in finished.take() {
+                let ended = finished.take()
+                for (id, exitCode) in ended {
                     running.remove(id)
                     events(.finished(id, record: try? workspace.store.record(of: id), exitCode: exitCode))
                     idleSince = Subprocess.now()
+                }
+                if let pruning, !ended.isEmpty {
+                    do {
+                        let removed = try workspace.prune(pruning).filter(\.removed)
+                        if !removed.isEmpty { events(.pruned(removed)) }
+                    } catch {
+                        events(.problem("\(error)"))
+                    }
                 }
                 if ProcessGroups.shared.interruption != nil {
                     if running.isEmpty { return }
@@ -109,6 +121,7 @@ public final class Worker {
                     if !starting.isEmpty {
                         do {
                             try workspace.requireTrust(try trustedCommands())
+            let pruning = try PruneOptions.afterEachTask(workspace.settings)
                         } catch {
                             if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
                             starting = []

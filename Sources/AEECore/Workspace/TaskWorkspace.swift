@@ -322,18 +322,22 @@ struct TaskWorkspace {
     @discardableResult
     func remove(main: Repository) throws -> String? {
         guard !isUsersWorkingTree else { return nil }
-        let stranded = submodulesWithOwnCommits(main: main)
-        guard stranded.isEmpty else {
-            return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
-        }
+        if let reason = Self.holdsWorkFoundNowhereElse(location, main: main) { return reason }
         if access(location.gitDirectory + "/modules", F_OK) != 0, location.pool.give(location) { return nil }
         try Self.remove(location)
         return nil
     }
 
-    /// The submodules checked out in the workspace whose repositories have commits that neither their remote nor the
-    /// user's own copy of the submodule (`modules/<name>` in the user's git directory) has.
-    private func submodulesWithOwnCommits(main: Repository) -> [String] {
+    /// Why the workspace at `location` must not be removed, or nil: submodules checked out there whose repositories
+    /// have commits that neither their remote nor the user's own copy of the submodule (`modules/<name>` in the
+    /// user's git directory) has.
+    static func holdsWorkFoundNowhereElse(_ location: WorkspaceLocation, main: Repository) -> String? {
+        let stranded = submodulesWithOwnCommits(location, main: main)
+        guard !stranded.isEmpty else { return nil }
+        return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
+    }
+
+    private static func submodulesWithOwnCommits(_ location: WorkspaceLocation, main: Repository) -> [String] {
         var found: [String] = []
         // A submodule named `vendor/lib` lives in `modules/vendor/lib`, one inside it in `modules/vendor/lib/modules/x`:
         // every directory below `modules/` that is not a repository is looked into.
@@ -355,7 +359,8 @@ struct TaskWorkspace {
         return found.map { String($0.replacing("/modules/", with: "/").dropFirst("modules/".count)) }.sorted()
     }
 
-    private static func remove(_ location: WorkspaceLocation) throws {
+    /// Removes the workspace at `location`, whatever state it is in.
+    static func remove(_ location: WorkspaceLocation) throws {
         do {
             // The marker first: a crash half-way leaves a workspace that is made again, never one taken as whole.
             unlink(location.readyMarker)

@@ -51,7 +51,8 @@ struct WorkspaceLocation {
         self.init(name: ".pool-\(k)", repositoryFolder: repositoryFolder, poolSize: 0)
     }
 
-    private init(name: String, repositoryFolder: String, poolSize: Int) {
+    /// The workspace named `name` in the folder (a task id, with `.<n>` for one beside it, or a pool slot).
+    init(name: String, repositoryFolder: String, poolSize: Int) {
         self.repositoryFolder = repositoryFolder
         root = repositoryFolder + name + "/"
         state = repositoryFolder + ".state/" + name + "/"

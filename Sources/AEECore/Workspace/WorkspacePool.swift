@@ -68,6 +68,24 @@ struct WorkspacePool {
         }
     }
 
+    /// Removes (with `dryRun`: only names) the pooled workspaces beyond the pool's size and those a crash left
+    /// half-moved, with why.
+    func prune(dryRun: Bool) -> [(WorkspaceLocation, String)] {
+        let names = [folder, folder + ".state/"].flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
+        let numbers = Set(names.compactMap { $0.hasPrefix(".pool-") ? Int($0.dropFirst(".pool-".count)) : nil }).sorted()
+        var found: [(WorkspaceLocation, String)] = []
+        _ = locked {
+            for k in numbers {
+                let slot = WorkspaceLocation(pooled: k, repositoryFolder: folder)
+                guard k > size || access(slot.readyMarker, F_OK) != 0 else { continue }
+                found.append((slot, k > size ? "beyond aee.workspacePool (\(size))" : "left half-moved by a crash"))
+                if !dryRun { for path in [slot.root, slot.state] { try? removeRecursively(path) } }
+            }
+            return true
+        }
+        return found
+    }
+
     /// The places of the pool's workspaces, in the order they are taken.
     var slots: [WorkspaceLocation] {
         size > 0 ? (1...size).map { WorkspaceLocation(pooled: $0, repositoryFolder: folder) } : []

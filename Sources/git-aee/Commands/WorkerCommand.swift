@@ -63,6 +63,8 @@ enum WorkerCommand: Command {
                     } else {
                         context.terminal.warning("task \(id): its run ended with status \(exitCode.map(String.init) ?? "by a signal") and left it \(record?.state.rawValue ?? "unreadable")")
                     }
+                case .pruned(let entries):
+                    for entry in entries { if let line = PruneCommand.line(for: entry, dryRun: false) { context.terminal.print(line) } }
                 case .problem(let text):
                     context.terminal.warning(text)
                 }
