@@ -7,7 +7,8 @@ struct PruneTests {
     /// stays RUNNING with a dead owner and its workspace on disk. Returns the task's id and its workspace.
     func killedTask(_ repo: Scratch, _ name: String) throws -> (id: String, workspace: String) {
         let marks = repo.root.path
-        let agent = try repo.executor(name, "pwd > '\(marks)/\(name).pwd'; sleep 300 & echo $! > '\(marks)/\(name).child'; wait")
+        // The sleep's pid is written whole before its file appears (a rename), for the test to end it.
+        let agent = try repo.executor(name, "pwd > '\(marks)/\(name).pwd'; sleep 300 & echo $! > '\(marks)/\(name).tmp'; mv '\(marks)/\(name).tmp' '\(marks)/\(name).child'; wait")
         let run = try repo.start(["task", "Hang \(name)", "--agent", agent])
         #expect(waitUntil { FileManager.default.fileExists(atPath: "\(marks)/\(name).child") })
         kill(run.processIdentifier, SIGKILL)
