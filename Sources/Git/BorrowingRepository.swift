@@ -48,10 +48,15 @@ extension Repository {
         var file: OpaquePointer?
         try check(git_config_open_ondisk(&file, fresh), "git_config_open_ondisk")
         defer { git_config_free(file) }
+        // One transaction: libgit2 would otherwise write and rename the whole file for each value.
+        var transaction: OpaquePointer?
+        try check(git_config_lock(&transaction, file), "git_config_lock")
+        defer { git_transaction_free(transaction) }
         let core = [("core.repositoryformatversion", "0"), ("core.bare", "false"), ("core.worktree", root), ("core.logallrefupdates", "false")]
         for (key, value) in core + config {
             try check(git_config_set_multivar(file, key, "^$", value), "git_config_set_multivar")
         }
+        try check(git_transaction_commit(transaction), "git_transaction_commit")
         guard rename(fresh, directory + "config") == 0 else { throw GitError(systemCall: "rename", path: directory + "config") }
     }
 

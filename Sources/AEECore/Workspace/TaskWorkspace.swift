@@ -95,7 +95,9 @@ struct TaskWorkspace {
     }
 
     private static func markReady(_ location: WorkspaceLocation) throws {
-        guard FileManager.default.createFile(atPath: location.readyMarker, contents: Self.layout) else {
+        do {
+            try replaceFile(location.readyMarker, with: Array(Self.layout))
+        } catch {
             throw RepositoryError.fileSystem(path: location.readyMarker, reason: "cannot be written")
         }
     }
@@ -144,7 +146,9 @@ struct TaskWorkspace {
             ?? [(environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config") + "/git/config", home + "/.gitconfig"]
         let text = "# git aee: the global config of programs run in this workspace; yours is read through these includes.\n[include]\n"
             + files.map { "\tpath = \(Self.configQuoted($0))\n" }.joined()
-        guard FileManager.default.createFile(atPath: location.globalConfig, contents: Data(text.utf8)) else {
+        do {
+            try replaceFile(location.globalConfig, with: Array(text.utf8))
+        } catch {
             throw RepositoryError.fileSystem(path: location.globalConfig, reason: "cannot be written")
         }
     }
@@ -309,7 +313,9 @@ struct TaskWorkspace {
         } catch let error as GitError {
             throw WorkspaceError.damaged(path: location.root, reason: error.message)
         }
-        guard FileManager.default.createFile(atPath: path, contents: expected) else {
+        do {
+            try replaceFile(path, with: Array(expected))
+        } catch {
             throw WorkspaceError.damaged(path: location.root, reason: "its .git file cannot be written")
         }
         return true

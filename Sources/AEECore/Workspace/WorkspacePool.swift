@@ -64,7 +64,7 @@ struct WorkspacePool {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? [] where name != "info" {
                 try? removeRecursively(objects + name)
             }
-            return FileManager.default.createFile(atPath: slot.readyMarker, contents: TaskWorkspace.layout)
+            return (try? replaceFile(slot.readyMarker, with: Array(TaskWorkspace.layout))) != nil
         }
     }
 
