@@ -121,7 +121,6 @@ public final class Worker {
                     if !starting.isEmpty {
                         do {
                             try workspace.requireTrust(try trustedCommands())
-            let pruning = try PruneOptions.afterEachTask(workspace.settings)
                         } catch {
                             if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
                             starting = []

@@ -123,7 +123,6 @@ extension Attempt {
     /// how the iteration must stop, if it must, and the items whose change could not be merged.
     private mutating func runBeside(_ indices: [Int], _ items: [WorkItem], told: FailureContext?,
                                     state: inout RunState) throws -> (Outcome?, [FailureContext.Conflict]) {
-        let repository = context.store.repository
         let base = Line(branch: branch, parent: tip, tree: tipTree, record: record)
         var ended: [Int: OID] = [:]
         // How items stopped the iteration, in the order they ended: the first is the iteration's failure (those a

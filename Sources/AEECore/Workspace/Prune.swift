@@ -73,7 +73,8 @@ extension Workspace {
         for name in names.sorted() {
             guard let id = TaskID(String(name.prefix { $0 != "." })) else { continue }
             let location = WorkspaceLocation(name: name, repositoryFolder: folder, poolSize: 0)
-            let record = try? store.record(of: id)
+            // Gone only when its branch is: a record that cannot be read stops the prune, never counts as gone.
+            let record = try repository.resolveReference(id.branch) == nil ? nil : store.record(of: id)
             if let record, !record.state.isFinal {
                 entries.append(PruneEntry(kind: .workspace, name: location.root, removed: false, reason: "task \(id) is \(record.state)"))
                 continue
@@ -105,15 +106,15 @@ extension Workspace {
         // What the user keeps: their branches, tags, and every remote-tracking branch (a task pushed is on the remote).
         let kept = try repository.references(matching: "refs/heads/*").filter { !$0.name.hasPrefix("refs/heads/aee/") }
             + repository.references(matching: "refs/tags/*") + repository.references(matching: "refs/remotes/*")
+        func elsewhere(_ tip: OID) throws -> Bool {
+            try kept.contains { try $0.target == tip || repository.isAncestor(tip, of: $0.target) }
+        }
         let cutoff = Timestamp.now.seconds - options.olderThanSeconds
         var entries: [PruneEntry] = []
         for task in try store.list().tasks where task.remote == nil {
             let record = task.record
             guard record.state.isFinal, record.updatedAt.seconds <= cutoff else { continue }
             let branches = try repository.references(matching: record.id.branch) + repository.references(matching: record.id.branch + "-*")
-            func elsewhere(_ tip: OID) throws -> Bool {
-                try kept.contains { try $0.target == tip || repository.isAncestor(tip, of: $0.target) }
-            }
             if let alone = try branches.first(where: { try !elsewhere($0.target) }) {
                 entries.append(PruneEntry(kind: .branch, name: Self.shortName(alone.name), removed: false,
                                           reason: "it holds commits found on no branch you keep, tag or remote"))

@@ -40,10 +40,10 @@ struct WorkspacePool {
                     return true
                 }
                 // Half of it was missing (removed by hand): neither half is used.
-                for path in [slot.root, slot.state, location.root, location.state] { try? removeRecursively(path) }
+                for place in [slot, location] { try? TaskWorkspace.remove(place) }
             }
             return false
-        }
+        } ?? false
     }
 
     /// Gives the workspace at `location` (whose task has ended) to the pool when there is room; returns whether it did.
@@ -55,9 +55,9 @@ struct WorkspacePool {
             guard let slot = slots.first(where: { access($0.readyMarker, F_OK) != 0 }) else { return false }
             unlink(location.readyMarker)
             // Whatever stands in the free slot is what a crash left half-moved.
-            for path in [slot.root, slot.state] { try? removeRecursively(path) }
+            try? TaskWorkspace.remove(slot)
             guard rename(location.root, slot.root) == 0, rename(location.state, slot.state) == 0 else {
-                for path in [slot.root, slot.state] { try? removeRecursively(path) }
+                try? TaskWorkspace.remove(slot)
                 return false
             }
             let objects = slot.gitDirectory + "/objects/"
@@ -65,7 +65,7 @@ struct WorkspacePool {
                 try? removeRecursively(objects + name)
             }
             return (try? replaceFile(slot.readyMarker, with: Array(TaskWorkspace.layout))) != nil
-        }
+        } ?? false
     }
 
     /// Removes (with `dryRun`: only names) the pooled workspaces beyond the pool's size and those a crash left
@@ -73,17 +73,14 @@ struct WorkspacePool {
     func prune(dryRun: Bool) -> [(WorkspaceLocation, String)] {
         let names = [folder, folder + ".state/"].flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
         let numbers = Set(names.compactMap { $0.hasPrefix(".pool-") ? Int($0.dropFirst(".pool-".count)) : nil }).sorted()
-        var found: [(WorkspaceLocation, String)] = []
-        _ = locked {
-            for k in numbers {
+        return locked {
+            numbers.compactMap { k in
                 let slot = WorkspaceLocation(pooled: k, repositoryFolder: folder)
-                guard k > size || access(slot.readyMarker, F_OK) != 0 else { continue }
-                found.append((slot, k > size ? "beyond aee.workspacePool (\(size))" : "left half-moved by a crash"))
-                if !dryRun { for path in [slot.root, slot.state] { try? removeRecursively(path) } }
+                guard k > size || access(slot.readyMarker, F_OK) != 0 else { return nil }
+                if !dryRun { try? TaskWorkspace.remove(slot) }
+                return (slot, k > size ? "beyond aee.workspacePool (\(size))" : "left half-moved by a crash")
             }
-            return true
-        }
-        return found
+        } ?? []
     }
 
     /// The places of the pool's workspaces, in the order they are taken.
@@ -91,12 +88,13 @@ struct WorkspacePool {
         size > 0 ? (1...size).map { WorkspaceLocation(pooled: $0, repositoryFolder: folder) } : []
     }
 
-    /// Runs `body` holding the pool's lock; without the lock (a file system without `flock`) nothing is pooled.
-    private func locked(_ body: () -> Bool) -> Bool {
+    /// What `body` returns, run holding the pool's lock; nil without the lock (a file system without `flock`), so
+    /// that nothing is pooled there.
+    private func locked<T>(_ body: () -> T) -> T? {
         let descriptor = open(folder + ".state/pool.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return false }
+        guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else { return false }
+        guard flock(descriptor, LOCK_EX) == 0 else { return nil }
         return body()
     }
 }
