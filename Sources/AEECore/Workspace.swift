@@ -40,7 +40,20 @@ public final class Workspace {
         return Workspace(repository: repository, settings: settings, environment: environment)
     }
 
-    public var store: TaskStore { TaskStore(repository: repository) }
+    public var store: TaskStore {
+        var store = TaskStore(repository: repository)
+        store.afterMoving = { [repository, settings] in
+            // Upkeep: when it cannot run (a bad aee.autoPack, a full disk) the objects stay loose, for git's own gc.
+            guard let threshold = try? Self.autoPackThreshold(settings), threshold > 0 else { return }
+            try? repository.packLooseObjects(ifMoreThan: threshold)
+        }
+        return store
+    }
+
+    /// `aee.autoPack`: how many loose objects git aee leaves before it packs them (0: never).
+    static func autoPackThreshold(_ settings: Settings) throws -> Int {
+        try settings.int("aee.autoPack", in: 0...Int(Int32.max)) ?? 1024
+    }
 
     /// The same repository and settings through handles of its own, for work on another thread: a libgit2 handle
     /// is one thread's at a time.

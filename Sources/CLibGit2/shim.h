@@ -5,6 +5,7 @@
 #include <git2/sys/commit.h>
 #include <git2/sys/repository.h>
 #include <git2/sys/filter.h>
+#include <git2/sys/mempack.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: one fixed-arity wrapper per option we set. */
 static inline int aee_git_set_strict_hash_verification(int enabled) {

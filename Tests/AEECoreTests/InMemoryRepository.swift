@@ -29,6 +29,9 @@ final class InMemoryRepository: RecordRepository {
 
     func resolveReference(_ name: String) throws -> OID? { refs[name] }
 
+    /// Itself: reads from several threads at once only read its dictionaries.
+    func handleForAnotherThread() throws -> any RecordRepository { self }
+
     func references(matching glob: String) throws -> [(name: String, target: OID)] {
         refs.filter { Self.matches($0.key[...], glob[...]) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }

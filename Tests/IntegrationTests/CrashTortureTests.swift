@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 /// Kills `git aee` with SIGKILL at random moments of real tasks and checks, after every kill, what the tool promises:
-/// a repository `git fsck --strict` accepts, every ref on an object that exists, the user's branch, index and files
-/// untouched, and a task that can go on; then that the task, carried on to the end, ends as an uninterrupted run did
-/// with no work item committed twice. Half the kills hit tasks whose work items run one by one, half tasks whose
+/// a repository `git fsck --strict` accepts (packing its loose objects as often as every few steps), every ref on an
+/// object that exists, the user's branch, index and files untouched, and a task that can go on; then that the task,
+/// carried on to the end, ends as an uninterrupted run did with no work item committed twice. Half the kills hit tasks whose work items run one by one, half tasks whose
 /// plan runs two of them side by side (`--jobs 2`). `AEE_TORTURE_KILLS` sets the number of kills (default 20;
 /// `benchmarks/crash-torture` runs 200 and more).
 @Suite("crash torture: kill -9 at random moments, then carry on")
@@ -41,6 +41,8 @@ struct CrashTortureTests {
                 """)) + "'"
             try repo.git("config", "aee.jobs", "2")
         }
+        // Packing every few steps, so that kills land in it too (the workspace pool is on, as by default).
+        try repo.git("config", "aee.autoPack", "30")
         let kills = sideBySide ? Self.kills - Self.kills / 2 : Self.kills / 2
         var random = SystemRandomNumberGenerator()
 

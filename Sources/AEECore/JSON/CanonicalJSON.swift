@@ -24,11 +24,12 @@ public enum CanonicalJSON {
         var out = Array("{\n  \"\(key)\": [\n".utf8)
         out.reserveCapacity(items.reduce(out.count + 16) { $0 + $1.count * 5 / 4 })
         for (index, item) in items.enumerated() {
-            let lines = item.split(separator: UInt8(ascii: "\n"))
-            for (number, line) in lines.enumerated() {
-                out.append(contentsOf: "    ".utf8)
-                out.append(contentsOf: line)
-                if number < lines.count - 1 { out.append(UInt8(ascii: "\n")) }
+            // Each line indented four more: after every newline but the item's final one.
+            out.append(contentsOf: "    ".utf8)
+            let end = item.last == UInt8(ascii: "\n") ? item.count - 1 : item.count
+            for byte in item[..<end] {
+                out.append(byte)
+                if byte == UInt8(ascii: "\n") { out.append(contentsOf: "    ".utf8) }
             }
             out.append(contentsOf: (index == items.count - 1 ? "\n" : ",\n").utf8)
         }

@@ -20,6 +20,8 @@ protocol RecordRepository {
     /// Points `name` at `target` if it points at `expected` now (nil: creates it, refusing with `isExists` when it is there).
     func updateReference(_ name: String, to target: OID, expecting expected: OID?, reflogMessage: String) throws
     func deleteReference(_ name: String, expecting expected: OID) throws
+    /// The same repository through a handle of its own, for reading on another thread.
+    func handleForAnotherThread() throws -> any RecordRepository
 
     // Derived from the verbs above; libgit2 answers them faster itself.
     func entry(at path: String, inTree tree: OID) throws -> TreeEntry?
@@ -96,4 +98,8 @@ extension RecordRepository {
     }
 }
 
-extension Repository: RecordRepository {}
+extension Repository: RecordRepository {
+    func handleForAnotherThread() throws -> any RecordRepository {
+        try Repository.open(at: gitDirectory, searching: false)
+    }
+}

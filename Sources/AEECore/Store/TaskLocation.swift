@@ -13,15 +13,24 @@ struct TaskLocation {
     var remote: String? = nil
 }
 
+/// A task and the commit that holds its record, before that commit is read.
+struct TaskTip {
+    let id: TaskID
+    let commit: OID
+    let branch: String?
+    var remote: String? = nil
+}
+
 /// Where task branches live: `refs/heads/aee/<id>`.
 let taskBranchPrefix = "refs/heads/aee/"
 
 extension RecordRepository {
 
-    /// The tips of all task branches, by id; other branches under `aee/` (attempts, the user's own) are not tasks.
-    func taskBranches() throws -> [TaskID: OID] {
+    /// The tips of all task branches (or those whose id starts with `prefix`), by id; other branches under `aee/`
+    /// (attempts, the user's own) are not tasks. Only the refs whose names match are read.
+    func taskBranches(startingWith prefix: String = "") throws -> [TaskID: OID] {
         var tips: [TaskID: OID] = [:]
-        for (name, target) in try references(matching: taskBranchPrefix + "*") {
+        for (name, target) in try references(matching: taskBranchPrefix + prefix + "*") {
             if let id = TaskID(String(name.dropFirst(taskBranchPrefix.count))) { tips[id] = target }
         }
         return tips
@@ -36,11 +45,11 @@ extension RecordRepository {
         return (ids, head, tree)
     }
 
-    /// The fetched copies of the remotes' task branches (`refs/remotes/<remote>/aee/<id>`), by id: one remote's per
-    /// id, `origin` first, else the first by name.
-    func remoteTaskBranches() throws -> [TaskID: (remote: String, tip: OID)] {
+    /// The fetched copies of the remotes' task branches (`refs/remotes/<remote>/aee/<id>`; those whose id starts
+    /// with `prefix`), by id: one remote's per id, `origin` first, else the first by name.
+    func remoteTaskBranches(startingWith prefix: String = "") throws -> [TaskID: (remote: String, tip: OID)] {
         var tips: [TaskID: (remote: String, tip: OID)] = [:]
-        for (name, target) in try references(matching: "refs/remotes/*/aee/*") {
+        for (name, target) in try references(matching: "refs/remotes/*/aee/" + prefix + "*") {
             // `<remote>/aee/<id>`, where a remote's name may hold a slash.
             let parts = name.dropFirst("refs/remotes/".count).split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count >= 3, parts[parts.count - 2] == "aee", let id = TaskID(String(parts[parts.count - 1])) else { continue }
@@ -51,25 +60,34 @@ extension RecordRepository {
         return tips
     }
 
-    /// Every task this repository knows: one per `refs/heads/aee/<id>` branch, plus records in HEAD's tree whose
-    /// branch is gone, plus tasks only a remote's fetched branch holds.
-    func taskLocations() throws -> [TaskLocation] {
+    /// Every task this repository knows, by the commit whose tree holds its record: one per `refs/heads/aee/<id>`
+    /// branch, plus records in HEAD's tree whose branch is gone, plus tasks only a remote's fetched branch holds. No
+    /// task's commit is read.
+    func taskTips() throws -> [TaskTip] {
         let branches = try taskBranches()
-        var locations = try branches.map { try taskLocation($0, atBranchTip: $1) }
+        var tips = branches.map { TaskTip(id: $0, commit: $1, branch: $0.branch) }
         let merged = try mergedTasks()
         for id in merged?.ids ?? [] where branches[id] == nil {
-            locations.append(TaskLocation(id: id, commit: merged!.head, tree: merged!.tree, branch: nil))
+            tips.append(TaskTip(id: id, commit: merged!.head, branch: nil))
         }
         let known = Set(branches.keys).union(merged?.ids ?? [])
         for (id, shared) in try remoteTaskBranches() where !known.contains(id) {
-            locations.append(TaskLocation(id: id, commit: shared.tip, tree: try commit(shared.tip).tree, branch: nil, remote: shared.remote))
+            tips.append(TaskTip(id: id, commit: shared.tip, branch: nil, remote: shared.remote))
         }
-        return locations
+        return tips
     }
 
-    /// All task ids, without reading any commit of a task branch.
-    func taskIDs() throws -> Set<TaskID> {
-        Set(try taskBranches().keys).union(try mergedTasks()?.ids ?? []).union(try remoteTaskBranches().keys)
+    /// Where the record `tip` names is.
+    func taskLocation(_ tip: TaskTip) throws -> TaskLocation {
+        TaskLocation(id: tip.id, commit: tip.commit, tree: try commit(tip.commit).tree, branch: tip.branch, remote: tip.remote)
+    }
+
+    /// The ids that start with `prefix` (an id's characters only), without reading any commit of a task branch or
+    /// any ref whose name does not match: as cheap with 100,000 tasks as with 100.
+    func taskIDs(startingWith prefix: String) throws -> Set<TaskID> {
+        Set(try taskBranches(startingWith: prefix).keys)
+            .union(try mergedTasks()?.ids.filter { $0.rawValue.hasPrefix(prefix) } ?? [])
+            .union(try remoteTaskBranches(startingWith: prefix).keys)
     }
 
     /// The record of `id` in `tip`, a commit of its branch.
@@ -83,7 +101,7 @@ extension RecordRepository {
         if let merged = try mergedTasks(), merged.ids.contains(id) {
             return TaskLocation(id: id, commit: merged.head, tree: merged.tree, branch: nil)
         }
-        guard let shared = try remoteTaskBranches()[id] else { return nil }
+        guard let shared = try remoteTaskBranches(startingWith: id.rawValue)[id] else { return nil }
         return TaskLocation(id: id, commit: shared.tip, tree: try commit(shared.tip).tree, branch: nil, remote: shared.remote)
     }
 }

@@ -12,6 +12,9 @@ public struct TaskStore {
     /// remote pushes the commit there first, so the branch here never holds a step the remote refused. Throwing
     /// leaves the branch where it was.
     var beforeMoving: ((_ branch: String, _ commit: OID?) throws -> Void)? = nil
+    /// Called once each commit's objects are written and its branch moved (or refused): upkeep that must not fail the
+    /// write, packing loose objects.
+    var afterMoving: (() -> Void)? = nil
 
     /// What `list` found: the records, and what could not be read (reported, not fatal).
     public struct Listing {
@@ -37,14 +40,12 @@ public struct TaskStore {
 
     public func list(state: TaskState? = nil) throws -> Listing {
         return try doing("list the tasks") {
-            // libgit2 reads serially; decoding, the larger share of the work, is spread over the cores.
-            let blobs = try repository.taskLocations().map { location in
-                (location, Result { try doing("read task \(location.id)") { try readBytes(at: location) } })
-            }
-            let stored = blobs.concurrentMap { location, bytes in
+            // Reading and decoding spread over the cores, each chunk through a libgit2 handle of its own.
+            let stored = try repository.taskTips().concurrentMap(context: { Result { try repository.handleForAnotherThread() } }) { reader, tip in
                 Result { () throws -> StoredRecord in
-                    let json = try bytes.get()
-                    return StoredRecord(record: try decode(json, at: location), json: json, remote: location.remote)
+                    let location = try doing("read task \(tip.id)") { try reader.get().taskLocation(tip) }
+                    let json = try doing("read task \(tip.id)") { try readBytes(at: location, in: try reader.get()) }
+                    return StoredRecord(record: try decode(json, at: location), json: json, remote: tip.remote)
                 }
             }
             var listing = Listing(tasks: [], problems: [])
@@ -66,7 +67,9 @@ public struct TaskStore {
         return try doing("look up task \(prefix)") {
             let text = prefix.lowercased()
             guard TaskID.isPrefix(text) else { throw TaskError.invalidID(prefix) }
-            let matches = try repository.taskIDs().filter { $0.rawValue.hasPrefix(text) }.sorted()
+            // A whole id names one branch: one ref read, however many tasks there are.
+            if let id = TaskID(text), try repository.resolveReference(id.branch) != nil { return id }
+            let matches = try repository.taskIDs(startingWith: text).sorted()
             switch matches.count {
             case 0: throw TaskError.unknown(prefix)
             case 1: return matches[0]
@@ -257,10 +260,10 @@ public struct TaskStore {
     }
 
     func read(at location: TaskLocation) throws -> TaskRecord {
-        try decode(try readBytes(at: location), at: location)
+        try decode(try readBytes(at: location, in: repository), at: location)
     }
 
-    private func readBytes(at location: TaskLocation) throws -> [UInt8] {
+    private func readBytes(at location: TaskLocation, in repository: any RecordRepository) throws -> [UInt8] {
         guard let bytes = try repository.blob(at: location.id.recordPath, inTree: location.tree) else {
             throw ConfigError.invalidFile(file: location.id.recordPath, key: "", reason: "missing from \(location.branch ?? "HEAD")")
         }
@@ -304,6 +307,7 @@ public struct TaskStore {
         let newTree = try makeTree?(updates) ?? repository.writeTree(base: tree, applying: updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
         let reflog = "aee: \(change.message.event) \(id)"
+        defer { afterMoving?() }
         guard let beforeMoving else {
             try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
             return commit
