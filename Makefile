@@ -109,6 +109,7 @@ bench: release
 	python3 benchmarks/workers.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/report.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 	python3 benchmarks/parallel.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
+	python3 benchmarks/scale.py --binary "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/git-aee"
 
 # git aee's own time per call of each real agent CLI, against the CLI alone (benchmarks/agents.py).
 bench-agents: release agent-tools

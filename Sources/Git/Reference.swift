@@ -13,6 +13,28 @@ extension Repository {
         return OID(oid)
     }
 
+    /// The names of the refs directly in `directory` (`refs/heads/aee/`), loose or packed, without reading any of
+    /// them: for listing many refs whose targets are then read where they are needed, on several threads. libgit2's
+    /// iterator reads every loose ref file, one after another, after an `lstat` of each.
+    public func referenceNames(in directory: String) -> [String] {
+        var names = Set<String>()
+        if let entries = opendir(commonDirectory + directory) {
+            defer { closedir(entries) }
+            while let entry = readdir(entries) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                // A directory holds refs one level down, not in `directory`; a `.lock` is a ref being written.
+                if entry.pointee.d_type != UInt8(DT_DIR), !name.hasPrefix("."), !name.hasSuffix(".lock") { names.insert(directory + name) }
+            }
+        }
+        // `packed-refs`: `<id> <name>` lines, a `^<id>` line after a tag's, `#` for the header.
+        for line in (readFile(commonDirectory + "packed-refs") ?? []).split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: "#") && line.first != UInt8(ascii: "^") {
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { continue }
+            let name = String(decoding: line[(space + 1)...], as: UTF8.self)
+            if name.hasPrefix(directory), !name.dropFirst(directory.count).contains("/") { names.insert(name) }
+        }
+        return names.sorted()
+    }
+
     /// Every ref whose name matches the glob, with the object it resolves to.
     public func references(matching glob: String) throws -> [(name: String, target: OID)] {
         var iterator: OpaquePointer?

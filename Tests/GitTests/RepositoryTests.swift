@@ -116,6 +116,25 @@ struct RepositoryTests {
         #expect(try temp.repository.resolveReference("refs/heads/none") == nil)
     }
 
+    @Test("the refs in a directory, named without reading them: loose and packed, not a lock, not one a level down")
+    func referenceNames() throws {
+        let temp = try TemporaryRepository()
+        let commit = try temp.commit(["f": "1"])
+        for name in ["refs/heads/aee/packed", "refs/heads/aee/both", "refs/heads/aee/deeper/one", "refs/heads/main", "refs/tags/aee"] {
+            try temp.repository.updateReference(name, to: commit, expecting: nil, reflogMessage: "create")
+        }
+        let packing = Process()
+        packing.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        packing.arguments = ["-C", temp.path, "pack-refs", "--all"]
+        try packing.run()
+        packing.waitUntilExit()
+        try temp.repository.updateReference("refs/heads/aee/both", to: try temp.commit(["f": "2"], parent: commit), expecting: commit, reflogMessage: "move")
+        try temp.repository.updateReference("refs/heads/aee/loose", to: commit, expecting: nil, reflogMessage: "create")
+        FileManager.default.createFile(atPath: temp.path + "/.git/refs/heads/aee/loose.lock", contents: Data())
+        #expect(temp.repository.referenceNames(in: "refs/heads/aee/") == ["refs/heads/aee/both", "refs/heads/aee/loose", "refs/heads/aee/packed"])
+        #expect(temp.repository.referenceNames(in: "refs/heads/none/") == [])
+    }
+
     @Test("errors carry libgit2's message and the failing call")
     func errors() throws {
         let temp = try TemporaryRepository()

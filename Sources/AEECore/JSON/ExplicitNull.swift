@@ -20,6 +20,7 @@ public struct ExplicitNull<Value: Codable & Sendable & Equatable>: Codable, Send
 
 extension KeyedDecodingContainer {
     func decode<Value>(_ type: ExplicitNull<Value>.Type, forKey key: Key) throws -> ExplicitNull<Value> {
-        try decodeIfPresent(type, forKey: key) ?? ExplicitNull(wrappedValue: nil)
+        // The value itself, not the wrapper: a wrapper's own decoder costs Foundation a nested decoder per field.
+        ExplicitNull(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
     }
 }

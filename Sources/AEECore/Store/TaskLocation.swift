@@ -16,7 +16,8 @@ struct TaskLocation {
 /// A task and the commit that holds its record, before that commit is read.
 struct TaskTip {
     let id: TaskID
-    let commit: OID
+    /// Nil for a task branch, read when the record is (a list reads its refs on several threads).
+    let commit: OID?
     let branch: String?
     var remote: String? = nil
 }
@@ -64,22 +65,23 @@ extension RecordRepository {
     /// branch, plus records in HEAD's tree whose branch is gone, plus tasks only a remote's fetched branch holds. No
     /// task's commit is read.
     func taskTips() throws -> [TaskTip] {
-        let branches = try taskBranches()
-        var tips = branches.map { TaskTip(id: $0, commit: $1, branch: $0.branch) }
+        let branches = Set(referenceNames(in: taskBranchPrefix).compactMap { TaskID(String($0.dropFirst(taskBranchPrefix.count))) })
+        var tips = branches.map { TaskTip(id: $0, commit: nil, branch: $0.branch) }
         let merged = try mergedTasks()
-        for id in merged?.ids ?? [] where branches[id] == nil {
+        for id in merged?.ids ?? [] where !branches.contains(id) {
             tips.append(TaskTip(id: id, commit: merged!.head, branch: nil))
         }
-        let known = Set(branches.keys).union(merged?.ids ?? [])
+        let known = branches.union(merged?.ids ?? [])
         for (id, shared) in try remoteTaskBranches() where !known.contains(id) {
             tips.append(TaskTip(id: id, commit: shared.tip, branch: nil, remote: shared.remote))
         }
         return tips
     }
 
-    /// Where the record `tip` names is.
-    func taskLocation(_ tip: TaskTip) throws -> TaskLocation {
-        TaskLocation(id: tip.id, commit: tip.commit, tree: try commit(tip.commit).tree, branch: tip.branch, remote: tip.remote)
+    /// Where the record `tip` names is; nil when its branch was deleted since it was listed.
+    func taskLocation(_ tip: TaskTip) throws -> TaskLocation? {
+        guard let commit = try tip.commit ?? resolveReference(tip.id.branch) else { return nil }
+        return TaskLocation(id: tip.id, commit: commit, tree: try self.commit(commit).tree, branch: tip.branch, remote: tip.remote)
     }
 
     /// The ids that start with `prefix` (an id's characters only), without reading any commit of a task branch or

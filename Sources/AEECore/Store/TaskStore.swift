@@ -42,8 +42,8 @@ public struct TaskStore {
         return try doing("list the tasks") {
             // Reading and decoding spread over the cores, each chunk through a libgit2 handle of its own.
             let stored = try repository.taskTips().concurrentMap(context: { Result { try repository.handleForAnotherThread() } }) { reader, tip in
-                Result { () throws -> StoredRecord in
-                    let location = try doing("read task \(tip.id)") { try reader.get().taskLocation(tip) }
+                Result { () throws -> StoredRecord? in
+                    guard let location = try doing("read task \(tip.id)", { try reader.get().taskLocation(tip) }) else { return nil }
                     let json = try doing("read task \(tip.id)") { try readBytes(at: location, in: try reader.get()) }
                     return StoredRecord(record: try decode(json, at: location), json: json, remote: tip.remote)
                 }
@@ -51,8 +51,10 @@ public struct TaskStore {
             var listing = Listing(tasks: [], problems: [])
             for result in stored {
                 switch result {
-                case .success(let task):
+                case .success(let task?):
                     if state == nil || task.record.state == state { listing.tasks.append(task) }
+                case .success(nil):
+                    break
                 case .failure(let error):
                     listing.problems.append("\(error)")
                 }
