@@ -13,24 +13,30 @@ extension Repository {
         return OID(oid)
     }
 
-    /// The names of the refs directly in `directory` (`refs/heads/aee/`), loose or packed, without reading any of
-    /// them: for listing many refs whose targets are then read where they are needed, on several threads. libgit2's
+    /// The names of the refs directly in `directory` (`refs/heads/aee/`) that start with `prefix` there, loose or
+    /// packed, without reading any of them: for listing many refs whose targets are then read where they are needed, on several threads. libgit2's
     /// iterator reads every loose ref file, one after another, after an `lstat` of each.
-    public func referenceNames(in directory: String) -> [String] {
+    public func referenceNames(in directory: String, startingWith prefix: String = "") -> [String] {
+        let start = Array(prefix.utf8)
         var names = Set<String>()
         if let entries = opendir(commonDirectory + directory) {
             defer { closedir(entries) }
             while let entry = readdir(entries) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                // Told by its bytes, so that of 100,000 names only those that match become strings.
+                let name: String? = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    let name = bytes.prefix { $0 != 0 }
+                    return name.starts(with: start) ? String(decoding: name, as: UTF8.self) : nil
+                }
                 // A directory holds refs one level down, not in `directory`; a `.lock` is a ref being written.
-                if entry.pointee.d_type != UInt8(DT_DIR), !name.hasPrefix("."), !name.hasSuffix(".lock") { names.insert(directory + name) }
+                if let name, entry.pointee.d_type != UInt8(DT_DIR), !name.hasPrefix("."), !name.hasSuffix(".lock") { names.insert(directory + name) }
             }
         }
         // `packed-refs`: `<id> <name>` lines, a `^<id>` line after a tag's, `#` for the header.
+        let packedStart = Array((directory + prefix).utf8)
         for line in (readFile(commonDirectory + "packed-refs") ?? []).split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: "#") && line.first != UInt8(ascii: "^") {
-            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { continue }
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")), line[(space + 1)...].starts(with: packedStart) else { continue }
             let name = String(decoding: line[(space + 1)...], as: UTF8.self)
-            if name.hasPrefix(directory), !name.dropFirst(directory.count).contains("/") { names.insert(name) }
+            if !name.dropFirst(directory.count).contains("/") { names.insert(name) }
         }
         return names.sorted()
     }

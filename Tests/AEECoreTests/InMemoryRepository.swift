@@ -36,8 +36,8 @@ final class InMemoryRepository: RecordRepository {
         refs.filter { Self.matches($0.key[...], glob[...]) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    func referenceNames(in directory: String) -> [String] {
-        refs.keys.filter { $0.hasPrefix(directory) && !$0.dropFirst(directory.count).contains("/") }.sorted()
+    func referenceNames(in directory: String, startingWith prefix: String) -> [String] {
+        refs.keys.filter { $0.hasPrefix(directory + prefix) && !$0.dropFirst(directory.count).contains("/") }.sorted()
     }
 
     /// `*` matches any run of characters, slashes too, as libgit2's ref globs do.

@@ -132,6 +132,8 @@ struct RepositoryTests {
         try temp.repository.updateReference("refs/heads/aee/loose", to: commit, expecting: nil, reflogMessage: "create")
         FileManager.default.createFile(atPath: temp.path + "/.git/refs/heads/aee/loose.lock", contents: Data())
         #expect(temp.repository.referenceNames(in: "refs/heads/aee/") == ["refs/heads/aee/both", "refs/heads/aee/loose", "refs/heads/aee/packed"])
+        #expect(temp.repository.referenceNames(in: "refs/heads/aee/", startingWith: "p") == ["refs/heads/aee/packed"])
+        #expect(temp.repository.referenceNames(in: "refs/heads/aee/", startingWith: "lo") == ["refs/heads/aee/loose"])
         #expect(temp.repository.referenceNames(in: "refs/heads/none/") == [])
     }
 

@@ -7,8 +7,8 @@ protocol RecordRepository {
     func resolveReference(_ name: String) throws -> OID?
     /// Refs whose full name matches a glob (`refs/heads/aee/*`), with what they point at.
     func references(matching glob: String) throws -> [(name: String, target: OID)]
-    /// The names of the refs directly in a directory (`refs/heads/aee/`), none of them read.
-    func referenceNames(in directory: String) -> [String]
+    /// The names of the refs directly in a directory (`refs/heads/aee/`) that start with a prefix there, none read.
+    func referenceNames(in directory: String, startingWith prefix: String) -> [String]
     /// The commit HEAD is at; nil while the branch it names has no commit.
     func headCommit() throws -> OID?
     func commit(_ oid: OID) throws -> Commit

@@ -27,11 +27,10 @@ let taskBranchPrefix = "refs/heads/aee/"
 
 extension RecordRepository {
 
-    /// The tips of all task branches (or those whose id starts with `prefix`), by id; other branches under `aee/`
-    /// (attempts, the user's own) are not tasks. Only the refs whose names match are read.
-    func taskBranches(startingWith prefix: String = "") throws -> [TaskID: OID] {
+    /// The tips of all task branches, by id; other branches under `aee/` (attempts, the user's own) are not tasks.
+    func taskBranches() throws -> [TaskID: OID] {
         var tips: [TaskID: OID] = [:]
-        for (name, target) in try references(matching: taskBranchPrefix + prefix + "*") {
+        for (name, target) in try references(matching: taskBranchPrefix + "*") {
             if let id = TaskID(String(name.dropFirst(taskBranchPrefix.count))) { tips[id] = target }
         }
         return tips
@@ -65,7 +64,7 @@ extension RecordRepository {
     /// branch, plus records in HEAD's tree whose branch is gone, plus tasks only a remote's fetched branch holds. No
     /// task's commit is read.
     func taskTips() throws -> [TaskTip] {
-        let branches = Set(referenceNames(in: taskBranchPrefix).compactMap { TaskID(String($0.dropFirst(taskBranchPrefix.count))) })
+        let branches = Set(referenceNames(in: taskBranchPrefix, startingWith: "").compactMap { TaskID(String($0.dropFirst(taskBranchPrefix.count))) })
         var tips = branches.map { TaskTip(id: $0, commit: nil, branch: $0.branch) }
         let merged = try mergedTasks()
         for id in merged?.ids ?? [] where !branches.contains(id) {
@@ -84,10 +83,10 @@ extension RecordRepository {
         return TaskLocation(id: tip.id, commit: commit, tree: try self.commit(commit).tree, branch: tip.branch, remote: tip.remote)
     }
 
-    /// The ids that start with `prefix` (an id's characters only), without reading any commit of a task branch or
-    /// any ref whose name does not match: as cheap with 100,000 tasks as with 100.
+    /// The ids that start with `prefix` (an id's characters only), without reading any task branch: their names
+    /// only, and of the remotes' copies only those that match.
     func taskIDs(startingWith prefix: String) throws -> Set<TaskID> {
-        Set(try taskBranches(startingWith: prefix).keys)
+        Set(referenceNames(in: taskBranchPrefix, startingWith: prefix).compactMap { TaskID(String($0.dropFirst(taskBranchPrefix.count))) })
             .union(try mergedTasks()?.ids.filter { $0.rawValue.hasPrefix(prefix) } ?? [])
             .union(try remoteTaskBranches(startingWith: prefix).keys)
     }
