@@ -8,6 +8,8 @@ final class RefWatcher {
     /// Readable when something changed.
     let descriptor: Int32
     private let common: String
+    /// The watch on `refs/heads/aee`, whose events name the task branch that moved.
+    private var taskRefs: Int32 = -1
 
     init(commonDirectory: String) throws {
         common = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
@@ -26,16 +28,39 @@ final class RefWatcher {
 
     deinit { close(descriptor) }
 
-    /// Reads whatever events are pending; their content does not matter, the queue is read again after.
-    func drain() {
+    /// Reads whatever events are pending: the names of the refs in `refs/heads/aee` they say were written or
+    /// deleted, or nil when what changed cannot be told that way (`packed-refs` rewritten, the directory made anew,
+    /// events lost), and every ref must be read again.
+    @discardableResult
+    func drain() -> Set<String>? {
+        var names: Set<String>? = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while buffer.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            // Each event: wd (4 bytes), mask (4), cookie (4), len (4), then a name of `len` bytes, NUL-padded.
+            var offset = 0
+            while offset + 16 <= count {
+                let (watch, mask, length) = buffer.withUnsafeBytes { bytes in
+                    (bytes.load(fromByteOffset: offset, as: Int32.self), bytes.load(fromByteOffset: offset + 4, as: UInt32.self),
+                     Int(bytes.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let name = String(decoding: buffer[(offset + 16)..<min(offset + 16 + length, count)].prefix { $0 != 0 }, as: UTF8.self)
+                offset += 16 + length
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 || name == "packed-refs" || (name == "aee" && watch != taskRefs) {
+                    names = nil
+                } else if watch == taskRefs, !name.hasSuffix(".lock") {
+                    names?.insert(name)
+                }
+            }
+        }
         // `refs/heads/aee` appears with the first task and may vanish when git packs refs: watch it whenever it exists.
         watchTaskRefs()
+        return names
     }
 
     private func watchTaskRefs() {
-        _ = inotify_add_watch(descriptor, common + "refs/heads/aee", UInt32(IN_MOVED_TO | IN_CREATE | IN_DELETE))
+        taskRefs = inotify_add_watch(descriptor, common + "refs/heads/aee", UInt32(IN_MOVED_TO | IN_CREATE | IN_DELETE))
     }
 }
 
@@ -60,7 +85,7 @@ extension Workspace {
     public func serve(_ server: LocalServer, _ handler: LocalServer.Handler) throws {
         try doing("serve the dashboard") {
             let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
-            server.serve(changes: watcher.descriptor, drain: watcher.drain, handler)
+            server.serve(changes: watcher.descriptor, drain: { watcher.drain() }, handler)
         }
     }
 }

@@ -7,6 +7,7 @@ import Git
 public final class TaskQueue {
     private let store: TaskStore
     private var seen: [TaskID: (tip: OID, record: TaskRecord?, owner: RunOwner?)] = [:]
+    private var looked = false
     /// The lease of a task run through a remote, as last fetched; nil without a remote, where an owner on another
     /// host is never judged gone.
     private let lease: ((TaskID) throws -> OID?)?
@@ -24,11 +25,22 @@ public final class TaskQueue {
         self.lease = lease
     }
 
-    /// The tasks ready for a worker; `problem` hears once about each record that cannot be read.
-    public func ready(problem: (String) -> Void) throws -> [Entry] {
+    /// The tasks ready for a worker; `problem` hears once about each record that cannot be read. `moved`: the task
+    /// branches that may have moved since the last look (the others are taken as they were then, so a look costs
+    /// the same among 100 tasks as among 100,000); nil, or on the first look, every branch is read.
+    public func ready(moved: Set<TaskID>? = nil, problem: (String) -> Void) throws -> [Entry] {
         return try doing("read the queue") {
             var next: [TaskID: (tip: OID, record: TaskRecord?, owner: RunOwner?)] = [:]
-            for (id, tip) in try store.tips() {
+            var tips: [TaskID: OID]
+            if let moved, looked {
+                tips = seen.mapValues(\.tip)
+                for id in moved { tips[id] = nil }
+                tips.merge(try store.tips(of: moved)) { $1 }
+            } else {
+                tips = try store.tips()
+            }
+            looked = true
+            for (id, tip) in tips {
                 if let known = seen[id], known.tip == tip {
                     next[id] = known
                     continue

@@ -79,6 +79,10 @@ public final class Worker {
             var tried: [TaskID: OID] = [:]
             var snapshot: Set<TaskID>?
             var idleSince = Subprocess.now()
+            // The task branches inotify said moved since the last look; nil: read them all (at the start, and every
+            // `rescanSeconds` in case an event was missed).
+            var moved: Set<TaskID>?
+            var readAll = Subprocess.now()
             while true {
                 let ended = finished.take()
                 for (id, exitCode) in ended {
@@ -108,7 +112,9 @@ public final class Worker {
                             if reported.insert("\(error)").inserted { events(.problem("\(error)")) }
                         }
                     }
-                    var queued = try queue.ready { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
+                    if Subprocess.now() - readAll >= rescanSeconds { moved = nil }
+                    if moved == nil { readAll = Subprocess.now() }
+                    var queued = try queue.ready(moved: moved) { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
                     if options.once {
                         if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
                         queued = queued.filter { snapshot!.contains($0.record.id) }
@@ -136,7 +142,7 @@ public final class Worker {
                 if running.isEmpty, let idle = options.idleExitSeconds { timeout = min(timeout, max(0, idleSince + idle - Subprocess.now())) }
                 var fds = [pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: finished.descriptor, events: Int16(POLLIN), revents: 0)]
                 _ = poll(&fds, 2, Int32(min(timeout, 3600) * 1000))
-                watcher.drain()
+                moved = watcher.drain().map { Set($0.compactMap(TaskID.init)) }
             }
         }
     }

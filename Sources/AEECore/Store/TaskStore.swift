@@ -130,6 +130,11 @@ public struct TaskStore {
         try repository.taskBranches()
     }
 
+    /// The tips of those of `ids` that have a branch: what a look at the branches that moved reads.
+    func tips(of ids: Set<TaskID>) throws -> [TaskID: OID] {
+        try Dictionary(uniqueKeysWithValues: ids.compactMap { id in try repository.resolveReference(id.branch).map { (id, $0) } })
+    }
+
     /// The record in `tip`, a commit of `id`'s branch.
     public func record(of id: TaskID, at tip: OID) throws -> TaskRecord {
         try read(at: try repository.taskLocation(id, atBranchTip: tip))
