@@ -35,7 +35,8 @@ extension Repository {
         var loose: [OID] = []
         var bytes = 0
         for oid in found.prefix(Self.packedAtOnce.objects) where bytes < Self.packedAtOnce.bytes {
-            let object = try looseObjects.read(oid)
+            // A damaged one is left as it is, for `git fsck` to report: packing the rest goes on.
+            guard let object = try? looseObjects.read(oid) else { continue }
             try copies.write(object)
             loose.append(oid)
             bytes += object.data.count

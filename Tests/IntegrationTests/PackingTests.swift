@@ -51,6 +51,20 @@ struct PackingTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(packDirectory)/pack-\(keptPack).pack")) == keptBytes, "the kept pack changed")
     }
 
+    @Test("a damaged loose object is left where it is, for git fsck to report, and the others are packed")
+    func damagedObject() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.git("config", "aee.autoPack", "10")
+        let damaged = repo.directory.appendingPathComponent(".git/objects/ab/" + String(repeating: "c", count: 38))
+        try FileManager.default.createDirectory(at: damaged.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("not zlib".utf8).write(to: damaged)
+        for index in 1...4 { _ = try repo.draft("Task \(index)") }
+        #expect(try objectCounts(repo)["count"]! <= 10)
+        #expect(FileManager.default.fileExists(atPath: damaged.path))
+        #expect(try (repo.json(try repo.aee("list", "--json").stdout)["tasks"] as? [Any])?.count == 4)
+    }
+
     @Test("aee.autoPack=0 leaves every object loose, as libgit2 writes it")
     func turnedOff() throws {
         let repo = try Scratch()
