@@ -12,4 +12,9 @@ static inline int aee_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+/* Loads CA certificates from `file`, as libgit2's start-up would have. */
+static inline int aee_git_load_certificates(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+}
+
 #endif

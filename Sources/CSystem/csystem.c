@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "csystem.h"
@@ -31,4 +32,8 @@ int aee_spawnattr_init_for_child(posix_spawnattr_t *attributes, int new_group) {
 
 int aee_become_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1UL);
+}
+
+int aee_contains_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length) != NULL;
 }

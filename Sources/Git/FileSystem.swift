@@ -59,3 +59,14 @@ func directoryEntries(_ path: String) -> [String] {
     }
     return names.sorted()
 }
+
+/// How many names in directory `path` are `length` bytes long (0 when it cannot be read); no name is copied.
+func countEntries(_ path: String, nameLength length: Int) -> Int {
+    guard let directory = opendir(path) else { return 0 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        if withUnsafeBytes(of: entry.pointee.d_name, { strnlen($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }) == length { count += 1 }
+    }
+    return count
+}

@@ -55,7 +55,7 @@ extension Repository {
     private func hasMoreLooseObjects(than threshold: Int, in objects: String) -> Bool {
         func count(_ fanOuts: Range<Int>) -> Int {
             fanOuts.reduce(0) { found, fanOut in
-                found + directoryEntries(objects + String(fanOut: fanOut)).count { $0.utf8.count == Int(GIT_OID_HEXSZ) - 2 }
+                found + countEntries(objects + String(fanOut: fanOut), nameLength: Int(GIT_OID_HEXSZ) - 2)
             }
         }
         let sample = count(0..<16)
@@ -195,7 +195,7 @@ private final class ObjectDatabase {
 private extension String {
     /// A fan-out directory's name: two lowercase hex digits.
     init(fanOut value: Int) {
-        let digits = Array("0123456789abcdef")
-        self.init([digits[value >> 4], digits[value & 15]])
+        let digits = Array("0123456789abcdef".utf8)
+        self.init(decoding: [digits[value >> 4], digits[value & 15]], as: UTF8.self)
     }
 }

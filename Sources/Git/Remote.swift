@@ -151,6 +151,7 @@ extension Repository {
     }
 
     private func withRemote<T>(_ name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        _ = LibGit2.certificates
         var remote: OpaquePointer?
         try check(git_remote_lookup(&remote, pointer, name), "git_remote_lookup")
         defer { git_remote_free(remote) }

@@ -15,49 +15,58 @@ struct Redactor: Sendable {
     }
 
     static func namesSecret(_ name: String) -> Bool {
-        let upper = name.uppercased()
-        return upper.hasSuffix("_KEY") || upper == "KEY" || ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY"].contains { upper.contains($0) }
+        let upper = SearchableText(name, folding: .upper)
+        return upper.bytes.elementsEqual("KEY".utf8) || upper.bytes.suffix(4).elementsEqual("_KEY".utf8)
+            || ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY"].contains(where: upper.contains)
     }
 
-    /// The credential shapes, each with the name the replacement gives it and the plain strings (lowercase) one of
-    /// which any match contains, whatever its case: a search for those is cheap, a regex over every output tail is
-    /// not. Anthropic's come before OpenAI's, whose `sk-` prefix they share.
-    nonisolated(unsafe) static let shapes: [(name: String, contains: [String], pattern: Regex<Substring>)] = [
+    /// A credential's shape: its name in the replacement, the plain strings (lowercase) one of which any match
+    /// contains whatever its case, and its pattern, made only for a text holding one of them: a search for those is
+    /// cheap, and making Swift's regexes costs more than redacting most texts.
+    struct Shape: Sendable {
+        let name: String
+        let markers: [String]
+        let pattern: @Sendable () -> Regex<Substring>
+    }
+
+    /// Anthropic's come before OpenAI's, whose `sk-` prefix they share.
+    static let shapes: [Shape] = [
         // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
-        ("private key", ["private key-----"], #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/#),
+        Shape(name: "private key", markers: ["private key-----"]) { #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/# },
         // Starting a word: `desk-navigation-container` and `task-management-service` are not keys.
-        ("anthropic key", ["sk-ant-"], #/\bsk-ant-[A-Za-z0-9_\-]{20,}/#),
-        ("openai key", ["sk-"], #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/#),
-        ("github token", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/#),
-        ("aws key", ["akia", "asia"], #/(?:AKIA|ASIA)[0-9A-Z]{16}/#),
-        ("aws secret", ["aws_secret_access_key"], #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/#),
-        ("slack token", ["xox"], #/xox[abposr]-[A-Za-z0-9\-]{10,}/#),
-        ("slack webhook", ["hooks.slack.com"], #/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/]+/#),
-        ("google key", ["aiza"], #/AIza[0-9A-Za-z_\-]{35}/#),
+        Shape(name: "anthropic key", markers: ["sk-ant-"]) { #/\bsk-ant-[A-Za-z0-9_\-]{20,}/# },
+        Shape(name: "openai key", markers: ["sk-"]) { #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/# },
+        Shape(name: "github token", markers: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"]) { #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/# },
+        Shape(name: "aws key", markers: ["akia", "asia"]) { #/(?:AKIA|ASIA)[0-9A-Z]{16}/# },
+        Shape(name: "aws secret", markers: ["aws_secret_access_key"]) { #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/# },
+        Shape(name: "slack token", markers: ["xox"]) { #/xox[abposr]-[A-Za-z0-9\-]{10,}/# },
+        Shape(name: "slack webhook", markers: ["hooks.slack.com"]) { #/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/]+/# },
+        Shape(name: "google key", markers: ["aiza"]) { #/AIza[0-9A-Za-z_\-]{35}/# },
     ]
 
     /// `text` with every secret replaced by `[redacted: <kind>]`.
     func redact(_ text: String) -> String {
         var text = text
-        for value in values where text.contains(value) {
+        let plain = SearchableText(text)
+        for value in values where plain.contains(value) {
             text = text.replacing(value, with: "[redacted: environment]")
         }
         for shape in Self.shapes(possiblyIn: text) {
-            text = text.replacing(shape.pattern, with: "[redacted: \(shape.name)]")
+            text = text.replacing(shape.pattern(), with: "[redacted: \(shape.name)]")
         }
         return text
     }
 
     /// The shapes whose plain strings `text` contains: only those can match.
-    private static func shapes(possiblyIn text: String) -> [(name: String, contains: [String], pattern: Regex<Substring>)] {
-        let lowercased = text.lowercased()
-        return shapes.filter { $0.contains.contains(where: { lowercased.contains($0) }) }
+    private static func shapes(possiblyIn text: String) -> [Shape] {
+        let lowercased = SearchableText(text, folding: .lower)
+        return shapes.filter { $0.markers.contains(where: lowercased.contains) }
     }
 
     /// The kind of the first secret in `text` (`environment`, `aws key`, ...), or nil when there is none.
     func firstSecret(in text: String) -> String? {
-        if values.contains(where: text.contains) { return "environment" }
-        return Self.shapes(possiblyIn: text).first { text.contains($0.pattern) }?.name
+        if values.contains(where: SearchableText(text).contains) { return "environment" }
+        return Self.shapes(possiblyIn: text).first { text.contains($0.pattern()) }?.name
     }
 
     /// Canonical JSON with its strings redacted: the replacements contain nothing JSON escapes, so the bytes stay

@@ -2,6 +2,7 @@
 #define AEE_CSYSTEM_H
 
 #include <spawn.h>
+#include <stddef.h>
 
 /* glibc's GNU extensions, which Swift's Glibc module does not export. */
 
@@ -21,5 +22,15 @@ int aee_spawnattr_init_for_child(posix_spawnattr_t *attributes, int new_group);
 
 /* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below this process become its children instead of init's. */
 int aee_become_subreaper(void);
+
+/* memmem: whether `needle` occurs in `haystack`, a byte search much faster than Swift's String search. */
+int aee_contains_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
+/* While `defer` is set, mbedTLS's parse of a CA file (libgit2's start-up loads the system bundle) only notes its path
+   (certificates.c says why). */
+void aee_defer_certificates(int defer);
+
+/* The CA file whose parse was deferred, or NULL. */
+const char *aee_deferred_certificates(void);
 
 #endif
