@@ -42,6 +42,7 @@ public final class Workspace {
 
     public var store: TaskStore {
         var store = TaskStore(repository: repository)
+        store.listCache = ListCache(path: repository.commonDirectory + "aee/list-cache")
         store.afterMoving = { [repository, settings] in
             // Upkeep: when it cannot run (a bad aee.autoPack, a full disk) the objects stay loose, for git's own gc.
             guard let threshold = try? Self.autoPackThreshold(settings), threshold > 0 else { return }

@@ -15,6 +15,8 @@ public struct TaskStore {
     /// Called once each commit's objects are written and its branch moved (or refused): upkeep that must not fail the
     /// write, packing loose objects.
     var afterMoving: (() -> Void)? = nil
+    /// What earlier listings learnt of the records they read (nil: every listing reads every record whole).
+    var listCache: ListCache? = nil
 
     /// What `list` found: the records, and what could not be read (reported, not fatal).
     public struct Listing {
@@ -40,28 +42,74 @@ public struct TaskStore {
 
     public func list(state: TaskState? = nil) throws -> Listing {
         return try doing("list the tasks") {
-            // Reading and decoding spread over the cores, each chunk through a libgit2 handle of its own.
-            let stored = try repository.taskTips().concurrentMap(context: { Result { try repository.handleForAnotherThread() } }) { reader, tip in
-                Result { () throws -> StoredRecord? in
-                    guard let location = try doing("read task \(tip.id)", { try reader.get().taskLocation(tip) }) else { return nil }
-                    let json = try doing("read task \(tip.id)") { try readBytes(at: location, in: try reader.get()) }
-                    return StoredRecord(record: try decode(json, at: location), json: json, remote: tip.remote)
-                }
+            let (tasks, problems) = try readEveryTask { reader, tip -> StoredRecord? in
+                guard let location = try doing("read task \(tip.id)", { try reader.taskLocation(tip) }) else { return nil }
+                let json = try doing("read task \(tip.id)") { try recordBlob(at: location, in: reader).bytes }
+                return StoredRecord(record: try decode(json, at: location), json: json, remote: tip.remote)
             }
-            var listing = Listing(tasks: [], problems: [])
-            for result in stored {
-                switch result {
-                case .success(let task?):
-                    if state == nil || task.record.state == state { listing.tasks.append(task) }
-                case .success(nil):
-                    break
-                case .failure(let error):
-                    listing.problems.append("\(error)")
-                }
-            }
-            listing.tasks.sort { TaskRecord.createdBefore($0.record, $1.record) }
-            return listing
+            return Listing(tasks: tasks.filter { state == nil || $0.record.state == state }.sorted { TaskRecord.createdBefore($0.record, $1.record) },
+                           problems: problems)
         }
+    }
+
+    /// A record as stored, and what `list --json` sorts and filters it by; the rest of it is not decoded.
+    public struct StoredJSON: Sendable {
+        public let id: TaskID
+        public let createdAt: Timestamp
+        public let state: TaskState
+        public let json: [UInt8]
+        /// The remote whose fetched branch holds it, for a task with no local branch.
+        public let remote: String?
+    }
+
+    /// Every task's record as stored, oldest first, and what could not be read: `list` without the decoding. For a
+    /// task whose commit an earlier listing read, the list cache names the record's blob and what it sorts and
+    /// filters by, so that blob is all that is read; the others are read and decoded (so checked) as `list` does.
+    public func storedRecords(state: TaskState? = nil) throws -> (records: [StoredJSON], problems: [String]) {
+        return try doing("list the tasks") {
+            let known = listCache?.load() ?? [:]
+            let (found, problems) = try readEveryTask { reader, tip -> (record: StoredJSON, key: ListCache.Key, entry: ListCache.Entry)? in
+                guard let commit = try doing("read task \(tip.id)", { try tip.commit ?? reader.resolveReference(tip.id.branch) }) else { return nil }
+                let key = ListCache.Key(commit: commit, id: tip.id)
+                var entry = known[key]
+                let json: [UInt8]
+                if let known = entry {
+                    json = try doing("read task \(tip.id)") { try reader.blob(known.blob) }
+                } else {
+                    let location = TaskLocation(id: tip.id, commit: commit, tree: try doing("read task \(tip.id)") { try reader.commit(commit).tree },
+                                                branch: tip.branch, remote: tip.remote)
+                    let blob = try doing("read task \(tip.id)") { try recordBlob(at: location, in: reader) }
+                    let record = try decode(blob.bytes, at: location)
+                    json = blob.bytes
+                    entry = ListCache.Entry(blob: blob.oid, createdAt: record.createdAt, state: record.state)
+                }
+                return (StoredJSON(id: tip.id, createdAt: entry!.createdAt, state: entry!.state, json: json, remote: tip.remote), key, entry!)
+            }
+            // Written anew when it lacked a task or names one no longer there: it holds what this listing used.
+            if let listCache, found.count != known.count || found.contains(where: { known[$0.key] == nil }) {
+                listCache.save(Dictionary(found.map { ($0.key, $0.entry) }, uniquingKeysWith: { first, _ in first }))
+            }
+            let records = found.map(\.record).filter { state == nil || $0.state == state }
+            return (records.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }, problems)
+        }
+    }
+
+    /// `read` applied to every task (nil: its branch went meanwhile), spread over the cores, each chunk through a
+    /// libgit2 handle of its own; what could not be read is a problem to report, not a failure of the whole.
+    private func readEveryTask<T>(_ read: (any RecordRepository, TaskTip) throws -> T?) throws -> (found: [T], problems: [String]) {
+        let results = try repository.taskTips().concurrentMap(context: { Result { try repository.handleForAnotherThread() } }) { reader, tip in
+            Result { try read(try reader.get(), tip) }
+        }
+        var found: [T] = []
+        var problems: [String] = []
+        for result in results {
+            switch result {
+            case .success(let value?): found.append(value)
+            case .success(nil): break
+            case .failure(let error): problems.append("\(error)")
+            }
+        }
+        return (found, problems)
     }
 
     /// The one task whose id starts with `prefix`.
@@ -267,14 +315,14 @@ public struct TaskStore {
     }
 
     func read(at location: TaskLocation) throws -> TaskRecord {
-        try decode(try readBytes(at: location, in: repository), at: location)
+        try decode(try recordBlob(at: location, in: repository).bytes, at: location)
     }
 
-    private func readBytes(at location: TaskLocation, in repository: any RecordRepository) throws -> [UInt8] {
-        guard let bytes = try repository.blob(at: location.id.recordPath, inTree: location.tree) else {
+    private func recordBlob(at location: TaskLocation, in repository: any RecordRepository) throws -> (oid: OID, bytes: [UInt8]) {
+        guard let entry = try repository.entry(at: location.id.recordPath, inTree: location.tree), !entry.isTree else {
             throw ConfigError.invalidFile(file: location.id.recordPath, key: "", reason: "missing from \(location.branch ?? "HEAD")")
         }
-        return bytes
+        return (entry.oid, try repository.blob(entry.oid))
     }
 
     private func decode(_ bytes: [UInt8], at location: TaskLocation) throws -> TaskRecord {

@@ -19,13 +19,18 @@ enum ListCommand: Command {
             }
             return state
         }
-        let listing = try context.workspace().store.list(state: state)
-        for problem in listing.problems { context.terminal.warning(problem) }
-        let tasks = listing.tasks.filter { !arguments.flag("local") || $0.remote == nil }
+        let store = try context.workspace().store
         if arguments.flag("json") {
+            // Records as stored: only what sorts and filters them is needed, and the list cache knows it for most.
+            let listing = try store.storedRecords(state: state)
+            for problem in listing.problems { context.terminal.warning(problem) }
+            let tasks = listing.records.filter { !arguments.flag("local") || $0.remote == nil }
             context.terminal.write(CanonicalJSON.document(key: "tasks", items: tasks.map(\.json)))
             return 0
         }
+        let listing = try store.list(state: state)
+        for problem in listing.problems { context.terminal.warning(problem) }
+        let tasks = listing.tasks.filter { !arguments.flag("local") || $0.remote == nil }
         let palette = try context.palette()
         for task in tasks {
             let record = task.record
