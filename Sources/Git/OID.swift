@@ -13,6 +13,32 @@ public struct OID: Hashable, Sendable, CustomStringConvertible {
         self.raw = raw
     }
 
+    /// From 40 hex digits (either case) given as bytes, as a file holds them: no string is made.
+    public init?(hexDigits digits: ArraySlice<UInt8>) {
+        guard digits.count == Int(GIT_OID_HEXSZ) else { return nil }
+        var raw = git_oid()
+        let parsed = withUnsafeMutableBytes(of: &raw.id) { id in
+            digits.withUnsafeBufferPointer { digits -> Bool in
+                for position in 0..<Int(GIT_OID_RAWSZ) {
+                    guard let high = Self.value(ofHexDigit: digits[2 * position]), let low = Self.value(ofHexDigit: digits[2 * position + 1]) else { return false }
+                    id[position] = high << 4 | low
+                }
+                return true
+            }
+        }
+        guard parsed else { return nil }
+        self.raw = raw
+    }
+
+    private static func value(ofHexDigit digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     public var hex: String {
         var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
         var copy = raw
