@@ -55,10 +55,7 @@ struct ListCacheTests {
         try repo.commitFile()
         let good = try repo.draft("good")
         let bad = try repo.draft("bad")
-        try repo.git("checkout", "-q", "aee/\(bad)")
-        try repo.write(".aee/tasks/\(bad)/task.json", #"{"id": "\#(bad)", "state": "EXPLODED"}"#)
-        try repo.git("commit", "-q", "-am", "break it")
-        try repo.git("checkout", "-q", "main")
+        try repo.breakRecord(bad)
         for _ in 1...2 {
             let outcome = try repo.aee("list", "--json")
             #expect(outcome.status == 0)

@@ -142,6 +142,15 @@ extension Scratch {
         return (try #require(record["id"] as? String), record)
     }
 
+    /// Commits, with git, a record on `id`'s branch that is JSON but no record (a state no version knows), as a hand
+    /// edit would; back on main afterwards.
+    func breakRecord(_ id: String) throws {
+        try git("checkout", "-q", "aee/\(id)")
+        try write(".aee/tasks/\(id)/task.json", #"{"id": "\#(id)", "state": "EXPLODED"}"#)
+        try git("commit", "-q", "-am", "break it")
+        try git("checkout", "-q", "main")
+    }
+
     /// A file the test's agent wrote outside the workspace, trimmed.
     func mark(_ name: String) throws -> String {
         try String(contentsOfFile: root.appendingPathComponent(name).path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
