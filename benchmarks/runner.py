@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the runner's own overhead against the git CLI making the same commits, in the same run.
 
-  python3 benchmarks/runner.py --binary PATH [--runs N] [--large-files N] [--keep]
+  python3 benchmarks/runner.py --binary PATH [--runs N] [--large-files N] [--work DIR] [--keep]
 
 A task runs 3 iterations of 5 work items; its agent writes one small file per work item and its gate fails twice,
 then passes, so the agent and the gate do (almost) nothing and what is left is git aee's own work. The agent and the
@@ -18,8 +18,9 @@ cold (aee.workspacePool=0: every task makes its workspace and removes it), in th
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
 item's commit does; the start is set against `git worktree add --detach` and the fixed cost against that and `git
 worktree remove` of the same repository, what a task's place to work costs with git alone. Medians over --runs
-tasks. Repositories of 100 and --large-files files under benchmarks/work/, the workspaces there too
-(aee.workspaceRoot), on one file system.
+tasks. Repositories of 100 and --large-files files under --work (benchmarks/work/ by default), the workspaces there
+too (aee.workspaceRoot), on one file system; where that file system makes creating a file slow (a monitored mount),
+both sides pay it, so pick one where `git worktree add` is as fast as it is for users.
 """
 import argparse
 import os
@@ -182,10 +183,11 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--large-files", type=int, default=100_000)
+    parser.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     BINARY = os.path.abspath(args.binary)
-    work = os.path.join(os.path.dirname(os.path.abspath(__file__)), "work")
+    work = os.path.abspath(args.work)
     scripts = os.path.join(work, "runner-scripts")
     os.makedirs(scripts, exist_ok=True)
     for name, body in (("agent", AGENT), ("gate", GATE)):

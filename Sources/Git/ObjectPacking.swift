@@ -28,8 +28,10 @@ extension Repository {
 
         removeAbandonedTemporaryPacks(in: objects + "pack")
         let looseObjects = try ObjectDatabase { try check(git_odb_backend_loose(&$0, objects, -1, 0, 0, 0), "git_odb_backend_loose") }
+        // Not compared with the threshold again: an estimate that said "more" is acted on, as `git gc --auto` acts
+        // on its own, or every write after it would count them all again.
         let found = try looseObjects.ids()
-        guard found.count > threshold else { return }
+        guard !found.isEmpty else { return }
         // Each object read once, into memory, for libgit2's pack builder, which reads every object several times.
         let copies = try ObjectDatabase { try check(git_mempack_new(&$0), "git_mempack_new") }
         var loose: [OID] = []
@@ -50,8 +52,9 @@ extension Repository {
         try rollSmallPacks(in: objects + "pack")
     }
 
-    /// Whether `objects` holds more than `threshold` loose objects. Estimated first, as `git gc --auto` does, from a
-    /// sixteenth of the fan-out directories; counted exactly once the estimate nears the threshold.
+    /// Whether `objects` holds more than `threshold` loose objects, estimated as `git gc --auto` does from a sample
+    /// of the fan-out directories (a sixteenth of them: ids are uniform), since this runs after every write and a
+    /// count of all 256 costs more than the write; below 256 objects a sample says too little, so they are counted.
     private func hasMoreLooseObjects(than threshold: Int, in objects: String) -> Bool {
         func count(_ fanOuts: Range<Int>) -> Int {
             fanOuts.reduce(0) { found, fanOut in
@@ -59,8 +62,7 @@ extension Repository {
             }
         }
         let sample = count(0..<16)
-        if threshold >= 256 && sample * 16 < threshold / 2 { return false }
-        return sample + count(16..<256) > threshold
+        return threshold >= 256 ? sample * 16 > threshold : sample + count(16..<256) > threshold
     }
 
     /// Removes the temporary packs libgit2 leaves in `directory` when it is killed mid-write, once they are an hour

@@ -65,6 +65,19 @@ struct PackingTests {
         #expect(try (repo.json(try repo.aee("list", "--json").stdout)["tasks"] as? [Any])?.count == 4)
     }
 
+    @Test("from 256 up, the count is estimated from a sample, as git gc --auto does: packing still happens near the threshold, and everything stays readable")
+    func estimated() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.git("config", "aee.autoPack", "256")
+        // About 7 objects a draft: 420, so past the threshold whatever the sample says, and not twice past it.
+        for index in 1...60 { _ = try repo.draft("Task \(index)") }
+        let counts = try objectCounts(repo)
+        #expect(counts["packs"]! >= 1 && counts["count"]! < 2 * 256, "\(counts)")
+        #expect(try (repo.json(try repo.aee("list", "--json").stdout)["tasks"] as? [Any])?.count == 60)
+        _ = try repo.git("fsck", "--strict")
+    }
+
     @Test("aee.autoPack=0 leaves every object loose, as libgit2 writes it")
     func turnedOff() throws {
         let repo = try Scratch()

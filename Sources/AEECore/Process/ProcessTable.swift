@@ -30,6 +30,25 @@ struct ProcessTable {
         return ProcessTable(entries: entries)
     }
 
+    /// Whether this process has no child at all, running or zombie, as each of its threads' `/proc/self/task/<tid>/children`
+    /// lists them: one small file per thread, where `read()` opens three per process of the machine. False when the
+    /// kernel does not offer those files (CONFIG_PROC_CHILDREN), so the caller reads the whole table.
+    static func isChildless() -> Bool {
+        guard let tasks = opendir("/proc/self/task") else { return false }
+        defer { closedir(tasks) }
+        while let item = readdir(tasks) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard pid_t(name) != nil else { continue }
+            guard let children = readSmallFile("/proc/self/task/\(name)/children") else {
+                // A thread that ended since the directory was read has no children to list; otherwise, no such files.
+                if access("/proc/self/task/\(name)", F_OK) == 0 { return false }
+                continue
+            }
+            if children.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }) { return false }
+        }
+        return true
+    }
+
     /// `pid (comm) S ppid pgrp ...`: the command name may hold spaces and parentheses, so fields count from the last `)`.
     private static func stat(of pid: pid_t) -> Entry? {
         guard let bytes = readSmallFile("/proc/\(pid)/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }

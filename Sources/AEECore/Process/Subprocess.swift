@@ -104,6 +104,12 @@ public struct Subprocess: Sendable {
         // every zombie to reap, so a call that ends cleanly reads /proc once.
         var lastTable: (table: ProcessTable, afterExit: Bool)?
         func members() -> [pid_t] {
+            // Once the command is reaped, what it left running is below this process (its subreaper): with no child
+            // at all, there is nothing, and the whole table need not be read.
+            if status != nil, ProcessTable.isChildless() {
+                lastTable = (ProcessTable(entries: [:]), true)
+                return []
+            }
             let table = ProcessTable.read()
             lastTable = (table, status != nil)
             let members = table.members(leader: pid, tag: tag)
@@ -179,7 +185,7 @@ public struct Subprocess: Sendable {
                         if partialLine.count > outputCap { partialLine.removeAll() }
                     }
                 }
-            } else {
+            } else if status == nil {
                 // The output is all read; the exit status is what is awaited now, in small steps.
                 usleep(1_000)
             }
