@@ -149,11 +149,7 @@ extension Repository {
     /// git's ignore rules for this working tree: its `.gitignore` files, `info/exclude`, and `core.excludesFile`
     /// (by default `$XDG_CONFIG_HOME/git/ignore`).
     private func ignoreRules() throws -> IgnoreRules {
-        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
-        let home = variable("HOME") ?? ""
-        var excludes = try configuration().string("core.excludesfile") ?? (variable("XDG_CONFIG_HOME") ?? home + "/.config") + "/git/ignore"
-        if excludes.hasPrefix("~/") { excludes = home + excludes.dropFirst() }
-        return IgnoreRules(root: workingDirectory ?? "", globalFiles: [gitDirectory + "info/exclude", excludes])
+        IgnoreRules(root: workingDirectory ?? "", globalFiles: [gitDirectory + "info/exclude", try userFile(setBy: "core.excludesfile", named: "ignore")])
     }
 
     /// Stages `path` (a file, or a directory ending with `/`), which libgit2 reported as ignored, unless git's rules

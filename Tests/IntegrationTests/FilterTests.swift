@@ -97,6 +97,28 @@ struct FilterTests {
         #expect(try repo.git("cat-file", "-p", "aee/\(id):more.txt") == "three\nfour\n", "stored with LF, as git add stores it")
     }
 
+    @Test("line endings set with no .gitattributes in the tree (core.autocrlf, info/attributes, core.attributesFile) still apply in a new workspace",
+          arguments: ["autocrlf", "info", "xdg", "attributesFile"])
+    func lineEndingsWithoutAttributesFile(source: String) throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.write("notes.txt", "one\ntwo\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "notes")
+        switch source {
+        case "autocrlf": try repo.git("config", "core.autocrlf", "true")
+        case "info": try repo.write(".git/info/attributes", "*.txt text eol=crlf\n")
+        case "xdg": try repo.write("../home/git/attributes", "*.txt text eol=crlf\n")
+        default:
+            try repo.write("../attributes", "*.txt text eol=crlf\n")
+            try repo.git("config", "core.attributesFile", repo.root.appendingPathComponent("attributes").path)
+        }
+        let agent = try repo.executor("crlf", "od -c notes.txt | head -1 > '\(repo.root.path)/seen'")
+        // Whether the task then passes is the project's affair (with core.autocrlf its script has CRLF, as git makes it).
+        _ = try repo.aee("task", "Fix it", "--agent", agent, "--max-iterations", "1")
+        let seen = try repo.mark("seen")
+        #expect(seen.contains("\\r  \\n"), "the agent saw LF where git checks out CRLF (\(source)): \(seen)")
+    }
+
     @Test("a filter that streams (writes before it has read everything) on a file of megabytes does not stall")
     func streamingFilter() throws {
         let repo = try calculatorRepository(fixed: true)

@@ -1,0 +1,45 @@
+import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Repository {
+    /// Whether writing `tree`'s files into `directory` could run a filter (line endings, `ident`, a `filter=` driver
+    /// such as git-lfs): only when attributes exist somewhere they would be read from (the tree's `.gitattributes`,
+    /// the git directory's `info/attributes`, the user's `core.attributesFile` and the system's) or `core.autocrlf`
+    /// or `core.eol` is set. Asked only for a directory holding nothing yet (but a `.git`): there, no untracked
+    /// `.gitattributes` and no index can add any. libgit2 looks each file's attributes up before writing it, resolving
+    /// its whole path with realpath(3) every time: a third of a large checkout's time, spent for nothing when no
+    /// filter can apply.
+    func filtersMayApply(writing tree: OID, into directory: String) throws -> Bool {
+        guard directoryEntries(directory).allSatisfy({ $0 == ".git" }) else { return true }
+        let config = try configuration()
+        if let autocrlf = try config.string("core.autocrlf"), Config.parseBool(autocrlf) != false { return true }
+        if try config.string("core.eol") != nil { return true }
+        let attributeFiles = [commonDirectory + "info/attributes", try userFile(setBy: "core.attributesfile", named: "attributes"),
+                              "/etc/gitattributes"]
+        if attributeFiles.contains(where: { access($0, F_OK) == 0 }) { return true }
+        return try holdsAttributesFile(tree)
+    }
+
+    /// Whether `tree` or any tree below it has a `.gitattributes` entry.
+    private func holdsAttributesFile(_ tree: OID) throws -> Bool {
+        try withTree(tree) { handle in
+            for index in 0..<git_tree_entrycount(handle) {
+                guard let entry = git_tree_entry_byindex(handle, index) else { continue }
+                if strcmp(git_tree_entry_name(entry), ".gitattributes") == 0 { return true }
+                if git_tree_entry_type(entry) == GIT_OBJECT_TREE, try holdsAttributesFile(OID(git_tree_entry_id(entry).pointee)) { return true }
+            }
+            return false
+        }
+    }
+
+    /// A file of the user's git settings: the path `key` names (`~/` expanded), else `name` in git's XDG folder
+    /// (`$XDG_CONFIG_HOME/git/`, by default `~/.config/git/`), as git looks for its global ignore and attributes files.
+    func userFile(setBy key: String, named name: String) throws -> String {
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+        let home = variable("HOME") ?? ""
+        let path = try configuration().string(key) ?? (variable("XDG_CONFIG_HOME") ?? home + "/.config") + "/git/" + name
+        return path.hasPrefix("~/") ? home + path.dropFirst() : path
+    }
+}
