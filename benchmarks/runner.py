@@ -12,7 +12,8 @@ gate stamp the clock when they start and end, so git aee's share is measured dir
                   (plan, verify and merge commits, the attempt branch, the checkout between iterations)
   fixed           before the first call and after the last (claim, workspace made and removed, end state)
   start           from launching `git aee task` to its agent's first call (the record, the claim, the workspace
-                  ready at the task's commit, the agent started)
+                  ready at the task's commit, the agent started); set against `git worktree add` alone, and against
+                  the same work with git alone: the four record commits with plumbing, then `git worktree add`
 Each is measured warm (the default: the task takes the workspace the last task gave back, aee.workspacePool) and
 cold (aee.workspacePool=0: every task makes its workspace and removes it), in the same run.
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
@@ -29,7 +30,7 @@ import statistics
 import subprocess
 import time
 
-from store import ENV, make_repo, run, timed
+from store import ENV, PLUMBING, RECORD, make_repo, run, timed
 
 AGENT = r"""#!/bin/sh
 stamp() { echo "$1 ${AEE_STAGE:-gate} $(date +%s%N)" >> "$BENCH_LOG"; }
@@ -136,6 +137,28 @@ def git_worktree_cost(path, work, runs):
     return statistics.median(adds), statistics.median(both)
 
 
+def git_start_cost(path, work, runs):
+    """A task's start done with the git CLI: the four record commits git aee makes before its agent runs (created,
+    approved, queued, started: `store.PLUMBING` each, on the task's branch) and `git worktree add --detach` at the
+    last one, in ms (median); the worktree and the branch are removed after each."""
+    target = os.path.join(work, "bench-worktree")
+    samples = []
+    for n in range(runs):
+        task = f"g{n:07d}"
+        start = time.perf_counter_ns()
+        commit = None
+        for step in ("created", "approved", "queued", "started"):
+            env = dict(ENV, RECORD=RECORD.format(id=task, n=n), EVENT='{"event":"%s"}' % step, ID=task, STEP=step,
+                       BASE=commit or "HEAD", OLD=commit or "0" * 40)
+            commit = subprocess.run(["bash", "-c", PLUMBING], cwd=path, env=env, check=True, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True).stdout.strip()
+        run(["git", "worktree", "add", "-q", "--detach", target, commit], path)
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+        run(["git", "worktree", "remove", "--force", target], path)
+        run(["git", "update-ref", "-d", f"refs/heads/aee/{task}", commit], path)
+    return statistics.median(samples)
+
+
 def measure(label, files, runs, work, scripts):
     path = os.path.join(work, f"runner-{files}")
     counts = os.path.join(work, "counts")
@@ -164,6 +187,7 @@ def measure(label, files, runs, work, scripts):
     run(["git", "config", "--unset", "aee.workspacePool"], path)
     git = git_commit_cost(path, max(runs, 5))
     add, worktree = git_worktree_cost(path, work, max(runs, 3))
+    same_start = git_start_cost(path, work, max(runs, 3))
     spawn = spawn_cost()
     gap = statistics.median(items)
     per_item = gap - spawn
@@ -175,6 +199,8 @@ def measure(label, files, runs, work, scripts):
         fixed_cost, start = statistics.median(fixed_runs), statistics.median(start_runs)
         print(f"  {name}: start {start:8.1f} ms (git worktree add: {add:.1f} ms, ratio {start / add:.2f});"
               f" fixed per run {fixed_cost:8.1f} ms (git worktree add + remove: {worktree:.1f} ms, ratio {fixed_cost / worktree:.2f})", flush=True)
+    print(f"  the start's work with git alone (4 record commits with plumbing + git worktree add): {same_start:.1f} ms;"
+          f" ratios warm {statistics.median(starts) / same_start:.2f}, cold {statistics.median(cold_starts) / same_start:.2f}", flush=True)
 
 
 def main():

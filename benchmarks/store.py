@@ -69,16 +69,21 @@ RECORD = """{{
 }}
 """
 
+# One record step with git's plumbing, as a script would write it: the record's two files, the trees along
+# `.aee/tasks/<id>/` on top of $BASE (default HEAD), a commit, and the branch moved from $OLD (default: created).
+# Prints the commit.
 PLUMBING = r"""
 set -e
+base=${BASE:-HEAD}
 b1=$(git hash-object -w --stdin <<< "$RECORD")
 b2=$(git hash-object -w --stdin <<< "$EVENT")
 t1=$(printf '100644 blob %s\tevents.jsonl\n100644 blob %s\ttask.json\n' "$b2" "$b1" | git mktree)
-t2=$( { git ls-tree HEAD:.aee/tasks 2>/dev/null || true; printf '040000 tree %s\t%s\n' "$t1" "$ID"; } | git mktree)
-t3=$( { git ls-tree HEAD:.aee 2>/dev/null | grep -v "	tasks$" || true; printf '040000 tree %s\ttasks\n' "$t2"; } | git mktree)
-root=$( { git ls-tree HEAD | grep -v "	.aee$" || true; printf '040000 tree %s\t.aee\n' "$t3"; } | git mktree)
-c=$(git commit-tree "$root" -p HEAD -m "aee($ID): created: bench")
-git update-ref "refs/heads/aee/$ID" "$c" 0000000000000000000000000000000000000000
+t2=$( { git ls-tree "$base":.aee/tasks 2>/dev/null | grep -v "	$ID$" || true; printf '040000 tree %s\t%s\n' "$t1" "$ID"; } | git mktree)
+t3=$( { git ls-tree "$base":.aee 2>/dev/null | grep -v "	tasks$" || true; printf '040000 tree %s\ttasks\n' "$t2"; } | git mktree)
+root=$( { git ls-tree "$base" | grep -v "	.aee$" || true; printf '040000 tree %s\t.aee\n' "$t3"; } | git mktree)
+c=$(git commit-tree "$root" -p "$base" -m "aee($ID): ${STEP:-created}: bench")
+git update-ref "refs/heads/aee/$ID" "$c" "${OLD:-0000000000000000000000000000000000000000}"
+echo "$c"
 """
 
 
