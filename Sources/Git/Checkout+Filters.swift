@@ -4,22 +4,37 @@ import Glibc
 #endif
 
 extension Repository {
-    /// Whether writing `tree`'s files into `directory` could run a filter (line endings, `ident`, a `filter=` driver
-    /// such as git-lfs): only when attributes exist somewhere they would be read from (the tree's `.gitattributes`,
-    /// the git directory's `info/attributes`, the user's `core.attributesFile` and the system's) or `core.autocrlf`
-    /// or `core.eol` is set. Asked only for a directory holding nothing yet (but a `.git`): there, no untracked
-    /// `.gitattributes` and no index can add any. libgit2 looks each file's attributes up before writing it, resolving
-    /// its whole path with realpath(3) every time: a third of a large checkout's time, spent for nothing when no
-    /// filter can apply.
-    func filtersMayApply(writing tree: OID, into directory: String) throws -> Bool {
-        guard directoryEntries(directory).allSatisfy({ $0 == ".git" }) else { return true }
+    /// Whether checking `tree` out into this repository's working tree could run a filter (line endings, `ident`, a
+    /// `filter=` driver such as git-lfs): only when attributes exist somewhere libgit2 reads them from (the tree's
+    /// and the index's `.gitattributes`, the git directory's `info/attributes`, the user's `core.attributesFile` and
+    /// the system's) or `core.autocrlf` or `core.eol` is set. Said "no" only for a working tree holding nothing yet
+    /// (but its `.git`), where no untracked `.gitattributes` can add any. libgit2 looks each file's attributes up
+    /// before writing it, resolving its whole path with realpath(3) every time: a third of a large checkout's time,
+    /// spent for nothing when no filter can apply.
+    func filtersMayApply(writing tree: OID) throws -> Bool {
+        guard let directory = workingDirectory, directoryEntries(directory).allSatisfy({ $0 == ".git" }) else { return true }
         let config = try configuration()
         if let autocrlf = try config.string("core.autocrlf"), Config.parseBool(autocrlf) != false { return true }
         if try config.string("core.eol") != nil { return true }
         let attributeFiles = [commonDirectory + "info/attributes", try userFile(setBy: "core.attributesfile", named: "attributes"),
                               "/etc/gitattributes"]
         if attributeFiles.contains(where: { access($0, F_OK) == 0 }) { return true }
-        return try holdsAttributesFile(tree)
+        return try indexHoldsAttributesFile() || holdsAttributesFile(tree)
+    }
+
+    /// Whether the index has a `.gitattributes` at any depth.
+    private func indexHoldsAttributesFile() throws -> Bool {
+        var index: OpaquePointer?
+        try check(git_repository_index(&index, pointer), "git_repository_index")
+        defer { git_index_free(index) }
+        let name = ".gitattributes"
+        for position in 0..<git_index_entrycount(index) {
+            guard let path = git_index_get_byindex(index, position)?.pointee.path else { continue }
+            let length = strlen(path)
+            if length >= name.utf8.count, strcmp(path + (length - name.utf8.count), name) == 0,
+               length == name.utf8.count || path[length - name.utf8.count - 1] == CChar(UInt8(ascii: "/")) { return true }
+        }
+        return false
     }
 
     /// Whether `tree` or any tree below it has a `.gitattributes` entry.

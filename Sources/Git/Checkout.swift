@@ -11,7 +11,6 @@ extension Repository {
             var options = git_checkout_options()
             try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
             options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
-            options.disable_filters = try filtersMayApply(writing: tree, into: directory) ? 0 : 1
             try directory.withCString { path in
                 options.target_directory = path
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
@@ -77,7 +76,7 @@ extension Repository {
             case .exact: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
             }
             if !writingIndex { options.checkout_strategy |= GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue }
-            if let root = workingDirectory { options.disable_filters = try filtersMayApply(writing: tree, into: root) ? 0 : 1 }
+            options.disable_filters = try filtersMayApply(writing: tree) ? 0 : 1
             try withStringArray(paths ?? []) { array in
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
