@@ -185,7 +185,12 @@ public struct Subprocess: Sendable {
                         if partialLine.count > outputCap { partialLine.removeAll() }
                     }
                 }
-            } else if status == nil {
+            } else if case .draining = phase, status != nil {
+                // Exited, output read, nothing of it left running: the loop ends at its next turn, without a wait.
+            } else if case .stopping = phase, status != nil {
+                // What the command left running has its grace to end; each look reads all of /proc, so not every ms.
+                usleep(10_000)
+            } else {
                 // The output is all read; the exit status is what is awaited now, in small steps.
                 usleep(1_000)
             }
