@@ -102,7 +102,7 @@ struct WebTests {
         #expect(page.status == 200)
         #expect(page.body.contains("<h2>Now</h2>") && page.body.contains("nothing queued or running"))
         #expect(page.body.contains("<summary>Iteration 1: passed, "), "\(page.body.prefix(400))")
-        #expect(page.body.contains("script-src 'nonce-") && page.body.contains("new EventSource(\"/events?token=\(token)\")"))
+        #expect(page.body.contains("script-src 'nonce-") && page.body.contains("new EventSource(\"/events?token=\(token)&seen="))
 
         // A page listening for events hears of a task queued elsewhere at once, and finds it on reload.
         let events = connectLocal(port: port, seconds: 5)
@@ -127,6 +127,30 @@ struct WebTests {
         #expect(Date().timeIntervalSince(started) < 2, "within a second or so of the ref change")
         let reloaded = httpGet(port: port, "/?token=\(token)").body
         #expect(reloaded.contains("\(queued)") && reloaded.contains("QUEUED"))
+
+        // A page reloading when a branch moves has no stream open to hear of it: the stream it opens next, naming
+        // the count of moves the page was made at, hears of it at once; one naming the current count hears nothing.
+        func seen(in page: String) throws -> String { String(try #require(page.firstMatch(of: /&seen=(\d+)/)).1) }
+        let before = try seen(in: reloaded)
+        #expect(try repo.aee("task", "Queued while the page reloaded", "--queue").status == 0)
+        usleep(500_000)
+        let current = try seen(in: httpGet(port: port, "/?token=\(token)").body)
+        #expect(Int(current)! > Int(before)!)
+        func firstWords(of stream: String) -> String {
+            let descriptor = connectLocal(port: port, seconds: 5)
+            defer { close(descriptor) }
+            let request = "GET /events?token=\(token)&seen=\(stream) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+            _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
+            var heard = ""
+            _ = waitUntil(seconds: 1) {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if count > 0 { heard += String(decoding: buffer.prefix(count), as: UTF8.self) }
+                return heard.contains("event: change")
+            }
+            return heard
+        }
+        #expect(firstWords(of: before).contains("event: change"), "a move missed while reloading is told at once")
+        #expect(!firstWords(of: current).contains("event: change"), "nothing moved since: nothing to tell")
 
         // 100 connections that never send a request: a real one is still answered, and the server stays up.
         let idle = (0..<100).map { _ in connectLocal(port: port) }

@@ -10,11 +10,17 @@ import Glibc
 public final class LocalServer {
     public let port: UInt16
     public let token: String
+    /// How many times the watched branches have moved since the server started. A page names the count it was made
+    /// at when it opens its event stream, so a move while it reloaded (with no stream open to hear of it) is told
+    /// to it at once.
+    public private(set) var changeCount = 0
     private let listener: Int32
     /// Most connections at once; more are closed as they come.
     static let maxConnections = 64
     /// How long a client may take to send its request.
     static let requestSeconds = 5.0
+    /// The server-sent event that tells a page the branches moved.
+    static let changeEvent = "event: change\ndata: refs\n\n"
 
     /// What the server answers to a GET of a path (with the query removed): status, content type, body.
     public typealias Handler = (_ path: String) throws -> (status: Int, type: String, body: [UInt8])
@@ -70,6 +76,7 @@ public final class LocalServer {
             let now = Subprocess.now()
             if descriptors[1].revents != 0 {
                 drain()
+                changeCount += 1
                 noticeDue = noticeDue ?? now + 0.1
             }
             for (index, client) in clients.enumerated().reversed() where descriptors[index + 2].revents != 0 || (!client.streaming && now - client.since > Self.requestSeconds) {
@@ -99,7 +106,7 @@ public final class LocalServer {
                 noticeDue = nil
                 clients = clients.filter { client in
                     guard client.streaming else { return true }
-                    if send(client.descriptor, Array("event: change\ndata: refs\n\n".utf8)) { return true }
+                    if send(client.descriptor, Array(Self.changeEvent.utf8)) { return true }
                     close(client.descriptor)
                     return false
                 }
@@ -135,7 +142,10 @@ public final class LocalServer {
         let query = target.drop { $0 != "?" }.dropFirst().split(separator: "&")
         guard query.contains(Substring("token=\(token)")) else { return reply(descriptor, 403, "text/plain", "the URL git aee web printed has the token this needs\n") }
         if path == "/events" {
+            let seen = query.first { $0.hasPrefix("seen=") }.flatMap { Int($0.dropFirst("seen=".count)) }
+            let missed = seen.map { $0 < changeCount } ?? false
             let header = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 1000\n\n"
+                + (missed ? Self.changeEvent : "")
             return send(descriptor, Array(header.utf8))
         }
         do {

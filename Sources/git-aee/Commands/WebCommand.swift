@@ -27,7 +27,8 @@ enum WebCommand: Command {
             let tasks = try ReportedTask.all(nil, in: workspace)
             let status = try workspace.queueStatus(recent: 0).status
             var nonce = SystemRandomNumberGenerator()
-            let live = ReportPage.Live(token: server.token, nonce: String(nonce.next(), radix: 36), now: StatusCommand.lines(of: status, palette: Palette(enabled: false), costs: true))
+            let live = ReportPage.Live(token: server.token, nonce: String(nonce.next(), radix: 36), now: StatusCommand.lines(of: status, palette: Palette(enabled: false), costs: true),
+                                         changeCount: server.changeCount)
             return (200, "text/html; charset=utf-8", Array(ReportPage.html(tasks, repository: workspace.name, generated: .now, live: live).utf8))
         }
         return 0

@@ -40,6 +40,8 @@ enum ReportPage {
         let nonce: String
         /// A line per queued or running task, as `status` prints them.
         let now: [String]
+        /// The server's count of branch moves when the page was made (`LocalServer.changeCount`).
+        let changeCount: Int
     }
 
     static func html(_ tasks: [ReportedTask], repository: String, generated: Timestamp, live: Live? = nil) -> String {
@@ -62,7 +64,7 @@ enum ReportPage {
         if let live {
             page += "<h2>Now</h2>\n" + (live.now.isEmpty ? "<p class=\"meta\">nothing queued or running</p>\n"
                 : "<pre class=\"now\">" + live.now.map(escape).joined(separator: "\n") + "</pre>\n")
-            page += "<script nonce=\"\(live.nonce)\">new EventSource(\"/events?token=\(live.token)\").addEventListener(\"change\", () => location.reload());</script>\n"
+            page += "<script nonce=\"\(live.nonce)\">new EventSource(\"/events?token=\(live.token)&seen=\(live.changeCount)\").addEventListener(\"change\", () => location.reload());</script>\n"
         }
         page += taskList(tasks)
         for task in tasks { page += section(task) }
