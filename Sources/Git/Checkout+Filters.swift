@@ -12,7 +12,7 @@ extension Repository {
     /// before writing it, resolving its whole path with realpath(3) every time: a third of a large checkout's time,
     /// spent for nothing when no filter can apply.
     func filtersMayApply(writing tree: OID) throws -> Bool {
-        guard let directory = workingDirectory, directoryEntries(directory).allSatisfy({ $0 == ".git" }) else { return true }
+        guard let directory = workingDirectory, holdsNothing(but: ".git", in: directory) else { return true }
         let config = try configuration()
         if let autocrlf = try config.string("core.autocrlf"), Config.parseBool(autocrlf) != false { return true }
         if try config.string("core.eol") != nil { return true }

@@ -60,6 +60,18 @@ func directoryEntries(_ path: String) -> [String] {
     return names.sorted()
 }
 
+/// Whether directory `path` holds nothing but `kept` (and `.`, `..`); it stops at the first other name, so a full
+/// directory costs one read. False when it cannot be read.
+func holdsNothing(but kept: String, in path: String) -> Bool {
+    guard let directory = opendir(path) else { return false }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." && name != kept { return false }
+    }
+    return true
+}
+
 /// How many names in directory `path` are `length` bytes long (0 when it cannot be read); no name is copied.
 func countEntries(_ path: String, nameLength length: Int) -> Int {
     guard let directory = opendir(path) else { return 0 }
