@@ -14,35 +14,40 @@ extension Repository {
     func filtersMayApply(writing tree: OID) throws -> Bool {
         guard let directory = workingDirectory, holdsNothing(but: ".git", in: directory) else { return true }
         let config = try configuration()
-        if let autocrlf = try config.string("core.autocrlf"), Config.parseBool(autocrlf) != false { return true }
+        // An empty value is also what a bare `autocrlf` line (true, to git) reads as here.
+        if let autocrlf = try config.string("core.autocrlf"), autocrlf.isEmpty || Config.parseBool(autocrlf) != false { return true }
         if try config.string("core.eol") != nil { return true }
-        let attributeFiles = [commonDirectory + "info/attributes", try userFile(setBy: "core.attributesfile", named: "attributes"),
+        var attributeFiles = [commonDirectory + "info/attributes", try userFile(setBy: "core.attributesfile", named: "attributes"),
                               "/etc/gitattributes"]
+        // libgit2 reads an XDG_CONFIG_HOME that is set but empty as the current directory.
+        if let xdg = getenv("XDG_CONFIG_HOME"), xdg.pointee == 0 { attributeFiles.append("git/attributes") }
         if attributeFiles.contains(where: { access($0, F_OK) == 0 }) { return true }
         return try indexHoldsAttributesFile() || holdsAttributesFile(tree)
     }
 
-    /// Whether the index has a `.gitattributes` at any depth.
+    /// Whether the index has a `.gitattributes` at any depth (in any case: with `core.ignoreCase` libgit2 finds it so).
     private func indexHoldsAttributesFile() throws -> Bool {
         var index: OpaquePointer?
         try check(git_repository_index(&index, pointer), "git_repository_index")
         defer { git_index_free(index) }
+        // As the checkout will read it: anew if the file changed since this handle loaded it.
+        try check(git_index_read(index, 0), "git_index_read")
         let name = ".gitattributes"
         for position in 0..<git_index_entrycount(index) {
             guard let path = git_index_get_byindex(index, position)?.pointee.path else { continue }
             let length = strlen(path)
-            if length >= name.utf8.count, strcmp(path + (length - name.utf8.count), name) == 0,
+            if length >= name.utf8.count, strcasecmp(path + (length - name.utf8.count), name) == 0,
                length == name.utf8.count || path[length - name.utf8.count - 1] == CChar(UInt8(ascii: "/")) { return true }
         }
         return false
     }
 
-    /// Whether `tree` or any tree below it has a `.gitattributes` entry.
+    /// Whether `tree` or any tree below it has a `.gitattributes` entry, in any case.
     private func holdsAttributesFile(_ tree: OID) throws -> Bool {
         try withTree(tree) { handle in
             for index in 0..<git_tree_entrycount(handle) {
                 guard let entry = git_tree_entry_byindex(handle, index) else { continue }
-                if strcmp(git_tree_entry_name(entry), ".gitattributes") == 0 { return true }
+                if strcasecmp(git_tree_entry_name(entry), ".gitattributes") == 0 { return true }
                 if git_tree_entry_type(entry) == GIT_OBJECT_TREE, try holdsAttributesFile(OID(git_tree_entry_id(entry).pointee)) { return true }
             }
             return false

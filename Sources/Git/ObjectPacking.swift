@@ -25,6 +25,8 @@ extension Repository {
         guard lock >= 0 else { throw GitError(systemCall: "open", path: lockDirectory + "/pack.lock") }
         defer { close(lock) }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
+        // Another process may have packed them between the look and the lock: look again, under it.
+        guard hasMoreLooseObjects(than: threshold, in: objects) else { return }
 
         removeAbandonedTemporaryPacks(in: objects + "pack")
         let looseObjects = try ObjectDatabase { try check(git_odb_backend_loose(&$0, objects, -1, 0, 0, 0), "git_odb_backend_loose") }

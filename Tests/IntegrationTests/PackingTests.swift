@@ -70,11 +70,12 @@ struct PackingTests {
         let repo = try Scratch()
         try repo.commitFile()
         try repo.git("config", "aee.autoPack", "256")
-        // About 7 objects a draft: 420, so past the threshold whatever the sample says, and not twice past it.
-        for index in 1...60 { _ = try repo.draft("Task \(index)") }
+        // About 7 objects a draft: 840, so the sample (a sixteenth, about 52) has passed 256/16 long before the end
+        // (the chance it never does is under one in a million), and never twice the threshold unpacked.
+        for index in 1...120 { _ = try repo.draft("Task \(index)") }
         let counts = try objectCounts(repo)
         #expect(counts["packs"]! >= 1 && counts["count"]! < 2 * 256, "\(counts)")
-        #expect(try (repo.json(try repo.aee("list", "--json").stdout)["tasks"] as? [Any])?.count == 60)
+        #expect(try (repo.json(try repo.aee("list", "--json").stdout)["tasks"] as? [Any])?.count == 120)
         _ = try repo.git("fsck", "--strict")
     }
 

@@ -85,7 +85,8 @@ extension Workspace {
     public func serve(_ server: LocalServer, _ handler: LocalServer.Handler) throws {
         try doing("serve the dashboard") {
             let watcher = try RefWatcher(commonDirectory: repository.commonDirectory)
-            server.serve(changes: watcher.descriptor, drain: { watcher.drain() }, handler)
+            // A lock file or `ORIG_HEAD` written beside the refs is not a move: the pages are not told of it.
+            server.serve(changes: watcher.descriptor, drain: { watcher.drain().map { !$0.isEmpty } ?? true }, handler)
         }
     }
 }

@@ -61,9 +61,10 @@ public final class LocalServer {
         var streaming = false
     }
 
-    /// Answers requests with `handler` and tells streaming clients when `changes` (a descriptor readable when a task
-    /// branch moved, drained by `drain`) fires, until a signal ends the process.
-    public func serve(changes: Int32, drain: () -> Void, _ handler: Handler) {
+    /// Answers requests with `handler` and tells streaming clients when `changes` (a descriptor readable when
+    /// something may have moved, drained by `drain`, which says whether a task branch did) fires, until a signal
+    /// ends the process.
+    public func serve(changes: Int32, drain: () -> Bool, _ handler: Handler) {
         signal(SIGPIPE, SIG_IGN)
         var clients: [Client] = []
         // One git aee step moves several refs in a row: the pages are told once they settle, 0.1 s after the first.
@@ -74,8 +75,7 @@ public final class LocalServer {
             let wait = noticeDue.map { max(0, Int32((($0 - Subprocess.now()) * 1000).rounded(.up))) } ?? 1000
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
             let now = Subprocess.now()
-            if descriptors[1].revents != 0 {
-                drain()
+            if descriptors[1].revents != 0, drain() {
                 changeCount += 1
                 noticeDue = noticeDue ?? now + 0.1
             }
