@@ -13,8 +13,8 @@ static inline int aee_git_set_strict_hash_verification(int enabled) {
 }
 
 /* Loads CA certificates from `file`, as libgit2's start-up would have. */
-static inline int aee_git_load_certificates(const char *file) {
-    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+static inline int aee_git_load_certificates(const char *file, const char *directory) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, directory);
 }
 
 #endif

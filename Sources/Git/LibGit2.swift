@@ -15,13 +15,15 @@ enum LibGit2 {
         _ = aee_git_set_strict_hash_verification(0)
     }()
 
-    /// Loads, once, before a remote is reached, the CA certificates libgit2's start-up would have loaded; whether
-    /// there were any and they loaded. A bundle that cannot be read is ignored, as libgit2's start-up ignores it (a
-    /// TLS remote then fails to verify).
-    static let certificates: Bool = {
+    /// Loads, once, before a remote is reached, the CA certificates libgit2's start-up would have loaded; nil when
+    /// they loaded (or there were none to load), else why not. libgit2's start-up ignored a bundle it could not read,
+    /// and every TLS remote then failed to verify with nothing said of the bundle: `withRemote` says it.
+    static let certificateProblem: String? = {
         _ = ready
-        guard let file = aee_deferred_certificates() else { return false }
-        return aee_git_load_certificates(file) == 0
+        let file = aee_deferred_certificates(), directory = aee_deferred_certificate_directory()
+        guard file != nil || directory != nil, aee_git_load_certificates(file, directory) != 0 else { return nil }
+        let place = [file, directory].compactMap { $0.map { String(cString: $0) } }.joined(separator: " and ")
+        return "cannot load the CA certificates of \(place): " + (git_error_last()?.pointee.message.map { String(cString: $0) } ?? "unknown error")
     }()
 }
 

@@ -151,10 +151,13 @@ extension Repository {
     }
 
     private func withRemote<T>(_ name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
-        _ = LibGit2.certificates
+        let certificateProblem = LibGit2.certificateProblem
         var remote: OpaquePointer?
         try check(git_remote_lookup(&remote, pointer, name), "git_remote_lookup")
         defer { git_remote_free(remote) }
+        if let certificateProblem, let url = git_remote_url(remote).map({ String(cString: $0) }), url.lowercased().hasPrefix("https://") {
+            throw GitError(code: GIT_ECERTIFICATE.rawValue, function: "git_libgit2_opts", message: certificateProblem)
+        }
         return try body(remote!)
     }
 

@@ -16,6 +16,16 @@ struct RedactorTests {
         #expect(!Redactor.namesSecret("KEYBOARD") && !Redactor.namesSecret("PATH"))
     }
 
+    @Test("beyond ASCII, as String compares and folds: a value written decomposed, a name or a marker with ß, ſ or the Kelvin sign")
+    func beyondASCII() {
+        let composed = Redactor(environment: ["MY_SECRET": "caf\u{E9}-secret-value"])
+        #expect(composed.redact("got cafe\u{301}-secret-value back") == "got [redacted: environment] back")
+        #expect(composed.firstSecret(in: "cafe\u{301}-secret-value") == "environment")
+        #expect(Redactor.namesSecret("PA\u{DF}WD") && Redactor.namesSecret("API_\u{17F}ECRET"))
+        let kelvin = "aws_secret_access_\u{212A}ey=" + String(repeating: "f", count: 40)
+        #expect(redactor.redact("x \(kelvin)") == "x [redacted: aws secret]")
+    }
+
     @Test("well-known credential shapes", arguments: [
         ("sk-ant-api03-" + String(repeating: "a", count: 40), "anthropic key"),
         ("sk-proj-" + String(repeating: "B", count: 40), "openai key"),

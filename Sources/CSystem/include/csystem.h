@@ -33,4 +33,7 @@ void aee_defer_certificates(int defer);
 /* The CA file whose parse was deferred, or NULL. */
 const char *aee_deferred_certificates(void);
 
+/* The directory of CA files whose parse was deferred, or NULL. */
+const char *aee_deferred_certificate_directory(void);
+
 #endif
