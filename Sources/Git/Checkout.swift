@@ -67,6 +67,8 @@ extension Repository {
     public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode, writingIndex: Bool = true) throws {
         let tree = try self.commit(commit).tree
         if mode != .safe { try clearDirectories(of: tree, under: paths) }
+        let unfiltered = try !filtersMayApply(writing: tree)
+        if unfiltered, paths == nil, mode != .safe, writingIndex, try checkoutSplit(tree) { return }
         try withTree(tree) { handle in
             var options = git_checkout_options()
             try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")
@@ -76,7 +78,7 @@ extension Repository {
             case .exact: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
             }
             if !writingIndex { options.checkout_strategy |= GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue }
-            options.disable_filters = try filtersMayApply(writing: tree) ? 0 : 1
+            options.disable_filters = unfiltered ? 1 : 0
             try withStringArray(paths ?? []) { array in
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")

@@ -42,6 +42,39 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("a large tree's new workspace, checked out on two threads, is the commit exactly: every file, mode and link, a clean status, and only the agent's file in its commit")
+    func largeTreeCheckedOutInTwo() throws {
+        let repo = try calculatorRepository()
+        // Most files in one directory (which the split opens up), the rest around it; an executable and a link.
+        for index in 0..<1_800 { try repo.write("src/main/f\(index).txt", "file \(index)\n") }
+        for index in 0..<300 { try repo.write("docs/d\(index).md", "doc \(index)\n") }
+        try repo.write("zz/run.sh", "#!/bin/sh\necho run\n")
+        _ = try repo.run("/bin/chmod", ["+x", repo.directory.appendingPathComponent("zz/run.sh").path])
+        _ = try repo.run("/bin/ln", ["-s", "../docs/d1.md", repo.directory.appendingPathComponent("zz/link").path])
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "a large tree")
+        let marks = repo.root.path
+        let agent = try repo.executor("look", """
+            git status --porcelain > '\(marks)/status'
+            git ls-files -s | awk '$4 !~ /^[.]aee[/]/' | sha1sum > '\(marks)/index'
+            find . -path ./.git -prune -o -path ./.aee -prune -o \\( -type f -o -type l \\) -print | wc -l > '\(marks)/files'
+            stat -c %a zz/run.sh > '\(marks)/mode'
+            readlink zz/link > '\(marks)/link'
+            echo done > agent.txt
+            \(fixCalculator)
+            """)
+        let (id, _) = try repo.succeed(agent: agent)
+        #expect(try repo.mark("status") == "", "the checkout and its index agree")
+        // The commit's files, git aee's records left aside: the user's index holds the same.
+        let users = try repo.run("/bin/sh", ["-c", "git ls-files -s | awk '$4 !~ /^[.]aee[/]/' | sha1sum"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try repo.mark("index") == users)
+        #expect(try repo.mark("files") == (try repo.git("ls-files")).split(separator: "\n").filter { !$0.hasPrefix(".aee/") }.count.description)
+        #expect(try repo.mark("mode") == "755")
+        #expect(try repo.mark("link") == "../docs/d1.md")
+        let changed = try repo.git("diff", "--name-only", "HEAD", "aee/\(id)").split(separator: "\n").filter { !$0.hasPrefix(".aee/") }
+        #expect(changed.sorted() == ["agent.txt", "calc.sh"], "\(changed)")
+    }
+
     @Test("what an agent does with git in its workspace never reaches the user's repository: config, global config, hooks, refs, notes")
     func walledOff() throws {
         let repo = try calculatorRepository()
