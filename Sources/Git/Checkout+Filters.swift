@@ -4,15 +4,14 @@ import Glibc
 #endif
 
 extension Repository {
-    /// Whether checking `tree` out into this repository's working tree could run a filter (line endings, `ident`, a
-    /// `filter=` driver such as git-lfs): only when attributes exist somewhere libgit2 reads them from (the tree's
-    /// and the index's `.gitattributes`, the git directory's `info/attributes`, the user's `core.attributesFile` and
-    /// the system's) or `core.autocrlf` or `core.eol` is set. Said "no" only for a working tree holding nothing yet
-    /// (but its `.git`), where no untracked `.gitattributes` can add any. libgit2 looks each file's attributes up
-    /// before writing it, resolving its whole path with realpath(3) every time: a third of a large checkout's time,
-    /// spent for nothing when no filter can apply.
-    func filtersMayApply(writing tree: OID) throws -> Bool {
-        guard let directory = workingDirectory, holdsNothing(but: ".git", in: directory) else { return true }
+    /// Whether checking a tree (seen by `census`) out into this repository's working tree, holding nothing yet but
+    /// its `.git`, could run a filter (line endings, `ident`, a `filter=` driver such as git-lfs): only when attributes
+    /// exist somewhere libgit2 reads them from (the tree's and the index's `.gitattributes`, the git directory's
+    /// `info/attributes`, the user's `core.attributesFile` and the system's) or `core.autocrlf` or `core.eol` is set.
+    /// (In a working tree holding files, an untracked `.gitattributes` could add some: there, always ask libgit2.)
+    /// libgit2 looks each file's attributes up before writing it, resolving its whole path with realpath(3) every
+    /// time: a third of a large checkout's time, spent for nothing when no filter can apply.
+    func filtersMayApply(_ census: TreeCensus) throws -> Bool {
         let config = try configuration()
         // An empty value is also what a bare `autocrlf` line (true, to git) reads as here.
         if let autocrlf = try config.string("core.autocrlf"), autocrlf.isEmpty || Config.parseBool(autocrlf) != false { return true }
@@ -22,7 +21,7 @@ extension Repository {
         // libgit2 reads an XDG_CONFIG_HOME that is set but empty as the current directory.
         if let xdg = getenv("XDG_CONFIG_HOME"), xdg.pointee == 0 { attributeFiles.append("git/attributes") }
         if attributeFiles.contains(where: { access($0, F_OK) == 0 }) { return true }
-        return try indexHoldsAttributesFile() || holdsAttributesFile(tree)
+        return try census.holdsAttributesFile || indexHoldsAttributesFile()
     }
 
     /// Whether the index has a `.gitattributes` at any depth (in any case: with `core.ignoreCase` libgit2 finds it so).
@@ -42,18 +41,6 @@ extension Repository {
         return false
     }
 
-    /// Whether `tree` or any tree below it has a `.gitattributes` entry, in any case.
-    private func holdsAttributesFile(_ tree: OID) throws -> Bool {
-        try withTree(tree) { handle in
-            for index in 0..<git_tree_entrycount(handle) {
-                guard let entry = git_tree_entry_byindex(handle, index) else { continue }
-                if strcasecmp(git_tree_entry_name(entry), ".gitattributes") == 0 { return true }
-                if git_tree_entry_type(entry) == GIT_OBJECT_TREE, try holdsAttributesFile(OID(git_tree_entry_id(entry).pointee)) { return true }
-            }
-            return false
-        }
-    }
-
     /// A file of the user's git settings: the path `key` names (`~/` expanded), else `name` in git's XDG folder
     /// (`$XDG_CONFIG_HOME/git/`, by default `~/.config/git/`), as git looks for its global ignore and attributes files.
     func userFile(setBy key: String, named name: String) throws -> String {
@@ -61,5 +48,31 @@ extension Repository {
         let home = variable("HOME") ?? ""
         let path = try configuration().string(key) ?? (variable("XDG_CONFIG_HOME") ?? home + "/.config") + "/git/" + name
         return path.hasPrefix("~/") ? home + path.dropFirst() : path
+    }
+}
+
+/// One walk of a tree, for a checkout into an empty working tree: how many files each tree in it holds, and whether
+/// any holds a `.gitattributes` (in any case: with `core.ignoreCase` libgit2 finds it so).
+struct TreeCensus {
+    /// Files (blobs, links, submodules) at any depth, by tree id.
+    private(set) var files: [OID: Int] = [:]
+    private(set) var holdsAttributesFile = false
+
+    init(of tree: OID, in repository: Repository) throws {
+        _ = try visit(tree, repository)
+    }
+
+    private mutating func visit(_ tree: OID, _ repository: Repository) throws -> Int {
+        if let known = files[tree] { return known }
+        var count = 0
+        try repository.withTree(tree) { handle in
+            for index in 0..<git_tree_entrycount(handle) {
+                guard let entry = git_tree_entry_byindex(handle, index) else { continue }
+                if strcasecmp(git_tree_entry_name(entry), ".gitattributes") == 0 { holdsAttributesFile = true }
+                count += git_tree_entry_type(entry) == GIT_OBJECT_TREE ? try visit(OID(git_tree_entry_id(entry).pointee), repository) : 1
+            }
+        }
+        files[tree] = count
+        return count
     }
 }

@@ -14,11 +14,11 @@ extension Repository {
     /// appended to this one's. For a new workspace of a large tree: creating files is most of a checkout, and the
     /// kernel creates them on two cores about half again as fast. Only where no filter can apply (`filtersMayApply`),
     /// so nothing but blobs is written. Returns false, having written nothing, when it does not apply.
-    func checkoutSplit(_ tree: OID) throws -> Bool {
-        guard let root = workingDirectory, try withIndex({ git_index_entrycount($0) }) == 0 else { return false }
-        let units = try splitUnits(of: tree)
-        let total = units.reduce(0) { $0 + $1.files }
-        guard total >= Self.splitCheckoutFiles, units.count >= 2 else { return false }
+    func checkoutSplit(_ tree: OID, _ census: TreeCensus) throws -> Bool {
+        guard let root = workingDirectory, let total = census.files[tree], total >= Self.splitCheckoutFiles,
+              try withIndex({ git_index_entrycount($0) }) == 0 else { return false }
+        let units = try splitUnits(of: tree, total: total, census)
+        guard units.count >= 2 else { return false }
         // Where the two runs are most even.
         var before = 0
         var cut = 1
@@ -75,23 +75,16 @@ extension Repository {
     }
 
     /// `tree`'s paths in its order with how many files each holds: its entries, with a directory holding more than
-    /// half of all files replaced by its own entries, so that the two runs can be about even.
-    private func splitUnits(of tree: OID) throws -> [(path: String, files: Int, entry: TreeEntry)] {
-        var counted: [OID: Int] = [:]
-        func files(in entry: TreeEntry) throws -> Int {
-            guard entry.isTree else { return 1 }
-            if let known = counted[entry.oid] { return known }
-            let count = try entries(ofTree: entry.oid).reduce(0) { $0 + (try files(in: $1)) }
-            counted[entry.oid] = count
-            return count
+    /// half of all (`total`) replaced by its own entries, so that the two runs can be about even.
+    private func splitUnits(of tree: OID, total: Int, _ census: TreeCensus) throws -> [(path: String, files: Int, entry: TreeEntry)] {
+        func units(of tree: OID, under prefix: String) throws -> [(path: String, files: Int, entry: TreeEntry)] {
+            try entries(ofTree: tree).map { (path: prefix + $0.name, files: $0.isTree ? census.files[$0.oid] ?? 0 : 1, entry: $0) }
         }
-        var units = try entries(ofTree: tree).map { (path: $0.name, files: try files(in: $0), entry: $0) }
-        let total = units.reduce(0) { $0 + $1.files }
-        while let largest = units.indices.max(by: { units[$0].files < units[$1].files }), 2 * units[largest].files > total,
-              units[largest].entry.isTree {
-            let prefix = units[largest].path + "/"
-            units.replaceSubrange(largest...largest, with: try entries(ofTree: units[largest].entry.oid).map { (path: prefix + $0.name, files: try files(in: $0), entry: $0) })
+        var found = try units(of: tree, under: "")
+        while let largest = found.indices.max(by: { found[$0].files < found[$1].files }), 2 * found[largest].files > total,
+              found[largest].entry.isTree {
+            found.replaceSubrange(largest...largest, with: try units(of: found[largest].entry.oid, under: found[largest].path + "/"))
         }
-        return units
+        return found
     }
 }

@@ -67,8 +67,11 @@ extension Repository {
     public func checkout(_ commit: OID, paths: [String]? = nil, mode: CheckoutMode, writingIndex: Bool = true) throws {
         let tree = try self.commit(commit).tree
         if mode != .safe { try clearDirectories(of: tree, under: paths) }
-        let unfiltered = try !filtersMayApply(writing: tree)
-        if unfiltered, paths == nil, mode != .safe, writingIndex, try checkoutSplit(tree) { return }
+        // Into a working tree holding nothing yet: one walk of the tree says whether a filter can apply and how to
+        // split the writing in two.
+        let census = try workingDirectory.map { holdsNothing(but: ".git", in: $0) } == true ? TreeCensus(of: tree, in: self) : nil
+        let unfiltered = try census.map { try !filtersMayApply($0) } ?? false
+        if let census, unfiltered, paths == nil, mode != .safe, writingIndex, try checkoutSplit(tree, census) { return }
         try withTree(tree) { handle in
             var options = git_checkout_options()
             try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "git_checkout_options_init")

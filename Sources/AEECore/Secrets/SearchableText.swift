@@ -9,20 +9,26 @@ struct SearchableText {
     enum Folding { case none, lower, upper }
 
     let bytes: [UInt8]
-    /// The folded text, for String's search, when it or a needle is not all ASCII.
-    private let folded: String
-    private let isASCII: Bool
+    /// The folded text when it is not all ASCII, for String's search.
+    private let unicode: String?
 
     init(_ text: String, folding: Folding = .none) {
-        isASCII = text.utf8.allSatisfy { $0 < 0x80 }
-        switch (folding, isASCII) {
-        case (.none, _): folded = text
-        case (.lower, true): folded = String(decoding: text.utf8.map { (65...90).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
-        case (.upper, true): folded = String(decoding: text.utf8.map { (97...122).contains($0) ? $0 & ~0x20 : $0 }, as: UTF8.self)
-        case (.lower, false): folded = text.lowercased()
-        case (.upper, false): folded = text.uppercased()
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            switch folding {
+            case .none: bytes = Array(text.utf8)
+            case .lower: bytes = text.utf8.map { (65...90).contains($0) ? $0 | 0x20 : $0 }
+            case .upper: bytes = text.utf8.map { (97...122).contains($0) ? $0 & ~0x20 : $0 }
+            }
+            unicode = nil
+        } else {
+            let folded = switch folding {
+            case .none: text
+            case .lower: text.lowercased()
+            case .upper: text.uppercased()
+            }
+            bytes = Array(folded.utf8)
+            unicode = folded
         }
-        bytes = Array(folded.utf8)
     }
 
     func contains(_ needle: String) -> Bool {
@@ -30,6 +36,9 @@ struct SearchableText {
         let found = needle.withUTF8 { wanted in
             bytes.withUnsafeBytes { aee_contains_bytes($0.baseAddress, $0.count, wanted.baseAddress, wanted.count) != 0 }
         }
-        return found || (!(isASCII && needle.utf8.allSatisfy { $0 < 0x80 }) && folded.contains(needle))
+        if found { return true }
+        if let unicode { return unicode.contains(needle) }
+        // An ASCII text can still read as a needle that is not (the Kelvin sign is a K): rare, so made only then.
+        return !needle.utf8.allSatisfy { $0 < 0x80 } && String(decoding: bytes, as: UTF8.self).contains(needle)
     }
 }
