@@ -13,8 +13,7 @@ extension Repository {
     /// time: a third of a large checkout's time, spent for nothing when no filter can apply.
     func filtersMayApply(_ census: TreeCensus) throws -> Bool {
         let config = try configuration()
-        // An empty value is also what a bare `autocrlf` line (true, to git) reads as here.
-        if let autocrlf = try config.string("core.autocrlf"), autocrlf.isEmpty || Config.parseBool(autocrlf) != false { return true }
+        if let autocrlf = try config.string("core.autocrlf"), Config.parseBool(autocrlf) != false { return true }
         if try config.string("core.eol") != nil { return true }
         var attributeFiles = [commonDirectory + "info/attributes", try userFile(setBy: "core.attributesfile", named: "attributes"),
                               "/etc/gitattributes"]

@@ -8,13 +8,20 @@ public final class Config {
 
     deinit { git_config_free(pointer) }
 
-    /// The last value of `key`, or nil when it is not set.
+    /// The last value of `key`, or nil when it is not set. A key written with no `=` (`[core] autocrlf`) is true to
+    /// git, and reads as `true` here, where libgit2 would give an empty string.
     public func string(_ key: String) throws -> String? {
-        var value: UnsafePointer<CChar>?
-        let result = git_config_get_string(&value, pointer, key)
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        let result = git_config_get_entry(&entry, pointer, key)
         if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_config_get_string")
-        return value.map { String(cString: $0) }
+        try check(result, "git_config_get_entry")
+        defer { git_config_entry_free(entry) }
+        return Self.value(of: entry!.pointee)
+    }
+
+    /// An entry's value, `true` for a key written with no `=`.
+    static func value(of entry: git_config_entry) -> String {
+        entry.value.map { String(cString: $0) } ?? "true"
     }
 
     /// Parses a value the way git reads a boolean (`true`, `yes`, `on`, `1`, ...), or nil when it is not one.
@@ -60,7 +67,7 @@ extension Config {
         var found: [(key: String, value: String)] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while git_config_next(&entry, iterator) == 0, let entry {
-            found.append((String(cString: entry.pointee.name), String(cString: entry.pointee.value)))
+            found.append((String(cString: entry.pointee.name), Self.value(of: entry.pointee)))
         }
         return found
     }

@@ -97,8 +97,8 @@ struct FilterTests {
         #expect(try repo.git("cat-file", "-p", "aee/\(id):more.txt") == "three\nfour\n", "stored with LF, as git add stores it")
     }
 
-    @Test("line endings set with no .gitattributes in the tree (core.autocrlf, info/attributes, core.attributesFile) still apply in a new workspace",
-          arguments: ["autocrlf", "info", "xdg", "attributesFile"])
+    @Test("line endings set with no .gitattributes in the tree (core.autocrlf, a bare autocrlf line, info/attributes, the XDG attributes file, core.attributesFile) still apply in a new workspace",
+          arguments: ["autocrlf", "bare autocrlf", "info", "xdg", "attributesFile"])
     func lineEndingsWithoutAttributesFile(source: String) throws {
         let repo = try calculatorRepository(fixed: true)
         try repo.write("notes.txt", "one\ntwo\n")
@@ -106,6 +106,8 @@ struct FilterTests {
         try repo.git("commit", "-q", "-m", "notes")
         switch source {
         case "autocrlf": try repo.git("config", "core.autocrlf", "true")
+        // A key with no `=` is true to git (and to libgit2), though it reads as an empty string.
+        case "bare autocrlf": try repo.write(".git/config", try String(contentsOf: repo.directory.appendingPathComponent(".git/config"), encoding: .utf8) + "[core]\n\tautocrlf\n")
         case "info": try repo.write(".git/info/attributes", "*.txt text eol=crlf\n")
         case "xdg": try repo.write("../home/git/attributes", "*.txt text eol=crlf\n")
         default:
