@@ -40,6 +40,40 @@ struct SubprocessTests {
         #expect(throws: RepositoryError.self) { try shell("true", in: "/nonexistent/dir") }
     }
 
+    @Test("a command that only names a program runs without a shell, and fails where the shell would fail as before")
+    func programWithoutShell() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aee-direct-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func script(_ name: String, _ text: String) {
+            _ = FileManager.default.createFile(atPath: "\(root)/\(name)", contents: Data(text.utf8), attributes: [.posixPermissions: 0o755])
+        }
+        // Its parent is git aee, not a shell; it sees the directory and environment it is given.
+        script("bin/tool", "#!/bin/sh\nread -r line; echo \"$line $(pwd) ${HOME:-unset} $(cat /proc/$PPID/comm)\"\nexit 4\n")
+        script("plain", "echo no interpreter line; exit 5\n")
+        script("broken", "#!/no/such/interpreter\n")
+        _ = FileManager.default.createFile(atPath: root + "/input", contents: Data("prompt\n".utf8))
+        let path = ["PATH": "\(root)/bin:/usr/bin:/bin"]
+        #expect(ShellCommand.directProgram("tool", directory: root, path: path["PATH"]!) == "\(root)/bin/tool")
+        #expect(ShellCommand.directProgram("./plain", directory: root, path: "") == nil)
+        #expect(ShellCommand.directProgram("tool --flag", directory: root, path: path["PATH"]!) == nil)
+        #expect(ShellCommand.directProgram("true", directory: root, path: "/usr/bin:/bin") == nil)
+
+        var process = Subprocess.shell("tool", directory: "/usr", environment: path, timeoutSeconds: 30)
+        process.input = root + "/input"
+        let parent = String(decoding: try #require(FileManager.default.contents(atPath: "/proc/self/comm")), as: UTF8.self)
+        let direct = try process.run()
+        #expect(direct.exitCode == 4)
+        #expect(String(decoding: direct.output, as: UTF8.self) == "prompt /usr unset \(parent)")
+        // A script without `#!` is the shell's to run; a missing interpreter fails as the shell reports it.
+        let plain = try Subprocess.shell("./plain", directory: root, environment: path, timeoutSeconds: 30).run()
+        #expect(plain.exitCode == 5)
+        #expect(String(decoding: plain.output, as: UTF8.self) == "no interpreter line\n")
+        let broken = try Subprocess.shell("./broken", directory: root, environment: path, timeoutSeconds: 30).run()
+        #expect(broken.exitCode == 127)
+        #expect(String(decoding: broken.output, as: UTF8.self).contains("not found"))
+    }
+
     @Test("on timeout the whole group is killed, the orphaned child included")
     func timeoutKillsGroup() throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("aee-orphan-\(UUID().uuidString)").path

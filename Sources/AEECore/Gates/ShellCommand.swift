@@ -47,6 +47,22 @@ enum ShellCommand {
         path.split(separator: ":").lazy.map { "\($0)/\(program)" }.first(where: isExecutableFile)
     }
 
+    /// The executable `line` names when the shell would only run it as is: one word with no character the shell reads
+    /// specially (git's test before it runs a command without a shell), not a builtin, found as `sh` would find it
+    /// (relative to `directory`, or on `path`), and a program `exec` can start (`#!` or ELF); else nil.
+    static func directProgram(_ line: String, directory: String, path: String) -> String? {
+        guard !line.isEmpty, !line.utf8.contains(where: { directMetacharacters.contains($0) }), !builtins.contains(line),
+              !leadingKeywords.contains(line), !nonCommandKeywords.contains(line) else { return nil }
+        let full = line.contains("/") ? (line.hasPrefix("/") ? line : "\(directory)/\(line)") : locate(line, path: path)
+        guard let full, isExecutableFile(full), let file = fopen(full, "rb") else { return nil }
+        defer { fclose(file) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let count = fread(&magic, 1, 4, file)
+        return (count >= 2 && magic[0] == 0x23 && magic[1] == 0x21) || (count == 4 && magic == [0x7F, 0x45, 0x4C, 0x46]) ? full : nil
+    }
+
+    private static let directMetacharacters = Set("|&;<>()$`\\\"' \t\n*?[#~=%{}!".utf8)
+
     /// The first program of `line` that cannot run, and why.
     static func problem(in line: String, root: String, path: String, home: String?) -> (program: String, problem: String)? {
         for program in programs(line) {

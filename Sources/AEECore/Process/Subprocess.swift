@@ -36,10 +36,20 @@ public struct Subprocess: Sendable {
         self.outputCap = outputCap
     }
 
-    /// A shell command line, run as `/bin/sh -c`.
+    /// A shell command line, run as `/bin/sh -c`; one that only names a program is run without the shell, as git runs
+    /// such a command, which saves a shell's start on every call.
     public static func shell(_ command: String, directory: String, environment: [String: String], timeoutSeconds: Double) -> Subprocess {
-        Subprocess(arguments: ["/bin/sh", "-c", command], directory: directory, environment: environment, timeoutSeconds: timeoutSeconds)
+        guard let program = ShellCommand.directProgram(command, directory: directory, path: environment["PATH"] ?? "") else {
+            return Subprocess(arguments: ["/bin/sh", "-c", command], directory: directory, environment: environment, timeoutSeconds: timeoutSeconds)
+        }
+        var process = Subprocess(arguments: [program], directory: directory, environment: environment, timeoutSeconds: timeoutSeconds)
+        process.shellLine = command
+        return process
     }
+
+    /// The command line `arguments` stand for when they run it without the shell: should the program not start
+    /// (an interpreter missing), the shell runs the line instead, so it fails as it always did.
+    private var shellLine: String?
 
     /// How a run ended.
     public struct Outcome: Sendable {
@@ -238,6 +248,12 @@ public struct Subprocess: Sendable {
         }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        if result != 0, let shellLine {
+            var shell = self
+            shell.arguments = ["/bin/sh", "-c", shellLine]
+            shell.shellLine = nil
+            return try shell.spawn(output: output, tag: tag)
+        }
         guard result == 0 else {
             throw RepositoryError.fileSystem(path: arguments[0], reason: "cannot run: \(String(cString: strerror(result)))")
         }
