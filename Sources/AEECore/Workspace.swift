@@ -16,6 +16,8 @@ public final class Workspace {
     private(set) var configCommit: OID?
     /// That commit, when its config is not the working tree's: `git aee trust` alone would approve the wrong one.
     private(set) var configCommitDiffering: OID?
+    /// The config of `configCommit` once read: a commit's file cannot change, and a run asks for it several times.
+    private var configOfCommit: (commit: OID, config: ProjectConfig?)?
 
     init(repository: Repository, settings: Settings, environment: [String: String]) {
         self.repository = repository
@@ -87,7 +89,12 @@ public final class Workspace {
     /// The team's `.aee/config.json`: the one of the commit a task starts from once `useConfig` named it, else the
     /// working tree's; nil when there is none.
     public func projectConfig() throws -> ProjectConfig? {
-        if let configCommit { return try ProjectConfig.load(commit: configCommit, in: repository) }
+        if let configCommit {
+            if let configOfCommit, configOfCommit.commit == configCommit { return configOfCommit.config }
+            let config = try ProjectConfig.load(commit: configCommit, in: repository)
+            configOfCommit = (configCommit, config)
+            return config
+        }
         guard let directory = repository.workingDirectory else { return nil }
         return try ProjectConfig.load(workingDirectory: directory)
     }

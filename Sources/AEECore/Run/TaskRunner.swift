@@ -30,6 +30,9 @@ public final class TaskRunner {
     }
     /// Whether the remote took this run's claim; until it has, a remote that cannot be reached stops the run.
     private var claimed = false
+    /// The last metadata `check` passed, and its gate plan: `task` checks before it creates the task, and `run` need
+    /// not check the same metadata again in the same process.
+    private var checked: (metadata: TaskMetadata, plan: [Gate])?
 
     /// Resolves the agent and limits now, so a run that cannot start says so before anything is written.
     public init(workspace: Workspace, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void = { _ in }, approve: ((String) -> Bool)?) throws {
@@ -52,7 +55,8 @@ public final class TaskRunner {
     /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
     @discardableResult
     public func check(_ metadata: TaskMetadata) throws -> [Gate] {
-        return try doing("check the task's gates") {
+        if let checked, checked.metadata == metadata { return checked.plan }
+        let plan = try doing("check the task's gates") {
             let plan = try settings.catalog.plan(metadata.gates)
             try settings.refuseSelfReview(plan)
             try workspace.requireTrust(settings.projectCommands(gates: plan))
@@ -69,6 +73,8 @@ public final class TaskRunner {
             }
             return plan
         }
+        checked = (metadata, plan)
+        return plan
     }
 
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end. An attempt that a run

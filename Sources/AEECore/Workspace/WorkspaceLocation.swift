@@ -133,8 +133,12 @@ extension Workspace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
             }
         }
-        // Who the folder belongs to, for a person (or a later clean-up) looking at the cache.
-        try? Data((repository.commonDirectory + "\n").utf8).write(to: URL(fileURLWithPath: folder + "repository"))
+        // Who the folder belongs to, for a person (or a later clean-up) looking at the cache; written once, not on every
+        // run, as writing it costs a sync to disk.
+        let owner = Data((repository.commonDirectory + "\n").utf8)
+        if FileManager.default.contents(atPath: folder + "repository") != owner {
+            try? owner.write(to: URL(fileURLWithPath: folder + "repository"))
+        }
     }
 
     /// Refuses, before a run writes anything, when a filter git must run (`filter.<name>.required`) names a program
