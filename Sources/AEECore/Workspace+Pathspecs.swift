@@ -49,11 +49,21 @@ extension Workspace {
         return everything ? [] : paths
     }
 
-    /// `path` with its symbolic links resolved (as the kernel reports the current directory), with a trailing slash.
-    private static func physical(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path.hasSuffix("/") ? path : path + "/" }
-        defer { free(resolved) }
-        let text = String(cString: resolved)
-        return text.hasSuffix("/") ? text : text + "/"
+    /// `path` with its symbolic links resolved (as the kernel reports the current directory), with a trailing slash;
+    /// of a path that does not exist yet, its nearest existing ancestor's resolved, the rest as written.
+    static func physical(_ path: String) -> String {
+        var existing = path.hasSuffix("/") ? String(path.dropLast()) : path
+        var rest = ""
+        while !existing.isEmpty {
+            if let resolved = realpath(existing, nil) {
+                defer { free(resolved) }
+                let text = String(cString: resolved)
+                return (text.hasSuffix("/") ? text : text + "/") + rest
+            }
+            guard let slash = existing.lastIndex(of: "/") else { break }
+            rest = existing[existing.index(after: slash)...] + "/" + rest
+            existing = slash == existing.startIndex ? (existing == "/" ? "" : "/") : String(existing[..<slash])
+        }
+        return path.hasSuffix("/") ? path : path + "/"
     }
 }

@@ -25,6 +25,12 @@ extension Repository {
         try withIndex { index in git_index_get_bypath(index, path, 0) != nil }
     }
 
+    /// Whether `git add` leaves `path` (relative to the working tree's root) out by the ignore rules.
+    public func isIgnored(_ path: String, isDirectory: Bool) throws -> Bool {
+        var rules = try ignoreRules()
+        return rules.isIgnored(path, isDirectory: isDirectory)
+    }
+
     /// The tree `git add -A && git write-tree` would write for the working tree (untracked files that are not
     /// ignored included), computed on an in-memory copy of the index: the index file is never written.
     /// Changed files are written as blobs, as `git add` would.

@@ -340,6 +340,33 @@ struct WorkspaceTests {
         }
     }
 
+    @Test("a workspace root inside the git directory, or inside the working tree where nothing ignores it, is refused before anything is written; an ignored one is used")
+    func rootInsideTheRepository() throws {
+        let repo = try calculatorRepository()
+        let refs = try repo.refs()
+        // A symbolic link into the repository is seen through.
+        try FileManager.default.createSymbolicLink(atPath: repo.root.appendingPathComponent("link").path, withDestinationPath: repo.directory.path)
+        for (root, reason) in [(repo.directory.path + "/.git/workspaces", "it is inside the repository's git directory"),
+                               (repo.root.path + "/link/new/workspaces", "it is inside the repository's working tree")] {
+            try repo.git("config", "aee.workspaceRoot", root)
+            let refused = try repo.aee("task", "Fix it", "--agent", "true")
+            #expect(refused.status == 128)
+            #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(root): \(reason)"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("hint: choose another place"), "\(refused.stderr)")
+            #expect(try repo.refs() == refs, "nothing may be written")
+        }
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.path + "/new"), "no folder is left in the working tree")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.path + "/.git/workspaces"))
+        #expect(try repo.git("status", "--porcelain") == "")
+
+        // Ignored (as a user keeping a cache under their work tree would), git status never shows it: allowed.
+        try repo.write(".git/info/exclude", "/cache/\n")
+        try repo.git("config", "aee.workspaceRoot", repo.directory.path + "/cache/workspaces")
+        let (_, _) = try repo.succeed(agent: try repo.executor("fixer", fixCalculator))
+        #expect(FileManager.default.fileExists(atPath: repo.directory.path + "/cache/workspaces"))
+        #expect(try repo.git("status", "--porcelain") == "")
+    }
+
     @Test("an agent that points the checkout's .git, or its git directory's commondir, at the user's repository is undone before its next call")
     func gitFileRestored() throws {
         let repo = try calculatorRepository()

@@ -115,6 +115,7 @@ extension Workspace {
         _ = try workspacePoolSize()
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
+        if let reason = try insideRepository(folder) { throw WorkspaceError.rootUnusable(path: root, reason: reason) }
         do {
             try FileManager.default.createDirectory(atPath: folder + ".state", withIntermediateDirectories: true)
         } catch {
@@ -139,6 +140,20 @@ extension Workspace {
         if FileManager.default.contents(atPath: folder + "repository") != owner {
             try? owner.write(to: URL(fileURLWithPath: folder + "repository"))
         }
+    }
+
+    /// Why workspaces in `folder` would be seen by the repository itself: inside its git directory (where an agent
+    /// such as Claude Code refuses to edit anything), or inside its working tree where no ignore rule hides them from
+    /// `git status` and `git add -A`; nil when they would not.
+    private func insideRepository(_ folder: String) throws -> String? {
+        let physical = Self.physical(folder)
+        if [repository.commonDirectory, repository.gitDirectory].contains(where: { physical.hasPrefix(Self.physical($0)) }) {
+            return "it is inside the repository's git directory"
+        }
+        guard let workingDirectory = repository.workingDirectory else { return nil }
+        let root = Self.physical(workingDirectory)
+        guard physical.hasPrefix(root), try !repository.isIgnored(String(physical.dropFirst(root.count).dropLast()), isDirectory: true) else { return nil }
+        return "it is inside the repository's working tree, where git status would show the workspaces (unless ignored)"
     }
 
     /// Refuses, before a run writes anything, when a filter git must run (`filter.<name>.required`) names a program
