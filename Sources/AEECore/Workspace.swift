@@ -174,6 +174,9 @@ public final class Workspace {
             let identity = try identity()
             let head = try repository.head()
             let base = head.commit.map { (commit: $0, branch: head.branchName) }
+            // The title goes into every commit of the task: a secret typed into it (`"use $API_KEY"`) is redacted
+            // once, here, as everything else committed is.
+            let title = Redactor(environment: environment).redact(title)
             return (try store.create(title: title, metadata: metadata, base: base, identity: identity), identity)
         }
     }

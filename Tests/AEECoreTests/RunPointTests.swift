@@ -31,7 +31,7 @@ struct RunPointTests {
               parents extra: [OID] = [], artifacts: [(String, [UInt8])], trailers: [(key: String, value: String)] = []) throws -> OID {
         let record = try store.record(of: id, at: tip)
         let change = RecordChange.runStep(kind, record: record, iteration: iteration, artifacts: artifacts.map { ("iterations/\(iteration)/" + $0.0, $0.1) },
-                                          title: record.title, trailers: trailers, identity: testIdentity)
+                                          title: record.title, trailers: trailers, redactor: Redactor(environment: [:]), identity: testIdentity)
         return try store.commit(change, onto: try repository.commit(tip).tree, parents: [tip] + extra, branch: branch, expecting: expecting, identity: testIdentity)
     }
 
@@ -122,7 +122,7 @@ struct RunPointTests {
         let change = RecordChange.runStep(.iterationEnded(iteration: 1, attempt: tip.hex, end: end), record: record, iteration: 1,
                                           artifacts: [("iterations/1/work_items_summary.json", try CanonicalJSON.encode(summary)),
                                                       ("iterations/1/failure_context.json", try CanonicalJSON.encode(failure))],
-                                          title: record.title, note: end.detail, identity: testIdentity)
+                                          title: record.title, note: end.detail, redactor: Redactor(environment: [:]), identity: testIdentity)
         let merge = try store.commit(change, onto: try repository.commit(tip).tree, parents: [taskTip, tip], branch: id.branch, expecting: taskTip,
                                      identity: testIdentity)
         try store.deleteBranch(id.attemptBranch(1), expecting: tip)

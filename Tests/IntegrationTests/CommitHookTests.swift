@@ -125,4 +125,26 @@ struct CommitHookTests {
         let everything = try repo.git("log", "--all", "-p")
         #expect(!everything.contains(key) && !everything.contains(leakedToken))
     }
+
+    @Test("a secret in the task's title, or in the titles of an agent's plan, reaches no commit: not the summary, the records or a message")
+    func redactedTitles() throws {
+        let repo = try calculatorRepository()
+        let key = "sk-ant-api03-" + String(repeating: "y", count: 40)
+        // Two iterations: the first plan's item fails the gate, so its titles reach the summary, the failure context and the end.
+        let agent = try repo.agentScript("planner", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+              echo '{"work_items": [{"id": "one", "title": "use '"$MY_SERVICE_PASSWORD"' and \(leakedToken)"}]}' > "$AEE_OUTPUT_FILE"; exit 0
+            fi
+            if [ -n "${AEE_CONTEXT_FILE:-}" ]; then \(fixCalculator); fi
+            """)
+        let titled = try repo.aee("task", "Fix it with \(key)", "--agent", "'\(agent)'", "--json", environment: ["MY_SERVICE_PASSWORD": key])
+        #expect(titled.status == 0, "\(titled.stderr)")
+        let id = try #require(try repo.json(titled.stdout)["id"] as? String)
+        #expect(try repo.artifact(id, "task.json")["title"] as? String == "Fix it with [redacted: environment]")
+        let summary = try #require(try repo.artifact(id, "iterations/1/work_items_summary.json")["work_items"] as? [[String: Any]])
+        #expect(summary.first?["title"] as? String == "use [redacted: environment] and [redacted: github token]", "\(summary)")
+        let everything = try repo.git("log", "--all", "-p")
+        #expect(!everything.contains(key) && !everything.contains(leakedToken))
+    }
 }

@@ -241,7 +241,7 @@ extension Attempt {
         let change = RecordChange.runStep(.workItemsMerged(iteration: number, workItems: merged.map(\.item), conflicts: conflicts.map(\.workItem)),
                                           record: record, iteration: number, artifacts: extra.map { (directory + $0.0, $0.1) },
                                           title: record.title, trailers: merged.map { ("AEE-Work-Item", $0.item) } + conflicts.map { ("AEE-Conflict", $0.workItem) },
-                                          identity: identity)
+                                          redactor: context.redactor, identity: identity)
         let commit = try moving(branch) {
             try context.store.commit(change, onto: tree, parents: order.map { ended[$0]! }, branch: branch, expecting: base.parent, identity: identity, log: log)
         }

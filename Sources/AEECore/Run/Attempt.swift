@@ -358,10 +358,8 @@ struct Attempt {
     func write(_ kind: TaskEvent.Kind, title: String, on line: Line, in workspace: TaskWorkspace, artifacts: [(String, [UInt8])], staged: Bool = false,
                refused: [String] = [], agentCommits: OID? = nil, trailers: [(key: String, value: String)] = []) throws -> (OID, OID, TaskRecord) {
         let identity = try context.workspace.identity()
-        // A work item's title comes from the agent's plan: it goes into the commit's subject, so it is redacted too.
-        let change = RecordChange.runStep(kind, record: line.record, iteration: number,
-                                          artifacts: artifacts.map { (directory + $0.0, context.redactor.redact(json: $0.1)) },
-                                          title: context.redactor.redact(title), trailers: trailers, identity: identity)
+        let change = RecordChange.runStep(kind, record: line.record, iteration: number, artifacts: artifacts.map { (directory + $0.0, $0.1) },
+                                          title: title, trailers: trailers, redactor: context.redactor, identity: identity)
         // The agent's own commits are the second parent: kept with their messages, off the first-parent line that
         // carries git aee's records.
         let commit = try moving(line.branch) {

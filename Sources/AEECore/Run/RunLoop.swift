@@ -172,7 +172,7 @@ final class RunLoop {
             end = .passed
         case .failed(let failure):
             end = .failed(detail: failure.summary, signature: failure.signature, failure: failure.reason)
-            artifacts.append((attempt.directory + "failure_context.json", context.redactor.redact(json: try CanonicalJSON.encode(failure))))
+            artifacts.append((attempt.directory + "failure_context.json", try CanonicalJSON.encode(failure)))
             if state.record.metadata.retry == .fresh, let records = try repository.entry(at: id.recordDirectory, inTree: tree) {
                 // The next attempt starts from the code the task started with; the records carry on.
                 tree = try repository.writeTree(base: try repository.commit(base).tree, applying: [TreeUpdate(path: id.recordDirectory, tree: records.oid)])
@@ -196,7 +196,8 @@ final class RunLoop {
         }
         let identity = try context.workspace.identity()
         let change = RecordChange.runStep(.iterationEnded(iteration: attempt.number, attempt: attempt.tip.hex, end: end), record: record,
-                                          iteration: attempt.number, artifacts: artifacts, title: attempt.record.title, note: end.detail, identity: identity)
+                                          iteration: attempt.number, artifacts: artifacts, title: attempt.record.title, note: end.detail,
+                                          redactor: context.redactor, identity: identity)
         let merge = try store.commit(change, onto: tree, parents: [base, attempt.tip] + others.map(\.attempt.tip), branch: id.branch, expecting: base,
                                      identity: identity, log: try mergedLog(attempt))
         if case .passed = outcome {
@@ -232,10 +233,11 @@ final class RunLoop {
 
     /// Records the end state, tidies up, and (with `--merge`) brings the result to the branch the task started from.
     private func finish(_ reason: ExitReason, detail: String?) throws -> RunResult {
-        // A detail may quote an agent's or a CLI's words, which go into a commit message and the record.
+        // A detail may quote an agent's or a CLI's words, which go into a commit message and the record (redacted as
+        // written) and into what the run returns (redacted here).
         let detail = detail.map(context.redactor.redact)
         let (_, final) = try store.transition(id, to: reason.state, kind: .finished(reason, cause: detail), note: detail,
-                                              identity: try context.workspace.identity()) { record in
+                                              identity: try context.workspace.identity(), redactor: context.redactor) { record in
             record.exitReason = reason
             record.exitDetail = detail
         }

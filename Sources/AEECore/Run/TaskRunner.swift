@@ -116,7 +116,7 @@ public final class TaskRunner {
             // dead run left it.
             let identity = try workspace.identity()
             let change = RecordChange.runStep(.resumed(ownerClaim, iteration: current.iteration, previousOwner: owner.description), record: current,
-                                              iteration: current.iteration, artifacts: [], title: current.title, identity: identity)
+                                              iteration: current.iteration, artifacts: [], title: current.title, redactor: redactor, identity: identity)
             let lost = RunError.alreadyRunning(id, owner: "another process that resumed it first", alive: true)
             do {
                 _ = try store.commit(change, onto: try workspace.repository.commit(tip).tree, parents: [tip], branch: id.branch, expecting: tip, identity: identity)
@@ -175,7 +175,8 @@ public final class TaskRunner {
             }
             // A task that is no longer this run's (a fetch beside it brought another owner's story) gets nothing more.
             if let context = loop?.context, (try? context.ownsTask()) == false { return try lostToRemote(id, branch: id.branch, loop: loop) }
-            let blocked = try? store.transition(id, to: .blocked, kind: .finished(.blocked, cause: "error"), identity: try workspace.identity()) { record in
+            let blocked = try? store.transition(id, to: .blocked, kind: .finished(.blocked, cause: "error"), identity: try workspace.identity(),
+                                                redactor: redactor) { record in
                 record.exitReason = .blocked
                 record.exitDetail = "error: \(error)"
             }

@@ -2,7 +2,7 @@
 /// ends up in history, which is pushed and kept for good. Two kinds are found: the values of this process's
 /// environment variables whose names say they hold a secret (`*_KEY`, `*TOKEN*`, `*SECRET*`, `*PASSWORD*`, ...), and
 /// the shapes of well-known credentials (Anthropic, OpenAI, GitHub, AWS, Slack, Google keys; PEM private keys).
-struct Redactor: Sendable {
+public struct Redactor: Sendable {
     /// Secret values from the environment, longest first, so one that contains another is replaced whole.
     let values: [String]
 

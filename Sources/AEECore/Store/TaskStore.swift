@@ -272,9 +272,10 @@ public struct TaskStore {
 
     /// Moves a task to `state`, recording who, when and why (`kind`: the event with its details, where the move has
     /// any); refuses moves the state machine does not allow. Returns the state the move started from and the new record.
+    /// A run's moves pass its `redactor`: their note and details may quote an agent or a gate.
     @discardableResult
     public func transition(_ id: TaskID, to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil, identity: Identity,
-                           updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
+                           redactor: Redactor? = nil, updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
         return try doing("move task \(id) to \(state)") {
             for attempt in 0..<12 {
                 let location = try location(of: id)
@@ -291,9 +292,9 @@ public struct TaskStore {
                 record.updatedAt = identity.timestamp
                 if state == .canceled { record.exitReason = .canceled }
                 update(&record)
-                let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: note)
+                let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: redactor.map { note.map($0.redact) } ?? note)
                 do {
-                    _ = try commit(RecordChange(record: record, event: event, message: message), onto: location.tree,
+                    _ = try commit(RecordChange(record: record, event: event, message: message, redactor: redactor), onto: location.tree,
                                    parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
                     return (from, record)
                 } catch let error as GitError where error.isModified || error.isLocked {
@@ -356,8 +357,9 @@ public struct TaskStore {
                 log: [UInt8]? = nil, makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> OID {
         let id = change.record.id
         let log = try log ?? tree.flatMap { try repository.blob(at: id.eventLogPath, inTree: $0) } ?? []
-        let contents = [try CanonicalJSON.encode(change.record), log + (try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]]
-            + change.artifacts.map(\.bytes)
+        let redact = { (bytes: [UInt8]) in change.redactor?.redact(json: bytes) ?? bytes }
+        let contents = [redact(try CanonicalJSON.encode(change.record)), log + redact(try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]]
+            + change.artifacts.map { redact($0.bytes) }
         let updates = try zip(change.paths, contents).map { TreeUpdate(path: $0, blob: try repository.writeBlob($1)) }
         let newTree = try makeTree?(updates) ?? repository.writeTree(base: tree, applying: updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
@@ -397,6 +399,9 @@ struct RecordChange {
     /// Paths relative to the task's directory (`iterations/2/open_plan.json`) with their contents.
     var artifacts: [(path: String, bytes: [UInt8])] = []
     var message: CommitMessage
+    /// Takes secrets out of the record, the event and the artifacts as they are written (a run's steps, which hold
+    /// what agents, gates and hooks wrote); nil for changes made only of the user's own words.
+    var redactor: Redactor?
 
     /// Where the commit puts its files, in the order `TaskStore.commit` writes them: the record, the event log, the
     /// artifacts.
@@ -409,15 +414,19 @@ struct RecordChange {
 extension RecordChange {
     /// A step inside iteration `iteration` of a run: the state stays RUNNING, the event and the commit say which
     /// iteration, and `record` is stamped with the identity's time.
+    /// Everything it writes is redacted, the commit message too: it holds what agents, gates and hooks wrote (a plan's
+    /// titles, output tails), and one path for all of it leaves nothing that could be forgotten.
     static func runStep(_ kind: TaskEvent.Kind, record: TaskRecord, iteration: Int, artifacts: [(path: String, bytes: [UInt8])],
-                        title: String, note: String? = nil, trailers: [(key: String, value: String)] = [], identity: Identity) -> RecordChange {
+                        title: String, note: String? = nil, trailers: [(key: String, value: String)] = [], redactor: Redactor,
+                        identity: Identity) -> RecordChange {
         var record = record
         record.updatedAt = identity.timestamp
         return RecordChange(
             record: record,
             event: TaskEvent(time: identity.timestamp, kind: kind, actor: identity.actor, fromState: .running, toState: .running),
             artifacts: artifacts,
-            message: CommitMessage(task: record.id, event: kind.name, state: .running, title: title, note: note,
-                                   trailers: [("AEE-Iteration", String(iteration))] + trailers))
+            message: CommitMessage(task: record.id, event: kind.name, state: .running, title: redactor.redact(title), note: note.map(redactor.redact),
+                                   trailers: [("AEE-Iteration", String(iteration))] + trailers),
+            redactor: redactor)
     }
 }
