@@ -12,7 +12,7 @@ struct PruneTests {
         let run = try repo.start(["task", "Hang \(name)", "--agent", agent])
         #expect(waitUntil { FileManager.default.fileExists(atPath: "\(marks)/\(name).child") })
         kill(run.processIdentifier, SIGKILL)
-        // What the killed run started outlives it (a resumed run would end it): ended here, so the run is reaped.
+        // What the killed run started outlives it until a resume ends it: ended here, so the run is reaped.
         if let child = pid_t(try repo.mark("\(name).child")) { kill(child, SIGKILL) }
         run.waitUntilExit()
         let workspace = try repo.mark("\(name).pwd")

@@ -89,6 +89,42 @@ struct ResumeTests {
 }
 
 extension ResumeTests {
+    @Test("kill -9 of git aee mid-call, then resume: what the dead run left running is stopped first, so the work item's change is made once")
+    func resumeStopsTheDeadRunsAgent() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        // The first call stays in its work for a while, then appends to the file it works on; a call after it appends at once.
+        let agent = try repo.executor("slow", """
+            if [ ! -e '\(marks)/first' ]; then
+              echo $$ > '\(marks)/first.tmp'; mv '\(marks)/first.tmp' '\(marks)/first'
+              sleep 3
+              echo "from the dead run's call" >> notes.txt
+            else
+              echo "from the resumed run's call" >> notes.txt
+            fi
+            \(fixCalculator)
+            """)
+        let run = try repo.start(["task", "Fix it", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/first") })
+        let orphan = try repo.mark("first")
+        kill(run.processIdentifier, SIGKILL)
+        // Not waitUntilExit: Foundation waits until every process that inherited the run's descriptors is gone, the
+        // orphan included.
+        #expect(processIsGone(String(run.processIdentifier)))
+        let id = try repo.onlyTaskID()
+        #expect(FileManager.default.fileExists(atPath: "/proc/\(orphan)"), "the dead run's agent outlives it, until a run takes the task over")
+
+        let resumed = try repo.aee("resume", id)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        // The agent, the shell that runs its command line (its path has spaces), and its sleep.
+        #expect(resumed.stderr.contains("warning: stopped 3 processes the dead run (pid \(run.processIdentifier)) left running"), "\(resumed.stderr)")
+        #expect(processIsGone(orphan))
+        let notes = try repo.git("show", "aee/\(id):notes.txt")
+        #expect(notes == "from the resumed run's call\n", "\(notes.debugDescription)")
+        #expect(try repo.fsckIsClean())
+        run.waitUntilExit()
+    }
+
     @Test("branches edited by hand into impossible states: resume refuses and writes nothing; a worker reports them and goes on")
     func impossibleStates() throws {
         let repo = try calculatorRepository(fixed: true)

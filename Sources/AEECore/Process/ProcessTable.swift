@@ -85,9 +85,24 @@ struct ProcessTable {
     }
 
     private static func environment(of pid: pid_t, contains tag: String) -> Bool {
-        guard let bytes = readSmallFile("/proc/\(pid)/environ") else { return false }
         let wanted = Array("\(Subprocess.tagVariable)=\(tag)".utf8)
-        return bytes.split(separator: 0).contains { $0.elementsEqual(wanted) }
+        return environment(of: pid) { $0.elementsEqual(wanted) }
+    }
+
+    /// Whether a variable of `pid`'s environment (`NAME=value`) matches; false when it cannot be read (another user's).
+    private static func environment(of pid: pid_t, where matches: (ArraySlice<UInt8>) -> Bool) -> Bool {
+        guard let bytes = readSmallFile("/proc/\(pid)/environ") else { return false }
+        return bytes.split(separator: 0).contains(where: matches)
+    }
+
+    /// The processes other than this one, zombies left out, with a variable in their environment that `matches`.
+    func running(where matches: (ArraySlice<UInt8>) -> Bool) -> [pid_t] {
+        entries.values.filter { $0.pid != getpid() && $0.state != UInt8(ascii: "Z") && Self.environment(of: $0.pid, where: matches) }.map(\.pid).sorted()
+    }
+
+    /// Whether `pid` is still there and not a zombie.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        stat(of: pid).map { $0.state != UInt8(ascii: "Z") } ?? false
     }
 
     private static func readSmallFile(_ path: String) -> [UInt8]? {
