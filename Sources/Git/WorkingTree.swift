@@ -25,6 +25,18 @@ extension Repository {
         try withIndex { index in git_index_get_bypath(index, path, 0) != nil }
     }
 
+    /// The paths of the gitlinks (submodules, and repositories recorded as `git add` records one) in the index file
+    /// at `indexFile`.
+    public static func gitlinkPaths(inIndexFile indexFile: String) throws -> [String] {
+        var index: OpaquePointer?
+        try check(git_index_open(&index, indexFile), "git_index_open")
+        defer { git_index_free(index) }
+        return (0..<git_index_entrycount(index)).compactMap { position in
+            guard let entry = git_index_get_byindex(index, position), entry.pointee.mode == GIT_FILEMODE_COMMIT.rawValue else { return nil }
+            return String(cString: entry.pointee.path)
+        }
+    }
+
     /// Whether `git add` leaves `path` (relative to the working tree's root) out by the ignore rules.
     public func isIgnored(_ path: String, isDirectory: Bool) throws -> Bool {
         var rules = try ignoreRules()

@@ -161,7 +161,7 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
-    @Test("a repository an agent makes in the tree is recorded as git add records it: a gitlink, or left out without a commit")
+    @Test("a repository an agent makes in the tree is recorded as git add records it, with its warning; its commits, found nowhere else, keep the workspace")
     func embeddedRepositories() throws {
         let repo = try calculatorRepository()
         let agent = try repo.executor("nester", """
@@ -170,13 +170,27 @@ struct WorkspaceTests {
             git init -q scratch-repo
             \(fixCalculator)
             """)
-        let (id, _) = try repo.succeed("Vendor a library", agent: agent)
+        let run = try repo.aee("task", "Vendor a library", "--agent", agent, "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
         let item = try repo.artifact(id, "iterations/1/work_item_task.json")
         #expect(item["embedded_repositories"] as? [String] == ["vendor/full", "vendor/lib"])
         #expect(item["not_staged"] as? [String] == ["scratch-repo"])
+        let full = try repo.git("ls-tree", "aee/\(id)", "vendor/full")
+        #expect(full.hasPrefix("160000 commit "))
         #expect(try repo.git("ls-tree", "aee/\(id)", "vendor/lib").hasPrefix("160000 commit "))
-        #expect(try repo.git("ls-tree", "aee/\(id)", "vendor/full").hasPrefix("160000 commit "))
         #expect(try repo.git("ls-tree", "aee/\(id)", "scratch-repo") == "")
+        #expect(run.stderr.contains("warning: vendor/full is a repository of its own: recorded as a gitlink, its files are not in the commit"), "\(run.stderr)")
+
+        // The gitlinks name commits whose only copy is in the workspace: it is kept, not given to the next task.
+        #expect(run.stderr.contains("the repositories made in it vendor/full, vendor/lib hold commits found nowhere else"), "\(run.stderr)")
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot).first { $0.hasPrefix("repo-") })
+        let kept = "\(repo.workspaceRoot)/\(folder)/\(id)/vendor/full"
+        let commit = String(full.split(separator: " ")[2].prefix(40))
+        _ = try repo.succeed(agent: try repo.executor("next", fixCalculator))
+        #expect(try repo.run("/usr/bin/git", ["-C", kept, "cat-file", "-e", commit]).status == 0, "the only copy of the commit survives the next task")
+        let prune = try repo.aee("prune", "--dry-run")
+        #expect(prune.stdout.contains("keeping workspace \(repo.workspaceRoot)/\(folder)/\(id)/: the repositories made in it"), "\(prune.stdout)")
         #expect(try repo.fsckIsClean())
     }
 

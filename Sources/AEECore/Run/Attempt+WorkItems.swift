@@ -82,6 +82,10 @@ extension Attempt {
         var work = try collectWork(of: &call, in: &workspace, startedAt: line.parent)
         let hooks = try judgeCommit(of: item, &work, in: workspace, startedAt: line.parent)
         let report = makeReport(item, call, work, hooks: hooks)
+        for path in report.embeddedRepositories {
+            // As `git add` warns "adding embedded git repository": the commit names the repository's commit, not its files.
+            context.events(.warning("\(path) is a repository of its own: recorded as a gitlink, its files are not in the commit"))
+        }
         add(report.usage)
         if record.metadata.maxCostUSD != nil, report.usage.costUSD == nil, !state.warnedOfUnknownCost {
             state.warnedOfUnknownCost = true

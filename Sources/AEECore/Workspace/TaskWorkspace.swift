@@ -336,11 +336,27 @@ struct TaskWorkspace {
 
     /// Why the workspace at `location` must not be removed, or nil: submodules checked out there whose repositories
     /// have commits that neither their remote nor the user's own copy of the submodule (`modules/<name>` in the
-    /// user's git directory) has.
+    /// user's git directory) has, and repositories made inside it (`git init`, a clone), recorded as gitlinks, with
+    /// commits of their own: the task's commits name those commits, and the workspace holds their only copy.
     static func holdsWorkFoundNowhereElse(_ location: WorkspaceLocation, main: Repository) -> String? {
-        let stranded = submodulesWithOwnCommits(location, main: main)
-        guard !stranded.isEmpty else { return nil }
-        return "its submodule\(stranded.count == 1 ? "" : "s") " + stranded.joined(separator: ", ") + " hold commits found nowhere else"
+        var reasons: [String] = []
+        let submodules = submodulesWithOwnCommits(location, main: main)
+        if !submodules.isEmpty { reasons.append("its submodule\(submodules.count == 1 ? "" : "s") " + submodules.joined(separator: ", ")) }
+        let embedded = embeddedRepositoriesWithOwnCommits(location, main: main)
+        if !embedded.isEmpty { reasons.append("the repositor\(embedded.count == 1 ? "y" : "ies") made in it " + embedded.joined(separator: ", ")) }
+        return reasons.isEmpty ? nil : reasons.joined(separator: " and ") + " hold commits found nowhere else"
+    }
+
+    /// The gitlinks of the workspace whose directory holds a repository of its own (a `.git` directory, not a
+    /// submodule's `.git` file) with commits neither its remotes nor the user's repository have.
+    private static func embeddedRepositoriesWithOwnCommits(_ location: WorkspaceLocation, main: Repository) -> [String] {
+        ((try? Repository.gitlinkPaths(inIndexFile: location.index)) ?? []).filter { path in
+            var info = stat()
+            guard lstat(location.root + path + "/.git", &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+                  let repository = try? Repository.open(at: location.root + path + "/.git", searching: false),
+                  let own = try? repository.commitsFoundOnlyHere(comparedWith: main.commonDirectory + "objects") else { return false }
+            return !own.isEmpty
+        }
     }
 
     private static func submodulesWithOwnCommits(_ location: WorkspaceLocation, main: Repository) -> [String] {
