@@ -42,4 +42,21 @@ struct ContainmentTests {
         #expect(try repo.mark("trap") == "interrupted", "SIGKILL came first: the agent's trap never ran")
         #expect(processIsGone(try repo.mark("child")))
     }
+
+    @Test("Ctrl-C during git aee gate: the gate gets SIGINT, and git aee dies of it rather than calling the gate failed")
+    func interruptedGate() throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        let repo = try calculatorRepository(gates: #""tests": {"run": "trap 'echo interrupted > \#(marks)/trap; exit 1' INT; touch \#(marks)/running; while :; do sleep 0.05; done"}"#)
+        let output = Pipe()
+        let process = try repo.start(["gate", "--trust"], stdout: output, stderr: output)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/running") })
+        kill(process.processIdentifier, SIGINT)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "exit \(process.terminationStatus): \(printed)")
+        #expect(!printed.contains("FAILED") && !printed.contains("did not pass"), "\(printed)")
+        #expect(try String(contentsOfFile: marks + "/trap", encoding: .utf8) == "interrupted\n")
+    }
 }

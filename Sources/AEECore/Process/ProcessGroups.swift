@@ -60,9 +60,27 @@ public final class ProcessGroups: Sendable {
     public func killOnInterrupt() {
         handleInterrupts { [self] signal in
             while !calls.withLock({ $0.isEmpty }) { usleep(20_000) }
-            Glibc.signal(signal, SIG_DFL)
-            raise(signal)
+            Self.die(of: signal)
         }
+    }
+
+    /// After `killOnInterrupt`, once the commands are done: dies of the signal that stopped them, if one did, before
+    /// the caller reports the commands it killed as failures of their own (a gate that "failed" with exit 130).
+    public func dieIfInterrupted() {
+        guard let signal = interruption else { return }
+        Self.die(of: signal)
+    }
+
+    /// Ends this process by `signal`, as its default action would, so a shell sees it killed by it; the signal may be
+    /// blocked in the calling thread (inherited from whoever started git aee), hence unblocked first.
+    private static func die(of signal: Int32) -> Never {
+        Glibc.signal(signal, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(signal)
+        _exit(128 + signal)
     }
 
     /// On SIGINT, SIGTERM or SIGHUP: forward the signal to every running command and remember it, so the caller
@@ -103,9 +121,7 @@ public final class ProcessGroups: Sendable {
             source.setEventHandler { [self] in
                 guard received.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged else {
                     Self.killEverythingBelow()
-                    Glibc.signal(signal, SIG_DFL)
-                    raise(signal)
-                    return
+                    Self.die(of: signal)
                 }
                 let forwarded = forwardedSignal
                 let running = calls.withLock { $0 }

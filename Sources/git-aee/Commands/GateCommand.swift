@@ -27,6 +27,7 @@ enum GateCommand: Command {
         let report = try workspace.judgeWorkingTree(arguments.positionals, useCache: !arguments.flag("no-cache"), jobs: jobs,
                                                     events: { event in spinner?.record(event) })
         spinner?.stop()
+        ProcessGroups.shared.dieIfInterrupted()
         if arguments.flag("json") {
             try context.printJSON(report)
         } else {

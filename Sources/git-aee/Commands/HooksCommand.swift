@@ -50,6 +50,7 @@ enum HookCommand: Command {
         }
         ProcessGroups.shared.killOnInterrupt()
         let check = try context.workspace().checkPush(try PushedRef.parse(input))
+        ProcessGroups.shared.dieIfInterrupted()
         if !check.skipped.isEmpty {
             let names = check.skipped.map { $0.remoteRef.replacingPrefix("refs/heads/", with: "") }
             let what = names.count <= 3 ? names.joined(separator: ", ").escapedForTerminal : "\(names.count) refs"
