@@ -60,6 +60,11 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A checkout would overwrite local changes.
     public var isConflict: Bool { code == GIT_ECONFLICT.rawValue }
     public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
+    /// A write failed because its file system is full (or over quota): libgit2 and this wrapper end such a message
+    /// with the system's text for it.
+    public var isOutOfSpace: Bool {
+        [ENOSPC, EDQUOT].contains { message.hasSuffix(String(cString: strerror($0))) }
+    }
 }
 
 /// Turns a libgit2 return code into a thrown `GitError` naming the call.

@@ -7,7 +7,7 @@ extension AEEError {
     /// BLOCKED, 3 for one someone else ended, 5 for one whose task someone else took (docs/cli.md).
     var exitStatus: Int32 {
         switch self as any Error {
-        case RunError.runStopped: 2
+        case RunError.runStopped, RunError.runStoppedUnrecorded: 2
         case RunError.deletedWhileRunning: 3
         case RemoteError.moved: 5
         default: 128
@@ -123,6 +123,8 @@ extension RunError {
         switch self {
         case .runStopped(let id, _):
             "the task is BLOCKED with what it did so far; 'git aee run \(id)' continues it once that is fixed"
+        case .runStoppedUnrecorded(let id, _):
+            "the stop could not be recorded either: the task is left RUNNING with what it committed; 'git aee resume \(id)' goes on once that is fixed"
         case .deletedWhileRunning(_, let attempts, let kept):
             (attempts.isEmpty ? "it had committed nothing" : "what it committed is on " + attempts.joined(separator: ", ") + " ('git branch -D' removes them too)")
                 + (kept.map { "; its workspace \($0) is kept: it holds work found nowhere else" } ?? "")

@@ -354,6 +354,38 @@ struct WorkspaceTests {
         }
     }
 
+    @Test("a repository whose disk fills during a run: the run stops (exit 2), the agent is not blamed; resume goes on once there is space",
+          .enabled(if: WorkspaceTests.canMountTmpfs, "this machine cannot mount a tmpfs (root in a VM or container that allows it)"))
+    func repositoryDiskFull() throws {
+        let repo = try calculatorRepository()
+        // The repository's objects on a small file system of their own.
+        let objects = repo.directory.appendingPathComponent(".git/objects").path
+        let saved = repo.root.appendingPathComponent("objects-before").path
+        try FileManager.default.moveItem(atPath: objects, toPath: saved)
+        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
+        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", objects]).status == 0)
+        defer { _ = try? repo.run("/bin/umount", ["-l", objects]) }
+        try #require(try repo.run("/bin/sh", ["-c", "cp -a '\(saved)'/. '\(objects)'/"]).status == 0)
+        // The first call fills that file system (as another program on the machine could), then does its work.
+        let agent = try repo.executor("filler", """
+            [ -e '\(saved)/filled' ] || { touch '\(saved)/filled'; dd if=/dev/zero of='\(objects)/filler' bs=4k 2>/dev/null; }
+            \(fixCalculator)
+            """)
+        let stopped = try repo.aee("task", "Fix it", "--agent", agent)
+        #expect(stopped.status == 2, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("No space left on device") && !stopped.stderr.contains("damaged"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("hint: the stop could not be recorded either: the task is left RUNNING"), "\(stopped.stderr)")
+        let id = try repo.onlyTaskID()
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "RUNNING")
+
+        try FileManager.default.removeItem(atPath: objects + "/filler")
+        let resumed = try repo.aee("resume", id, "--json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try repo.artifact(id, "task.json")["state"] as? String == "SUCCEEDED")
+        #expect(try repo.git("log", "--format=%s", "aee/\(id)").contains("agent_error") == false)
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a workspace root inside the git directory, or inside the working tree where nothing ignores it, is refused before anything is written; an ignored one is used")
     func rootInsideTheRepository() throws {
         let repo = try calculatorRepository()

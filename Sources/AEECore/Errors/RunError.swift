@@ -2,6 +2,8 @@
 public enum RunError: AEEError, Equatable {
     /// A run that had started stopped on an error (`reason`); its task is left BLOCKED with what it did so far.
     case runStopped(TaskID, reason: String)
+    /// The same, when the stop could not be recorded either (a full disk): the task is left RUNNING, its owner gone.
+    case runStoppedUnrecorded(TaskID, reason: String)
     case branchMovedUnderRun(branch: String)
     /// The task's branch was deleted while a run of it went on; the run ended there.
     case deletedWhileRunning(TaskID, attempts: [String], keptWorkspace: String?)
@@ -18,7 +20,7 @@ public enum RunError: AEEError, Equatable {
 
     public var description: String {
         switch self {
-        case .runStopped(_, let reason):
+        case .runStopped(_, let reason), .runStoppedUnrecorded(_, let reason):
             reason
         case .attemptsWith(let option):
             "attempts side by side (--attempts, --agents) cannot run with \(option)"

@@ -185,8 +185,10 @@ public final class TaskRunner {
                 record.exitReason = .blocked
                 record.exitDetail = "error: \(error)"
             }
-            // Things were written: the command says so by its exit status, not 128's "nothing was written".
-            throw blocked == nil ? error : RunError.runStopped(id, reason: "\(error)")
+            // Things were written: the command says so by its exit status, not 128's "nothing was written", also when
+            // the stop itself could not be (a full disk: the task stays RUNNING, for a resume).
+            if blocked != nil { throw RunError.runStopped(id, reason: "\(error)") }
+            throw (try? store.record(of: id).state) == .running ? RunError.runStoppedUnrecorded(id, reason: "\(error)") : error
         }
     }
 

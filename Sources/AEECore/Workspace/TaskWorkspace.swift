@@ -189,14 +189,15 @@ struct TaskWorkspace {
     /// Stages what the agent changed as `git add -A` would, leaving `.aee/` as the last commit had it (the changes
     /// there are refused). `tree(adding:)` then makes the commit's tree.
     /// What the agent left and git cannot stage (a required filter failing on it, a path libgit2 refuses) fails
-    /// the agent's call, as a damaged workspace does, rather than the whole run.
+    /// the agent's call, as a damaged workspace does, rather than the whole run; a full disk is no fault of the
+    /// agent's and stops the run.
     func stage() throws -> StagedChanges {
         do {
             let staged = try repository.stageWorkingTree(protecting: ".aee")
             // What git-lfs stored while staging (the agent's large files) must be where the user's git looks.
             try lfs?.give()
             return staged
-        } catch let error as GitError {
+        } catch let error as GitError where !error.isOutOfSpace {
             throw WorkspaceError.damaged(path: root, reason: "what the agent left cannot be staged: \(error.message)")
         }
     }
@@ -263,7 +264,7 @@ struct TaskWorkspace {
             }
             undone += try repository.restoreGitDirectory(from: baseline!, branch: branch, at: tip)
             return AgentGitWork(commits: commits, undone: undone + (try Self.restoreGitFile(location) ? [".git of the checkout changed"] : []))
-        } catch let error as GitError {
+        } catch let error as GitError where !error.isOutOfSpace {
             throw WorkspaceError.damaged(path: root, reason: error.message)
         }
     }
