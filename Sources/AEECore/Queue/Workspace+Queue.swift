@@ -12,8 +12,14 @@ extension Workspace {
             let (record, identity) = try createTask(title: title, metadata: metadata)
             try store.transition(record.id, to: .approved, identity: identity)
             let (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
-            // A new id: nobody else can have the branch, so only an unreachable remote stops this.
-            try remote?.publish([record.id.branch])
+            // A new id: nobody else can have the branch, so only an unreachable remote stops this; the task is then
+            // taken back, so that the refusal leaves nothing behind.
+            do {
+                try remote?.publish([record.id.branch])
+            } catch RemoteError.failed(let name, _, let reason) {
+                try? repository.deleteReference(record.id.branch, expecting: try store.tip(of: record.id))
+                throw RemoteError.failed(name, action: "queue the task on", reason: reason)
+            }
             return (queued, identity)
         }
     }
