@@ -16,9 +16,30 @@ enum JSONInput {
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
-            let (key, reason) = explain(error)
+            var (key, reason) = explain(error)
+            if key.isEmpty, reason == notJSON, let number = unfitNumber(in: bytes, as: type) { (key, reason) = number }
             throw ConfigError.invalidFile(file: file, key: key, reason: reason)
         }
+    }
+
+    static let notJSON = "not valid JSON"
+
+    /// The number that made Foundation call valid JSON "not valid JSON" (a fraction or a huge number where a whole
+    /// number goes, which it reports without a key): each number that is not a small whole one is set to 0 in turn,
+    /// and the one whose change gets past that error is named. Nil when the text is not JSON after all.
+    private static func unfitNumber<T: Decodable>(in bytes: [UInt8], as type: T.Type) -> (key: String, reason: String)? {
+        guard let document = JSONValue.parse(bytes) else { return nil }
+        for (path, value) in document.numbers(at: []) where JSONValue.number(value).int == nil {
+            guard let changed = try? JSONEncoder().encode(document.replacing(at: path[...], with: .number(0))) else { continue }
+            do {
+                _ = try JSONDecoder().decode(type, from: changed)
+            } catch let error as DecodingError where explain(error) == ("", notJSON) {
+                continue
+            } catch {}
+            let text = value.rounded() == value && abs(value) < 9e18 ? String(Int64(value)) : "\(value)"
+            return (Self.path(path), value.rounded() == value ? "\(text) is too large" : "expected a whole number, found \(text)")
+        }
+        return nil
     }
 
     static func explain(_ error: DecodingError) -> (key: String, reason: String) {
@@ -30,11 +51,11 @@ enum JSONInput {
         case .keyNotFound(let key, let context):
             return (path(context.codingPath + [key]), "missing")
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return ("", "not valid JSON") }
+            if context.codingPath.isEmpty { return ("", notJSON) }
             // Foundation's reasons quote the bad value, which may be megabytes long.
             return (path(context.codingPath), context.debugDescription.excerpt(300))
         @unknown default:
-            return ("", "not valid JSON")
+            return ("", notJSON)
         }
     }
 

@@ -38,6 +38,33 @@ enum JSONValue: Codable, Equatable, Sendable {
         return try? JSONDecoder().decode(JSONValue.self, from: Data(array))
     }
 
+    /// Every number in the document with the keys (and indexes) that lead to it.
+    func numbers(at path: [any CodingKey]) -> [(path: [any CodingKey], value: Double)] {
+        switch self {
+        case .number(let value): [(path, value)]
+        case .array(let items): items.enumerated().flatMap { $1.numbers(at: path + [PathKey(index: $0)]) }
+        case .object(let members): members.sorted { $0.key < $1.key }.flatMap { $1.numbers(at: path + [PathKey(name: $0)]) }
+        default: []
+        }
+    }
+
+    /// The document with the value at `path` replaced.
+    func replacing(at path: ArraySlice<any CodingKey>, with value: JSONValue) -> JSONValue {
+        guard let key = path.first else { return value }
+        switch self {
+        case .array(var items):
+            guard let index = key.intValue, items.indices.contains(index) else { return self }
+            items[index] = items[index].replacing(at: path.dropFirst(), with: value)
+            return .array(items)
+        case .object(var members):
+            guard let member = members[key.stringValue] else { return self }
+            members[key.stringValue] = member.replacing(at: path.dropFirst(), with: value)
+            return .object(members)
+        default:
+            return self
+        }
+    }
+
     /// Each line of `bytes` that is a JSON object, in order (JSON Lines, with whatever else was printed between them).
     static func lines(_ bytes: [UInt8]) -> [JSONValue] {
         bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
@@ -84,4 +111,14 @@ enum JSONValue: Codable, Equatable, Sendable {
         case .object(let members): try container.encode(members)
         }
     }
+}
+
+/// A key or an index on the way to a value, as Foundation's coding paths name them.
+private struct PathKey: CodingKey {
+    let stringValue: String
+    let intValue: Int?
+    init(name: String) { (stringValue, intValue) = (name, nil) }
+    init(index: Int) { (stringValue, intValue) = (String(index), index) }
+    init?(stringValue: String) { self.init(name: stringValue) }
+    init?(intValue: Int) { self.init(index: intValue) }
 }

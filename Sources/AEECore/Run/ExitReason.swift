@@ -1,5 +1,5 @@
 /// Why a run ended; every run ends with exactly one, recorded as the task's `exit_reason`.
-public enum ExitReason: String, Codable, Sendable, CaseIterable {
+public enum ExitReason: String, Codable, Sendable, CaseIterable, FileChoice {
     /// The gates passed.
     case done
     case maxIterations = "max_iterations"
@@ -28,7 +28,7 @@ public enum ExitReason: String, Codable, Sendable, CaseIterable {
 }
 
 /// Where the next iteration starts after one fails: on top of the failed attempt, or from the task's base again.
-public enum RetryStrategy: String, Codable, Sendable, CaseIterable {
+public enum RetryStrategy: String, Codable, Sendable, CaseIterable, FileChoice {
     case `continue`
     case fresh
 }

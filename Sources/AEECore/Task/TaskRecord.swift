@@ -1,5 +1,5 @@
 /// How a task may ask for a human: never (`autonomous`) or at the plan (`interactive`).
-public enum RunMode: String, Codable, CaseIterable, Sendable {
+public enum RunMode: String, Codable, CaseIterable, Sendable, FileChoice {
     case autonomous
     case interactive
 }

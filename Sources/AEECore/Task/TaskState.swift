@@ -1,5 +1,5 @@
 /// Where a task is in its life.
-public enum TaskState: String, Codable, CaseIterable, Sendable, CustomStringConvertible {
+public enum TaskState: String, Codable, CaseIterable, Sendable, CustomStringConvertible, FileChoice {
     case draft = "DRAFT"
     case approved = "APPROVED"
     case queued = "QUEUED"
