@@ -42,6 +42,8 @@ enum UsageError: Error, CustomStringConvertible {
     case unknownCommand(String)
     case conflict(option: String, with: String, reason: String)
     case requires(option: String, other: String)
+    /// A positional argument that cannot be what it stands for (an empty title), with why.
+    case badArgument(String)
     case helpRequested
 
     var description: String {
@@ -55,6 +57,7 @@ enum UsageError: Error, CustomStringConvertible {
         case .unknownCommand(let name): "'\(name.quotedInMessage)' is not a git aee command"
         case .conflict(let option, let other, let reason): "--\(option) cannot be used with --\(other): \(reason)"
         case .requires(let option, let other): "--\(option) needs --\(other)"
+        case .badArgument(let reason): reason
         case .helpRequested: "help"
         }
     }

@@ -16,13 +16,19 @@ struct BadInputTests {
         let repo = try Scratch()
         try repo.commitFile()
         let before = try repo.refs()
-        let empty = try repo.aee("task", "  ", "--draft")
-        #expect(empty.status == 128)
-        #expect(empty.stderr == "fatal: the task title is empty\n")
+        // A usage error, said before anything else (here: before there is an agent to run it).
+        let empty = try repo.aee("task", "  ")
+        #expect(empty.status == 129)
+        #expect(empty.stderr.hasPrefix("error: the task title is empty\nusage: git aee task <title>"), "\(empty.stderr)")
         let escape = try repo.aee("task", "bad \u{1B}[31m title", "--draft")
-        #expect(escape.status == 128)
-        #expect(escape.stderr == "fatal: the task title contains the control character U+001B\n")
+        #expect(escape.status == 129)
+        #expect(escape.stderr.hasPrefix("error: the task title contains the control character U+001B\n"), "\(escape.stderr)")
         #expect(try repo.refs() == before)
+        // A title that reorders what a terminal shows (U+202E) is kept, and shown escaped.
+        let reversed = try repo.draft("fix \u{202E}txt.exe")
+        let list = try repo.aee("list").stdout
+        #expect(list.contains("fix \\u{202e}txt.exe"), "\(list)")
+        #expect(try repo.json(try repo.aee("show", reversed, "--json").stdout)["title"] as? String == "fix \u{202E}txt.exe")
 
         let id = try repo.draft("Line one\n\nAEE-Task: forged\nAEE-State: SUCCEEDED")
         #expect(try repo.git("log", "-1", "--format=%s", "aee/\(id)") == "aee(\(id)): created: Line one AEE-Task: forged AEE-State: SUCCEEDED\n")

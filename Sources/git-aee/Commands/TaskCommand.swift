@@ -20,7 +20,15 @@ enum TaskCommand: Command {
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
+        // The title first: what was typed is wrong before anything about the repository or the agent is.
+        let title: String
+        do {
+            title = try TaskTitle.validated(arguments.positionals[0])
+        } catch let error as TaskError {
+            throw UsageError.badArgument("\(error)")
+        }
         let workspace = try context.workspace()
+        _ = try workspace.workingDirectory(for: "task")
         // The task runs with the config of the commit it starts from, as the pre-push hook judges each commit with its own.
         if try workspace.useConfigOfHead() {
             context.terminal.hint("your uncommitted .aee/config.json is not used: the task runs with HEAD's; commit it first to use it")
@@ -31,7 +39,6 @@ enum TaskCommand: Command {
             runMode: try arguments.choice("mode", RunMode.self),
             retry: try arguments.choice("retry", RetryStrategy.self) ?? .continue,
             maxCostUSD: try arguments.amount("max-cost")))
-        let title = arguments.positionals[0]
         if arguments.flag("push") && !arguments.flag("queue") { throw UsageError.requires(option: "push", other: "queue") }
         if arguments.flag("draft") || arguments.flag("queue") {
             if arguments.flag("draft") && arguments.flag("queue") {
