@@ -173,7 +173,7 @@ public final class Workspace {
             _ = try workingDirectory(for: "task")
             let identity = try identity()
             let head = try repository.head()
-            let base = head.commit.map { (commit: $0, branch: head.branchName) }
+            let base = (commit: head.commit, branch: head.branchName)
             // The title goes into every commit of the task: a secret typed into it (`"use $API_KEY"`) is redacted
             // once, here, as everything else committed is.
             let title = Redactor(environment: environment).redact(title)

@@ -130,6 +130,25 @@ struct BadInputTests {
         #expect(show.stderr.hasPrefix("fatal: .aee/tasks/\(bad)/task.json: "))
     }
 
+    @Test("a record whose state was edited by hand against its event log is refused: the log decides, not the summary")
+    func forgedState() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let (id, _) = try repo.succeed(agent: try repo.executor("noop", "true"))
+        try repo.git("checkout", "-q", "aee/\(id)")
+        let record = repo.directory.appendingPathComponent(".aee/tasks/\(id)/task.json").path
+        let text = try String(contentsOfFile: record, encoding: .utf8)
+        try repo.write(".aee/tasks/\(id)/task.json", text.replacingOccurrences(of: "\"state\": \"SUCCEEDED\"", with: "\"state\": \"QUEUED\""))
+        try repo.git("commit", "-q", "-am", "requeue it by hand")
+        try repo.git("checkout", "-q", "main")
+        let tip = try repo.git("rev-parse", "aee/\(id)")
+        let reason = "fatal: .aee/tasks/\(id)/task.json: 'state': says QUEUED, but the event log ends in SUCCEEDED (succeeded); the record was changed outside git aee\n"
+        for command in [["show", id], ["run", id, "--agent", "true"]] {
+            let refused = try repo.run(Scratch.binary, command)
+            #expect(refused.status == 128 && refused.stderr == reason, "\(command): \(refused.stderr)")
+        }
+        #expect(try repo.git("rev-parse", "aee/\(id)") == tip, "nothing was written")
+    }
+
     @Test("an object the repository lost or broke is reported with what the command was doing, not as libgit2's raw error")
     func brokenObject() throws {
         let repo = try Scratch()

@@ -12,6 +12,21 @@ struct RepositoryStateTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("--merge on a branch with no commit yet makes the branch at the task's commit, as git merge would")
+    func mergeOntoUnbornBranch() throws {
+        let repo = try Scratch()
+        let agent = try repo.executor("greeter", "echo hello > hello.txt")
+        let run = try repo.aee("task", "Say hello", "--agent", agent, "--merge", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["base_branch"] as? String == "refs/heads/main")
+        #expect(try repo.git("rev-parse", "main") == (try repo.git("rev-parse", "aee/\(id)")))
+        #expect(try repo.git("symbolic-ref", "HEAD") == "refs/heads/main\n")
+        #expect(try String(contentsOf: repo.directory.appendingPathComponent("hello.txt"), encoding: .utf8) == "hello\n")
+        #expect(try repo.git("status", "--porcelain") == "")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a detached HEAD: the task starts at that commit and records no branch")
     func detachedHead() throws {
         let repo = try Scratch()

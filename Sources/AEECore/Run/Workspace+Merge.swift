@@ -14,7 +14,20 @@ extension Workspace {
             throw RepositoryError.cannotFastForward(branch: "HEAD", task: record.id, reason: "the task started on a detached HEAD, so there is no branch to move")
         }
         guard let current = try repository.resolveReference(branch) else {
-            throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the branch does not exist")
+            // Started on a branch with no commit yet: the branch is made at the task's commit, as `git merge` does there.
+            guard record.baseCommit == nil else {
+                throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the branch does not exist")
+            }
+            if !here, try repository.head().branchName == branch {
+                do {
+                    try repository.checkout(tip, mode: .safe)
+                } catch let error as GitError where error.isConflict {
+                    throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "untracked files would be overwritten; move them away")
+                }
+            }
+            try repository.updateReference(branch, to: tip, expecting: nil, reflogMessage: "aee: fast-forward to task \(record.id)")
+            if here { try repository.attachHead(to: branch) }
+            return
         }
         guard try repository.isAncestor(current, of: tip) else {
             throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "it has commits the task does not have")

@@ -238,13 +238,14 @@ public struct TaskStore {
 
     // MARK: Writing
 
-    /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (nil: a root commit).
-    public func create(title: String, metadata: TaskMetadata, base: (commit: OID, branch: String?)?, identity: Identity) throws -> TaskRecord {
+    /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (its commit nil: a root commit, as on
+    /// a branch with no commit yet, which `branch` still names).
+    public func create(title: String, metadata: TaskMetadata, base: (commit: OID?, branch: String?)?, identity: Identity) throws -> TaskRecord {
         return try doing("record the new task") {
             let title = try TaskTitle.validated(title)
             // A ref is a file: with `refs/heads/aee` present, no `refs/heads/aee/<id>` can exist.
             if try repository.resolveReference("refs/heads/aee") != nil { throw TaskError.namespaceTaken }
-            let baseTree = try base.map { base in try repository.commit(base.commit).tree }
+            let baseTree = try base?.commit.map { commit in try repository.commit(commit).tree }
             for _ in 0..<8 {
                 var now = timespec()
                 clock_gettime(CLOCK_REALTIME, &now)
@@ -255,12 +256,12 @@ public struct TaskStore {
                 // A record merged into HEAD keeps its id after its branch is deleted; never reuse one.
                 if let baseTree, try repository.entry(at: id.recordDirectory, inTree: baseTree) != nil { continue }
                 let record = TaskRecord(id: id, title: title, createdBy: identity.actor, at: identity.timestamp,
-                                        baseCommit: base?.commit.hex, baseBranch: base?.branch, metadata: metadata)
+                                        baseCommit: base?.commit?.hex, baseBranch: base?.branch, metadata: metadata)
                 let event = TaskEvent(time: identity.timestamp, kind: .created, actor: identity.actor, fromState: nil, toState: .draft)
                 let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
                 do {
                     _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
-                                   parents: base.map { [$0.commit] } ?? [], branch: id.branch, expecting: nil, identity: identity)
+                                   parents: base?.commit.map { [$0] } ?? [], branch: id.branch, expecting: nil, identity: identity)
                     return record
                 } catch let error as GitError where error.isExists {
                     continue
@@ -315,8 +316,18 @@ public struct TaskStore {
         return location
     }
 
+    /// The record at `location`, refused when its state is not the one its event log ends in (the log is the truth,
+    /// the record a summary of it: a record edited by hand, or by a program that is not git aee, would otherwise
+    /// decide what a run does).
     func read(at location: TaskLocation) throws -> TaskRecord {
-        try decode(try recordBlob(at: location, in: repository).bytes, at: location)
+        let record = try decode(try recordBlob(at: location, in: repository).bytes, at: location)
+        let log = (try repository.blob(at: location.id.eventLogPath, inTree: location.tree)) ?? []
+        if let line = log.split(separator: UInt8(ascii: "\n")).last,
+           let last = try? JSONInput.decode(TaskEvent.self, from: Array(line), file: location.id.eventLogPath), last.toState != record.state {
+            throw ConfigError.invalidFile(file: location.id.recordPath, key: "state",
+                                          reason: "says \(record.state), but the event log ends in \(last.toState) (\(last.kind.name)); the record was changed outside git aee")
+        }
+        return record
     }
 
     private func recordBlob(at location: TaskLocation, in repository: any RecordRepository) throws -> (oid: OID, bytes: [UInt8]) {
