@@ -88,7 +88,8 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             execute = try container.decodeIfPresent(AgentRole.self, forKey: .execute)
             review = try container.decodeIfPresent(AgentRole.self, forKey: .review)
             if kind != nil, command != nil { throw fail(.kind, "give either a kind or a command, not both") }
-            if timeoutSeconds < 1 { throw fail(.timeoutSeconds, "expected 1 second or more") }
+            // The same bounds as `aee.agentTimeout`: a week at most.
+            if !(1...(7 * 86_400)).contains(timeoutSeconds) { throw fail(.timeoutSeconds, "expected 1 to 604800 seconds (a week)") }
             if maxFailures < 1 { throw fail(.maxFailures, "expected 1 or more") }
         }
     }
