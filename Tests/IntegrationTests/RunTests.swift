@@ -568,6 +568,9 @@ struct RunTests {
         // Stopped before its first iteration was over, it says so rather than "after 0 iterations".
         let summary = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(summary == "\(id) CANCELED (canceled) during iteration 1\n", "\(summary)")
+        // The attempt it left is off the task branch's history: show names it.
+        let show = try repo.aee("show", id).stdout
+        #expect(show.contains("unfinished aee/\(id)-attempt-1, what an attempt a run did not finish committed ('git log aee/\(id)-attempt-1')"), "\(show)")
         #expect(try repo.fsckIsClean())
     }
 

@@ -258,3 +258,16 @@ extension RunSettings {
         return (agent.map { [$0] } ?? []) + stageAgents + catalog.projectCommands(of: plan)
     }
 }
+
+extension Workspace {
+    /// The attempt branches of task `id` that its branch's history does not hold: attempts a run left unfinished
+    /// (canceled, interrupted, stopped by an error), kept with what they committed.
+    public func unfinishedAttempts(of id: TaskID) throws -> [String] {
+        return try doing("read task \(id)'s attempt branches") {
+            let tip = try repository.resolveReference(id.branch)
+            return try repository.references(matching: id.branch + "-attempt-*").filter { attempt in
+                try tip.map { try !repository.isAncestor(attempt.target, of: $0) } ?? true
+            }.map { String($0.name.dropFirst("refs/heads/".count)) }.sorted()
+        }
+    }
+}

@@ -43,6 +43,10 @@ enum ShowCommand: Command {
             let turns = usage.turns.map { "\($0) turn\($0 == 1 ? "" : "s")" } ?? "turns unknown"
             rows.append(("usage", "\(cost), \(turns) (as the agents reported)"))
         }
+        // Not in the task branch's history, so neither the iterations below nor `git log aee/<id>` show them.
+        for attempt in try workspace.unfinishedAttempts(of: record.id) {
+            rows.append(("unfinished", "\(attempt.escapedForTerminal), what an attempt a run did not finish committed ('git log \(attempt.escapedForTerminal)')"))
+        }
         if record.metadata.retry != .continue { rows.append(("retry", record.metadata.retry.rawValue)) }
         if let cost = record.metadata.maxCostUSD { rows.append(("budget", "$" + cost.dollars)) }
         for (key, value) in rows {
