@@ -40,6 +40,13 @@ extension Repository {
                 }
             }
         }
+        // libgit2 1.5 reports success when the object could not be written (`git_odb_write`'s failure is not kept:
+        // a full disk), and a ref would then name a commit that is not there: what it recorded last is the reason.
+        let unwritten = GitError(code: GIT_ERROR.rawValue, function: "git_commit_create_from_ids")
+        var database: OpaquePointer?
+        try check(git_repository_odb(&database, pointer), "git_repository_odb")
+        defer { git_odb_free(database) }
+        guard git_odb_exists(database, &oid) != 0 else { throw unwritten }
         return OID(oid)
     }
 }

@@ -153,4 +153,37 @@ struct RepositoryTests {
         guard case .unborn(let branch) = try temp.repository.head() else { Issue.record("expected unborn"); return }
         #expect(branch.hasPrefix("refs/heads/"))
     }
+
+    /// Runs `command` with `arguments`; whether it exited 0.
+    static func succeeds(_ command: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test("a commit that cannot be written (its disk full) is an error, not the id of an object that is not there",
+          .enabled(if: getuid() == 0, "mounting a small file system needs root"))
+    func commitOnFullDisk() throws {
+        let temp = try TemporaryRepository()
+        let repository = temp.repository
+        let tree = try repository.writeTree(base: nil, applying: [TreeUpdate(path: "a", blob: try repository.writeBlob(Array("a\n".utf8)))])
+        // The objects on a small file system of their own, then filled to the last block: the tree and its blob are
+        // there, the commit finds no room. libgit2 1.5 reports that commit as written.
+        let objects = temp.path + "/.git/objects"
+        try FileManager.default.moveItem(atPath: objects, toPath: objects + ".before")
+        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: false)
+        guard Self.succeeds("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", objects]) else { return }
+        defer { _ = Self.succeeds("/bin/umount", ["-l", objects]) }
+        #expect(Self.succeeds("/bin/sh", ["-c", "cp -a '\(objects).before'/. '\(objects)'/ && dd if=/dev/zero of='\(objects)/filler' bs=4k"]) == false,
+                "dd stops when the disk is full")
+        #expect {
+            try repository.writeCommit(tree: tree, parents: [], author: temp.signature, committer: temp.signature, message: "m\n")
+        } throws: { error in
+            (error as? GitError)?.isOutOfSpace == true
+        }
+    }
 }
