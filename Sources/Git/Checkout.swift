@@ -82,11 +82,40 @@ extension Repository {
             }
             if !writingIndex { options.checkout_strategy |= GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue }
             options.disable_filters = unfiltered ? 1 : 0
+            let root = LinkedFiles(root: workingDirectory ?? "")
+            if mode != .safe {
+                options.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED.rawValue | GIT_CHECKOUT_NOTIFY_DIRTY.rawValue
+                options.notify_cb = { _, path, baseline, target, workdir, payload in
+                    guard let path, let payload else { return 0 }
+                    Unmanaged<LinkedFiles>.fromOpaque(payload).takeUnretainedValue().unlinkIfWrittenThrough(path, baseline, target, workdir)
+                    return 0
+                }
+                options.notify_payload = Unmanaged.passUnretained(root).toOpaque()
+            }
             try withStringArray(paths ?? []) { array in
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
+            withExtendedLifetime(root) {}
         }
+    }
+}
+
+/// The working tree a forced checkout writes into, told of each file it is about to write.
+private final class LinkedFiles {
+    let root: String
+    init(root: String) { self.root = root }
+
+    /// libgit2 writes a file's new content through a symbolic link standing in its place (one an agent made, or the
+    /// last task left in a pooled workspace) when it does not see the type change itself: into whatever the link
+    /// names, outside the working tree too. The link goes first, so a file is written where the link was. Where the
+    /// baseline has the link, libgit2 removes it itself and is left to.
+    func unlinkIfWrittenThrough(_ path: UnsafePointer<CChar>, _ baseline: UnsafePointer<git_diff_file>?, _ target: UnsafePointer<git_diff_file>?,
+                                _ workdir: UnsafePointer<git_diff_file>?) {
+        let link = UInt32(GIT_FILEMODE_LINK.rawValue)
+        guard let target, UInt32(target.pointee.mode) != link, UInt32(target.pointee.mode) != UInt32(GIT_FILEMODE_TREE.rawValue),
+              let workdir, UInt32(workdir.pointee.mode) == link, baseline.map({ UInt32($0.pointee.mode) != link }) ?? true else { return }
+        unlink(root + String(cString: path))
     }
 }
 

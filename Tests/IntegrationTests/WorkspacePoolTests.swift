@@ -55,6 +55,25 @@ struct WorkspacePoolTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("a file the last task turned into a link is a file again for the next: nothing is written through the link, outside the workspace or in it")
+    func linkLeftInThePool() throws {
+        let repo = try calculatorRepository()
+        try repo.write("notes.txt", "tracked\n")
+        try repo.write("other.txt", "the other file\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "notes")
+        let victim = repo.root.appendingPathComponent("victim.txt").path
+        try Data("outside the repository\n".utf8).write(to: URL(fileURLWithPath: victim))
+        let linker = try repo.executor("linker", "rm notes.txt other.txt && ln -s '\(victim)' notes.txt && ln -s notes.txt other.txt; \(fixCalculator)")
+        _ = try repo.succeed(agent: linker)
+        #expect(try pooled(repo) == [".pool-1"])
+
+        let (id, _) = try repo.succeed(agent: try recorder(repo, "reader"))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "outside the repository\n", "written through the link")
+        #expect(try repo.mark("reader.status") == "", "the next task starts from its base exactly")
+        #expect(try repo.git("diff", "--name-only", "main", "aee/\(id)", "--", "notes.txt", "other.txt") == "")
+    }
+
     @Test("tasks running at once never share a workspace; with no room in the pool a workspace is removed")
     func concurrentTasks() throws {
         let repo = try calculatorRepository()
