@@ -54,7 +54,7 @@ extension Repository {
         defer { git_transaction_free(transaction) }
         let core = [("core.repositoryformatversion", "0"), ("core.bare", "false"), ("core.worktree", root), ("core.logallrefupdates", "false")]
         for (key, value) in core + config {
-            try check(git_config_set_multivar(file, key, "^$", value), "git_config_set_multivar")
+            try check(git_config_set_multivar(file, key, "^$", Config.escapedForFile(value)), "git_config_set_multivar")
         }
         try check(git_transaction_commit(transaction), "git_transaction_commit")
         guard rename(fresh, directory + "config") == 0 else { throw GitError(systemCall: "rename", path: directory + "config") }

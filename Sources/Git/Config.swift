@@ -75,7 +75,24 @@ extension Config {
     /// Adds `value` to a multi-valued key unless an equal value is there; written under git's lock file.
     public func add(_ key: String, value: String) throws {
         // Replacing the values equal to `value` adds it when there is none.
-        try check(git_config_set_multivar(pointer, key, "^" + Self.escapedForRegex(value) + "$", value), "git_config_set_multivar")
+        try check(git_config_set_multivar(pointer, key, "^" + Self.escapedForRegex(value) + "$", Self.escapedForFile(value)), "git_config_set_multivar")
+    }
+
+    /// `value` as a config file must hold it for git to read it back: libgit2 1.5 writes a value as given, in quotes
+    /// when it has `;` or `#`, and escapes nothing, so a `"` in it would end the quotes and a `\` start an escape.
+    static func escapedForFile(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// Removes every value of `key`; returns how many there were.

@@ -83,6 +83,30 @@ struct FilterTests {
         #expect(try String(contentsOf: repo.directory.appendingPathComponent("out.bin"), encoding: .utf8) == "generated output\n")
     }
 
+    @Test("config values with quotes and backslashes reach the workspace as git reads them: a smudge filter's command, a name")
+    func quotedConfigValues() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let smudge = ##"sh -c 'echo "# path: $1"; cat' -- %f"##
+        try repo.git("config", "filter.tag.smudge", smudge)
+        try repo.git("config", "filter.tag.clean", "sed '1{/^# path: /d}'")
+        try repo.git("config", "user.name", #"Ann "the" Dev \ Tab"#)
+        try repo.write(".gitattributes", "*.tag filter=tag\n")
+        try repo.write("t.tag", "body\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "tagged")
+        let marks = repo.root.path
+        let agent = try repo.executor("reader", """
+            git config --get filter.tag.smudge > '\(marks)/smudge'
+            git config user.name > '\(marks)/name'
+            cat t.tag > '\(marks)/seen'
+            """)
+        let run = try repo.aee("task", "Read", "--agent", agent)
+        #expect(run.status == 0 && !run.stderr.contains("Syntax error"), "\(run.stderr)")
+        #expect(try repo.mark("smudge") == smudge)
+        #expect(try repo.mark("name") == #"Ann "the" Dev \ Tab"#)
+        #expect(try repo.mark("seen") == "# path: t.tag\nbody", "the smudge filter ran as git runs it")
+    }
+
     @Test("text and eol attributes apply as git applies them: CRLF in the checkout, LF in history")
     func lineEndings() throws {
         let repo = try calculatorRepository(fixed: true)
