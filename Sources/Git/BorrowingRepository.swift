@@ -73,6 +73,9 @@ extension Repository {
         try check(git_index_open(&index, indexFile), "git_index_open")
         defer { git_index_free(index) }
         try check(git_repository_set_index(borrowing.pointer, index), "git_repository_set_index")
+        // As an index the repository opens itself: core.filemode, core.symlinks and core.ignorecase apply to what is
+        // staged (libgit2 trusts the executable bit of an index opened by path).
+        try check(git_index_set_caps(index, Int32(GIT_INDEX_CAPABILITY_FROM_OWNER.rawValue)), "git_index_set_caps")
         ExternalFilters.register(for: borrowing)
         return borrowing
     }

@@ -107,6 +107,15 @@ struct FilterTests {
         #expect(try repo.mark("seen") == "# path: t.tag\nbody", "the smudge filter ran as git runs it")
     }
 
+    @Test("core.filemode=false: the agent's new executable is stored 100644, as git add -A stores it")
+    func fileModeIgnored() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("config", "core.filemode", "false")
+        let agent = try repo.executor("chmodder", "echo y > new.sh; chmod +x new.sh")
+        let (id, _) = try repo.succeed(agent: agent)
+        #expect(try repo.git("diff", "--raw", "main", "aee/\(id)", "--", "new.sh") == ":000000 100644 0000000 975fbec A\tnew.sh\n")
+    }
+
     @Test("text and eol attributes apply as git applies them: CRLF in the checkout, LF in history")
     func lineEndings() throws {
         let repo = try calculatorRepository(fixed: true)
