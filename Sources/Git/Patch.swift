@@ -12,8 +12,9 @@ public enum PatchFormat: Sendable {
 extension Repository {
     /// The change from tree `old` (nil: nothing) to tree `new`, limited to `paths` when any are given (git's
     /// pathspecs), leaving out whatever is under `excluded` (a directory, `a/b`), with renames found as `diff.renames`
-    /// says; printed in `format`.
-    public func patch(from old: OID?, to new: OID, paths: [String], excluding excluded: String, format: PatchFormat) throws -> [UInt8] {
+    /// says; printed in `format`, names in lists quoted as `core.quotepath` (`quotingNonASCII`) says.
+    public func patch(from old: OID?, to new: OID, paths: [String], excluding excluded: String, format: PatchFormat,
+                      quotingNonASCII: Bool = true) throws -> [UInt8] {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
         let prefix = ExcludedPrefix(excluded.hasSuffix("/") ? excluded : excluded + "/")
@@ -22,6 +23,14 @@ extension Repository {
             return String(cString: path).hasPrefix(Unmanaged<ExcludedPrefix>.fromOpaque(payload).takeUnretainedValue().value) ? 1 : 0
         }
         options.payload = Unmanaged.passUnretained(prefix).toOpaque()
+        // A file that became a link (or the other way) is one change, `T`, in the lists of names git prints; its patch
+        // shows the old and the new as two, as git's does. (libgit2 counts no lines for one such change, so `--stat`
+        // keeps the two, where git prints one line.)
+        switch format {
+        case .nameOnly, .nameStatus: options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        case .patch, .stat: break
+        }
+        let quoting = PathQuoting(nonASCII: quotingNonASCII)
         return try withExtendedLifetime(prefix) {
             try withStringArray(paths) { pathspec in
                 options.pathspec = pathspec
@@ -37,8 +46,8 @@ extension Repository {
                 defer { git_buf_dispose(&buffer) }
                 switch format {
                 case .patch: try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
-                case .nameOnly: try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_NAME_ONLY), "git_diff_to_buf")
-                case .nameStatus: return Self.nameStatus(of: diff!)
+                case .nameOnly: return Self.names(of: diff!, quoting)
+                case .nameStatus: return Self.nameStatus(of: diff!, quoting)
                 case .stat(let width):
                     var stats: OpaquePointer?
                     try check(git_diff_get_stats(&stats, diff), "git_diff_get_stats")
@@ -47,7 +56,7 @@ extension Repository {
                 }
                 guard let bytes = buffer.ptr else { return [] }
                 let text = Array(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: buffer.size))
-                if case .stat = format { return Self.alignedStat(text) }
+                if case .stat = format { return Self.alignedStat(text, quoting) }
                 return text
             }
         }
@@ -57,12 +66,12 @@ extension Repository {
 extension Repository {
     /// `--name-status` as git prints it: a status letter (`R` and `C` with their similarity) and the path, or both
     /// paths for a rename or copy. (libgit2's own form marks executables with `*`, which git does not.)
-    static func nameStatus(of diff: OpaquePointer) -> [UInt8] {
+    static func nameStatus(of diff: OpaquePointer, _ quoting: PathQuoting) -> [UInt8] {
         var lines = ""
         for index in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
-            let old = delta.old_file.path.map { String(cString: $0) } ?? ""
-            let new = delta.new_file.path.map { String(cString: $0) } ?? old
+            let old = quoting.quoted(delta.old_file.path.map { String(cString: $0) } ?? "")
+            let new = delta.new_file.path.map { quoting.quoted(String(cString: $0)) } ?? old
             switch delta.status {
             case GIT_DELTA_ADDED: lines += "A\t\(new)\n"
             case GIT_DELTA_DELETED: lines += "D\t\(old)\n"
@@ -75,18 +84,66 @@ extension Repository {
         }
         return Array(lines.utf8)
     }
+
+    /// `--name-only` as git prints it: each changed path once, quoted as git quotes it.
+    static func names(of diff: OpaquePointer, _ quoting: PathQuoting) -> [UInt8] {
+        let names = (0..<git_diff_num_deltas(diff)).compactMap { index -> String? in
+            guard let delta = git_diff_get_delta(diff, index)?.pointee, let path = delta.new_file.path ?? delta.old_file.path else { return nil }
+            return quoting.quoted(String(cString: path)) + "\n"
+        }
+        return Array(names.joined().utf8)
+    }
+}
+
+/// How git prints a path in a list (`core.quotepath`): in double quotes, with C escapes and octal bytes, when it holds
+/// a control character, `"` or `\`, or (unless `core.quotepath` is false) a byte beyond ASCII.
+struct PathQuoting {
+    let nonASCII: Bool
+
+    func quoted(_ path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard bytes.contains(where: needsQuoting) else { return path }
+        var out = "\""
+        for byte in bytes {
+            switch byte {
+            case 0x07: out += "\\a"
+            case 0x08: out += "\\b"
+            case 0x09: out += "\\t"
+            case 0x0A: out += "\\n"
+            case 0x0B: out += "\\v"
+            case 0x0C: out += "\\f"
+            case 0x0D: out += "\\r"
+            case UInt8(ascii: "\""): out += "\\\""
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case _ where needsQuoting(byte): out += "\\" + String(byte, radix: 8).leftPaddedWithZeros(to: 3)
+            default: out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out + "\""
+    }
+
+    private func needsQuoting(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (nonASCII && byte >= 0x80)
+    }
+}
+
+private extension String {
+    func leftPaddedWithZeros(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 extension Repository {
-    /// libgit2's `--stat` with its name column as wide as the widest name printed: it measures a rename by both full
-    /// paths, though it prints `dir/{old => new}` as git does, which leaves the other rows too wide.
-    static func alignedStat(_ stat: [UInt8]) -> [UInt8] {
+    /// libgit2's `--stat` with its name column as wide as the widest name printed (it measures a rename by both full
+    /// paths, though it prints `dir/{old => new}` as git does, which leaves the other rows too wide), and names quoted
+    /// as git quotes them.
+    static func alignedStat(_ stat: [UInt8], _ quoting: PathQuoting) -> [UInt8] {
         let lines = String(decoding: stat, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let rows = lines.map { line -> (name: String, rest: String)? in
             guard let bar = line.firstRange(of: " | ") else { return nil }
             let name = line[..<bar.lowerBound]
             let end = name.lastIndex { $0 != " " }.map { name.index(after: $0) } ?? name.startIndex
-            return (String(name[..<end]), String(line[bar.lowerBound...]))
+            let start = name.firstIndex { $0 != " " } ?? end
+            let shown = String(name[start..<end])
+            return (String(name[..<start]) + (shown.contains(" => ") ? shown : quoting.quoted(shown)), String(line[bar.lowerBound...]))
         }
         let width = rows.compactMap { $0?.name.count }.max() ?? 0
         var aligned: [String] = []

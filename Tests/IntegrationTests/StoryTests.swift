@@ -59,6 +59,27 @@ struct StoryTests {
         #expect(try repo.aee("report", "-o", "-").stdout.contains("gate <code>tests</code>: passed (cached: the same tree passed before)</p>"))
     }
 
+    @Test("diff lists names as git does: quoted beyond ASCII and with quotes (core.quotepath), a file turned into a link as one T")
+    func diffNamesAsGitPrintsThem() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.write("link-me.txt", "a file, then a link\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "a file")
+        let agent = try repo.executor("namer", #"rm link-me.txt; ln -s calc.sh link-me.txt; echo x > 'ünï cödé.txt'; echo y > 'say "hi".txt'"#)
+        #expect(try repo.aee("task", "Names", "--agent", agent).status == 0)
+        let id = try repo.onlyTaskID()
+        let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        for (flags, paths) in [(["--name-only"], [String]()), (["--name-status"], []), (["--stat"], ["ünï cödé.txt", #"say "hi".txt"#]),
+                               (["-c", "core.quotepath=false", "--name-only"], [])] {
+            let config = flags.first == "-c" ? Array(flags.prefix(2)) : []
+            let options = flags.first == "-c" ? Array(flags.dropFirst(2)) : flags
+            let ours = try repo.run("/usr/bin/git", config + ["aee", "diff", id] + options + (paths.isEmpty ? [] : ["--"] + paths),
+                                    extraEnvironment: ["PATH": URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":/usr/bin:/bin"])
+            let theirs = try repo.run("/usr/bin/git", config + ["diff"] + options + [base, "aee/\(id)", "--"] + (paths.isEmpty ? [".", ":!.aee"] : paths))
+            #expect(ours.status == 0 && ours.stdout == theirs.stdout, "diff \(flags): ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs.stdout)")
+        }
+    }
+
     @Test("diff is what git diff of the base and the task branch prints, without .aee/: the patch, --stat, --name-only, --name-status, paths")
     func diffAsGitPrintsIt() throws {
         let repo = try calculatorRepository(fixed: true)

@@ -169,7 +169,8 @@ extension Workspace {
                 guard (try? repository.commit(commit)) != nil else { throw TaskError.baseCommitMissing(id, commit: commit.hex) }
                 return try repository.commit(commit).tree
             }
-            return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format)
+            return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format,
+                                        quotingNonASCII: try settings.bool("core.quotepath") ?? true)
         }
     }
 }
@@ -180,7 +181,8 @@ extension Workspace {
         return try doing("diff commit \(hex)") {
             guard let oid = OID(hex: hex), let commit = try? repository.commit(oid) else { throw RepositoryError.unknownRevision(hex) }
             let parent = try commit.parents.first.map { try repository.commit($0).tree }
-            return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format)
+            return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format,
+                                        quotingNonASCII: try settings.bool("core.quotepath") ?? true)
         }
     }
 }
