@@ -78,9 +78,11 @@ extension HookError {
         case .chainOccupied(_, let chained):
             "merge the two hooks into \(chained) by hand, then run 'git aee hooks install' again"
         case .edited:
-            "'git aee hooks install --force' replaces it with the current version"
+            "'git aee hooks install --force' replaces it with the current version; 'git aee hooks uninstall --force' removes it"
         case .tracked:
             "call 'git aee hook pre-push \"$@\"' from it yourself (with git's input on its stdin), or 'git aee hooks install --force' to chain it (it is then kept as pre-push.aee-chained)"
+        case .nameDependent:
+            "call 'git aee hook pre-push \"$@\"' from the script it runs (with husky: .husky/pre-push) yourself, with git's input on its stdin"
         default:
             nil
         }

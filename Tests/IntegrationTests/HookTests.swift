@@ -144,6 +144,82 @@ struct HookTests {
         #expect(try repo.git("status", "--porcelain") == "")
     }
 
+    /// husky 9.1's own files, as `npx husky init` writes them (npm's registry is out of reach here): `.husky/_/h`
+    /// runs `.husky/<the hook's own name>`.
+    static let huskyDispatcher = """
+        #!/usr/bin/env sh
+        [ "$HUSKY" = "2" ] && set -x
+        n=$(basename "$0")
+        s=$(dirname "$(dirname "$0")")/$n
+
+        [ ! -f "$s" ] && exit 0
+
+        i="${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"
+        [ -f "$i" ] && . "$i"
+
+        [ "${HUSKY-}" = "0" ] && exit 0
+
+        export PATH="node_modules/.bin:$PATH"
+        sh -e "$s" "$@"
+        c=$?
+
+        [ $c != 0 ] && echo "husky - $n script failed (code $c)"
+        [ $c = 127 ] && echo "husky - command not found in PATH=$PATH"
+        exit $c
+
+        """
+
+    @Test("husky 9: its hook finds the team's script by its own name, so it is not renamed aside (it would run nothing); the way to call git aee is said")
+    func huskyNotBroken() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        try repo.write(".husky/_/h", Self.huskyDispatcher)
+        try repo.write(".husky/_/pre-push", "#!/usr/bin/env sh\n. \"$(dirname \"$0\")/h\"\n")
+        try repo.write(".husky/_/.gitignore", "*\n")
+        try repo.write(".husky/pre-push", "echo husky ran >&2\n[ -z \"$VETO\" ]\n")
+        for file in ["h", "pre-push"] { chmod(repo.directory.appendingPathComponent(".husky/_/" + file).path, 0o755) }
+        try repo.git("add", ".husky")
+        try repo.git("commit", "-q", "-m", "husky")
+        try repo.git("config", "core.hooksPath", ".husky/_")
+
+        let refused = try repo.aee("hooks", "install")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.contains("finds what it runs by its own name (as husky's hooks do)") && refused.stderr.contains("hint: call 'git aee hook pre-push"),
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".husky/_/pre-push.aee-chained").path))
+        let vetoed = try push(repo, environment: ["VETO": "1"])
+        #expect(vetoed.status != 0 && vetoed.stderr.contains("husky ran"), "husky's hook still runs and vetoes: \(vetoed.stderr)")
+
+        // As the hint says: the team's script calls git aee, and the gates then judge the push.
+        try repo.write(".husky/pre-push", "echo husky ran >&2\n[ -z \"$VETO\" ]\ngit aee hook pre-push \"$@\"\n")
+        try repo.write("FAIL", "")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "fails")
+        let gated = try push(repo)
+        #expect(gated.status != 0 && gated.stderr.contains("push stopped by git aee's gates"), "\(gated.stderr)")
+    }
+
+    @Test("an edited copy of git aee's hook is neither replaced nor removed without --force; uninstall with no hook says so")
+    func editedHookKept() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        #expect(try repo.aee("hooks", "install").status == 0)
+        let hook = repo.directory.appendingPathComponent(".git/hooks/pre-push").path
+        let edited = try String(contentsOfFile: hook, encoding: .utf8).replacingOccurrences(of: "exec ", with: "echo mine >&2\nexec ")
+        try edited.write(toFile: hook, atomically: true, encoding: .utf8)
+        for command in ["install", "uninstall"] {
+            let refused = try repo.aee("hooks", command)
+            #expect(refused.status == 128 && refused.stderr.contains("is git aee's hook but has been edited"), "\(command): \(refused.stderr)")
+            #expect(try String(contentsOfFile: hook, encoding: .utf8) == edited, "\(command) kept the edit")
+        }
+        #expect(try repo.aee("hooks", "uninstall", "--force").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: hook))
+        let again = try repo.aee("hooks", "uninstall")
+        #expect(again.status == 0 && again.stdout.hasPrefix("There is no pre-push hook in "), "\(again.stdout)\(again.stderr)")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

@@ -22,6 +22,8 @@ public struct HookInstaller {
         case removed
         /// Ours was removed and the chained hook put back as `pre-push`.
         case removedRestoring
+        /// There was no pre-push hook to remove.
+        case nothingToRemove
     }
 
     var hook: String { directory + "pre-push" }
@@ -43,6 +45,7 @@ public struct HookInstaller {
                     outcome = .updated
                 } else if !isOurs(existing) {
                     guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: hook, chained: chained) }
+                    if Self.dependsOnItsName(text) { throw HookError.nameDependent(hook) }
                     try move(hook, to: chained)
                     outcome = .installedChaining
                 } else if !force {
@@ -54,14 +57,28 @@ public struct HookInstaller {
         }
     }
 
-    public func uninstall() throws -> Outcome {
+    /// Takes git aee's hook out, putting back the one it chained; an edited copy of it only with `force`, as
+    /// `install` replaces one only with `force`.
+    public func uninstall(force: Bool) throws -> Outcome {
         return try doing("uninstall the pre-push hook") {
-            guard let existing = FileManager.default.contents(atPath: hook), isOurs(existing) else { throw HookError.notInstalled(hook) }
+            guard let existing = FileManager.default.contents(atPath: hook) else { return .nothingToRemove }
+            guard isOurs(existing) else { throw HookError.notInstalled(hook) }
+            let text = String(decoding: existing, as: UTF8.self)
+            if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(hook) }
             guard unlink(hook) == 0 else { throw RepositoryError.fileSystem(path: hook, reason: String(cString: strerror(errno))) }
             guard FileManager.default.fileExists(atPath: chained) else { return .removed }
             try move(chained, to: hook)
             return .removedRestoring
         }
+    }
+
+    /// Whether a hook's script finds what it runs from its own name, or sources a file beside itself that may (husky
+    /// 9's `. "$(dirname "$0")/h"`, which runs `.husky/$(basename "$0")`): renamed, such a hook runs nothing and
+    /// passes. (pre-commit's hook only changes to its own directory, and runs the same renamed.)
+    static func dependsOnItsName(_ script: String) -> Bool {
+        let compact = script.replacing(" -- ", with: " ")
+        return ["basename \"$0\"", "basename $0", "${0##*/}", ". \"$(dirname \"$0\")/", ". \"${0%/*}/", "source \"$(dirname \"$0\")/"]
+            .contains { compact.contains($0) }
     }
 
     func isOurs(_ contents: Data) -> Bool {

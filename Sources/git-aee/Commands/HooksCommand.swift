@@ -5,8 +5,8 @@ enum HooksCommand: Command {
     static let spec = CommandSpec(
         name: "hooks",
         summary: "install or uninstall the pre-push hook",
-        synopsis: "(install [--force] | uninstall)",
-        options: [OptionSpec(long: "force", short: "f", help: "replace an edited copy of git aee's hook, or chain a hook the repository tracks")],
+        synopsis: "(install [--force] | uninstall [--force])",
+        options: [OptionSpec(long: "force", short: "f", help: "replace (or remove) an edited copy of git aee's hook, or chain a hook the repository tracks")],
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
@@ -22,8 +22,12 @@ enum HooksCommand: Command {
             default: context.terminal.print("Installed \(hook)")
             }
         case "uninstall":
-            let outcome = try installer.uninstall()
-            context.terminal.print("Removed \(hook)" + (outcome == .removedRestoring ? "; the hook kept aside is back in its place" : ""))
+            let outcome = try installer.uninstall(force: arguments.flag("force"))
+            if outcome == .nothingToRemove {
+                context.terminal.print("There is no pre-push hook in \(installer.directory)")
+            } else {
+                context.terminal.print("Removed \(hook)" + (outcome == .removedRestoring ? "; the hook kept aside is back in its place" : ""))
+            }
         case let other:
             throw UsageError.badValue(option: "hooks", value: other, expected: "install or uninstall")
         }
