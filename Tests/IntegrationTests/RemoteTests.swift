@@ -358,4 +358,33 @@ extension RemoteTests {
         #expect(try repo.artifact(id, "task.json")["state"] as? String == "CANCELED")
         #expect(try repo.fsckIsClean())
     }
+
+    @Test("a teammate force-pushes a running task's branch back to QUEUED: the run stops (exit 5), its clone takes the remote's story and keeps its own aside; the next run is a new claim")
+    func forcePushedBack() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try repo.remoteGit("rev-parse", "aee/\(id)")
+        let errors = repo.root.appendingPathComponent("run.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        try repo.git("fetch", "-q", "origin", in: clone)
+        try repo.git("push", "-q", "--force", "origin", "\(queued.trimmingCharacters(in: .newlines)):refs/heads/aee/\(id)", in: clone)
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 5)
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(stderr.contains("(it is QUEUED there; this run's commits are kept at refs/aee/diverged/\(id)/"), "\(stderr)")
+        #expect(try repo.git("rev-parse", "aee/\(id)") == queued, "this clone took the remote's story")
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == queued, "nothing on top of the force-push")
+
+        let again = try repo.aee("run", id, "--remote", "origin", "--agent", agent)
+        #expect(again.status == 0, "\(again.stderr)")
+        let events = try repo.git("log", "--first-parent", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(!events.contains("resumed") && events.filter { $0 == "started" }.count == 1, "a new claim, not the dead one resumed: \(events)")
+        #expect(try repo.fsckIsClean())
+    }
 }

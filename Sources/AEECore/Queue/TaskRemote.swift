@@ -99,6 +99,28 @@ public struct TaskRemote {
         return divergence.kept
     }
 
+    /// After a run here lost its task to the remote: this clone takes the remote's side of `branch` where the remote
+    /// does not hold what this clone has (someone rewound or rewrote it there), keeping this clone's under
+    /// `refs/aee/diverged/`; returns that ref, or nil when this clone holds nothing the remote lacks.
+    /// The run's attempt branches that no longer grow from the task's story go aside with it, here and on the remote
+    /// (where the run pushed them, and a later run would find them in its way).
+    func yield(_ branch: String) throws -> String? {
+        guard let local = try repository.resolveReference(branch), let theirs = try repository.resolveReference(tracking(branch)),
+              local != theirs, try !repository.isAncestor(local, of: theirs) else { return nil }
+        let kept = try settle(Divergence(branch: branch, local: local, remote: theirs))
+        var gone: [(ref: String, target: OID?)] = []
+        for (attempt, tip) in try repository.references(matching: branch + "-attempt-*") where try !repository.isAncestor(tip, of: theirs) {
+            let aside = "refs/aee/diverged/\(attempt.dropFirst(taskBranchPrefix.count))/\(tip.hex.prefix(12))"
+            if try repository.resolveReference(aside) == nil {
+                try repository.updateReference(aside, to: tip, expecting: nil, reflogMessage: "aee: diverged from \(name)")
+            }
+            try repository.deleteReference(attempt, expecting: tip)
+            if try repository.resolveReference(tracking(attempt)) == tip { gone.append((attempt, nil)) }
+        }
+        if !gone.isEmpty { _ = try? publish(gone) }
+        return kept
+    }
+
     /// Pushes the local values of `refs` (deleting those gone here), each expected to be on the remote as last
     /// seen. Returns the refs the remote rejected: someone else moved them.
     @discardableResult

@@ -253,6 +253,9 @@ public final class TaskRunner {
     private func lostToRemote(_ id: TaskID, branch: String, loop: RunLoop?) throws -> RunResult {
         guard let remote else { throw TaskError.concurrentUpdate(id) }
         _ = try? remote.sync()
+        // The remote is where the task is shared: whatever it holds now is the task's story, also when someone moved
+        // it back (a force-push); what this run wrote is kept aside, not resumed later as if still claimed.
+        let kept = (try? remote.yield(id.branch)) ?? nil
         let now = try? workspace.store.record(of: id)
         if now?.state == .canceled, let loop {
             events(.warning("task \(id) was canceled on \(remote.name) while this run went on; the run stops there"))
@@ -262,7 +265,9 @@ public final class TaskRunner {
         var there: String?
         if let now {
             let owner = try? workspace.owner(of: id)
-            there = "it is \(now.state) there" + (owner.map { $0.isThisProcess ? "" : ", taken over by \($0)" } ?? "")
+            // A story with no claim (the task moved back to QUEUED) names no owner.
+            there = "it is \(now.state) there" + (owner.map { $0.isThisProcess || $0.pid == nil ? "" : ", taken over by \($0)" } ?? "")
+                + (kept.map { "; this run's commits are kept at \($0)" } ?? "")
         }
         throw RemoteError.moved(id, remote: remote.name, branch: branch, there: there)
     }
