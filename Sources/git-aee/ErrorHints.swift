@@ -61,7 +61,7 @@ extension ConfigError {
         case .untrustedCommands(let commands, _) where commands.allSatisfy(\.command.fromTaskRecord):
             "the task's last run used that agent, perhaps on another clone; '--agent CMD' runs it (or another) as your own"
         case .untrustedCommands(_, let commit):
-            "read them; 'git aee trust\(commit.map { " " + $0.prefix(12) } ?? "")' approves the commands of .aee/config.json\(commit == nil ? "" : " as of that commit (the one the task starts from)") for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
+            "read them; 'git aee trust\(commit.map { " " + $0.prefix(12) } ?? "")' approves the commands of .aee/config.json\(commit == nil ? "" : " as of that commit") for this repository, '--agent CMD' runs an agent as your own, '--trust' or AEE_TRUST=1 trusts them for one run (as in CI)"
         case .noProjectConfig(let commit):
             commit == nil ? "'git aee init' writes a starter" : nil
         case .selfReview(let gate, _):

@@ -220,6 +220,35 @@ struct HookTests {
         #expect(again.status == 0 && again.stdout.hasPrefix("There is no pre-push hook in "), "\(again.stdout)\(again.stderr)")
     }
 
+    @Test("a pushed commit whose config is not the working tree's: an unapproved gate and a 'needs' loop are named with that commit, and approving it lets the push go")
+    func pushedConfigNamed() throws {
+        let counter = counterPath()
+        defer { try? FileManager.default.removeItem(atPath: counter) }
+        let repo = try pushable(counter: counter)
+        // As a user who approves commands, not CI.
+        repo.environment["AEE_TRUST"] = nil
+        #expect(try repo.aee("trust").status == 0)
+        try repo.git("checkout", "-q", "-b", "stricter")
+        try repo.write(".aee/config.json", #"{"version": 1, "gates": {"check": {"run": "true"}, "strict": {"run": "true"}}, "default_gates": ["check", "strict"]}"# + "\n")
+        try repo.git("commit", "-q", "-am", "a stricter gate")
+        let stricter = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        try repo.git("checkout", "-q", "main")
+        let refused = try push(repo, "stricter:stricter")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("fatal: \(stricter.prefix(12)):.aee/config.json asks to run commands you have not approved:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("'git aee trust \(stricter.prefix(12))' approves"), "\(refused.stderr)")
+        #expect(try repo.aee("trust", String(stricter.prefix(12))).status == 0)
+        #expect(try push(repo, "stricter:stricter").status == 0)
+
+        try repo.git("checkout", "-q", "-b", "loop")
+        try repo.write(".aee/config.json", #"{"version": 1, "gates": {"a": {"run": "true", "needs": ["b"]}, "b": {"run": "true", "needs": ["a"]}}, "default_gates": ["a"]}"# + "\n")
+        try repo.git("commit", "-q", "-am", "a loop")
+        let loop = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        try repo.git("checkout", "-q", "main")
+        let looped = try push(repo, "loop:loop")
+        #expect(looped.stderr.contains("fatal: \(loop.prefix(12)):.aee/config.json: 'gates': their 'needs' form a loop: "), "\(looped.stderr)")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

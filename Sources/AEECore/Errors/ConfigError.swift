@@ -30,9 +30,9 @@ public enum ConfigError: AEEError, Equatable {
             "invalid date format in \(variable): \(value.quotedInMessage)"
         case .noProjectConfig(let commit):
             commit.map { "commit \($0.prefix(12)) has no \(ProjectConfig.path)" } ?? "there is no \(ProjectConfig.path) here"
-        case .untrustedCommands(let commands, _):
+        case .untrustedCommands(let commands, let commit):
             (commands.allSatisfy(\.command.fromTaskRecord) ? "the task's records ask"
-                : commands.contains(where: \.command.fromTaskRecord) ? "\(ProjectConfig.path) and the task's records ask" : "\(ProjectConfig.path) asks")
+                : (commit.map { "\($0.prefix(12)):" } ?? "") + ProjectConfig.path + (commands.contains(where: \.command.fromTaskRecord) ? " and the task's records ask" : " asks"))
                 + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
         case .selfReview(let gate, let agent):
             "gate '\(gate.quotedInMessage)' would have the agent that does the work ('\(agent.quotedInMessage)') review it"

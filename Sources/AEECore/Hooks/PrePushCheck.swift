@@ -95,10 +95,20 @@ extension Workspace {
                 guard let oid = OID(hex: ref.localOID), let commit = try repository.peelToCommit(oid) else { continue }
                 let tree = try repository.commit(commit).tree
                 if judged[tree] == nil {
-                    let catalog = try GateCatalog(config: try ProjectConfig.load(commit: commit, in: repository), settings: settings)
+                    let config = try ProjectConfig.load(commit: commit, in: repository)
+                    let catalog: GateCatalog
+                    do {
+                        catalog = try GateCatalog(config: config, settings: settings)
+                    } catch ConfigError.gateCycle(let names) {
+                        // Named with the commit whose file it is, as a malformed one is.
+                        throw ConfigError.invalidFile(file: "\(commit.hex.prefix(12)):\(ProjectConfig.path)", key: "gates",
+                                                      reason: "their 'needs' form a loop: \(names.joined(separator: " -> "))")
+                    }
                     let plan = try catalog.plan(catalog.prePushGates)
                     let cached = try cachedPasses(plan, tree: tree)
-                    try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
+                    // Approving the working tree's file would not approve this one: the refusal names the commit.
+                    let differs = try repository.workingDirectory.map { try ProjectConfig.load(workingDirectory: $0) != config } ?? true
+                    try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }), commit: differs ? commit : nil)
                     if cached.count == plan.count {
                         // Nothing will run, so the directory does not matter.
                         judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)
