@@ -359,6 +359,30 @@ extension RemoteTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("a run whose remote went away before its end: it finishes here; once the remote is back, sync pushes the end and removes the lease")
+    func endDeliveredBySync() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        let remote = repo.root.appendingPathComponent("remote.git").path
+        try FileManager.default.moveItem(atPath: remote, toPath: remote + ".away")
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0)
+        try FileManager.default.moveItem(atPath: remote + ".away", toPath: remote)
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)") != (try repo.git("rev-parse", "aee/\(id)")), "the end never reached the remote")
+
+        let synced = try repo.aee("sync", "origin")
+        #expect(synced.status == 0 && synced.stdout.contains("aee/\(id): pushed its end to origin, which its run could not reach"), "\(synced.stdout)\(synced.stderr)")
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == (try repo.git("rev-parse", "aee/\(id)")))
+        #expect(try repo.remoteGit("for-each-ref", "refs/aee/leases") == "", "the lease went too")
+        #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
+    }
+
     @Test("a teammate force-pushes a running task's branch back to QUEUED: the run stops (exit 5), its clone takes the remote's story and keeps its own aside; the next run is a new claim")
     func forcePushedBack() throws {
         let repo = try calculatorRepository(fixed: true)

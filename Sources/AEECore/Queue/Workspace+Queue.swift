@@ -35,6 +35,27 @@ extension Workspace {
         }
     }
 
+    /// Pushes to `remote` the task branches here that are ahead of its copy and whose run is over (ended, or
+    /// BLOCKED): a run whose last pushes failed while the remote was out of reach leaves its end here alone, with no
+    /// run left to push it. Their leases there go too. Each push only moves the remote's branch forward from where it
+    /// was last fetched; returns the branches pushed. (After `syncTasks`, which fetches.)
+    public func deliverEndedTasks(to remote: String) throws -> [String] {
+        return try doing("push the ended tasks to \(remote)") {
+            let tasks = try TaskRemote(name: remote, repository: repository)
+            var updates: [(ref: String, target: OID?)] = []
+            for (id, local) in try store.tips().sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                guard let theirs = try repository.resolveReference(tasks.tracking(id.branch)), theirs != local,
+                      try repository.isAncestor(theirs, of: local),
+                      let record = try? store.record(of: id, at: local), record.state.isFinal || record.state == .blocked else { continue }
+                updates.append((id.branch, local))
+                if try repository.resolveReference(tasks.tracking(Lease.ref(id))) != nil { updates.append((Lease.ref(id), nil)) }
+            }
+            guard !updates.isEmpty else { return [] }
+            let rejected = Set(try tasks.publish(updates))
+            return updates.filter { $0.target != nil && !rejected.contains($0.ref) }.map { String($0.ref.dropFirst("refs/heads/".count)) }
+        }
+    }
+
     /// The fetch refspec for `remote`'s task branches, and whether a plain `git fetch <remote>` brings them (after
     /// adding the refspec to `remote.<remote>.fetch` when `add` says so). `remote.<remote>.push` is never set: it
     /// would silently change what a plain `git push` pushes.

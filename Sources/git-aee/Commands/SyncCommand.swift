@@ -1,7 +1,8 @@
 import AEECore
 
-/// `git aee sync <remote> [--settle]`: brings a remote's task branches here as workers and `run --remote` do, and
-/// (with `--settle`) gives each branch that diverged the remote's side, keeping this clone's.
+/// `git aee sync <remote> [--settle]`: brings a remote's task branches here as workers and `run --remote` do, pushes
+/// there the ends of runs that could not reach it, and (with `--settle`) gives each branch that diverged the remote's
+/// side, keeping this clone's.
 enum SyncCommand: Command {
     static let spec = CommandSpec(
         name: "sync",
@@ -17,6 +18,9 @@ enum SyncCommand: Command {
         let results = try context.workspace().syncTasks(from: remote, adopting: false, settle: arguments.flag("settle"))
         for (divergence, kept) in results {
             if let kept { context.terminal.print("\(divergence.name): took \(remote.escapedForTerminal)'s; this clone's is kept at \(kept)") }
+        }
+        for branch in try context.workspace().deliverEndedTasks(to: remote) {
+            context.terminal.print("\(branch): pushed its end to \(remote.escapedForTerminal), which its run could not reach")
         }
         return context.report(results.filter { $0.kept == nil }.map(\.divergence), remote: remote) ? 1 : 0
     }
