@@ -59,4 +59,18 @@ struct ContainmentTests {
         #expect(!printed.contains("FAILED") && !printed.contains("did not pass"), "\(printed)")
         #expect(try String(contentsOfFile: marks + "/trap", encoding: .utf8) == "interrupted\n")
     }
+
+    @Test("a gate that exits 0 on the Ctrl-C that stopped it is no pass: nothing is cached for the tree")
+    func interruptedGateNotCached() throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        let repo = try calculatorRepository(gates: #""tests": {"run": "trap 'exit 0' INT; touch \#(marks)/running; while :; do sleep 0.05; done"}"#)
+        let process = try repo.start(["gate", "--trust"])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/running") })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT)
+        #expect(try repo.git("notes", "--ref", "aee-gates", "list") == "", "an interrupted gate was filed as a pass")
+    }
 }

@@ -114,9 +114,15 @@ struct GateRunner: Sendable {
         process.graceSeconds = graceSeconds
         do {
             let outcome = try process.run()
-            let status: GateResult.Status = outcome.timedOut ? .timedOut : (outcome.exitCode == 0 ? .passed : .failed)
+            var status: GateResult.Status = outcome.timedOut ? .timedOut : (outcome.exitCode == 0 ? .passed : .failed)
             var tail = String(decoding: outcome.output, as: UTF8.self)
             if outcome.timedOut { tail += "\n[git aee: killed after \(gate.definition.timeoutSeconds)s]\n" }
+            // Asked to stop (an interrupt, a run stopping), it did not finish judging: a clean exit is no pass, and
+            // must never be cached as one.
+            if outcome.stopped, status == .passed {
+                status = .failed
+                tail += "\n[git aee: stopped before it finished]\n"
+            }
             return GateResult(gate: gate.name, command: gate.commandLine, tree: tree, status: status, exitCode: outcome.exitCode,
                               durationMilliseconds: Int(outcome.seconds * 1000), outputTail: tail, outputDroppedBytes: outcome.droppedBytes, at: at)
         } catch {

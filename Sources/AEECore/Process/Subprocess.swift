@@ -57,6 +57,9 @@ public struct Subprocess: Sendable {
         public let exitCode: Int32?
         public let signal: Int32?
         public let timedOut: Bool
+        /// Whether git aee asked it to stop before it ended (a timeout, an interrupt, a stop requested): an exit 0
+        /// then says it stopped cleanly, not that it did its work.
+        public let stopped: Bool
         /// stdout and stderr interleaved as written, last `outputCap` bytes.
         public let output: [UInt8]
         /// Bytes written beyond the cap and dropped from the front.
@@ -105,6 +108,7 @@ public struct Subprocess: Sendable {
         var abandoned = false
         var status: Int32?
         var timedOut = false
+        var stopped = false
         var phase = Phase.running
         var open = true
         // Every process found running for the command: those that die as git aee's children (orphans it inherited)
@@ -140,11 +144,13 @@ public struct Subprocess: Sendable {
                     // Overran, or its output said it is no use going on: ask everything it started to stop, then
                     // insist after the grace.
                     timedOut = now >= started + timeoutSeconds && !abandoned
+                    stopped = true
                     _ = signalMembers(SIGTERM)
                     phase = .stopping(until: now + graceSeconds, signal: SIGTERM)
                 } else if ProcessGroups.shared.interruption != nil {
                     // The interrupt was forwarded to the command (once: a second signal means "kill now" to a
                     // git aee run); it has its grace to stop.
+                    stopped = true
                     phase = .stopping(until: now + graceSeconds, signal: ProcessGroups.shared.forwardedSignal)
                 } else if status != nil {
                     // The command is done; whatever it left running is asked to stop, so the pipe can close.
@@ -221,6 +227,7 @@ public struct Subprocess: Sendable {
             exitCode: exited ? (raw >> 8) & 0xFF : nil,
             signal: exited ? nil : raw & 0x7F,
             timedOut: timedOut,
+            stopped: stopped,
             output: tail.bytes,
             droppedBytes: tail.dropped,
             seconds: Self.now() - started)
