@@ -227,6 +227,15 @@ extension RemoteTests {
         let events = try repo.remoteGit("log", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
         #expect(events.filter { $0 == "started" }.count == 1, "\(events)")
         #expect(events.first == "succeeded", "\(events)")
+
+        // A server that refuses the ref (its pre-receive hook): the task is not queued, here or there.
+        let hook = remote.appendingPathComponent("hooks/pre-receive").path
+        try "#!/bin/sh\necho no new tasks >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let branches = try repo.git("for-each-ref", "refs/heads/aee")
+        let refused = try repo.aee("task", "Refused", "--queue", "--push", "origin")
+        #expect(refused.status == 128 && refused.stderr.hasPrefix("fatal: could not queue the task on origin: it refused aee/"), "\(refused.stderr)")
+        #expect(try repo.git("for-each-ref", "refs/heads/aee") == branches, "nothing left behind")
     }
 }
 

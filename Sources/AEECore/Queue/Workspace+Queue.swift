@@ -15,7 +15,10 @@ extension Workspace {
             // A new id: nobody else can have the branch, so only an unreachable remote stops this; the task is then
             // taken back, so that the refusal leaves nothing behind.
             do {
-                try remote?.publish([record.id.branch])
+                // A ref the remote refuses (its pre-receive hook) is as much a failure as a remote out of reach.
+                if let refused = try remote?.publish([record.id.branch]).first {
+                    throw RemoteError.failed(remote!.name, action: "push to", reason: "it refused \(refused.dropFirst("refs/heads/".count))")
+                }
             } catch RemoteError.failed(let name, _, let reason) {
                 try? repository.deleteReference(record.id.branch, expecting: try store.tip(of: record.id))
                 throw RemoteError.failed(name, action: "queue the task on", reason: reason)
