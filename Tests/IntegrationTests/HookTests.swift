@@ -201,6 +201,19 @@ struct HookTests {
         #expect(gated.status != 0 && gated.stderr.contains("push stopped by git aee's gates"), "\(gated.stderr)")
     }
 
+    @Test("a hook that sources a library beside it (not its own name) is chained, and still runs")
+    func libraryHookChained() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.write(".git/hooks/lib.sh", "say() { echo \"$1\" >&2; }\n")
+        try repo.write(".git/hooks/pre-push", "#!/bin/sh\n. \"$(dirname \"$0\")/lib.sh\"\nsay from-the-library\n")
+        chmod(repo.directory.appendingPathComponent(".git/hooks/pre-push").path, 0o755)
+        let install = try repo.aee("hooks", "install")
+        #expect(install.status == 0 && install.stdout.contains("pre-push.aee-chained"), "\(install.stderr)")
+        let chained = try repo.run(repo.directory.appendingPathComponent(".git/hooks/pre-push.aee-chained").path, [], stdin: "")
+        #expect(chained.status == 0 && chained.stderr == "from-the-library\n")
+    }
+
     @Test("an edited copy of git aee's hook is neither replaced nor removed without --force; uninstall with no hook says so")
     func editedHookKept() throws {
         let repo = try Scratch()

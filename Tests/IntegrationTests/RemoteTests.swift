@@ -149,6 +149,9 @@ extension RemoteTests {
         #expect(outcome.status == 128)
         #expect(outcome.stderr == "fatal: could not queue the task on gone: there is no repository at \(path)\nhint: 'git remote -v' shows where gone points; nothing here was changed\n", "\(outcome.stderr)")
         #expect(try repo.git("for-each-ref", "refs/heads/aee") == "", "the task is taken back")
+        let run = try repo.aee("task", "Make calc add", "--remote", "gone", "--agent", exampleAgent("learner"))
+        #expect(run.status == 128 && run.stderr.hasPrefix("fatal: could not fetch from gone: there is no repository at"), "\(run.stderr)")
+        #expect(try repo.git("for-each-ref", "refs/heads/aee") == "", "task --remote writes nothing either")
         // A task queued here alone is untouched by a sync that cannot reach the remote.
         #expect(try repo.aee("task", "Make calc add", "--queue").status == 0)
         let synced = try repo.aee("sync", "gone")

@@ -300,7 +300,7 @@ struct WorkspaceTests {
         #expect(gitlink.first == "160000")
         let bumped = try #require(gitlink.dropFirst(2).first?.split(separator: "\t").first.map(String.init))
         #expect(try repo.run("/usr/bin/git", ["cat-file", "-e", bumped], in: origin).status != 0, "the bump is not in the submodule's origin")
-        #expect(run.stderr.contains("warning: the task's workspace") && run.stderr.contains("its submodule vendor/lib hold commits found nowhere else"), "\(run.stderr)")
+        #expect(run.stderr.contains("warning: the task's workspace") && run.stderr.contains("its submodule vendor/lib holds commits found nowhere else"), "\(run.stderr)")
         let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot).first { $0.hasPrefix("repo-") })
         let kept = "\(repo.workspaceRoot)/\(folder)/\(id)/vendor/lib"
         #expect(run.stderr.contains("\(repo.workspaceRoot)/\(folder)/\(id)/ is kept"))

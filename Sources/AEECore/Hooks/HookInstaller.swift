@@ -45,7 +45,7 @@ public struct HookInstaller {
                     outcome = .updated
                 } else if !isOurs(existing) {
                     guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: hook, chained: chained) }
-                    if Self.dependsOnItsName(text) { throw HookError.nameDependent(hook) }
+                    if !force, dependsOnItsName(text) { throw HookError.nameDependent(hook) }
                     try move(hook, to: chained)
                     outcome = .installedChaining
                 } else if !force {
@@ -72,13 +72,23 @@ public struct HookInstaller {
         }
     }
 
-    /// Whether a hook's script finds what it runs from its own name, or sources a file beside itself that may (husky
-    /// 9's `. "$(dirname "$0")/h"`, which runs `.husky/$(basename "$0")`): renamed, such a hook runs nothing and
-    /// passes. (pre-commit's hook only changes to its own directory, and runs the same renamed.)
-    static func dependsOnItsName(_ script: String) -> Bool {
-        let compact = script.replacing(" -- ", with: " ")
-        return ["basename \"$0\"", "basename $0", "${0##*/}", ". \"$(dirname \"$0\")/", ". \"${0%/*}/", "source \"$(dirname \"$0\")/"]
-            .contains { compact.contains($0) }
+    /// Whether a hook's script finds what it runs from its own name, itself or in a file beside it that it sources
+    /// (husky 9's `. "$(dirname "$0")/h"`, which runs `.husky/$(basename "$0")`): renamed, such a hook runs nothing
+    /// and passes. (One that only sources a library beside it, or changes to its own directory as pre-commit's does,
+    /// runs the same renamed.)
+    func dependsOnItsName(_ script: String) -> Bool {
+        let usesName = { (text: String) in
+            ["basename \"$0\"", "basename $0", "basename -- \"$0\"", "${0##*/}"].contains { text.contains($0) }
+        }
+        if usesName(script) { return true }
+        let sourced = script.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+            let words = String(line).trimmingWhitespace
+            for prefix in [". \"$(dirname \"$0\")/", ". \"$(dirname -- \"$0\")/", ". \"${0%/*}/", "source \"$(dirname \"$0\")/"] where words.hasPrefix(prefix) {
+                return words.dropFirst(prefix.count).prefix { $0 != "\"" }.description
+            }
+            return nil
+        }
+        return sourced.contains { name in FileManager.default.contents(atPath: directory + name).map { usesName(String(decoding: $0, as: UTF8.self)) } ?? false }
     }
 
     func isOurs(_ contents: Data) -> Bool {

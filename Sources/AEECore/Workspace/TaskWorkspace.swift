@@ -345,7 +345,8 @@ struct TaskWorkspace {
         if !submodules.isEmpty { reasons.append("its submodule\(submodules.count == 1 ? "" : "s") " + submodules.joined(separator: ", ")) }
         let embedded = embeddedRepositoriesWithOwnCommits(location, main: main)
         if !embedded.isEmpty { reasons.append("the repositor\(embedded.count == 1 ? "y" : "ies") made in it " + embedded.joined(separator: ", ")) }
-        return reasons.isEmpty ? nil : reasons.joined(separator: " and ") + " hold commits found nowhere else"
+        let one = reasons.count == 1 && submodules.count + embedded.count == 1
+        return reasons.isEmpty ? nil : reasons.joined(separator: " and ") + (one ? " holds" : " hold") + " commits found nowhere else"
     }
 
     /// The gitlinks of the workspace whose directory holds a repository of its own (a `.git` directory, not a

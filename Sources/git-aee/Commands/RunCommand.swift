@@ -138,7 +138,7 @@ enum RunCommand: Command {
         }
         if let kept = result.keptWorkspace, let reason = result.keptBecause {
             context.terminal.warning("the task's workspace \(kept) is kept: \(reason)")
-            context.terminal.hint("push those commits from there (git -C <submodule> push), then remove the folder")
+            context.terminal.hint("push those commits from there (git -C <repository> push), or copy them where you keep them, then remove the folder")
         } else if let kept = result.keptWorkspace, record.state != .succeeded {
             context.terminal.hint("the task's files are in \(kept); 'git aee run \(id)' continues it")
         }
