@@ -392,6 +392,7 @@ extension RemoteTests {
         #expect(synced.status == 0 && synced.stdout.contains("aee/\(id): pushed its end to origin, which its run could not reach"), "\(synced.stdout)\(synced.stderr)")
         #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == (try repo.git("rev-parse", "aee/\(id)")))
         #expect(try repo.remoteGit("for-each-ref", "refs/aee/leases") == "", "the lease went too")
+        #expect(try repo.remoteGit("for-each-ref", "--format=%(refname)", "refs/heads/aee") == "refs/heads/aee/\(id)\n", "and the attempt branch its end holds")
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
     }
 

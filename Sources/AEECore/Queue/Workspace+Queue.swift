@@ -52,6 +52,11 @@ extension Workspace {
                       let record = try? store.record(of: id, at: local), record.state.isFinal || record.state == .blocked else { continue }
                 updates.append((id.branch, local))
                 if try repository.resolveReference(tasks.tracking(Lease.ref(id))) != nil { updates.append((Lease.ref(id), nil)) }
+                // The attempt branches the run would have deleted there at its end: gone here, held by the task's end.
+                for (tracked, tip) in try repository.references(matching: tasks.tracking(id.branch) + "-attempt-*") {
+                    let attempt = taskBranchPrefix + tracked.dropFirst(tasks.tracking(taskBranchPrefix).count)
+                    if try repository.resolveReference(attempt) == nil, try repository.isAncestor(tip, of: local) { updates.append((attempt, nil)) }
+                }
             }
             guard !updates.isEmpty else { return [] }
             let rejected = Set(try tasks.publish(updates))
