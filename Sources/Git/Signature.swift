@@ -42,6 +42,7 @@ extension Repository {
         }
         // libgit2 1.5 reports success when the object could not be written (`git_odb_write`'s failure is not kept:
         // a full disk), and a ref would then name a commit that is not there: what it recorded last is the reason.
+        // Taken before the lookup, which replaces libgit2's last error.
         let unwritten = GitError(code: GIT_ERROR.rawValue, function: "git_commit_create_from_ids")
         var database: OpaquePointer?
         try check(git_repository_odb(&database, pointer), "git_repository_odb")

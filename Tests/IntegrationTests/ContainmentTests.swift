@@ -43,18 +43,25 @@ struct ContainmentTests {
         #expect(processIsGone(try repo.mark("child")))
     }
 
-    @Test("Ctrl-C during git aee gate: the gate gets SIGINT, and git aee dies of it rather than calling the gate failed")
-    func interruptedGate() throws {
-        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: marks) }
-        let repo = try calculatorRepository(gates: #""tests": {"run": "trap 'echo interrupted > \#(marks)/trap; exit 1' INT; touch \#(marks)/running; while :; do sleep 0.05; done"}"#)
+    /// Starts `git aee gate` on a gate that runs `handler` on SIGINT (`$MARKS` is `marks`) and waits, sends git aee
+    /// SIGINT once the gate runs, and returns what it printed and how it ended.
+    func interruptGate(handler: String, marks: String) throws -> (repo: Scratch, process: Process, printed: String) {
+        let repo = try calculatorRepository(gates: #""tests": {"run": "MARKS=\#(marks); trap '\#(handler)' INT; touch $MARKS/running; while :; do sleep 0.05; done"}"#)
         let output = Pipe()
         let process = try repo.start(["gate", "--trust"], stdout: output, stderr: output)
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/running") })
         kill(process.processIdentifier, SIGINT)
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        return (repo, process, printed)
+    }
+
+    @Test("Ctrl-C during git aee gate: the gate gets SIGINT, and git aee dies of it rather than calling the gate failed")
+    func interruptedGate() throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        let (_, process, printed) = try interruptGate(handler: "echo interrupted > $MARKS/trap; exit 1", marks: marks)
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "exit \(process.terminationStatus): \(printed)")
         #expect(!printed.contains("FAILED") && !printed.contains("did not pass"), "\(printed)")
         #expect(try String(contentsOfFile: marks + "/trap", encoding: .utf8) == "interrupted\n")
@@ -65,11 +72,7 @@ struct ContainmentTests {
         let marks = FileManager.default.temporaryDirectory.appendingPathComponent("aee-marks-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: marks) }
-        let repo = try calculatorRepository(gates: #""tests": {"run": "trap 'exit 0' INT; touch \#(marks)/running; while :; do sleep 0.05; done"}"#)
-        let process = try repo.start(["gate", "--trust"])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/running") })
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        let (repo, process, _) = try interruptGate(handler: "exit 0", marks: marks)
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT)
         #expect(try repo.git("notes", "--ref", "aee-gates", "list") == "", "an interrupted gate was filed as a pass")
     }

@@ -85,6 +85,7 @@ extension Workspace {
         return try doing("check what is pushed") {
             // Computing the working tree's id reads every file's status: done only if some tree needs it, and once.
             lazy var workingTree = Result { try repository.workingDirectory.map { _ in try repository.workingTreeTree() } }
+            lazy var workingConfig = Result { try repository.workingDirectory.flatMap { try ProjectConfig.load(workingDirectory: $0) } }
             var check = PushCheck()
             var judged: [OID: GateReport] = [:]
             for ref in refs {
@@ -106,9 +107,13 @@ extension Workspace {
                     }
                     let plan = try catalog.plan(catalog.prePushGates)
                     let cached = try cachedPasses(plan, tree: tree)
-                    // Approving the working tree's file would not approve this one: the refusal names the commit.
-                    let differs = try repository.workingDirectory.map { try ProjectConfig.load(workingDirectory: $0) != config } ?? true
-                    try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }), commit: differs ? commit : nil)
+                    do {
+                        try requireTrust(catalog.projectCommands(of: plan.filter { !cached.contains($0.name) }))
+                    } catch ConfigError.untrustedCommands(let commands, _) {
+                        // Approving the working tree's file would not approve this one: the refusal names the commit.
+                        let differs = (try? workingConfig.get()).flatMap { $0 } != config
+                        throw ConfigError.untrustedCommands(commands, commit: differs ? commit.hex : nil)
+                    }
                     if cached.count == plan.count {
                         // Nothing will run, so the directory does not matter.
                         judged[tree] = try judge(tree, in: repository.commonDirectory, plan: plan, catalog: catalog, cached: cached, checkedOut: nil)

@@ -66,8 +66,6 @@ public final class TaskRunner {
             if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
             try workspace.requireWorkspaceFolder()
             try workspace.requireFilters()
-            // A remote out of reach stops `task --remote` before the task exists, as it stops `task --queue --push`.
-            if let remote { _ = try remote.sync(adopting: false) }
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
             if options.here {
                 let changed = try workspace.repository.changedPaths()

@@ -322,7 +322,10 @@ public struct TaskStore {
     func read(at location: TaskLocation) throws -> TaskRecord {
         let record = try decode(try recordBlob(at: location, in: repository).bytes, at: location)
         let log = (try repository.blob(at: location.id.eventLogPath, inTree: location.tree)) ?? []
-        if let line = log.split(separator: UInt8(ascii: "\n")).last,
+        // The last line only: a long task's log is not split whole on every read.
+        let end = log.lastIndex { $0 != UInt8(ascii: "\n") }.map { $0 + 1 } ?? 0
+        let line = log[(log[..<end].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0)..<end]
+        if !line.isEmpty,
            let last = try? JSONInput.decode(TaskEvent.self, from: Array(line), file: location.id.eventLogPath), last.toState != record.state {
             throw ConfigError.invalidFile(file: location.id.recordPath, key: "state",
                                           reason: "says \(record.state), but the event log ends in \(last.toState) (\(last.kind.name)); the record was changed outside git aee")

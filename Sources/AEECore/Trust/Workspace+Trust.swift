@@ -40,11 +40,10 @@ extension Workspace {
     }
 
     /// Refuses to go on while any of `commands` is unapproved, unless `--trust` or `AEE_TRUST` says to trust them all.
-    /// `commit`: the commit whose `.aee/config.json` holds them, when it is not the one `useConfig` named.
-    func requireTrust(_ commands: [ProjectCommand], commit: OID? = nil) throws {
+    func requireTrust(_ commands: [ProjectCommand]) throws {
         if try trustsEveryCommand() { return }
         let untrusted = try untrusted(commands)
-        if !untrusted.isEmpty { throw ConfigError.untrustedCommands(untrusted, commit: (commit ?? configCommitDiffering)?.hex) }
+        if !untrusted.isEmpty { throw ConfigError.untrustedCommands(untrusted, commit: configCommitDiffering?.hex) }
     }
 
     /// Whether this run trusts every command: `--trust` on the command line, or `AEE_TRUST` set to a true value.

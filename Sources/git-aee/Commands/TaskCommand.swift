@@ -61,6 +61,10 @@ enum TaskCommand: Command {
         // Everything that could stop the run is checked before the task exists, so a refusal leaves nothing behind.
         let run = try RunCommand.runner(arguments, context, maxIterations: metadata.maxIterations)
         try run.runner.check(metadata)
+        // A remote out of reach stops `task --remote` before the task exists (as `run --remote` fetches first).
+        if let remote = arguments.value("remote") {
+            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
+        }
         let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         if !arguments.flag("here") {
