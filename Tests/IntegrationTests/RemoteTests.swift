@@ -377,7 +377,9 @@ extension RemoteTests {
         _ = try repo.sharedThroughRemote(clones: 1)
         let (agent, marks) = try repo.threeItemAgent()
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent])
+        let errors = repo.root.appendingPathComponent("run.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
         let remote = repo.root.appendingPathComponent("remote.git").path
         try FileManager.default.moveItem(atPath: remote, toPath: remote + ".away")
@@ -385,6 +387,10 @@ extension RemoteTests {
         kill(pid_t(child)!, SIGTERM)
         run.waitUntilExit()
         #expect(run.terminationStatus == 0)
+        // Every commit after that one failed to reach the remote (work items, gate, end): the user is told once.
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(stderr.components(separatedBy: "could not push to origin").count == 2, "\(stderr)")
+        #expect(stderr.contains("(after the run: 'git aee sync origin')"), "\(stderr)")
         try FileManager.default.moveItem(atPath: remote + ".away", toPath: remote)
         #expect(try repo.remoteGit("rev-parse", "aee/\(id)") != (try repo.git("rev-parse", "aee/\(id)")), "the end never reached the remote")
 

@@ -30,6 +30,8 @@ public final class TaskRunner {
     }
     /// Whether the remote took this run's claim; until it has, a remote that cannot be reached stops the run.
     private var claimed = false
+    /// Whether the last push of this run failed: the warning is given once, not at every commit, until one goes through.
+    private var remoteOutOfReach = false
     /// The last metadata `check` passed, and its gate plan: `task` checks before it creates the task, and `run` need
     /// not check the same metadata again in the same process.
     private var checked: (metadata: TaskMetadata, plan: [Gate])?
@@ -242,8 +244,11 @@ public final class TaskRunner {
         guard let remote else { return }
         do {
             if let moved = try remote.publish(updates).first { throw RemoteError.moved(id, remote: remote.name, branch: moved, there: nil) }
+            remoteOutOfReach = false
         } catch RemoteError.failed(_, _, let reason) where claimed {
-            events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push takes these commits along"))
+            guard !remoteOutOfReach else { return }
+            remoteOutOfReach = true
+            events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push that goes through takes these commits along (after the run: 'git aee sync \(remote.name)')"))
         }
     }
 
