@@ -57,7 +57,7 @@ extension Repository {
                 guard let bytes = buffer.ptr else { return [] }
                 let text = Array(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: buffer.size))
                 if case .stat = format { return Self.alignedStat(text, quoting) }
-                return text
+                return Self.tabbedFileNames(text)
             }
         }
     }
@@ -132,6 +132,27 @@ private extension String {
 }
 
 extension Repository {
+    /// The patch with a tab after a `---`/`+++` name that holds a space, as git prints it so that `patch` and other
+    /// tools find where the name ends (libgit2 prints none). Only the lines of a file's header, before its first hunk.
+    static func tabbedFileNames(_ patch: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(patch.count + 64)
+        var inHeader = false
+        for (index, line) in patch.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "\n")) }
+            out += line
+            if line.starts(with: "diff --git ".utf8) {
+                inHeader = true
+            } else if line.starts(with: "@@".utf8) {
+                inHeader = false
+            } else if inHeader, line.starts(with: "--- ".utf8) || line.starts(with: "+++ ".utf8),
+                      line.dropFirst(4).contains(UInt8(ascii: " ")), line.last != UInt8(ascii: "\t") {
+                out.append(UInt8(ascii: "\t"))
+            }
+        }
+        return out
+    }
+
     /// libgit2's `--stat` with its name column as wide as the widest name printed (it measures a rename by both full
     /// paths, though it prints `dir/{old => new}` as git does, which leaves the other rows too wide), and names quoted
     /// as git quotes them.
