@@ -14,6 +14,10 @@ int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
+int aee_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
 int aee_signal_on_parent_death(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal);
 }

@@ -63,6 +63,45 @@ struct RedactorTests {
             #expect(object["other"] == "kept")
         }
     }
+
+    @Test("a value with a quote, a backslash or several lines is found inside JSON's escapes too, and from a later line of it on")
+    func escapedValues() throws {
+        let multiline = Redactor(environment: ["SMTP_PASSWORD": #"Tr0ub4dor"and\3xtra"#, "DEPLOY_KEY": "line1-AAAAAAAAAA\nline2-BBBBBBBBBB\nline3-CCCCCCCCCC"])
+        let tails = [#"pw is Tr0ub4dor"and\3xtra"#, "key:\nline1-AAAAAAAAAA\nline2-BBBBBBBBBB\nline3-CCCCCCCCCC\n", "line2-BBBBBBBBBB\nline3-CCCCCCCCCC\ndone"]
+        for tail in tails {
+            let redacted = multiline.redact(json: try CanonicalJSON.encode(["output_tail": tail]))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(redacted)) as? [String: String])
+            #expect(object["output_tail"]?.contains("[redacted: environment]") == true, "\(object)")
+            for fragment in ["Tr0ub4dor", "AAAAAAAAAA", "BBBBBBBBBB", "CCCCCCCCCC"] { #expect(object["output_tail"]?.contains(fragment) == false, "\(object)") }
+        }
+    }
+
+    @Test("the end of a private key whose start a cut tail lost is cut out, in text and in JSON")
+    func privateKeyEnd() throws {
+        let end = "MIIEowIBAAKCAQEA\nAbCdEf+/0123==\n-----END PRIVATE KEY-----\nafter"
+        #expect(redactor.redact(end) == "[redacted: private key]\nafter")
+        let redacted = redactor.redact(json: try CanonicalJSON.encode(["output_tail": end, "other": "kept"]))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(redacted)) as? [String: String])
+        #expect(object == ["output_tail": "[redacted: private key]\nafter", "other": "kept"])
+    }
+}
+
+@Suite("output cut to its tail")
+struct OutputTailTests {
+    @Test("a cut starts at the next line (unless it fell after a line break), or without its first quarter (at most 4 KiB) in a longer line; an uncut output is kept whole")
+    func cutAtLine() {
+        let text = Array("ghp_cut-in-the-middle\nsecond line\n".utf8)
+        #expect(Array(OutputTail.suffix(text.count, of: text)) == text)
+        #expect(Array(OutputTail.suffix(14, of: text)) == Array("second line\n".utf8))
+        #expect(Array(OutputTail.suffix(12, of: text)) == Array("second line\n".utf8))
+        #expect(Array(OutputTail.suffix(11, of: text)) == Array("ond line\n".utf8), "no break in its first quarter: that much goes")
+        var ring = OutputTail(cap: 14)
+        ring.append(text[...])
+        #expect(Array(OutputTail.fromLineStart(ring.bytes[...], after: ring.lastDropped)) == Array("second line\n".utf8))
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: 10_000)
+        #expect(OutputTail.fromLineStart(long[...], after: UInt8(ascii: "x")).count == 10_000 - 2500)
+        #expect(OutputTail.fromLineStart(long + long[...], after: UInt8(ascii: "x")).count == 20_000 - 4096)
+    }
 }
 
 @Suite("usage as the agents reported it")
@@ -76,5 +115,11 @@ struct UsageTests {
         #expect(String(decoding: try CanonicalJSON.compact(total), as: UTF8.self) == #"{"cost_usd":0.306,"turns":3}"#)
         #expect(String(decoding: try CanonicalJSON.compact(Usage.unknown + .unknown), as: UTF8.self) == #"{"cost_usd":null,"turns":null}"#)
         #expect(Usage(reportedCost: -1, turns: -2) == .unknown)
+    }
+
+    @Test("amounts read in cents, and under a cent with the decimals they need")
+    func dollars() {
+        #expect([0, 0.036, 12.5, 0.0001, 0.0000003, 0.00012345, 1e-13].map(\.dollars) == ["0.00", "0.04", "12.50", "0.0001", "0.0000003", "0.00012345", "0.00"])
+        #expect(Decimal(string: "0.0000003")!.dollars == "0.0000003")
     }
 }

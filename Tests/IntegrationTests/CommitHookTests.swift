@@ -126,6 +126,46 @@ struct CommitHookTests {
         #expect(!everything.contains(key) && !everything.contains(leakedToken))
     }
 
+    @Test("secrets are redacted where output is cut to its tail (a token cut in two, a private key without its start) and inside JSON's escapes (a quote, a backslash, several lines)")
+    func redactedWhereCut() throws {
+        let repo = try calculatorRepository(gates: #""tests": {"run": "./loud.sh && ./test.sh"}"#)
+        // The gate prints a private key longer than the 16 KiB it keeps of its output: its start is cut off. (Its
+        // lines are made as it runs: the script itself is in the history.)
+        try repo.write("loud.sh", """
+            #!/bin/sh
+            echo '-----BEGIN PRIVATE KEY-----'
+            seq 1 400 | sed 's/^/KEY''BODY/; s/$/\(String(repeating: "Q", count: 50))/'
+            echo '-----END PRIVATE KEY-----'
+
+            """)
+        try repo.git("add", "loud.sh")
+        try repo.git("update-index", "--chmod=+x", "loud.sh")
+        try repo.git("commit", "-q", "-m", "A loud gate")
+        let password = #"Tr0ub4dor"and\3xtra-pw"#
+        let deployKey = "line1-AAAAAAAAAAAA\nline2-BBBBBBBBBBBB\nline3-CCCCCCCCCCCC"
+        // The agent's kept 16 KiB start 10 bytes into the token: what is left of it would name no token.
+        let after = "pw is \(password)\n\(deployKey)\n"
+        let padding = 16_384 + 10 - leakedToken.utf8.count - 1 - after.utf8.count
+        let agent = try repo.executor("cut", """
+            printf '%s' '\(leakedToken)'; head -c \(padding) /dev/zero | tr '\\0' g; echo
+            printf 'pw is %s\\n%s\\n' "$SMTP_PASSWORD" "$DEPLOY_KEY"
+            \(fixCalculator)
+            """)
+        let run = try repo.aee("task", "Fix it", "--agent", agent, "--json", environment: ["SMTP_PASSWORD": password, "DEPLOY_KEY": deployKey])
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require(try repo.json(run.stdout)["id"] as? String)
+        let agentReport = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])
+        // The long line lost its first quarter: the token's remains went with it.
+        let said = try #require(agentReport["output_tail"] as? String)
+        #expect(said.hasPrefix("gggg") && said.hasSuffix("g\npw is [redacted: environment]\n[redacted: environment]\n"), "\(said.suffix(200))")
+        let gates = try #require(try repo.artifact(id, "iterations/1/gate_results.json")["results"] as? [[String: Any]])
+        #expect((gates.first?["output_tail"] as? String)?.hasPrefix("[redacted: private key]\nok: 2 + 3 = 5") == true, "\(gates)")
+        let everything = try repo.git("log", "--all", "-p")
+        for fragment in ["qrstuvwxyz0123456789", "Tr0ub4dor", "AAAAAAAAAAAA", "BBBBBBBBBBBB", "CCCCCCCCCCCC", "KEYBODY"] {
+            #expect(!everything.contains(fragment), "\(fragment) is in the history")
+        }
+    }
+
     @Test("a secret in the task's title, or in the titles of an agent's plan, reaches no commit: not the summary, the records or a message")
     func redactedTitles() throws {
         let repo = try calculatorRepository()

@@ -60,9 +60,9 @@ public struct Subprocess: Sendable {
         /// Whether git aee asked it to stop before it ended (a timeout, an interrupt, a stop requested): an exit 0
         /// then says it stopped cleanly, not that it did its work.
         public let stopped: Bool
-        /// stdout and stderr interleaved as written, last `outputCap` bytes.
+        /// stdout and stderr interleaved as written: the last `outputCap` bytes, from the start of a line when that cut.
         public let output: [UInt8]
-        /// Bytes written beyond the cap and dropped from the front.
+        /// Bytes dropped from the front: beyond the cap, and the cut line.
         public let droppedBytes: Int
         public let seconds: Double
 
@@ -223,13 +223,14 @@ public struct Subprocess: Sendable {
         }
         let raw = status!
         let exited = raw & 0x7F == 0
+        let output = tail.dropped > 0 ? Array(OutputTail.fromLineStart(tail.bytes[...], after: tail.lastDropped)) : tail.bytes
         return Outcome(
             exitCode: exited ? (raw >> 8) & 0xFF : nil,
             signal: exited ? nil : raw & 0x7F,
             timedOut: timedOut,
             stopped: stopped,
-            output: tail.bytes,
-            droppedBytes: tail.dropped,
+            output: output,
+            droppedBytes: tail.total - output.count,
             seconds: Self.now() - started)
     }
 
@@ -240,6 +241,9 @@ public struct Subprocess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         if capturesStandardError { posix_spawn_file_actions_adddup2(&actions, output, 2) }
+        // Nothing else of git aee's is the command's: a descriptor some library left without close-on-exec (a file
+        // being written, a lock) would stay open as long as anything the command started runs.
+        aee_spawn_file_actions_addclosefrom(&actions, 3)
         aee_spawn_file_actions_addchdir(&actions, directory)
 
         // A group of its own: a timeout or an interrupt reaches the command and everything it started.
@@ -280,6 +284,8 @@ struct OutputTail {
     let cap: Int
     private(set) var bytes: [UInt8] = []
     private(set) var dropped = 0
+    /// The last byte dropped: whether what is kept starts a line.
+    private(set) var lastDropped: UInt8?
     /// Bytes read so far.
     var total: Int { bytes.count + dropped }
 
@@ -295,11 +301,30 @@ struct OutputTail {
         return true
     }
 
+    /// The last `count` bytes of `bytes`, from the start of a line when that cuts them (`fromLineStart`).
+    static func suffix(_ count: Int, of bytes: some Collection<UInt8>) -> ArraySlice<UInt8> {
+        let all = Array(bytes)
+        guard all.count > count else { return all[...] }
+        return fromLineStart(all.suffix(count), after: all[all.count - count - 1])
+    }
+
+    /// Output whose front was cut, from its first line break on, unless the cut fell after one (`dropped`, the last
+    /// byte cut off): half a line says nothing to a reader, and a secret cut there has lost the start by which
+    /// `Redactor` knows it, so what is left of it must not be kept. The break is looked for in the first quarter (at
+    /// most 4 KiB; longer than any credential's shape), and without one that much goes, so that a long last line
+    /// still shows.
+    static func fromLineStart(_ cut: ArraySlice<UInt8>, after dropped: UInt8?) -> ArraySlice<UInt8> {
+        guard dropped != UInt8(ascii: "\n") else { return cut }
+        let window = cut.prefix(min(4096, cut.count / 4))
+        return cut[(window.firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? window.endIndex)...]
+    }
+
     mutating func append(_ chunk: ArraySlice<UInt8>) {
         bytes.append(contentsOf: chunk)
         if bytes.count > cap {
             let excess = bytes.count - cap
             dropped += excess
+            lastDropped = bytes[excess - 1]
             bytes.removeFirst(excess)
         }
     }

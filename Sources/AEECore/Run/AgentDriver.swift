@@ -138,7 +138,7 @@ struct AgentDriver {
             process.stopRequested = driver.stopRequested
             let outcome = try process.run()
             let status: AgentReport.Status = outcome.timedOut ? .timedOut : outcome.exitCode == 0 ? .done : outcome.exitCode == nil ? .killed : .failed
-            let tail = outcome.output.suffix(AgentDriver.artifactTail)
+            let tail = OutputTail.suffix(AgentDriver.artifactTail, of: outcome.output)
             let report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
                                      outputTail: String(decoding: tail, as: UTF8.self),
                                      outputDroppedBytes: outcome.droppedBytes + outcome.output.count - tail.count, resultProblem: nil)
@@ -183,7 +183,7 @@ struct AgentDriver {
         if report.status == .done, reading.failure != nil { report.status = .failed }
         if let message = reading.message {
             // The agent's last words say more than the end of its event stream, which is kept whole as an artifact.
-            let words = message.utf8.suffix(Self.artifactTail)
+            let words = OutputTail.suffix(Self.artifactTail, of: message.utf8)
             report.outputTail = String(decoding: words, as: UTF8.self)
             report.outputDroppedBytes = message.utf8.count - words.count
         }

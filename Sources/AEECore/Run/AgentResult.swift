@@ -103,12 +103,11 @@ extension Decimal {
 }
 
 extension Double {
-    /// An amount of money for people: in cents, or, under a cent, with the decimals it needs (at most six), so a
-    /// budget of $0.0001 does not read as $0.00.
+    /// An amount of money for people: in cents, or, under a cent, with the decimals it needs (at most twelve), so a
+    /// budget of $0.0001 does not read as $0.00, nor a cost of $0.0000003 as $0.
     public var dollars: String {
         guard self != 0, abs(self) < 0.01 else { return formatted(decimals: 2) }
-        var text = formatted(decimals: 6)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text
+        let text = formatted(decimals: 12)
+        return String(text.prefix(through: text.lastIndex { $0 != "0" && $0 != "." } ?? text.index(text.startIndex, offsetBy: 3)))
     }
 }

@@ -3,15 +3,28 @@
 /// environment variables whose names say they hold a secret (`*_KEY`, `*TOKEN*`, `*SECRET*`, `*PASSWORD*`, ...), and
 /// the shapes of well-known credentials (Anthropic, OpenAI, GitHub, AWS, Slack, Google keys; PEM private keys).
 public struct Redactor: Sendable {
-    /// Secret values from the environment, longest first, so one that contains another is replaced whole.
+    /// Secret values from the environment as they are written in text, longest first, so one that contains another
+    /// is replaced whole.
     let values: [String]
 
     /// Values shorter than this are not taken for secrets: `1`, `true` or a path would blank out unrelated text.
     static let shortestValue = 8
 
     init(environment: [String: String]) {
-        values = environment.filter { Self.namesSecret($0.key) && $0.value.count >= Self.shortestValue }
-            .map(\.value).sorted { $0.count > $1.count }
+        let secrets = environment.filter { Self.namesSecret($0.key) && $0.value.count >= Self.shortestValue }.map(\.value)
+        values = Set(secrets.flatMap(Self.writtenForms)).sorted { $0.count > $1.count }
+    }
+
+    /// How a secret value appears in what is committed: as it is, and inside a JSON string (where `"`, `\` and line
+    /// breaks are escaped); for a value of several lines, also from each of its later lines on, since an output tail
+    /// cut in the middle of it starts at a line (`OutputTail.fromLineStart`).
+    static func writtenForms(of value: String) -> [String] {
+        let lines = value.split(separator: "\n", omittingEmptySubsequences: false)
+        let endings = lines.indices.dropFirst().map { lines[$0...].joined(separator: "\n") }.filter { $0.count >= shortestValue }
+        return ([value] + endings).flatMap { form in
+            // A one-element array, `["<form>"]`, less its brackets and quotes.
+            [form, (try? CanonicalJSON.compact([form])).map { String(decoding: $0.dropFirst(2).dropLast(2), as: UTF8.self) } ?? form]
+        }
     }
 
     static func namesSecret(_ name: String) -> Bool {
@@ -33,6 +46,8 @@ public struct Redactor: Sendable {
     static let shapes: [Shape] = [
         // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
         Shape(name: "private key", markers: ["private key-----"]) { #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/# },
+        // The end of one whose start a cut output tail lost: the base64 lines (and JSON's `\n`) before its end line.
+        Shape(name: "private key", markers: ["private key-----"]) { #/(?:[A-Za-z0-9+\/=\s]|\\[rn])+-----END[A-Z ]*PRIVATE KEY-----/# },
         // Starting a word: `desk-navigation-container` and `task-management-service` are not keys.
         Shape(name: "anthropic key", markers: ["sk-ant-"]) { #/\bsk-ant-[A-Za-z0-9_\-]{20,}/# },
         Shape(name: "openai key", markers: ["sk-"]) { #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/# },

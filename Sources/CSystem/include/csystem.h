@@ -12,6 +12,9 @@ int aee_pipe_cloexec(int fds[2]);
 /* posix_spawn_file_actions_addchdir_np: the child starts in `path` without the parent changing directory. */
 int aee_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/* posix_spawn_file_actions_addclosefrom_np: the child closes every descriptor from `from` up. */
+int aee_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
 /* prctl(PR_SET_PDEATHSIG, signal), which Swift cannot call (prctl is variadic). */
 int aee_signal_on_parent_death(int signal);
 
