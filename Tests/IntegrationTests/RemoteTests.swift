@@ -24,11 +24,12 @@ extension Scratch {
 
 @Suite("workers on several clones sharing one remote")
 struct RemoteTests {
-    @Test("a teammate's shared task is seen in a fresh clone: list (marked), show, log, prefixes; run takes it from the remote")
+    @Test("a teammate's shared task is seen in a fresh clone: list (marked), show, log, prefixes; run takes it from the remote, and only it, once its checks pass")
     func teammatesTasks() throws {
         let repo = try calculatorRepository()
         let clone = try repo.sharedThroughRemote(clones: 2)[1]
         let id = try #require(try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.split(separator: "\n").first.map(String.init))
+        let other = try #require(try repo.aee("task", "Another", "--queue", "--push", "origin").stdout.split(separator: "\n").first.map(String.init))
         // The teammate fetches, as any git user does; no branch of the task is made by hand.
         try repo.git("fetch", "-q", "origin", in: clone)
         let listed = try repo.aee("list", in: clone)
@@ -43,10 +44,20 @@ struct RemoteTests {
         let cancel = try repo.aee("cancel", id, in: clone)
         #expect(cancel.status == 128)
         #expect(cancel.stderr.hasPrefix("fatal: task \(id) is only on origin (its fetched branch origin/aee/\(id)), not here\nhint: "), "\(cancel.stderr)")
+        // A run refused (the team's gate is not approved on this clone) makes no branch here.
+        // (Its fetch may move remote-tracking refs, as git fetch does.)
+        let ownRefs = { try repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/aee", "refs/notes", in: clone) }
+        let refsBefore = try ownRefs()
+        repo.environment["AEE_TRUST"] = nil
+        let refused = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
+        repo.environment["AEE_TRUST"] = "1"
+        #expect(refused.status == 128 && refused.stderr.contains("asks to run commands you have not approved"), "\(refused.stderr)")
+        #expect(try ownRefs() == refsBefore)
         let ran = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
         #expect(ran.status == 0, "\(ran.stderr)")
         #expect(ran.stderr.contains("hint: task \(id) came from origin"), "\(ran.stderr)")
-        #expect(try repo.aee("list", "--local", in: clone).stdout.contains("\(id)  SUCCEEDED"))
+        let local = try repo.aee("list", "--local", in: clone).stdout
+        #expect(local.contains("\(id)  SUCCEEDED") && !local.contains(other), "\(local)")
     }
 
     @Test("3 clones with workers against one bare remote: each task runs exactly once and every record ends on the remote")

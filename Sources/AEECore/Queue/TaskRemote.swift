@@ -38,7 +38,7 @@ public struct TaskRemote {
     func lease(of id: TaskID) throws -> OID? { try repository.resolveReference(tracking(Lease.ref(id))) }
 
     /// Fetches the task branches and fast-forwards the local ones to them (with `adopting`, creating those that are
-    /// new here, as a worker or run through the remote needs them); an attempt branch the remote deleted goes here too
+    /// new here, as a worker needs them: `adopt`); an attempt branch the remote deleted goes here too
     /// when this clone's copy is what the remote had and its task's branch holds it (a run elsewhere took the task over
     /// and finished that attempt). A local branch ahead of the remote is left for its run to push; one that diverged
     /// is returned, not touched (`settle` takes the remote's).
@@ -51,10 +51,7 @@ public struct TaskRemote {
         for (remoteName, remote) in after {
             let branch = taskBranchPrefix + remoteName.dropFirst(prefix.count)
             let local = try repository.resolveReference(branch)
-            guard let local else {
-                if adopting { try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)") }
-                continue
-            }
+            guard let local else { continue }
             if try local == remote || repository.isAncestor(remote, of: local) { continue }
             if try repository.isAncestor(local, of: remote) {
                 // Another process may move it meanwhile; the next sync looks again.
@@ -71,7 +68,21 @@ public struct TaskRemote {
                   try repository.isAncestor(old, of: tip) else { continue }
             try? repository.deleteReference(branch, expecting: old)
         }
+        if adopting { try adopt() }
         return diverged
+    }
+
+    /// Makes local the task branches fetched from the remote that have no branch here: those of `id` (its branch and
+    /// its attempt branches), or all of them.
+    public func adopt(_ id: TaskID? = nil) throws {
+        let prefix = "refs/remotes/\(name)/aee/"
+        for (remoteName, remote) in try repository.references(matching: prefix + (id.map { "\($0)*" } ?? "*")) {
+            let branch = taskBranchPrefix + remoteName.dropFirst(prefix.count)
+            if let id, branch != id.branch, !branch.hasPrefix(id.branch + "-attempt-") { continue }
+            guard try repository.resolveReference(branch) == nil else { continue }
+            // Another process may make it meanwhile; it is there either way.
+            try? repository.updateReference(branch, to: remote, expecting: nil, reflogMessage: "aee: from \(name)")
+        }
     }
 
     /// A task branch here and the remote's that neither contains the other: a run here wrote commits the remote

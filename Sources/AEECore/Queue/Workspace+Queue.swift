@@ -38,6 +38,11 @@ extension Workspace {
         }
     }
 
+    /// Makes local the task branches last fetched from `remote` that have none here: `id`'s, or all.
+    public func adoptTasks(from remote: String, only id: TaskID? = nil) throws {
+        try doing("make the tasks of \(remote) local") { try TaskRemote(name: remote, repository: repository).adopt(id) }
+    }
+
     /// Pushes to `remote` the task branches here that are ahead of its copy and whose run is over (ended, or
     /// BLOCKED): a run whose last pushes failed while the remote was out of reach leaves its end here alone, with no
     /// run left to push it. Their leases there go too. Each push only moves the remote's branch forward from where it

@@ -13,11 +13,12 @@ enum ResumeCommand: Command {
         positionals: 1...1)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        let (id, record) = try RunCommand.task(arguments, context)
+        let task = try RunCommand.task(arguments, context)
+        let id = task.id
         let quiet = arguments.flag("if-abandoned")
         if quiet { ProcessGroups.shared.dieWithParent() }
         do {
-            return try RunCommand.execute(RunCommand.runner(arguments, context, task: record), id, arguments, context) {
+            return try RunCommand.execute(RunCommand.checkedRunner(arguments, context, task: task, toRun: false), id, arguments, context) {
                 try $0.resume(id, force: arguments.flag("force"))
             }
         } catch RunError.alreadyRunning where quiet {

@@ -48,14 +48,15 @@ enum RunCommand: Command {
     }
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
-        let (id, record) = try task(arguments, context)
+        let task = try task(arguments, context)
+        let id = task.id
         let ifQueued = arguments.flag("if-queued")
         if ifQueued {
-            if record.state != .queued { return Status.notQueued }
+            if task.record.state != .queued { return Status.notQueued }
             ProcessGroups.shared.dieWithParent()
         }
         do {
-            return try execute(runner(arguments, context, task: record, toRun: true), id, arguments, context) { try $0.run(id) }
+            return try execute(checkedRunner(arguments, context, task: task, toRun: true), id, arguments, context) { try $0.run(id) }
         } catch RunError.alreadyRunning where ifQueued {
             // Another worker's claim landed between the read above and ours.
             return Status.notQueued
@@ -65,19 +66,37 @@ enum RunCommand: Command {
         }
     }
 
-    /// The task the first argument names, and its record; with `--remote`, after fetching the task branches, since
-    /// the task may have been queued on another clone.
-    static func task(_ arguments: ParsedArguments, _ context: Context) throws -> (TaskID, TaskRecord) {
+    /// The task the first argument names, its record, and what makes its branches local once the run's checks have
+    /// passed (so that a refused run leaves none behind): with `--remote` the task branches are fetched first, since
+    /// the task may have been queued on another clone, and the remote's new ones are made local, as a worker needs
+    /// them; a task a teammate shared is fetched afresh, and only its own branches are made local.
+    static func task(_ arguments: ParsedArguments, _ context: Context) throws -> (id: TaskID, record: TaskRecord, makeLocal: () throws -> Void) {
+        let workspace = try context.workspace()
+        var makeLocal: () throws -> Void = {}
         if let remote = arguments.value("remote") {
-            context.report(try context.workspace().syncTasks(from: remote).map(\.divergence), remote: remote)
+            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
+            makeLocal = { try workspace.adoptTasks(from: remote) }
         }
         let id = try context.task(arguments.positionals[0])
-        if case .remote(let remote) = try context.workspace().store.place(of: id), arguments.value("remote") != remote {
+        if case .remote(let remote) = try workspace.store.place(of: id), arguments.value("remote") != remote {
             // A task a teammate shared: its branch is fetched afresh and made local, to run as any other.
-            context.report(try context.workspace().syncTasks(from: remote).map(\.divergence), remote: remote)
+            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
             context.terminal.hint("task \(id) came from \(remote.escapedForTerminal); '--remote \(remote.escapedForTerminal)' shares the run there as it goes")
+            makeLocal = { [makeLocal] in
+                try makeLocal()
+                try workspace.adoptTasks(from: remote, only: id)
+            }
         }
-        return (id, try context.workspace().store.record(of: id))
+        return (id, try workspace.store.record(of: id), makeLocal)
+    }
+
+    /// The runner for `task` (as `runner` makes it), once its checks pass, with the task's branches made local.
+    static func checkedRunner(_ arguments: ParsedArguments, _ context: Context,
+                              task: (id: TaskID, record: TaskRecord, makeLocal: () throws -> Void), toRun: Bool) throws -> (runner: TaskRunner, progress: RunProgress) {
+        let run = try runner(arguments, context, task: task.record, toRun: toRun)
+        try run.runner.check(task.record.metadata)
+        try task.makeLocal()
+        return run
     }
 
     /// A runner for the command line's options, reporting progress on stderr and asking on the terminal.
