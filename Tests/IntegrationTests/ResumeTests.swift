@@ -125,6 +125,25 @@ extension ResumeTests {
         run.waitUntilExit()
     }
 
+    @Test("kill -9 of git aee mid-call, then cancel: what the dead run left running is stopped, not left writing into a workspace prune removes")
+    func cancelStopsTheDeadRunsAgent() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        let agent = try repo.executor("slow", "echo $$ > '\(marks)/first.tmp'; mv '\(marks)/first.tmp' '\(marks)/first'; sleep 60")
+        let run = try repo.start(["task", "Fix it", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/first") })
+        let orphan = try repo.mark("first")
+        kill(run.processIdentifier, SIGKILL)
+        #expect(processIsGone(String(run.processIdentifier)))
+        let id = try repo.onlyTaskID()
+        let canceled = try repo.aee("cancel", id)
+        #expect(canceled.status == 0, "\(canceled.stderr)")
+        #expect(canceled.stderr.contains("stopped 3 processes the dead run (pid \(run.processIdentifier)) left running"), "\(canceled.stderr)")
+        #expect(processIsGone(orphan))
+        #expect(try repo.aee("prune").status == 0)
+        run.waitUntilExit()
+    }
+
     @Test("branches edited by hand into impossible states: resume refuses and writes nothing; a worker reports them and goes on")
     func impossibleStates() throws {
         let repo = try calculatorRepository(fixed: true)

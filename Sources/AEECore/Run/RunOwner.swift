@@ -101,15 +101,29 @@ extension Workspace {
     /// Asks the git-aee process running `id` in this repository to stop (SIGTERM): it kills its agent and gates and
     /// finds the task CANCELED. A run of the same task in another clone on this host is not signalled: it would
     /// record its interruption there, racing this cancel to the remote; it learns of the cancel at its next push.
-    /// Returns whether a process was signalled.
+    /// A run on this host that was killed outright (kill -9) stops nothing itself: what it left running is stopped
+    /// here (`DeadRunLeftovers`), as `resume` would. Returns what was stopped.
     @discardableResult
-    public func stopOwner(of id: TaskID) throws -> Bool {
+    public func stopOwner(of id: TaskID) throws -> StoppedRun {
         return try doing("stop the run of task \(id)") {
             let owner = try owner(of: id)
-            guard owner.isLocalGitAEE, let pid = owner.pid, pid != getpid(),
-                  let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                  (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return false }
-            return kill(pid, SIGTERM) == 0
+            guard owner.host == RunOwner.thisHost, let pid = owner.pid, pid != getpid() else { return .nothing }
+            if !ProcessTable.isRunning(pid) {
+                let stopped = DeadRunLeftovers.stop(run: pid, grace: try killGraceSeconds())
+                return stopped > 0 ? .leftovers(stopped, pid: pid) : .nothing
+            }
+            guard owner.isLocalGitAEE, let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return .nothing }
+            return kill(pid, SIGTERM) == 0 ? .signalled : .nothing
         }
     }
+}
+
+/// What `stopOwner` stopped.
+public enum StoppedRun: Equatable, Sendable {
+    case nothing
+    /// The run, which stops its agent and gates.
+    case signalled
+    /// This many processes the dead run `pid` left running.
+    case leftovers(Int, pid: pid_t)
 }

@@ -8,8 +8,13 @@ enum TransitionCommand {
         let identity = try workspace.identity()
         let (before, record) = try workspace.store.transition(id, to: state, kind: kind, note: note, identity: identity)
         // A run in progress finds out at once rather than at its next step.
-        if before == .running, state == .canceled, try workspace.stopOwner(of: id) {
-            context.terminal.stderr("stopping the run of \(id)")
+        if before == .running, state == .canceled {
+            switch try workspace.stopOwner(of: id) {
+            case .nothing: break
+            case .signalled: context.terminal.stderr("stopping the run of \(id)")
+            case .leftovers(let count, let pid):
+                context.terminal.stderr("stopped \(count) process\(count == 1 ? "" : "es") the dead run (pid \(pid)) left running")
+            }
         }
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         if arguments.flag("json") {
