@@ -37,6 +37,15 @@ extension Repository {
         }
     }
 
+    /// The bytes the index's files take in the working tree, as last staged (about what a checkout of it writes); nil
+    /// for a bare repository.
+    public func indexedFileBytes() throws -> UInt64? {
+        guard workingDirectory != nil else { return nil }
+        return try withIndex { index in
+            (0..<git_index_entrycount(index)).reduce(UInt64(0)) { $0 + UInt64(git_index_get_byindex(index, $1)?.pointee.file_size ?? 0) }
+        }
+    }
+
     /// Whether `git add` leaves `path` (relative to the working tree's root) out by the ignore rules.
     public func isIgnored(_ path: String, isDirectory: Bool) throws -> Bool {
         var rules = try ignoreRules()

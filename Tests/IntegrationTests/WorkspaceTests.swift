@@ -335,7 +335,7 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
-    @Test("a workspace root on a full, read-only or noexec file system is one clear error before anything is written",
+    @Test("a workspace root on a full, read-only or noexec file system, or one with less space than a checkout takes, is one clear error before anything is written",
           .enabled(if: WorkspaceTests.canMountTmpfs, "this machine cannot mount a tmpfs (root in a VM or container that allows it)"))
     func unusableFileSystems() throws {
         let repo = try calculatorRepository()
@@ -352,6 +352,21 @@ struct WorkspaceTests {
             #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: \(reason)"), "\(refused.stderr)")
             #expect(try repo.refs() == refs, "nothing may be written")
         }
+        // Space left, but less than a checkout of the repository takes: refused before anything is written too.
+        try repo.write("big.bin", String(repeating: "x", count: 3 << 20))
+        try repo.git("add", "big.bin")
+        try repo.git("commit", "-q", "-m", "A big file")
+        let bigRefs = try repo.refs()
+        let mountPoint = repo.root.appendingPathComponent("mnt-tight").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]).status == 0)
+        defer { _ = try? repo.run("/bin/umount", [mountPoint]) }
+        try repo.git("config", "aee.workspaceRoot", mountPoint + "/workspaces")
+        let refused = try repo.aee("task", "Fix it", "--agent", "true")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: its file system has "), "\(refused.stderr)")
+        #expect(refused.stderr.contains("a checkout of this repository takes about 30"), "\(refused.stderr)")
+        #expect(try repo.refs() == bigRefs, "nothing may be written")
     }
 
     @Test("a repository whose disk fills during a run: the run stops (exit 2), the agent is not blamed; resume goes on once there is space",

@@ -54,9 +54,10 @@ public final class TaskRunner {
         return store
     }
 
-    /// Checks that `metadata` can run here (for `task` to call before it creates anything); returns the gate plan.
+    /// Checks that `metadata` can run here (for `task` to call before it creates anything; `id` when the task
+    /// exists); returns the gate plan.
     @discardableResult
-    public func check(_ metadata: TaskMetadata) throws -> [Gate] {
+    public func check(_ metadata: TaskMetadata, for id: TaskID? = nil) throws -> [Gate] {
         if let checked, checked.metadata == metadata { return checked.plan }
         let plan = try doing("check the task's gates") {
             let plan = try settings.catalog.plan(metadata.gates)
@@ -66,7 +67,7 @@ public final class TaskRunner {
             // again when this clone resumes the task (another clone that fetches it has to approve it first). A
             // convenience only: when another run holds the config's lock, the next run records it.
             if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
-            try workspace.requireWorkspaceFolder()
+            try workspace.requireWorkspaceFolder(for: id, checkingOut: !options.here)
             try workspace.requireFilters()
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
             if options.here {
@@ -86,7 +87,7 @@ public final class TaskRunner {
         return try doing("run task \(id)") {
             let store = store(for: id)
             let current = try store.record(of: id)
-            let plan = try check(current.metadata)
+            let plan = try check(current.metadata, for: id)
             // Read before anything is written, so an attempt branch edited into nonsense is refused with the task untouched.
             let unfinished = try AttemptProgress.read(id, number: current.iteration + 1, in: store, taskTip: try store.tip(of: id))
             try claim(current, in: store)
@@ -104,7 +105,7 @@ public final class TaskRunner {
             let tip = try store.tip(of: id)
             let current = try store.record(of: id, at: tip)
             guard current.state == .running else { throw RunError.notRunning(id, current.state) }
-            let plan = try check(current.metadata)
+            let plan = try check(current.metadata, for: id)
             let events = try store.events(of: id, at: tip)
             let owner = RunOwner(of: events)
             switch owner.liveness {

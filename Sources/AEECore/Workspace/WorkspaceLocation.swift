@@ -109,9 +109,11 @@ extension Workspace {
     }
 
     /// Refuses when no workspace can be made in this repository's folder of workspaces: the folder must be creatable
-    /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). Checked
-    /// before a run writes anything, so a bad place is one clear error, not a task that dies half-way.
-    func requireWorkspaceFolder() throws {
+    /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). Where the
+    /// run would check out a workspace anew (`checkingOut`, and neither task `id`'s own workspace nor a pooled one is
+    /// there), the space must hold the files of the repository's index too. Checked before a run writes anything, so
+    /// a bad place is one clear error, not a task that dies half-way.
+    func requireWorkspaceFolder(for id: TaskID?, checkingOut: Bool) throws {
         _ = try workspacePoolSize()
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
@@ -129,6 +131,12 @@ extension Workspace {
             let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
             if free < Self.minimumFreeSpace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
+            }
+            let reusable = WorkspacePool(folder: folder, size: try workspacePoolSize()).slots
+                + (id.map { [WorkspaceLocation(id: $0, repositoryFolder: folder)] } ?? [])
+            if checkingOut, !reusable.contains(where: { access($0.readyMarker, F_OK) == 0 }),
+               let needed = try repository.indexedFileBytes(), free < needed + Self.minimumFreeSpace {
+                throw WorkspaceError.rootUnusable(path: root, reason: "its file system has \(free / 1024) KiB free, and a checkout of this repository takes about \(needed / 1024) KiB")
             }
             if info.f_flag & Self.mountedNoExec != 0 {
                 throw WorkspaceError.rootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
