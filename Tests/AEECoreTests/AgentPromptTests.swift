@@ -21,6 +21,17 @@ struct AgentPromptTests {
         #expect(plan.contains("Write the plan as JSON to the file /o.json"))
     }
 
+    @Test("a commit hook's refusal reads as one: the hook refused the commit, and the change was not committed")
+    func hookRefusal() {
+        let context = FailureContext(iteration: 1, reason: .gatesFailed,
+                                     failedGates: [.init(gate: "pre-commit hook", status: "failed", exitCode: 1, outputTail: "settings.txt holds a secret\n")],
+                                     agent: nil, filesChanged: [], signature: "x")
+        let text = AgentPrompt(task: task, stage: .execute, iteration: 2, workItem: WorkItem(id: "fix", title: "Fix the sum", description: ""),
+                               context: context, outputFile: "/o.json").text
+        #expect(text.contains("The repository's pre-commit hook refused the work item's commit with exit code 1, so its change was not committed. Its output ended with:\n    settings.txt holds a secret"), "\(text)")
+        #expect(!text.contains("Gate 'pre-commit hook'"))
+    }
+
     @Test("a review's prompt: the plan, the verdict's shape and where to write it, the change inline up to 64 KiB, the rest by its file")
     func review() {
         let request = ReviewRequest(plan: [WorkItem(id: "fix", title: "Fix the sum", description: "")], diff: "+echo $(($1 + $2))\n", diffFile: "/c/change.diff")

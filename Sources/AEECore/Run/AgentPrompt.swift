@@ -95,7 +95,11 @@ struct AgentPrompt {
             lines += tail(agent.outputTail)
         }
         for gate in context.failedGates {
-            lines += ["Gate '\(gate.gate)' \(gate.status.replacingUnderscores)" + (gate.exitCode.map { " with exit code \($0)" } ?? "") + ". Its output ended with:"]
+            let exit = gate.exitCode.map { " with exit code \($0)" } ?? ""
+            // A commit hook's refusal (`Attempt.refusal`) is filed as a gate named "<hook> hook"; gate names hold no space.
+            lines += [gate.gate.hasSuffix(" hook")
+                      ? "The repository's \(gate.gate) refused the work item's commit\(exit), so its change was not committed. Its output ended with:"
+                      : "Gate '\(gate.gate)' \(gate.status.replacingUnderscores)\(exit). Its output ended with:"]
             lines += tail(gate.outputTail)
         }
         if !context.filesChanged.isEmpty {
