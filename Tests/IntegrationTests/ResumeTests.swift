@@ -89,6 +89,19 @@ struct ResumeTests {
 }
 
 extension ResumeTests {
+    /// `git aee task` with `agent`, which marks `first` with its pid, killed with SIGKILL once it has: the run, the
+    /// agent's pid and the task.
+    func killMidCall(_ repo: Scratch, agent: String) throws -> (run: Process, orphan: String, id: String) {
+        let run = try repo.start(["task", "Fix it", "--agent", agent])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: repo.root.path + "/first") })
+        let orphan = try repo.mark("first")
+        kill(run.processIdentifier, SIGKILL)
+        // Not waitUntilExit: Foundation waits until every process that inherited the run's descriptors is gone, the
+        // orphan included.
+        #expect(processIsGone(String(run.processIdentifier)))
+        return (run, orphan, try repo.onlyTaskID())
+    }
+
     @Test("kill -9 of git aee mid-call, then resume: what the dead run left running is stopped first, so the work item's change is made once")
     func resumeStopsTheDeadRunsAgent() throws {
         let repo = try calculatorRepository()
@@ -104,14 +117,7 @@ extension ResumeTests {
             fi
             \(fixCalculator)
             """)
-        let run = try repo.start(["task", "Fix it", "--agent", agent])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/first") })
-        let orphan = try repo.mark("first")
-        kill(run.processIdentifier, SIGKILL)
-        // Not waitUntilExit: Foundation waits until every process that inherited the run's descriptors is gone, the
-        // orphan included.
-        #expect(processIsGone(String(run.processIdentifier)))
-        let id = try repo.onlyTaskID()
+        let (run, orphan, id) = try killMidCall(repo, agent: agent)
         #expect(FileManager.default.fileExists(atPath: "/proc/\(orphan)"), "the dead run's agent outlives it, until a run takes the task over")
 
         let resumed = try repo.aee("resume", id)
@@ -130,12 +136,7 @@ extension ResumeTests {
         let repo = try calculatorRepository()
         let marks = repo.root.path
         let agent = try repo.executor("slow", "echo $$ > '\(marks)/first.tmp'; mv '\(marks)/first.tmp' '\(marks)/first'; sleep 60")
-        let run = try repo.start(["task", "Fix it", "--agent", agent])
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/first") })
-        let orphan = try repo.mark("first")
-        kill(run.processIdentifier, SIGKILL)
-        #expect(processIsGone(String(run.processIdentifier)))
-        let id = try repo.onlyTaskID()
+        let (run, orphan, id) = try killMidCall(repo, agent: agent)
         let canceled = try repo.aee("cancel", id)
         #expect(canceled.status == 0, "\(canceled.stderr)")
         #expect(canceled.stderr.contains("stopped 3 processes the dead run (pid \(run.processIdentifier)) left running"), "\(canceled.stderr)")
