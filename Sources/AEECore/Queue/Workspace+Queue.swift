@@ -28,13 +28,13 @@ extension Workspace {
     }
 
     /// Fetches the task branches from `remote` and fast-forwards the local ones (what a run with `--remote` does
-    /// before it looks at its task, `adopting` the remote's new tasks as local branches); returns the branches that
+    /// before it looks at its task; the remote's new tasks are made local by `adoptTasks`); returns the branches that
     /// diverged from the remote's. With `settle`, each of those takes the remote's side, and this clone's is kept at
     /// the ref returned with it.
-    public func syncTasks(from remote: String, adopting: Bool = true, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
+    public func syncTasks(from remote: String, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
         return try doing("sync the tasks of \(remote)") {
             let tasks = try TaskRemote(name: remote, repository: repository)
-            return try tasks.sync(adopting: adopting).map { ($0, settle ? try tasks.settle($0) : nil) }
+            return try tasks.sync(adopting: false).map { ($0, settle ? try tasks.settle($0) : nil) }
         }
     }
 

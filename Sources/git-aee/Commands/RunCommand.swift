@@ -74,13 +74,13 @@ enum RunCommand: Command {
         let workspace = try context.workspace()
         var makeLocal: () throws -> Void = {}
         if let remote = arguments.value("remote") {
-            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
+            context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
             makeLocal = { try workspace.adoptTasks(from: remote) }
         }
         let id = try context.task(arguments.positionals[0])
         if case .remote(let remote) = try workspace.store.place(of: id), arguments.value("remote") != remote {
             // A task a teammate shared: its branch is fetched afresh and made local, to run as any other.
-            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
+            context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
             context.terminal.hint("task \(id) came from \(remote.escapedForTerminal); '--remote \(remote.escapedForTerminal)' shares the run there as it goes")
             makeLocal = { [makeLocal] in
                 try makeLocal()

@@ -15,7 +15,7 @@ enum SyncCommand: Command {
         let remote = arguments.positionals[0]
         // A teammate's new task stays the remote's (list marks it): a branch here would let a worker without
         // --remote run it without claiming it there.
-        let results = try context.workspace().syncTasks(from: remote, adopting: false, settle: arguments.flag("settle"))
+        let results = try context.workspace().syncTasks(from: remote, settle: arguments.flag("settle"))
         for (divergence, kept) in results {
             if let kept { context.terminal.print("\(divergence.name): took \(remote.escapedForTerminal)'s; this clone's is kept at \(kept)") }
         }

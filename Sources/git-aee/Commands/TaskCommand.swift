@@ -63,7 +63,7 @@ enum TaskCommand: Command {
         try run.runner.check(metadata)
         // A remote out of reach stops `task --remote` before the task exists (as `run --remote` fetches first).
         if let remote = arguments.value("remote") {
-            context.report(try workspace.syncTasks(from: remote, adopting: false).map(\.divergence), remote: remote)
+            context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
         }
         let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
