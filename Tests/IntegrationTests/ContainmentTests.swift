@@ -23,24 +23,40 @@ struct ContainmentTests {
         }
     }
 
-    @Test("Ctrl-C reaches the agent as SIGINT first (it gets to clean up), then its leftovers go; exit 130")
-    func interruptIsPolite() throws {
+    @Test("Ctrl-C reaches the agent as SIGINT first (it gets to clean up), then its leftovers go; exit 130; also when it comes twice at once, as through `git aee`, whose git passes on the SIGINT the terminal sent both",
+          arguments: ["once", "twice at once", "through git"])
+    func interruptIsPolite(delivery: String) throws {
         let repo = try calculatorRepository()
         let marks = repo.root.path
         let agent = try repo.executor("polite", """
             trap 'echo interrupted > "\(marks)/trap"; exit 1' INT
             setsid sleep 1000 &
             echo $! > '\(marks)/child'
+            cut -d' ' -f6 /proc/$$/stat > '\(marks)/session'
             touch '\(marks)/executing'
             while :; do sleep 0.05; done
             """)
-        let process = try repo.start(["task", "Slow", "--agent", agent])
+        // Through git as a terminal runs it: git and git-aee in a session and process group of their own (whose id
+        // the agent, in the same session, notes), which the Ctrl-C reaches.
+        let binaries = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path
+        let process = delivery == "through git"
+            ? try repo.start(["-c", "PATH='\(binaries)':\"$PATH\" exec setsid -w git aee task Slow --agent \"$0\"", agent], executable: "/bin/sh")
+            : try repo.start(["task", "Slow", "--agent", agent])
         #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
-        kill(process.processIdentifier, SIGINT)
+        switch delivery {
+        case "once": kill(process.processIdentifier, SIGINT)
+        case "twice at once":
+            kill(process.processIdentifier, SIGINT)
+            usleep(20_000)
+            kill(process.processIdentifier, SIGINT)
+        default: kill(-pid_t(try repo.mark("session"))!, SIGINT)
+        }
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        #expect(process.terminationStatus == 130, "exit \(process.terminationStatus)")
         #expect(try repo.mark("trap") == "interrupted", "SIGKILL came first: the agent's trap never ran")
         #expect(processIsGone(try repo.mark("child")))
+        let id = try repo.onlyTaskID()
+        #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "BLOCKED", "the interruption was not recorded")
     }
 
     /// Starts `git aee gate` on a gate that runs `handler` on SIGINT (`$MARKS` is `marks`) and waits, sends git aee

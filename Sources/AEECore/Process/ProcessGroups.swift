@@ -14,6 +14,8 @@ public final class ProcessGroups: Sendable {
     private let calls = Mutex<[pid_t: String]>([:])
     private let counter = Atomic<Int>(0)
     private let received = Atomic<Int32>(0)
+    /// When the first interrupt came (monotonic seconds).
+    private let receivedAt = Mutex<Double>(0)
     private let wakers = Mutex<[Int32]>([])
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
@@ -108,6 +110,9 @@ public final class ProcessGroups: Sendable {
         if getppid() != parent { kill(getpid(), SIGUSR1) }
     }
 
+    /// Signals closer together than this are one interrupt (a person's second Ctrl-C takes longer).
+    static let sameInterruptSeconds = 0.5
+
     /// SIGKILL to every process below this one.
     private static func killEverythingBelow() {
         for pid in ProcessTable.read().descendants(of: [getpid()]) { kill(pid, SIGKILL) }
@@ -119,7 +124,15 @@ public final class ProcessGroups: Sendable {
             Glibc.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [self] in
+                let now = Subprocess.now()
+                let first = receivedAt.withLock { at in
+                    if at == 0 { at = now }
+                    return at
+                }
                 guard received.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged else {
+                    // One Ctrl-C can come twice: git, running git-aee for `git aee`, passes on the SIGINT the terminal
+                    // sent to both of them. Only one that comes later is a second Ctrl-C.
+                    if now - first < Self.sameInterruptSeconds { return }
                     Self.killEverythingBelow()
                     Self.die(of: signal)
                 }
