@@ -145,6 +145,37 @@ extension ResumeTests {
         run.waitUntilExit()
     }
 
+    @Test("a resume killed in its turn while it stopped the first dead run's leftovers: the next resume stops them, not only its own predecessor's")
+    func chainedDeadRuns() throws {
+        let repo = try calculatorRepository()
+        try repo.git("config", "aee.killGraceSeconds", "3")
+        let marks = repo.root.path
+        // The first call leaves a daemon that shrugs off SIGTERM, so stopping it takes the whole grace.
+        let agent = try repo.executor("stubborn", """
+            if [ ! -e '\(marks)/first' ]; then
+              setsid sh -c 'trap "" TERM; while :; do sleep 0.2; done' &
+              echo $! > '\(marks)/daemon'
+              echo $$ > '\(marks)/first.tmp'; mv '\(marks)/first.tmp' '\(marks)/first'
+              sleep 60
+            fi
+            \(fixCalculator)
+            """)
+        let (run, orphan, id) = try killMidCall(repo, agent: agent)
+        let daemon = try repo.mark("daemon")
+        // The first resume stops the agent at once, then waits out the daemon's grace: it is killed there.
+        let firstResume = try repo.start(["resume", id])
+        #expect(waitUntil { processIsGone(orphan) })
+        kill(firstResume.processIdentifier, SIGKILL)
+        #expect(processIsGone(String(firstResume.processIdentifier)))
+        #expect(FileManager.default.fileExists(atPath: "/proc/\(daemon)"), "the daemon outlived the first resume")
+        let resumed = try repo.aee("resume", id)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("the dead run (pid \(run.processIdentifier)) left running"), "\(resumed.stderr)")
+        #expect(processIsGone(daemon), "the first run's daemon outlived the task")
+        run.waitUntilExit()
+        firstResume.waitUntilExit()
+    }
+
     @Test("branches edited by hand into impossible states: resume refuses and writes nothing; a worker reports them and goes on")
     func impossibleStates() throws {
         let repo = try calculatorRepository(fixed: true)

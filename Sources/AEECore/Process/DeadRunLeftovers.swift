@@ -7,14 +7,20 @@ import Glibc
 /// A run that takes the task over stops them before it resets the workspace and calls the agent again, so a work item
 /// is never done twice at once.
 enum DeadRunLeftovers {
-    /// Stops the processes of this machine tagged by the run that was `pid`: SIGTERM, up to `grace` seconds to clean
-    /// up, then SIGKILL. Returns how many there were. Nothing is done while a process `pid` runs (a zombie is dead): the
-    /// number went to another process, whose own calls would carry the same tags.
-    static func stop(run pid: pid_t, grace: Double) -> Int {
-        guard pid > 0, !ProcessTable.isRunning(pid) else { return 0 }
-        let prefix = Array("\(Subprocess.tagVariable)=\(pid)-".utf8)
-        let leftovers = ProcessTable.read().running(where: { $0.starts(with: prefix) })
-        guard !leftovers.isEmpty else { return 0 }
+    /// Stops the processes of this machine tagged by the runs that were `pids`: SIGTERM, up to `grace` seconds to
+    /// clean up, then SIGKILL. Returns how many each run left. Nothing is done for a pid a process runs under (a
+    /// zombie is dead): the number went to another process, whose own calls would carry the same tags.
+    static func stop(runs pids: [pid_t], grace: Double) -> [pid_t: Int] {
+        let dead = Set(pids.filter { $0 > 0 && !ProcessTable.isRunning($0) })
+        guard !dead.isEmpty else { return [:] }
+        let prefixes = dead.map { (pid: $0, tag: Array("\(Subprocess.tagVariable)=\($0)-".utf8)) }
+        var found: [pid_t: Int] = [:]
+        let leftovers = ProcessTable.read().running { variable in
+            guard let run = prefixes.first(where: { variable.starts(with: $0.tag) }) else { return false }
+            found[run.pid, default: 0] += 1
+            return true
+        }
+        guard !leftovers.isEmpty else { return [:] }
         for process in leftovers { kill(process, SIGTERM) }
         let deadline = Subprocess.now() + grace
         var remaining = leftovers
@@ -23,6 +29,6 @@ enum DeadRunLeftovers {
             remaining = remaining.filter(ProcessTable.isRunning)
         }
         for process in remaining { kill(process, SIGKILL) }
-        return leftovers.count
+        return found
     }
 }

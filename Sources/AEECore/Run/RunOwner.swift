@@ -36,12 +36,20 @@ public struct RunOwner: CustomStringConvertible, Sendable {
 
     /// The owner the last `started` or `resumed` of a task's `events` names.
     init(of events: [TaskEvent]) {
-        let claim = RunStory(events).claim
+        self.init(RunStory(events).claim)
+    }
+
+    private init(_ claim: (TaskEvent.Claim, at: Timestamp)?) {
         since = claim?.at
         host = claim?.0.host ?? "an unknown host"
         pid = claim?.0.pid.flatMap { pid_t($0) }
         process = claim?.0.process
         leaseSeconds = claim?.0.leaseSeconds.flatMap { Int($0) }
+    }
+
+    /// Every owner a task's `events` name, oldest first.
+    static func every(of events: [TaskEvent]) -> [RunOwner] {
+        RunStory(events).claims.map { RunOwner($0) }
     }
 
     /// The details that name this process as a task's owner.
@@ -106,16 +114,28 @@ extension Workspace {
     @discardableResult
     public func stopOwner(of id: TaskID) throws -> StoppedRun {
         return try doing("stop the run of task \(id)") {
-            let owner = try owner(of: id)
+            let events = try store.events(of: id)
+            let owner = RunOwner(of: events)
             guard owner.host == RunOwner.thisHost, let pid = owner.pid, pid != getpid() else { return .nothing }
-            if !ProcessTable.isRunning(pid) {
-                let stopped = DeadRunLeftovers.stop(run: pid, grace: try killGraceSeconds())
-                return stopped > 0 ? .leftovers(stopped, pid: pid) : .nothing
-            }
+            if !ProcessTable.isRunning(pid) { return try stopLeftovers(of: events).map { .leftovers($0) } ?? .nothing }
             guard owner.isLocalGitAEE, let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
                   (try? Repository.open(at: directory))?.commonDirectory == repository.commonDirectory else { return .nothing }
             return kill(pid, SIGTERM) == 0 ? .signalled : .nothing
         }
+    }
+}
+
+extension Workspace {
+    /// Stops what the runs of a task (its `events`) on this host that were killed outright left running
+    /// (`DeadRunLeftovers`): every such run's, not only the last's, since a resume killed in its turn leaves the
+    /// first run's too. Returns what was stopped, as a line; nil when nothing was.
+    func stopLeftovers(of events: [TaskEvent]) throws -> String? {
+        let pids = RunOwner.every(of: events).filter { $0.host == RunOwner.thisHost }.compactMap(\.pid).filter { $0 != getpid() }
+        let stopped = DeadRunLeftovers.stop(runs: pids, grace: try killGraceSeconds())
+        guard !stopped.isEmpty else { return nil }
+        let count = stopped.values.reduce(0, +)
+        let runs = stopped.keys.sorted().map(String.init).joined(separator: ", ")
+        return "stopped \(count) process\(count == 1 ? "" : "es") the dead run\(stopped.count == 1 ? " (pid \(runs))" : "s (pids \(runs))") left running"
     }
 }
 
@@ -124,6 +144,6 @@ public enum StoppedRun: Equatable, Sendable {
     case nothing
     /// The run, which stops its agent and gates.
     case signalled
-    /// This many processes the dead run `pid` left running.
-    case leftovers(Int, pid: pid_t)
+    /// What dead runs left running, as a line.
+    case leftovers(String)
 }

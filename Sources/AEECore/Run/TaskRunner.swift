@@ -130,10 +130,7 @@ public final class TaskRunner {
             }
             claimed = true
             // The dead run's agent may still be writing into the workspace this run is about to reset.
-            if owner.host == RunOwner.thisHost, let pid = owner.pid {
-                let stopped = DeadRunLeftovers.stop(run: pid, grace: try workspace.killGraceSeconds())
-                if stopped > 0 { self.events(.warning("stopped \(stopped) process\(stopped == 1 ? "" : "es") the dead run (pid \(pid)) left running")) }
-            }
+            if let stopped = try workspace.stopLeftovers(of: events) { self.events(.warning(stopped)) }
             return try execute(id, store: store, gates: plan, resuming: (unfinished, events))
         }
     }

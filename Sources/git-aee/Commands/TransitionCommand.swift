@@ -12,8 +12,7 @@ enum TransitionCommand {
             switch try workspace.stopOwner(of: id) {
             case .nothing: break
             case .signalled: context.terminal.stderr("stopping the run of \(id)")
-            case .leftovers(let count, let pid):
-                context.terminal.stderr("stopped \(count) process\(count == 1 ? "" : "es") the dead run (pid \(pid)) left running")
+            case .leftovers(let stopped): context.terminal.stderr(stopped)
             }
         }
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
