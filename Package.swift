@@ -13,7 +13,7 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // glibc extensions Swift's Glibc module does not export (pipe2, posix_spawn chdir).
+        // glibc extensions Swift's Glibc module does not export (pipe2, posix_spawn chdir and closefrom).
         // DWARF 4, so that valgrind 3.19 (Debian 12), which the benchmarks use to count instructions, can read it.
         .target(name: "CSystem", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // The only code that touches libgit2's C API.

@@ -30,6 +30,10 @@ struct AgentPromptTests {
                                context: context, outputFile: "/o.json").text
         #expect(text.contains("The repository's pre-commit hook refused the work item's commit with exit code 1, so its change was not committed. Its output ended with:\n    settings.txt holds a secret"), "\(text)")
         #expect(!text.contains("Gate 'pre-commit hook'"))
+        let slow = FailureContext(iteration: 1, reason: .gatesFailed, failedGates: [.init(gate: "commit-msg hook", status: "timed_out", exitCode: nil, outputTail: "")],
+                                  agent: nil, filesChanged: [], signature: "x")
+        #expect(AgentPrompt(task: task, stage: .execute, iteration: 2, workItem: nil, context: slow, outputFile: "/o.json").text
+            .contains("The repository's commit-msg hook timed out on the work item's commit, so its change was not committed."))
     }
 
     @Test("a review's prompt: the plan, the verdict's shape and where to write it, the change inline up to 64 KiB, the rest by its file")

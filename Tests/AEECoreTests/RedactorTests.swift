@@ -83,6 +83,30 @@ struct RedactorTests {
         let redacted = redactor.redact(json: try CanonicalJSON.encode(["output_tail": end, "other": "kept"]))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(redacted)) as? [String: String])
         #expect(object == ["output_tail": "[redacted: private key]\nafter", "other": "kept"])
+        // Words before it are no part of it; nor is JSON's next string.
+        #expect(redactor.redact("the key was\n" + end) == "the key was\n[redacted: private key]\nafter")
+        let keyed = redactor.redact(json: try CanonicalJSON.encode(["a": "the key was\n" + end, "b": "AAAA"]))
+        #expect(try JSONSerialization.jsonObject(with: Data(keyed)) as? [String: String] == ["a": "the key was\n[redacted: private key]\nafter", "b": "AAAA"])
+    }
+
+    @Test("a key's end is found in time linear in the text: 1 MiB of base64 with and without an end line")
+    func privateKeyEndIsLinear() {
+        let run = String(repeating: "QUJD", count: 1 << 18)
+        let started = ContinuousClock.now
+        #expect(redactor.redact("x y\n\(run)\n-----END PRIVATE KEY-----\n") == "x y\n[redacted: private key]\n")
+        #expect(redactor.redact(run + " PRIVATE KEY----- ") == run + " PRIVATE KEY----- ")
+        #expect(ContinuousClock.now - started < .seconds(5), "quadratic")
+    }
+
+    @Test("a secret value that is a PEM key does not make every key's end line a secret: other output stays")
+    func pemValue() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\nAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+        let other = "-----BEGIN PRIVATE KEY-----\nZZZZZZZZZZZZZZZZZZZZ\n-----END PRIVATE KEY-----\n"
+        let keyed = Redactor(environment: ["DEPLOY_KEY": key])
+        #expect(keyed.redact("fixture:\n\(other)test results: 12 passed\n") == "fixture:\n[redacted: private key]\ntest results: 12 passed\n")
+        #expect(keyed.redact("cut: AASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n").contains("AASCBK") == false)
+        let crlf = Redactor(environment: ["TWO_LINE_TOKEN": "first-part-1111\r\nsecond-part-2222"])
+        #expect(crlf.redact("second-part-2222 done") == "[redacted: environment] done")
     }
 }
 

@@ -162,6 +162,8 @@ extension ResumeTests {
             """)
         let (run, orphan, id) = try killMidCall(repo, agent: agent)
         let daemon = try repo.mark("daemon")
+        // Gone at the end either way: alive, it would hold the test up.
+        defer { kill(pid_t(daemon) ?? 0, SIGKILL) }
         // The first resume stops the agent at once, then waits out the daemon's grace: it is killed there.
         let firstResume = try repo.start(["resume", id])
         #expect(waitUntil { processIsGone(orphan) })

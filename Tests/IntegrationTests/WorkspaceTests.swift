@@ -367,6 +367,16 @@ struct WorkspaceTests {
         #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: its file system has "), "\(refused.stderr)")
         #expect(refused.stderr.contains("a checkout of this repository takes about 30"), "\(refused.stderr)")
         #expect(try repo.refs() == bigRefs, "nothing may be written")
+        // Room for one checkout: a task's own workspace, kept while it is BLOCKED, is used again, not counted twice.
+        let roomy = repo.root.appendingPathComponent("mnt-roomy").path
+        try FileManager.default.createDirectory(atPath: roomy, withIntermediateDirectories: true)
+        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", roomy]).status == 0)
+        defer { _ = try? repo.run("/bin/umount", [roomy]) }
+        try repo.git("config", "aee.workspaceRoot", roomy + "/workspaces")
+        let blocked = try repo.aee("task", "Ask me", "--agent", "exit 3")
+        #expect(blocked.status == 2, "\(blocked.stderr)")
+        let again = try repo.aee("run", try repo.onlyTaskID(), "--agent", "exit 3")
+        #expect(again.status == 2 && !again.stderr.contains("takes about"), "\(again.stderr)")
     }
 
     @Test("a repository whose disk fills during a run: the run stops (exit 2), the agent is not blamed; resume goes on once there is space",

@@ -41,7 +41,7 @@ struct ReviewVerdict: Decodable, Equatable {
             guard let bytes = call.result else { throw ReviewError.none(call.report.resultProblem) }
             verdict = try JSONInput.decode(ReviewVerdict.self, from: bytes, file: "the reviewer's verdict")
         } catch {
-            result.outputTail = "the reviewing agent gave no verdict: \(error)\n" + call.report.outputTail.suffix(2000)
+            result.outputTail = "the reviewing agent gave no verdict: \(error)\n" + String(decoding: OutputTail.suffix(2000, of: call.report.outputTail.utf8), as: UTF8.self)
             return result
         }
         if call.usage == nil { result.usage = Usage(reportedCost: verdict.costUSD, turns: verdict.turns) }

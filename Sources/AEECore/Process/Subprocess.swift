@@ -316,7 +316,9 @@ struct OutputTail {
     static func fromLineStart(_ cut: ArraySlice<UInt8>, after dropped: UInt8?) -> ArraySlice<UInt8> {
         guard dropped != UInt8(ascii: "\n") else { return cut }
         let window = cut.prefix(min(4096, cut.count / 4))
-        return cut[(window.firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? window.endIndex)...]
+        if let lineBreak = window.firstIndex(of: UInt8(ascii: "\n")) { return cut[(lineBreak + 1)...] }
+        // Not inside a character either.
+        return cut[window.endIndex...].drop { $0 & 0xC0 == 0x80 }
     }
 
     mutating func append(_ chunk: ArraySlice<UInt8>) {

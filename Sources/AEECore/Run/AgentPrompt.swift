@@ -97,9 +97,10 @@ struct AgentPrompt {
         for gate in context.failedGates {
             let exit = gate.exitCode.map { " with exit code \($0)" } ?? ""
             // A commit hook's refusal (`Attempt.refusal`) is filed as a gate named "<hook> hook"; gate names hold no space.
+            let status = gate.status.replacingUnderscores
             lines += [gate.gate.hasSuffix(" hook")
-                      ? "The repository's \(gate.gate) refused the work item's commit\(exit), so its change was not committed. Its output ended with:"
-                      : "Gate '\(gate.gate)' \(gate.status.replacingUnderscores)\(exit). Its output ended with:"]
+                      ? "The repository's \(gate.gate) \(gate.status == "failed" ? "refused" : status + " on") the work item's commit\(exit), so its change was not committed. Its output ended with:"
+                      : "Gate '\(gate.gate)' \(status)\(exit). Its output ended with:"]
             lines += tail(gate.outputTail)
         }
         if !context.filesChanged.isEmpty {

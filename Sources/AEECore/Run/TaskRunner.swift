@@ -32,9 +32,10 @@ public final class TaskRunner {
     private var claimed = false
     /// Whether the last push of this run failed: the warning is given once, not at every commit, until one goes through.
     private var remoteOutOfReach = false
-    /// The last metadata `check` passed, and its gate plan: `task` checks before it creates the task, and `run` need
-    /// not check the same metadata again in the same process.
-    private var checked: (metadata: TaskMetadata, plan: [Gate])?
+    /// The last metadata `check` passed, for which task, and its gate plan: `task` checks before it creates the task
+    /// (no workspace of its own can be there yet, so that check holds for it), and `run` need not check the same
+    /// metadata again in the same process.
+    private var checked: (metadata: TaskMetadata, id: TaskID?, plan: [Gate])?
 
     /// Resolves the agent and limits now, so a run that cannot start says so before anything is written.
     public init(workspace: Workspace, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void = { _ in }, approve: ((String) -> Bool)?) throws {
@@ -58,7 +59,7 @@ public final class TaskRunner {
     /// exists); returns the gate plan.
     @discardableResult
     public func check(_ metadata: TaskMetadata, for id: TaskID? = nil) throws -> [Gate] {
-        if let checked, checked.metadata == metadata { return checked.plan }
+        if let checked, checked.metadata == metadata, checked.id == nil || checked.id == id { return checked.plan }
         let plan = try doing("check the task's gates") {
             let plan = try settings.catalog.plan(metadata.gates)
             try settings.refuseSelfReview(plan)
@@ -76,7 +77,7 @@ public final class TaskRunner {
             }
             return plan
         }
-        checked = (metadata, plan)
+        checked = (metadata, id, plan)
         return plan
     }
 

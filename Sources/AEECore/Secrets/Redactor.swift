@@ -17,10 +17,15 @@ public struct Redactor: Sendable {
 
     /// How a secret value appears in what is committed: as it is, and inside a JSON string (where `"`, `\` and line
     /// breaks are escaped); for a value of several lines, also from each of its later lines on, since an output tail
-    /// cut in the middle of it starts at a line (`OutputTail.fromLineStart`).
+    /// cut in the middle of it starts at a line (`OutputTail.fromLineStart`), where what is left holds something
+    /// secret (a PEM key's end line alone is in every key).
     static func writtenForms(of value: String) -> [String] {
-        let lines = value.split(separator: "\n", omittingEmptySubsequences: false)
-        let endings = lines.indices.dropFirst().map { lines[$0...].joined(separator: "\n") }.filter { $0.count >= shortestValue }
+        let bytes = Array(value.utf8)
+        let endings = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }.map { String(decoding: bytes[($0 + 1)...], as: UTF8.self) }
+            .filter { ending in
+                let secret = ending.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+                return secret.filter { !$0.isWhitespace }.count >= shortestValue
+            }
         return ([value] + endings).flatMap { form in
             // A one-element array, `["<form>"]`, less its brackets and quotes.
             [form, (try? CanonicalJSON.compact([form])).map { String(decoding: $0.dropFirst(2).dropLast(2), as: UTF8.self) } ?? form]
@@ -46,8 +51,6 @@ public struct Redactor: Sendable {
     static let shapes: [Shape] = [
         // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
         Shape(name: "private key", markers: ["private key-----"]) { #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/# },
-        // The end of one whose start a cut output tail lost: the base64 lines (and JSON's `\n`) before its end line.
-        Shape(name: "private key", markers: ["private key-----"]) { #/(?:[A-Za-z0-9+\/=\s]|\\[rn])+-----END[A-Z ]*PRIVATE KEY-----/# },
         // Starting a word: `desk-navigation-container` and `task-management-service` are not keys.
         Shape(name: "anthropic key", markers: ["sk-ant-"]) { #/\bsk-ant-[A-Za-z0-9_\-]{20,}/# },
         Shape(name: "openai key", markers: ["sk-"]) { #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/# },
@@ -69,7 +72,55 @@ public struct Redactor: Sendable {
         for shape in Self.shapes(possiblyIn: text) {
             text = text.replacing(shape.pattern(), with: "[redacted: \(shape.name)]")
         }
-        return text
+        return Self.redactingKeyEnds(text)
+    }
+
+    /// `text` without what is left of a private key whose start a cut output tail lost: its end line and the base64
+    /// lines right before it (with their line breaks, or JSON's `\n`), found by walking back from the end line, so
+    /// that the cost stays linear in the text (a pattern for it is tried from every position).
+    static func redactingKeyEnds(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        let marker = Array("-----END".utf8), kind = Array("PRIVATE KEY".utf8), dashes = Array("-----".utf8)
+        var from = 0
+        while let found = bytes[from...].firstRange(of: marker) {
+            var end = found.upperBound
+            while end < bytes.count, bytes[end] == UInt8(ascii: " ") || (65...90).contains(bytes[end]) { end += 1 }
+            guard bytes[found.upperBound..<end].suffix(kind.count).elementsEqual(kind), bytes[end...].starts(with: dashes) else {
+                from = found.upperBound
+                continue
+            }
+            end += dashes.count
+            let start = startOfBase64Lines(before: found.lowerBound, in: bytes)
+            let replacement = Array("[redacted: private key]".utf8)
+            bytes.replaceSubrange(start..<end, with: replacement)
+            from = start + replacement.count
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Where the base64 lines that end at `position` (right after a line break) start: each line back, whole, while it
+    /// starts a line (or the text, or a JSON string).
+    private static func startOfBase64Lines(before position: Int, in bytes: [UInt8]) -> Int {
+        func isBase64(_ byte: UInt8) -> Bool {
+            (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 43 || byte == 47 || byte == 61
+        }
+        /// The start of the line break that ends right before `index` (`\n`, `\r\n`, or JSON's escapes of them), or nil.
+        func lineBreak(endingAt index: Int) -> Int? {
+            if index >= 1, bytes[index - 1] == UInt8(ascii: "\n") { return index >= 2 && bytes[index - 2] == UInt8(ascii: "\r") ? index - 2 : index - 1 }
+            if index >= 2, bytes[index - 2] == UInt8(ascii: "\\"), bytes[index - 1] == UInt8(ascii: "n") {
+                return index >= 4 && bytes[index - 4] == UInt8(ascii: "\\") && bytes[index - 3] == UInt8(ascii: "r") ? index - 4 : index - 2
+            }
+            return nil
+        }
+        var start = position
+        while let lineEnd = lineBreak(endingAt: start) {
+            var lineStart = lineEnd
+            while lineStart > 0, isBase64(bytes[lineStart - 1]), lineBreak(endingAt: lineStart) == nil { lineStart -= 1 }
+            // A line of other words ends the key (the line before its first is not part of it).
+            guard lineStart < lineEnd, lineStart == 0 || bytes[lineStart - 1] == UInt8(ascii: "\"") || lineBreak(endingAt: lineStart) != nil else { break }
+            start = lineStart
+        }
+        return start
     }
 
     /// The shapes whose plain strings `text` contains: only those can match.

@@ -61,6 +61,8 @@ final class FilterChild {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdout[1], 1)
+        // A long-running filter (git-lfs's filter-process) must not hold anything else of git aee's open.
+        aee_spawn_file_actions_addclosefrom(&actions, 3)
         aee_spawn_file_actions_addchdir(&actions, directory)
         // In git aee's own process group, so an interrupt from the terminal reaches the filter too.
         var attributes = posix_spawnattr_t()

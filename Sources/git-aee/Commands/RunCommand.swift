@@ -94,7 +94,7 @@ enum RunCommand: Command {
     static func checkedRunner(_ arguments: ParsedArguments, _ context: Context,
                               task: (id: TaskID, record: TaskRecord, makeLocal: () throws -> Void), toRun: Bool) throws -> (runner: TaskRunner, progress: RunProgress) {
         let run = try runner(arguments, context, task: task.record, toRun: toRun)
-        try run.runner.check(task.record.metadata)
+        try run.runner.check(task.record.metadata, for: task.id)
         try task.makeLocal()
         return run
     }

@@ -12,7 +12,7 @@ enum TransitionCommand {
             switch try workspace.stopOwner(of: id) {
             case .nothing: break
             case .signalled: context.terminal.stderr("stopping the run of \(id)")
-            case .leftovers(let stopped): context.terminal.stderr(stopped)
+            case .leftovers(let stopped): context.terminal.warning(stopped)
             }
         }
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
