@@ -70,7 +70,7 @@ enum RunCommand: Command {
     /// passed (so that a refused run leaves none behind): with `--remote` the task branches are fetched first, since
     /// the task may have been queued on another clone, and the remote's new ones are made local, as a worker needs
     /// them; a task a teammate shared is fetched afresh, and only its own branches are made local.
-    static func task(_ arguments: ParsedArguments, _ context: Context) throws -> (id: TaskID, record: TaskRecord, makeLocal: () throws -> Void) {
+    static func task(_ arguments: ParsedArguments, _ context: Context) throws -> NamedTask {
         let workspace = try context.workspace()
         var makeLocal: () throws -> Void = {}
         if let remote = arguments.value("remote") {
@@ -87,12 +87,18 @@ enum RunCommand: Command {
                 try workspace.adoptTasks(from: remote, only: id)
             }
         }
-        return (id, try workspace.store.record(of: id), makeLocal)
+        return NamedTask(id: id, record: try workspace.store.record(of: id), makeLocal: makeLocal)
+    }
+
+    /// The task `run` or `resume` names, and what makes its branches local once the run's checks pass.
+    struct NamedTask {
+        let id: TaskID
+        let record: TaskRecord
+        let makeLocal: () throws -> Void
     }
 
     /// The runner for `task` (as `runner` makes it), once its checks pass, with the task's branches made local.
-    static func checkedRunner(_ arguments: ParsedArguments, _ context: Context,
-                              task: (id: TaskID, record: TaskRecord, makeLocal: () throws -> Void), toRun: Bool) throws -> (runner: TaskRunner, progress: RunProgress) {
+    static func checkedRunner(_ arguments: ParsedArguments, _ context: Context, task: NamedTask, toRun: Bool) throws -> (runner: TaskRunner, progress: RunProgress) {
         let run = try runner(arguments, context, task: task.record, toRun: toRun)
         try run.runner.check(task.record.metadata, for: task.id)
         try task.makeLocal()
