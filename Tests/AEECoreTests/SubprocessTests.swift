@@ -25,12 +25,11 @@ struct SubprocessTests {
         #expect(killed.signal == 9)
     }
 
-    @Test("only the tail of a large output is kept, and the cut is counted; the cut line's start goes (its first quarter here, the line is long)")
+    @Test("only the tail of a large output is kept, and the cut is counted; the word the cut fell in goes")
     func outputCap() throws {
-        let outcome = try shell("head -c 5000000 /dev/zero | tr '\\\\0' a; echo END", cap: 1000)
-        #expect(outcome.output.count == 750)
-        #expect(outcome.droppedBytes == 5_000_004 - 750)
-        #expect(String(decoding: outcome.output.suffix(4), as: UTF8.self) == "END\n")
+        let outcome = try shell("head -c 5000000 /dev/zero | tr '\\\\0' a; echo ' END'", cap: 1000)
+        #expect(String(decoding: outcome.output, as: UTF8.self) == " END\n")
+        #expect(outcome.droppedBytes == 5_000_000)
     }
 
     @Test("runs in the directory it is given, with only the environment it is given")

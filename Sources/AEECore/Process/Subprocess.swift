@@ -311,14 +311,15 @@ struct OutputTail {
     /// Output whose front was cut, from its first line break on, unless the cut fell after one (`dropped`, the last
     /// byte cut off): half a line says nothing to a reader, and a secret cut there has lost the start by which
     /// `Redactor` knows it, so what is left of it must not be kept. The break is looked for in the first quarter (at
-    /// most 4 KiB; longer than any credential's shape), and without one that much goes, so that a long last line
-    /// still shows.
+    /// most 4 KiB), so that a long last line still shows: without one, only the rest of the word the cut fell in goes
+    /// (a token, a key, a value has no space in it), up to a space or a sign that ends words in text and JSON, or
+    /// through the line break that ends it.
     static func fromLineStart(_ cut: ArraySlice<UInt8>, after dropped: UInt8?) -> ArraySlice<UInt8> {
         guard dropped != UInt8(ascii: "\n") else { return cut }
         let window = cut.prefix(min(4096, cut.count / 4))
         if let lineBreak = window.firstIndex(of: UInt8(ascii: "\n")) { return cut[(lineBreak + 1)...] }
-        // Not inside a character either.
-        return cut[window.endIndex...].drop { $0 & 0xC0 == 0x80 }
+        let rest = cut.drop { !Array(" \t\r\n\"',;()[]{}<>".utf8).contains($0) }
+        return rest.first == UInt8(ascii: "\n") ? rest.dropFirst() : rest
     }
 
     mutating func append(_ chunk: ArraySlice<UInt8>) {

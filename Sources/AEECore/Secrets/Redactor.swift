@@ -26,10 +26,12 @@ public struct Redactor: Sendable {
                 let secret = ending.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
                 return secret.filter { !$0.isWhitespace }.count >= shortestValue
             }
-        return ([value] + endings).flatMap { form in
-            // A one-element array, `["<form>"]`, less its brackets and quotes.
-            [form, (try? CanonicalJSON.compact([form])).map { String(decoding: $0.dropFirst(2).dropLast(2), as: UTF8.self) } ?? form]
+        // Inside a JSON string, once or (JSON the agent printed, kept in an artifact's JSON) twice: a one-element
+        // array, `["<form>"]`, less its brackets and quotes.
+        func escaped(_ form: String) -> String {
+            (try? CanonicalJSON.compact([form])).map { String(decoding: $0.dropFirst(2).dropLast(2), as: UTF8.self) } ?? form
         }
+        return ([value] + endings).flatMap { [$0, escaped($0), escaped(escaped($0))] }
     }
 
     static func namesSecret(_ name: String) -> Bool {
@@ -49,8 +51,8 @@ public struct Redactor: Sendable {
 
     /// Anthropic's come before OpenAI's, whose `sk-` prefix they share.
     static let shapes: [Shape] = [
-        // To its end line, or (a cut tail) to the end of the text or of the JSON string holding it.
-        Shape(name: "private key", markers: ["private key-----"]) { #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END[A-Z ]*PRIVATE KEY-----|(?="|\z))/# },
+        // Whole, within the text or the JSON string holding it (what a cut left of one: `redactingKeyEnds`).
+        Shape(name: "private key", markers: ["private key-----"]) { #/-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.)*?-----END[A-Z ]*PRIVATE KEY-----/# },
         // Starting a word: `desk-navigation-container` and `task-management-service` are not keys.
         Shape(name: "anthropic key", markers: ["sk-ant-"]) { #/\bsk-ant-[A-Za-z0-9_\-]{20,}/# },
         Shape(name: "openai key", markers: ["sk-"]) { #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/# },
@@ -75,52 +77,105 @@ public struct Redactor: Sendable {
         return Self.redactingKeyEnds(text)
     }
 
-    /// `text` without what is left of a private key whose start a cut output tail lost: its end line and the base64
-    /// lines right before it (with their line breaks, or JSON's `\n`), found by walking back from the end line, so
-    /// that the cost stays linear in the text (a pattern for it is tried from every position).
+    /// `text` without what is left of a private key that a cut output tail holds only part of: its end line and the
+    /// base64 lines before it (a start cut off), or its start line and the base64 lines after it (an end cut off).
+    /// The lines are found by walking from the armour line, so that the cost stays linear in the text (a pattern for
+    /// them is tried from every position). A key line may carry what its armour line carries before it (an indent,
+    /// a `stderr| `), and breaks as text or as JSON's `\n`.
     static func redactingKeyEnds(_ text: String) -> String {
         var bytes = Array(text.utf8)
-        let marker = Array("-----END".utf8), kind = Array("PRIVATE KEY".utf8), dashes = Array("-----".utf8)
+        let replacement = Array("[redacted: private key]".utf8)
         var from = 0
-        while let found = bytes[from...].firstRange(of: marker) {
-            var end = found.upperBound
-            while end < bytes.count, bytes[end] == UInt8(ascii: " ") || (65...90).contains(bytes[end]) { end += 1 }
-            guard bytes[found.upperBound..<end].suffix(kind.count).elementsEqual(kind), bytes[end...].starts(with: dashes) else {
-                from = found.upperBound
+        while let (armour, isEnd) = nextArmour(in: bytes, from: from) {
+            // The key's lines carry what its armour line carries before it, or (after a `log: ` or so) nothing.
+            let armourPrefix = Array(bytes[lineStart(before: armour.lowerBound, in: bytes)..<armour.lowerBound])
+            func lines(_ prefix: [UInt8]) -> Range<Int> {
+                isEnd ? keyLines(endingAt: armour.lowerBound, prefix: prefix, in: bytes)..<armour.upperBound
+                      : armour.lowerBound..<keyLines(startingAt: armour.upperBound, prefix: prefix, in: bytes)
+            }
+            let withPrefix = lines(armourPrefix)
+            let range = withPrefix != armour || armourPrefix.isEmpty ? withPrefix : lines([])
+            // A start line with no key line after it (a scanner naming a fixture) hides nothing.
+            guard isEnd || range.upperBound > armour.upperBound else {
+                from = armour.upperBound
                 continue
             }
-            end += dashes.count
-            let start = startOfBase64Lines(before: found.lowerBound, in: bytes)
-            let replacement = Array("[redacted: private key]".utf8)
-            bytes.replaceSubrange(start..<end, with: replacement)
-            from = start + replacement.count
+            bytes.replaceSubrange(range, with: replacement)
+            from = range.lowerBound + replacement.count
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Where the base64 lines that end at `position` (right after a line break) start: each line back, whole, while it
-    /// starts a line (or the text, or a JSON string).
-    private static func startOfBase64Lines(before position: Int, in bytes: [UInt8]) -> Int {
-        func isBase64(_ byte: UInt8) -> Bool {
-            (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 43 || byte == 47 || byte == 61
-        }
-        /// The start of the line break that ends right before `index` (`\n`, `\r\n`, or JSON's escapes of them), or nil.
-        func lineBreak(endingAt index: Int) -> Int? {
-            if index >= 1, bytes[index - 1] == UInt8(ascii: "\n") { return index >= 2 && bytes[index - 2] == UInt8(ascii: "\r") ? index - 2 : index - 1 }
-            if index >= 2, bytes[index - 2] == UInt8(ascii: "\\"), bytes[index - 1] == UInt8(ascii: "n") {
-                return index >= 4 && bytes[index - 4] == UInt8(ascii: "\\") && bytes[index - 3] == UInt8(ascii: "r") ? index - 4 : index - 2
+    /// The next `-----BEGIN ... PRIVATE KEY-----` or `-----END ... PRIVATE KEY-----` from `from`, and whether it ends a key.
+    private static func nextArmour(in bytes: [UInt8], from: Int) -> (Range<Int>, isEnd: Bool)? {
+        let dashes = Array("-----".utf8), kind = Array("PRIVATE KEY".utf8)
+        var position = from
+        while let found = bytes[position...].firstRange(of: dashes) {
+            var word = found.upperBound
+            while word < bytes.count, (65...90).contains(bytes[word]) { word += 1 }
+            let label = bytes[found.upperBound..<word]
+            var end = word
+            while end < bytes.count, bytes[end] == UInt8(ascii: " ") || (65...90).contains(bytes[end]) { end += 1 }
+            if label.elementsEqual("BEGIN".utf8) || label.elementsEqual("END".utf8),
+               bytes[word..<end].suffix(kind.count).elementsEqual(kind), bytes[end...].starts(with: dashes) {
+                return (found.lowerBound..<(end + dashes.count), label.elementsEqual("END".utf8))
             }
-            return nil
+            position = found.upperBound
         }
+        return nil
+    }
+
+    private static func isBase64(_ byte: UInt8) -> Bool {
+        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 43 || byte == 47 || byte == 61
+    }
+
+    /// The length of the line break at `index` (`\n`, `\r\n`, or JSON's escapes of them), or nil.
+    private static func lineBreak(at index: Int, in bytes: [UInt8]) -> Int? {
+        func at(_ offset: Int, _ byte: Character) -> Bool { index + offset < bytes.count && bytes[index + offset] == byte.asciiValue! }
+        if at(0, "\n") { return 1 }
+        if at(0, "\r") { return at(1, "\n") ? 2 : nil }
+        guard at(0, "\\") else { return nil }
+        if at(1, "n") { return 2 }
+        return at(1, "r") && at(2, "\\") && at(3, "n") ? 4 : nil
+    }
+
+    /// The start of the line break that ends right before `index`, or nil.
+    private static func lineBreak(endingAt index: Int, in bytes: [UInt8]) -> Int? {
+        for length in [4, 2, 1] where index >= length && lineBreak(at: index - length, in: bytes) == length { return index - length }
+        return nil
+    }
+
+    /// Where the line holding `index` starts: after a line break, a JSON string's quote, or at the text's start.
+    private static func lineStart(before index: Int, in bytes: [UInt8]) -> Int {
+        var start = index
+        while start > 0, bytes[start - 1] != UInt8(ascii: "\""), lineBreak(endingAt: start, in: bytes) == nil { start -= 1 }
+        return start
+    }
+
+    /// Where the key lines (each `prefix` then base64) that end at the armour line at `position` start.
+    private static func keyLines(endingAt position: Int, prefix: [UInt8], in bytes: [UInt8]) -> Int {
         var start = position
-        while let lineEnd = lineBreak(endingAt: start) {
-            var lineStart = lineEnd
-            while lineStart > 0, isBase64(bytes[lineStart - 1]), lineBreak(endingAt: lineStart) == nil { lineStart -= 1 }
-            // A line of other words ends the key (the line before its first is not part of it).
-            guard lineStart < lineEnd, lineStart == 0 || bytes[lineStart - 1] == UInt8(ascii: "\"") || lineBreak(endingAt: lineStart) != nil else { break }
-            start = lineStart
+        while let lineEnd = lineBreak(endingAt: start - prefix.count, in: bytes) {
+            var contentStart = lineEnd
+            while contentStart > 0, isBase64(bytes[contentStart - 1]), lineBreak(endingAt: contentStart, in: bytes) == nil { contentStart -= 1 }
+            let lineBegins = contentStart - prefix.count
+            guard contentStart < lineEnd, lineBegins >= 0, bytes[lineBegins..<contentStart].elementsEqual(prefix),
+                  lineStart(before: lineBegins, in: bytes) == lineBegins else { break }
+            start = contentStart
         }
         return start
+    }
+
+    /// Where the key lines (each `prefix` then base64) that follow the armour line ending at `position` end.
+    private static func keyLines(startingAt position: Int, prefix: [UInt8], in bytes: [UInt8]) -> Int {
+        var end = position
+        while end < bytes.count, let length = lineBreak(at: end, in: bytes), bytes[(end + length)...].starts(with: prefix) {
+            var contentEnd = end + length + prefix.count
+            while contentEnd < bytes.count, isBase64(bytes[contentEnd]), lineBreak(at: contentEnd, in: bytes) == nil { contentEnd += 1 }
+            guard contentEnd > end + length + prefix.count else { break }
+            end = contentEnd
+        }
+        return end
     }
 
     /// The shapes whose plain strings `text` contains: only those can match.
