@@ -169,21 +169,32 @@ public struct TaskRemote {
         return rejected
     }
 
+    /// Whether the last try to reach the remote failed (until one goes through).
+    var isOutOfReach: Bool { pushed.outOfReach }
+
     /// Pauses between tries of a remote that cannot be reached: about 6 s in all before giving up.
     static let backoffSeconds = [0.2, 0.4, 0.8, 1.6, 3.2]
 
     /// Runs `operation`, trying again with backoff while the remote cannot be reached.
     func retrying<T>(_ what: String, _ operation: () throws -> T) throws -> T {
-        var pauses = Self.backoffSeconds[...]
+        // Once the remote was out of reach, each later try is one until it answers again: a run goes on meanwhile,
+        // and waiting out the pauses at every commit made a three-item run take a minute.
+        var pauses = pushed.outOfReach ? [] : Self.backoffSeconds[...]
         while true {
             do {
-                return try operation()
+                let result = try operation()
+                pushed.outOfReach = false
+                return result
             } catch let error as GitError {
                 // libgit2 calls a path that is not there an "unsupported URL protocol": say what it is, and do not wait.
                 if let url = try? repository.remoteURL(name), let path = Repository.localPath(of: url), access(path, F_OK) != 0 {
+                    pushed.outOfReach = true
                     throw RemoteError.failed(name, action: what, reason: "there is no repository at \(path)")
                 }
-                guard let pause = pauses.popFirst() else { throw RemoteError.failed(name, action: what, reason: error.message) }
+                guard let pause = pauses.popFirst() else {
+                    pushed.outOfReach = true
+                    throw RemoteError.failed(name, action: what, reason: error.message)
+                }
                 usleep(useconds_t(pause * 1_000_000))
             }
         }
@@ -193,4 +204,6 @@ public struct TaskRemote {
 /// The values a process pushed, by ref (nil: it deleted the ref).
 private final class PushedRefs {
     var values: [String: OID?] = [:]
+    /// Whether the remote's last try failed after all its pauses.
+    var outOfReach = false
 }

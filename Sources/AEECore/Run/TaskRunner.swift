@@ -30,8 +30,6 @@ public final class TaskRunner {
     }
     /// Whether the remote took this run's claim; until it has, a remote that cannot be reached stops the run.
     private var claimed = false
-    /// Whether the last push of this run failed: the warning is given once, not at every commit, until one goes through.
-    private var remoteOutOfReach = false
     /// The last metadata `check` passed, for which task, and its gate plan: `task` checks before it creates the task
     /// (no workspace of its own can be there yet, so that check holds for it), and `run` need not check the same
     /// metadata again in the same process.
@@ -241,12 +239,12 @@ public final class TaskRunner {
     /// the next push takes them along.
     private func send(_ id: TaskID, _ updates: [(ref: String, target: OID?)]) throws {
         guard let remote else { return }
+        // Said once, not at every commit, until a push goes through again.
+        let alreadyOutOfReach = remote.isOutOfReach
         do {
             if let moved = try remote.publish(updates).first { throw RemoteError.moved(id, remote: remote.name, branch: moved, there: nil) }
-            remoteOutOfReach = false
         } catch RemoteError.failed(_, _, let reason) where claimed {
-            guard !remoteOutOfReach else { return }
-            remoteOutOfReach = true
+            guard !alreadyOutOfReach else { return }
             events(.warning("could not push to \(remote.name): \(reason); carrying on, the next push that goes through takes these commits along (after the run: 'git aee sync \(remote.name)')"))
         }
     }
