@@ -1,4 +1,7 @@
 import CLibGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How `Repository.patch` prints a change: as `git diff`, `--name-only`, `--name-status` or `--stat` would.
 public enum PatchFormat: Sendable {
@@ -9,14 +12,35 @@ public enum PatchFormat: Sendable {
     case stat(width: Int)
 }
 
+/// What git's settings say about printing a change, as the caller read them (`git -c` included, which libgit2 does
+/// not read): `core.quotepath`, `diff.renames`, `diff.noprefix`.
+public struct PatchStyle: Sendable {
+    public enum Renames: Sendable { case none, renames, copies }
+
+    public var quotingNonASCII: Bool
+    public var renames: Renames
+    public var noPrefix: Bool
+
+    public init(quotingNonASCII: Bool = true, renames: Renames = .renames, noPrefix: Bool = false) {
+        self.quotingNonASCII = quotingNonASCII
+        self.renames = renames
+        self.noPrefix = noPrefix
+    }
+}
+
 extension Repository {
     /// The change from tree `old` (nil: nothing) to tree `new`, limited to `paths` when any are given (git's
-    /// pathspecs), leaving out whatever is under `excluded` (a directory, `a/b`), with renames found as `diff.renames`
-    /// says; printed in `format`, names in lists quoted as `core.quotepath` (`quotingNonASCII`) says.
+    /// pathspecs), leaving out whatever is under `excluded` (a directory, `a/b`), printed in `format` as `style` says.
     public func patch(from old: OID?, to new: OID, paths: [String], excluding excluded: String, format: PatchFormat,
-                      quotingNonASCII: Bool = true) throws -> [UInt8] {
+                      style: PatchStyle = PatchStyle()) throws -> [UInt8] {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        let noPrefix = strdup("")
+        defer { free(noPrefix) }
+        if style.noPrefix {
+            options.old_prefix = UnsafePointer(noPrefix)
+            options.new_prefix = UnsafePointer(noPrefix)
+        }
         let prefix = ExcludedPrefix(excluded.hasSuffix("/") ? excluded : excluded + "/")
         options.notify_cb = { _, delta, _, payload in
             guard let payload, let path = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { return 0 }
@@ -30,7 +54,7 @@ extension Repository {
         case .nameOnly, .nameStatus: options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         case .patch, .stat: break
         }
-        let quoting = PathQuoting(nonASCII: quotingNonASCII)
+        let quoting = PathQuoting(nonASCII: style.quotingNonASCII)
         return try withExtendedLifetime(prefix) {
             try withStringArray(paths) { pathspec in
                 options.pathspec = pathspec
@@ -41,7 +65,12 @@ extension Repository {
                 }
                 try check(made, "git_diff_tree_to_tree")
                 defer { git_diff_free(diff) }
-                try check(git_diff_find_similar(diff, nil), "git_diff_find_similar")
+                if style.renames != .none {
+                    var find = git_diff_find_options()
+                    try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "git_diff_find_options_init")
+                    find.flags = GIT_DIFF_FIND_RENAMES.rawValue | (style.renames == .copies ? GIT_DIFF_FIND_COPIES.rawValue : 0)
+                    try check(git_diff_find_similar(diff, &find), "git_diff_find_similar")
+                }
                 var buffer = git_buf()
                 defer { git_buf_dispose(&buffer) }
                 switch format {

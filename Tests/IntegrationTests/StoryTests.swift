@@ -104,6 +104,14 @@ struct StoryTests {
             #expect(ours.stdout == theirs.stdout, "diff \(options): ours\n\(ours.stdout)\ngit's\n\(theirs.stdout)")
         }
         #expect(try repo.aee("diff", id).stdout.contains("rename from notes/old.txt"))
+        // As git's settings say, `git -c` included (libgit2 reads no `-c`): no renames, no a/ b/ prefixes.
+        for config in [["diff.renames=false"], ["diff.noprefix=true"], ["diff.renames=copies"]] {
+            let flags = config.flatMap { ["-c", $0] }
+            let ours = try repo.run("/usr/bin/git", flags + ["aee", "diff", id],
+                                    extraEnvironment: ["PATH": URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":/usr/bin:/bin"])
+            let theirs = try repo.run("/usr/bin/git", flags + ["diff", base, "aee/\(id)", "--", ".", ":!.aee"])
+            #expect(ours.status == 0 && ours.stdout == theirs.stdout, "\(config): ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs.stdout)")
+        }
         // On a terminal --stat is coloured as git colours it, counts of different widths right-aligned.
         let paged = repo.root.appendingPathComponent("stat.txt").path
         _ = try repo.run("/usr/bin/script", ["-qec", "'\(Scratch.binary)' diff \(id) --stat", "/dev/null"], extraEnvironment: ["GIT_PAGER": "cat > '\(paged)'"])

@@ -169,8 +169,7 @@ extension Workspace {
                 guard (try? repository.commit(commit)) != nil else { throw TaskError.baseCommitMissing(id, commit: commit.hex) }
                 return try repository.commit(commit).tree
             }
-            return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format,
-                                        quotingNonASCII: try settings.bool("core.quotepath") ?? true)
+            return try repository.patch(from: base, to: location.tree, paths: paths, excluding: ".aee", format: format, style: try patchStyle())
         }
     }
 }
@@ -181,9 +180,18 @@ extension Workspace {
         return try doing("diff commit \(hex)") {
             guard let oid = OID(hex: hex), let commit = try? repository.commit(oid) else { throw RepositoryError.unknownRevision(hex) }
             let parent = try commit.parents.first.map { try repository.commit($0).tree }
-            return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format,
-                                        quotingNonASCII: try settings.bool("core.quotepath") ?? true)
+            return try repository.patch(from: parent, to: commit.tree, paths: [], excluding: ".aee", format: format, style: try patchStyle())
         }
+    }
+
+    /// How git prints a change here: `core.quotepath`, `diff.renames` (true since git 2.9, or `copies`) and
+    /// `diff.noprefix`, `git -c` included.
+    func patchStyle() throws -> PatchStyle {
+        let renames = try settings.string("diff.renames")?.lowercased()
+        return PatchStyle(quotingNonASCII: try settings.bool("core.quotepath") ?? true,
+                          renames: renames == "copies" || renames == "copy" ? .copies
+                              : ["false", "no", "off", "0"].contains(renames ?? "") ? PatchStyle.Renames.none : .renames,
+                          noPrefix: try settings.bool("diff.noprefix") ?? false)
     }
 }
 
