@@ -365,7 +365,7 @@ struct WorkspaceTests {
         let refused = try repo.aee("task", "Fix it", "--agent", "true")
         #expect(refused.status == 128)
         #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: its file system has "), "\(refused.stderr)")
-        #expect(refused.stderr.contains("a checkout of this repository takes about 30"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("the run checks this repository out, which takes about 30"), "\(refused.stderr)")
         #expect(try repo.refs() == bigRefs, "nothing may be written")
         // Room for one checkout: a task's own workspace, kept while it is BLOCKED, is used again, not counted twice.
         let roomy = repo.root.appendingPathComponent("mnt-roomy").path
@@ -377,6 +377,11 @@ struct WorkspaceTests {
         #expect(blocked.status == 2, "\(blocked.stderr)")
         let again = try repo.aee("run", try repo.onlyTaskID(), "--agent", "exit 3")
         #expect(again.status == 2 && !again.stderr.contains("takes about"), "\(again.stderr)")
+        // Three attempts side by side need three checkouts, more than there is room for: refused, nothing written.
+        let roomyRefs = try repo.refs()
+        let attempts = try repo.aee("task", "Three ways", "--agent", "exit 3", "--attempts", "3")
+        #expect(attempts.status == 128 && attempts.stderr.contains("times over"), "\(attempts.stderr)")
+        #expect(try repo.refs() == roomyRefs)
     }
 
     @Test("a repository whose disk fills during a run: the run stops (exit 2), the agent is not blamed; resume goes on once there is space",

@@ -66,7 +66,7 @@ public final class TaskRunner {
             // again when this clone resumes the task (another clone that fetches it has to approve it first). A
             // convenience only: when another run holds the config's lock, the next run records it.
             if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
-            try workspace.requireWorkspaceFolder(for: id, checkingOut: !options.here)
+            try workspace.requireWorkspaceFolder(for: id, workspaces: options.here ? 0 : settings.candidates.count)
             try workspace.requireFilters()
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
             if options.here {

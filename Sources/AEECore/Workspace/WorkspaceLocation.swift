@@ -109,11 +109,11 @@ extension Workspace {
     }
 
     /// Refuses when no workspace can be made in this repository's folder of workspaces: the folder must be creatable
-    /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). Where the
-    /// run would check out a workspace anew (`checkingOut`, and neither task `id`'s own workspace nor a pooled one is
-    /// there), the space must hold the files of the repository's index too. Checked before a run writes anything, so
-    /// a bad place is one clear error, not a task that dies half-way.
-    func requireWorkspaceFolder(for id: TaskID?, checkingOut: Bool) throws {
+    /// and writable, have some space left, and let programs run (a `noexec` mount would fail every gate). The run
+    /// checks out `workspaces` (one per attempt side by side; none with `--here`): each that neither task `id`'s own
+    /// nor a pooled one provides needs room for the files of the repository's index too. Checked before a run writes
+    /// anything, so a bad place is one clear error, not a task that dies half-way.
+    func requireWorkspaceFolder(for id: TaskID?, workspaces: Int) throws {
         _ = try workspacePoolSize()
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
@@ -133,10 +133,11 @@ extension Workspace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
             }
             let reusable = WorkspacePool(folder: folder, size: try workspacePoolSize()).slots
-                + (id.map { [WorkspaceLocation(id: $0, repositoryFolder: folder)] } ?? [])
-            if checkingOut, !reusable.contains(where: { access($0.readyMarker, F_OK) == 0 }),
-               let needed = try repository.indexedFileBytes(), free < needed + Self.minimumFreeSpace {
-                throw WorkspaceError.rootUnusable(path: root, reason: "its file system has \(free / 1024) KiB free, and a checkout of this repository takes about \(needed / 1024) KiB")
+                + (id.map { id in (1...max(workspaces, 1)).map { WorkspaceLocation(id: id, repositoryFolder: folder, beside: $0) } } ?? [])
+            let missing = workspaces - reusable.filter { access($0.readyMarker, F_OK) == 0 }.count
+            if missing > 0, let checkout = try repository.indexedFileBytes(), free < checkout * UInt64(missing) + Self.minimumFreeSpace {
+                let many = missing > 1 ? ", \(missing) times over" : ""
+                throw WorkspaceError.rootUnusable(path: root, reason: "its file system has \(free / 1024) KiB free, and the run checks this repository out, which takes about \(checkout / 1024) KiB\(many), with 1 MiB to spare")
             }
             if info.f_flag & Self.mountedNoExec != 0 {
                 throw WorkspaceError.rootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
