@@ -35,9 +35,9 @@ extension Repository {
                       style: PatchStyle = PatchStyle()) throws -> [UInt8] {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
-        let noPrefix = strdup("")
+        let noPrefix = style.noPrefix ? strdup("") : nil
         defer { free(noPrefix) }
-        if style.noPrefix {
+        if let noPrefix {
             options.old_prefix = UnsafePointer(noPrefix)
             options.new_prefix = UnsafePointer(noPrefix)
         }

@@ -318,9 +318,12 @@ struct OutputTail {
         guard dropped != UInt8(ascii: "\n") else { return cut }
         let window = cut.prefix(min(4096, cut.count / 4))
         if let lineBreak = window.firstIndex(of: UInt8(ascii: "\n")) { return cut[(lineBreak + 1)...] }
-        let rest = cut.drop { !Array(" \t\r\n\"',;()[]{}<>".utf8).contains($0) }
+        let rest = cut.drop { !wordEnds.contains($0) }
         return rest.first == UInt8(ascii: "\n") ? rest.dropFirst() : rest
     }
+
+    /// The bytes that end a word in text and in JSON.
+    private static let wordEnds = Set(" \t\r\n\"',;()[]{}<>".utf8)
 
     mutating func append(_ chunk: ArraySlice<UInt8>) {
         bytes.append(contentsOf: chunk)

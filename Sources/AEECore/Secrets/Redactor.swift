@@ -71,10 +71,12 @@ public struct Redactor: Sendable {
         for value in values where plain.contains(value) {
             text = text.replacing(value, with: "[redacted: environment]")
         }
-        for shape in Self.shapes(possiblyIn: text) {
+        let shapes = Self.shapes(possiblyIn: text)
+        for shape in shapes {
             text = text.replacing(shape.pattern(), with: "[redacted: \(shape.name)]")
         }
-        return Self.redactingKeyEnds(text)
+        // What a cut left of a key is looked for only where an armour line is: this runs on every record written.
+        return shapes.contains { $0.name == "private key" } ? Self.redactingKeyEnds(text) : text
     }
 
     /// `text` without what is left of a private key that a cut output tail holds only part of: its end line and the

@@ -114,7 +114,7 @@ extension Workspace {
     /// nor a pooled one provides needs room for the files of the repository's index too. Checked before a run writes
     /// anything, so a bad place is one clear error, not a task that dies half-way.
     func requireWorkspaceFolder(for id: TaskID?, workspaces: Int) throws {
-        _ = try workspacePoolSize()
+        let poolSize = try workspacePoolSize()
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
         if let reason = try insideRepository(folder) { throw WorkspaceError.rootUnusable(path: root, reason: reason) }
@@ -132,7 +132,7 @@ extension Workspace {
             if free < Self.minimumFreeSpace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
             }
-            let reusable = WorkspacePool(folder: folder, size: try workspacePoolSize()).slots
+            let reusable = WorkspacePool(folder: folder, size: poolSize).slots
                 + (id.map { id in (1...max(workspaces, 1)).map { WorkspaceLocation(id: id, repositoryFolder: folder, beside: $0) } } ?? [])
             let missing = workspaces - reusable.filter { access($0.readyMarker, F_OK) == 0 }.count
             if missing > 0, let checkout = try repository.indexedFileBytes(), free < checkout * UInt64(missing) + Self.minimumFreeSpace {
