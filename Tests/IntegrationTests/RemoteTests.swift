@@ -354,6 +354,22 @@ extension RemoteTests {
     }
 }
 
+extension Scratch {
+    /// `git aee run <id> --remote origin` with `threeItemAgent`'s agent, held in work item b while `meanwhile` runs,
+    /// then let go: how it ended, and what it printed on stderr.
+    func runThroughRemote(_ id: String, agent: String, marks: String, meanwhile: () throws -> Void) throws -> (status: Int32, stderr: String) {
+        let errors = root.appendingPathComponent("run.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let run = try start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        try meanwhile()
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        run.waitUntilExit()
+        return (run.terminationStatus, try String(contentsOf: errors, encoding: .utf8))
+    }
+}
+
 extension RemoteTests {
     @Test("a run by hand with --remote, canceled from another clone meanwhile: it ends CANCELED (exit 3) at its next push, writing nothing on top of the cancel")
     func canceledFromAnotherClone() throws {
@@ -361,20 +377,15 @@ extension RemoteTests {
         let clone = try repo.sharedThroughRemote(clones: 2)[1]
         let (agent, marks) = try repo.threeItemAgent()
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let errors = repo.root.appendingPathComponent("run.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-        #expect(try repo.aee("sync", "origin", in: clone).status == 0)
-        try repo.git("branch", "aee/\(id)", "origin/aee/\(id)", in: clone)
-        #expect(try repo.aee("cancel", id, "--reason", "not needed", in: clone).status == 0)
-        try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
-        let canceled = try repo.remoteGit("rev-parse", "aee/\(id)")
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        kill(pid_t(child)!, SIGTERM)
-        run.waitUntilExit()
-        #expect(run.terminationStatus == 3)
-        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        var canceled = ""
+        let (status, stderr) = try repo.runThroughRemote(id, agent: agent, marks: marks) {
+            #expect(try repo.aee("sync", "origin", in: clone).status == 0)
+            try repo.git("branch", "aee/\(id)", "origin/aee/\(id)", in: clone)
+            #expect(try repo.aee("cancel", id, "--reason", "not needed", in: clone).status == 0)
+            try repo.git("push", "-q", "origin", "aee/\(id)", in: clone)
+            canceled = try repo.remoteGit("rev-parse", "aee/\(id)")
+        }
+        #expect(status == 3)
         #expect(stderr.contains("warning: task \(id) was canceled on origin while this run went on; the run stops there\n"), "\(stderr)")
         #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == canceled, "nothing on top of the cancel")
         #expect(try repo.git("rev-parse", "aee/\(id)") == canceled, "this clone took the remote's story")
@@ -388,18 +399,12 @@ extension RemoteTests {
         _ = try repo.sharedThroughRemote(clones: 1)
         let (agent, marks) = try repo.threeItemAgent()
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let errors = repo.root.appendingPathComponent("run.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
         let remote = repo.root.appendingPathComponent("remote.git").path
-        try FileManager.default.moveItem(atPath: remote, toPath: remote + ".away")
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        kill(pid_t(child)!, SIGTERM)
-        run.waitUntilExit()
-        #expect(run.terminationStatus == 0)
+        let (status, stderr) = try repo.runThroughRemote(id, agent: agent, marks: marks) {
+            try FileManager.default.moveItem(atPath: remote, toPath: remote + ".away")
+        }
+        #expect(status == 0)
         // Every commit after that one failed to reach the remote (work items, gate, end): the user is told once.
-        let stderr = try String(contentsOf: errors, encoding: .utf8)
         #expect(stderr.components(separatedBy: "could not push to origin").count == 2, "\(stderr)")
         #expect(stderr.contains("(after the run: 'git aee sync origin')"), "\(stderr)")
         try FileManager.default.moveItem(atPath: remote + ".away", toPath: remote)
@@ -420,17 +425,11 @@ extension RemoteTests {
         let (agent, marks) = try repo.threeItemAgent()
         let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let queued = try repo.remoteGit("rev-parse", "aee/\(id)")
-        let errors = repo.root.appendingPathComponent("run.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let run = try repo.start(["run", id, "--remote", "origin", "--agent", agent], stderr: try FileHandle(forWritingTo: errors))
-        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
-        try repo.git("fetch", "-q", "origin", in: clone)
-        try repo.git("push", "-q", "--force", "origin", "\(queued.trimmingCharacters(in: .newlines)):refs/heads/aee/\(id)", in: clone)
-        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        kill(pid_t(child)!, SIGTERM)
-        run.waitUntilExit()
-        #expect(run.terminationStatus == 5)
-        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        let (status, stderr) = try repo.runThroughRemote(id, agent: agent, marks: marks) {
+            try repo.git("fetch", "-q", "origin", in: clone)
+            try repo.git("push", "-q", "--force", "origin", "\(queued.trimmingCharacters(in: .newlines)):refs/heads/aee/\(id)", in: clone)
+        }
+        #expect(status == 5)
         #expect(stderr.contains("(it is QUEUED there; this run's commits are kept at refs/aee/diverged/\(id)/"), "\(stderr)")
         #expect(try repo.git("rev-parse", "aee/\(id)") == queued, "this clone took the remote's story")
         #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == queued, "nothing on top of the force-push")

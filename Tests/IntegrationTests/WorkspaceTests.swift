@@ -335,6 +335,15 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
+    /// A tmpfs mounted with `options` at `name` beside the repository, made its workspace root; the caller unmounts it.
+    func workspaceRootOnTmpfs(_ repo: Scratch, _ name: String, options: String) throws -> String {
+        let mountPoint = repo.root.appendingPathComponent(name).path
+        try repo.git("config", "aee.workspaceRoot", mountPoint + "/workspaces")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", mountPoint]).status == 0)
+        return mountPoint
+    }
+
     @Test("a workspace root on a full, read-only or noexec file system, or one with less space than a checkout takes, is one clear error before anything is written",
           .enabled(if: WorkspaceTests.canMountTmpfs, "this machine cannot mount a tmpfs (root in a VM or container that allows it)"))
     func unusableFileSystems() throws {
@@ -342,11 +351,8 @@ struct WorkspaceTests {
         let refs = try repo.refs()
         for (options, reason) in [("size=512k", "no space left on its file system"), ("ro,size=1m", "the folder cannot be created"),
                                   ("noexec,size=8m", "its file system is mounted noexec")] {
-            let mountPoint = repo.root.appendingPathComponent("mnt-\(reason.count)").path
-            try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-            try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", mountPoint]).status == 0)
+            let mountPoint = try workspaceRootOnTmpfs(repo, "mnt-\(reason.count)", options: options)
             defer { _ = try? repo.run("/bin/umount", [mountPoint]) }
-            try repo.git("config", "aee.workspaceRoot", mountPoint + "/workspaces")
             let refused = try repo.aee("task", "Fix it", "--agent", "true")
             #expect(refused.status == 128)
             #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: \(reason)"), "\(refused.stderr)")
@@ -357,22 +363,16 @@ struct WorkspaceTests {
         try repo.git("add", "big.bin")
         try repo.git("commit", "-q", "-m", "A big file")
         let bigRefs = try repo.refs()
-        let mountPoint = repo.root.appendingPathComponent("mnt-tight").path
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]).status == 0)
+        let mountPoint = try workspaceRootOnTmpfs(repo, "mnt-tight", options: "size=2m")
         defer { _ = try? repo.run("/bin/umount", [mountPoint]) }
-        try repo.git("config", "aee.workspaceRoot", mountPoint + "/workspaces")
         let refused = try repo.aee("task", "Fix it", "--agent", "true")
         #expect(refused.status == 128)
         #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: its file system has "), "\(refused.stderr)")
         #expect(refused.stderr.contains("the run checks this repository out, which takes about 30"), "\(refused.stderr)")
         #expect(try repo.refs() == bigRefs, "nothing may be written")
         // Room for one checkout: a task's own workspace, kept while it is BLOCKED, is used again, not counted twice.
-        let roomy = repo.root.appendingPathComponent("mnt-roomy").path
-        try FileManager.default.createDirectory(atPath: roomy, withIntermediateDirectories: true)
-        try #require(try repo.run("/bin/mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", roomy]).status == 0)
+        let roomy = try workspaceRootOnTmpfs(repo, "mnt-roomy", options: "size=6m")
         defer { _ = try? repo.run("/bin/umount", [roomy]) }
-        try repo.git("config", "aee.workspaceRoot", roomy + "/workspaces")
         let blocked = try repo.aee("task", "Ask me", "--agent", "exit 3")
         #expect(blocked.status == 2, "\(blocked.stderr)")
         let again = try repo.aee("run", try repo.onlyTaskID(), "--agent", "exit 3")
