@@ -373,15 +373,14 @@ struct WorkspaceTests {
         // Room for one checkout: a task's own workspace, kept while it is BLOCKED, is used again, not counted twice.
         let roomy = try workspaceRootOnTmpfs(repo, "mnt-roomy", options: "size=6m")
         defer { _ = try? repo.run("/bin/umount", [roomy]) }
+        // Three attempts side by side need three checkouts, more than there is room for: refused, nothing written.
+        let attempts = try repo.aee("task", "Three ways", "--agent", "exit 3", "--attempts", "3")
+        #expect(attempts.status == 128 && attempts.stderr.contains("3 times over"), "\(attempts.stderr)")
+        #expect(try repo.refs() == bigRefs)
         let blocked = try repo.aee("task", "Ask me", "--agent", "exit 3")
         #expect(blocked.status == 2, "\(blocked.stderr)")
         let again = try repo.aee("run", try repo.onlyTaskID(), "--agent", "exit 3")
         #expect(again.status == 2 && !again.stderr.contains("takes about"), "\(again.stderr)")
-        // Three attempts side by side need three checkouts, more than there is room for: refused, nothing written.
-        let roomyRefs = try repo.refs()
-        let attempts = try repo.aee("task", "Three ways", "--agent", "exit 3", "--attempts", "3")
-        #expect(attempts.status == 128 && attempts.stderr.contains("times over"), "\(attempts.stderr)")
-        #expect(try repo.refs() == roomyRefs)
     }
 
     @Test("a repository whose disk fills during a run: the run stops (exit 2), the agent is not blamed; resume goes on once there is space",
