@@ -13,11 +13,12 @@ enum TestTools {
 /// A token of GitHub's shape, which the redaction knows.
 let leakedToken = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 
-/// An agent that, without a failure context, fixes the calculator and also writes a secret; with one, only fixes it.
+/// An agent that, without a failure context, fixes the calculator and also writes a secret; with one, only fixes it,
+/// and keeps the prompt it read beside the repository (`retry-prompt`).
 func secretLeakingAgent(_ repo: Scratch) throws -> String {
     try repo.executor("leaky", """
         \(fixCalculator)
-        if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo 'token = "\(leakedToken)"' > settings.txt; fi
+        if [ -z "${AEE_CONTEXT_FILE:-}" ]; then echo 'token = "\(leakedToken)"' > settings.txt; else cat > '\(repo.root.path)/retry-prompt'; fi
         exit 0
         """)
 }
@@ -60,6 +61,10 @@ struct CommitHookTests {
         let context = try repo.artifact(id, "iterations/1/failure_context.json")
         let failed = try #require(context["failed_gates"] as? [[String: Any]])
         #expect(failed.first?["gate"] as? String == "pre-commit hook")
+        // The next call is told what the hook did, in its words.
+        let retried = try repo.mark("retry-prompt")
+        #expect(retried.contains("The repository's pre-commit hook refused the work item's commit with exit code 1, so its change was not committed."), "\(retried)")
+        #expect(retried.contains("settings.txt holds a secret"))
         #expect(try secretNowhere(repo, id), "a refused change reached history")
         // The second iteration's commit passed both hooks; commit-msg saw git aee's message.
         #expect(try repo.mark("message").contains("AEE-Work-Item: task"))
