@@ -45,27 +45,34 @@ extension Workspace {
 
     /// Pushes to `remote` the task branches here that are ahead of its copy and whose run is over (ended, or
     /// BLOCKED): a run whose last pushes failed while the remote was out of reach leaves its end here alone, with no
-    /// run left to push it. Their leases there go too. Each push only moves the remote's branch forward from where it
-    /// was last fetched; returns the branches pushed. (After `syncTasks`, which fetches.)
+    /// run left to push it. Their leases there go too, and their attempt branches there become what they are here.
+    /// Each push only moves the remote's branch forward from where it was last fetched; returns the task branches
+    /// pushed. (After `syncTasks`, which fetches.)
     public func deliverEndedTasks(to remote: String) throws -> [String] {
         return try doing("push the ended tasks to \(remote)") {
             let tasks = try TaskRemote(name: remote, repository: repository)
-            var updates: [(ref: String, target: OID?)] = []
+            var updates: [(ref: String, target: OID?)] = [], ends: [TaskID] = []
             for (id, local) in try store.tips().sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 guard let theirs = try repository.resolveReference(tasks.tracking(id.branch)), theirs != local,
                       try repository.isAncestor(theirs, of: local),
                       let record = try? store.record(of: id, at: local), record.state.isFinal || record.state == .blocked else { continue }
                 updates.append((id.branch, local))
+                ends.append(id)
                 if try repository.resolveReference(tasks.tracking(Lease.ref(id))) != nil { updates.append((Lease.ref(id), nil)) }
                 // The attempt branches the run would have deleted there at its end: gone here, held by the task's end.
                 for (tracked, tip) in try repository.references(matching: tasks.tracking(id.branch) + "-attempt-*") {
                     let attempt = taskBranchPrefix + tracked.dropFirst(tasks.tracking(taskBranchPrefix).count)
                     if try repository.resolveReference(attempt) == nil, try repository.isAncestor(tip, of: local) { updates.append((attempt, nil)) }
                 }
+                // And those it kept (failed attempts), which its pushes could not take there either.
+                for (attempt, tip) in try repository.references(matching: id.branch + "-attempt-*")
+                where try repository.resolveReference(tasks.tracking(attempt)) != tip {
+                    updates.append((attempt, tip))
+                }
             }
             guard !updates.isEmpty else { return [] }
             let rejected = Set(try tasks.publish(updates))
-            return updates.filter { $0.target != nil && !rejected.contains($0.ref) }.map { String($0.ref.dropFirst("refs/heads/".count)) }
+            return ends.map(\.branch).filter { !rejected.contains($0) }.map { String($0.dropFirst("refs/heads/".count)) }
         }
     }
 
