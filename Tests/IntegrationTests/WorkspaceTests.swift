@@ -357,6 +357,7 @@ struct WorkspaceTests {
             #expect(refused.status == 128)
             #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: \(reason)"), "\(refused.stderr)")
             #expect(try repo.refs() == refs, "nothing may be written")
+            #expect(!FileManager.default.fileExists(atPath: mountPoint + "/workspaces"), "no folder either")
         }
         // Space left, but less than a checkout of the repository takes: refused before anything is written too.
         try repo.write("big.bin", String(repeating: "x", count: 3 << 20))
@@ -370,6 +371,7 @@ struct WorkspaceTests {
         #expect(refused.stderr.hasPrefix("fatal: cannot make a workspace in \(mountPoint)/workspaces: its file system has "), "\(refused.stderr)")
         #expect(refused.stderr.contains("the run checks this repository out, which takes about 30"), "\(refused.stderr)")
         #expect(try repo.refs() == bigRefs, "nothing may be written")
+        #expect(!FileManager.default.fileExists(atPath: mountPoint + "/workspaces"))
         // Room for one checkout: a task's own workspace, kept while it is BLOCKED, is used again, not counted twice.
         let roomy = try workspaceRootOnTmpfs(repo, "mnt-roomy", options: "size=6m")
         defer { _ = try? repo.run("/bin/umount", [roomy]) }
@@ -377,6 +379,7 @@ struct WorkspaceTests {
         let attempts = try repo.aee("task", "Three ways", "--agent", "exit 3", "--attempts", "3")
         #expect(attempts.status == 128 && attempts.stderr.contains("3 times over"), "\(attempts.stderr)")
         #expect(try repo.refs() == bigRefs)
+        #expect(!FileManager.default.fileExists(atPath: roomy + "/workspaces"))
         let blocked = try repo.aee("task", "Ask me", "--agent", "exit 3")
         #expect(blocked.status == 2, "\(blocked.stderr)")
         let again = try repo.aee("run", try repo.onlyTaskID(), "--agent", "exit 3")

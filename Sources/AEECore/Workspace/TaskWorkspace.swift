@@ -85,6 +85,12 @@ struct TaskWorkspace {
         } catch {
             throw WorkspaceError.rootUnusable(path: location.state, reason: "the folder cannot be created")
         }
+        // Who the folder belongs to, for a person (or a later clean-up) looking at the cache; written once, not at
+        // every workspace, as writing it costs a sync to disk.
+        let owner = Data((main.commonDirectory + "\n").utf8)
+        if FileManager.default.contents(atPath: location.repositoryFolder + "repository") != owner {
+            try? owner.write(to: URL(fileURLWithPath: location.repositoryFolder + "repository"))
+        }
         try main.createBorrowingRepository(gitDirectory: location.gitDirectory, workingDirectory: location.root, branch: id.branch)
         try writeSettings(from: main, location)
         let repository = try main.openBorrowingRepository(gitDirectory: location.gitDirectory, indexFile: location.index)

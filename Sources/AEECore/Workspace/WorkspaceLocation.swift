@@ -118,16 +118,19 @@ extension Workspace {
         let root = try workspaceRoot()
         let folder = WorkspaceLocation.repositoryFolder(of: repository, under: root)
         if let reason = try insideRepository(folder) { throw WorkspaceError.rootUnusable(path: root, reason: reason) }
-        do {
-            try FileManager.default.createDirectory(atPath: folder + ".state", withIntermediateDirectories: true)
-        } catch {
-            throw WorkspaceError.rootUnusable(path: root, reason: "the folder cannot be created (\(String(cString: strerror(errno))))")
+        // Judged where the folder is, or would be made, without making it: a refused run leaves nothing behind.
+        let state = folder + ".state"
+        let existing = Self.nearestExisting(state)
+        var status = stat()
+        guard stat(existing, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw WorkspaceError.rootUnusable(path: root, reason: "the folder cannot be created (\(existing) is not a folder)")
         }
-        guard access(folder + ".state", W_OK | X_OK) == 0 else {
-            throw WorkspaceError.rootUnusable(path: root, reason: "it is not writable")
+        guard access(existing, W_OK | X_OK) == 0 else {
+            throw WorkspaceError.rootUnusable(path: root, reason: existing == state ? "it is not writable"
+                                                  : "the folder cannot be created (\(String(cString: strerror(errno))))")
         }
         var info = statvfs()
-        if statvfs(folder, &info) == 0 {
+        if statvfs(existing, &info) == 0 {
             let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
             if free < Self.minimumFreeSpace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "no space left on its file system (\(free / 1024) KiB free)")
@@ -143,12 +146,15 @@ extension Workspace {
                 throw WorkspaceError.rootUnusable(path: root, reason: "its file system is mounted noexec, so no script could run there")
             }
         }
-        // Who the folder belongs to, for a person (or a later clean-up) looking at the cache; written once, not on every
-        // run, as writing it costs a sync to disk.
-        let owner = Data((repository.commonDirectory + "\n").utf8)
-        if FileManager.default.contents(atPath: folder + "repository") != owner {
-            try? owner.write(to: URL(fileURLWithPath: folder + "repository"))
+    }
+
+    /// `path` if it is there, else its nearest ancestor that is.
+    private static func nearestExisting(_ path: String) -> String {
+        var path = path
+        while access(path, F_OK) != 0, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            path = String(path[..<slash])
         }
+        return access(path, F_OK) == 0 ? path : "/"
     }
 
     /// Why workspaces in `folder` would be seen by the repository itself: inside its git directory (where an agent
