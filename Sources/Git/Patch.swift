@@ -49,7 +49,7 @@ extension Repository {
         options.payload = Unmanaged.passUnretained(prefix).toOpaque()
         // A file that became a link (or the other way) is one change, `T`, in the lists of names git prints; its patch
         // shows the old and the new as two, as git's does. (libgit2 counts no lines for one such change, so `--stat`
-        // keeps the two, where git prints one line.)
+        // takes the two and makes them one row.)
         switch format {
         case .nameOnly, .nameStatus: options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         case .patch, .stat: break
@@ -77,16 +77,10 @@ extension Repository {
                 case .patch: try check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
                 case .nameOnly: return Self.names(of: diff!, quoting)
                 case .nameStatus: return Self.nameStatus(of: diff!, quoting)
-                case .stat(let width):
-                    var stats: OpaquePointer?
-                    try check(git_diff_get_stats(&stats, diff), "git_diff_get_stats")
-                    defer { git_diff_stats_free(stats) }
-                    try check(git_diff_stats_to_buf(&buffer, stats, GIT_DIFF_STATS_FULL, width), "git_diff_stats_to_buf")
+                case .stat(let width): return Array(try Self.diffStat(of: diff!, quoting).formatted(width: width).utf8)
                 }
                 guard let bytes = buffer.ptr else { return [] }
-                let text = Array(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: buffer.size))
-                if case .stat = format { return Self.alignedStat(text, quoting) }
-                return Self.tabbedFileNames(text)
+                return Self.tabbedFileNames(Array(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: buffer.size)))
             }
         }
     }
@@ -182,29 +176,35 @@ extension Repository {
         return out
     }
 
-    /// libgit2's `--stat` with its name column as wide as the widest name printed (it measures a rename by both full
-    /// paths, though it prints `dir/{old => new}` as git does, which leaves the other rows too wide), and names quoted
-    /// as git quotes them.
-    static func alignedStat(_ stat: [UInt8], _ quoting: PathQuoting) -> [UInt8] {
-        let lines = String(decoding: stat, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let rows = lines.map { line -> (name: String, rest: String)? in
-            guard let bar = line.firstRange(of: " | ") else { return nil }
-            let name = line[..<bar.lowerBound]
-            let end = name.lastIndex { $0 != " " }.map { name.index(after: $0) } ?? name.startIndex
-            let start = name.firstIndex { $0 != " " } ?? end
-            let shown = String(name[start..<end])
-            return (String(name[..<start]) + (shown.contains(" => ") ? shown : quoting.quoted(shown)), String(line[bar.lowerBound...]))
-        }
-        let width = rows.compactMap { $0?.name.count }.max() ?? 0
-        var aligned: [String] = []
-        for (line, row) in zip(lines, rows) {
-            guard let row else {
-                aligned.append(line)
-                continue
+    /// The rows of `--stat`: each file's lines added and deleted (a binary file's sizes), a file that became a link
+    /// (or the other way), which the diff holds as a deletion and an addition, as one row.
+    static func diffStat(of diff: OpaquePointer, _ quoting: PathQuoting) throws -> DiffStat {
+        var files: [DiffStat.File] = []
+        var lastPath: String?, lastStatus = GIT_DELTA_UNMODIFIED
+        for index in 0..<git_diff_num_deltas(diff) {
+            var patch: OpaquePointer?
+            try check(git_patch_from_diff(&patch, diff, index), "git_patch_from_diff")
+            defer { git_patch_free(patch) }
+            guard let delta = git_patch_get_delta(patch)?.pointee else { continue }
+            var context = 0, added = 0, deleted = 0
+            try check(git_patch_line_stats(&context, &added, &deleted, patch), "git_patch_line_stats")
+            let binary = delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0
+            let old = delta.old_file.path.map { String(cString: $0) } ?? "", new = delta.new_file.path.map { String(cString: $0) } ?? old
+            var file = DiffStat.File(name: quoting.quoted(new), added: binary ? Int(delta.new_file.size) : added,
+                                     deleted: binary ? Int(delta.old_file.size) : deleted, binary: binary)
+            if delta.status == GIT_DELTA_RENAMED || delta.status == GIT_DELTA_COPIED {
+                file.name = DiffStat.renameName(from: old, to: new, quoting)
             }
-            aligned.append(row.name + String(repeating: " ", count: width - row.name.count) + row.rest)
+            if new == lastPath, Set([delta.status, lastStatus]) == [GIT_DELTA_DELETED, GIT_DELTA_ADDED], var typechange = files.popLast() {
+                typechange.binary = typechange.binary || file.binary
+                typechange.added += file.added
+                typechange.deleted += file.deleted
+                file = typechange
+            }
+            files.append(file)
+            (lastPath, lastStatus) = (new, delta.status)
         }
-        return Array(aligned.joined(separator: "\n").utf8)
+        return DiffStat(files: files)
     }
 }
 

@@ -59,7 +59,7 @@ struct StoryTests {
         #expect(try repo.aee("report", "-o", "-").stdout.contains("gate <code>tests</code>: passed (cached: the same tree passed before)</p>"))
     }
 
-    @Test("diff lists names as git does: quoted beyond ASCII and with quotes (core.quotepath), a file turned into a link as one T; the patch ends a name with a space with a tab")
+    @Test("diff lists names as git does: quoted beyond ASCII and with quotes (core.quotepath), a file turned into a link as one T (one --stat row); the patch ends a name with a space with a tab")
     func diffNamesAsGitPrintsThem() throws {
         let repo = try calculatorRepository(fixed: true)
         try repo.write("link-me.txt", "a file, then a link\n")
@@ -73,7 +73,7 @@ struct StoryTests {
         let id = try repo.onlyTaskID()
         let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
         // The patch too, where a name with a space ends with a tab (the link's is two changes in git's patch as well).
-        for (flags, paths) in [(["--name-only"], [String]()), (["--name-status"], []), (["--stat"], ["ünï cödé.txt", #"say "hi".txt"#]),
+        for (flags, paths) in [(["--name-only"], [String]()), (["--name-status"], []), (["--stat"], []),
                                ([], ["ünï cödé.txt", #"say "hi".txt"#, "two words.txt"]),
                                (["-c", "core.quotepath=false", "--name-only"], [])] {
             let config = flags.first == "-c" ? Array(flags.prefix(2)) : []
@@ -83,6 +83,33 @@ struct StoryTests {
             let theirs = try repo.run("/usr/bin/git", config + ["diff"] + options + [base, "aee/\(id)", "--"] + (paths.isEmpty ? [".", ":!.aee"] : paths))
             #expect(ours.status == 0 && ours.stdout == theirs.stdout, "diff \(flags): ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs.stdout)")
         }
+    }
+
+    @Test("diff --stat prints what git's does: binary sizes with counts aligned to Bin, graphs scaled to 80 columns, long names cut, renames within a folder and of one, a mode change, an empty file")
+    func diffStatAsGitPrintsIt() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let long = String(repeating: "deep/", count: 14) + "a-name-long-enough-to-be-cut.txt"
+        try repo.write(long, "one\n")
+        try repo.write("src/module/old-name.swift", (1...30).map { "line \($0)\n" }.joined())
+        try repo.write("image.png", "\u{0}PNG" + String(repeating: "x", count: 300))
+        try repo.write("run.sh", "echo hi\n")
+        try repo.write("docs/guide.md", "# A guide\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "files")
+        let agent = try repo.executor("stats", """
+            seq 1 400 > many.txt; echo two >> '\(long)'; mv src/module/old-name.swift src/module/new-name.swift
+            echo 'line 31' >> src/module/new-name.swift; printf '\\000PNG%0500d' 0 > image.png; printf '\\000new' > new.bin
+            chmod +x run.sh; : > empty.txt; mv docs manual
+            """)
+        #expect(try repo.aee("task", "Stats", "--agent", agent).status == 0)
+        let id = try repo.onlyTaskID()
+        let base = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .newlines)
+        let ours = try repo.aee("diff", id, "--stat")
+        let theirs = try repo.git("diff", "--stat", base, "aee/\(id)", "--", ".", ":!.aee")
+        #expect(ours.status == 0 && ours.stdout == theirs, "ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs)")
+        #expect(theirs.contains("Bin 304 -> 504 bytes") && theirs.contains("src/module/{old-name.swift => new-name.swift}")
+                && theirs.contains("{docs => manual}/guide.md") && theirs.contains("..."),
+                "the cases are there: \(theirs)")
     }
 
     @Test("diff is what git diff of the base and the task branch prints, without .aee/: the patch, --stat, --name-only, --name-status, paths")
