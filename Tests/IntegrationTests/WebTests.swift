@@ -74,6 +74,8 @@ struct WebTests {
             run.waitUntilExit()
         }
         #expect(shows("RUNNING    \(queued)  iteration 1/20 executing item 2/3"), "\(shown)")
+        // The page may show item b before its agent has written down its child.
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
         let child = try #require(pid_t((try? String(contentsOfFile: marks + "/child", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         kill(child, SIGTERM)
         run.waitUntilExit()
