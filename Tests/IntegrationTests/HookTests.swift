@@ -262,6 +262,82 @@ struct HookTests {
         #expect(looped.stderr.contains("fatal: \(loop.prefix(12)):.aee/config.json: 'gates': their 'needs' form a loop: "), "\(looped.stderr)")
     }
 
+    /// `pre-commit install --hook-type pre-push` with a pre-push hook of the framework's that counts its runs in `counter`.
+    func installPreCommit(_ repo: Scratch, counter: String, commit: Bool = true) throws {
+        if commit {
+            try repo.write(".pre-commit-config.yaml", """
+                repos:
+                  - repo: local
+                    hooks:
+                      - id: count
+                        name: count
+                        entry: sh -c 'echo run >> \(counter)'
+                        language: system
+                        stages: [pre-push]
+                        always_run: true
+                        pass_filenames: false
+
+                """)
+            try repo.git("add", ".pre-commit-config.yaml")
+            try repo.git("commit", "-q", "-m", "pre-commit config")
+        }
+        let installed = try repo.run(try #require(TestTools.path(of: "pre-commit")), ["install", "--hook-type", "pre-push"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+    }
+
+    @Test("beside the real pre-commit framework's pre-push hook, installed before or after ours and again: each runs once per push, the gates still stop a push, and a layout an earlier version left looping is put right",
+          .enabled(if: TestTools.path(of: "pre-commit") != nil, "pre-commit is not installed (make test installs it)"))
+    func besidePreCommitFramework() throws {
+        let (gates, framework) = (counterPath(), counterPath())
+        defer { [gates, framework].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let hooks = { (repo: Scratch) in repo.directory.appendingPathComponent(".git/hooks").path + "/" }
+        // Ours first: pre-commit chains it as its pre-push.legacy; installing ours again leaves that as it is.
+        let repo = try pushable(counter: gates)
+        try installPreCommit(repo, counter: framework)
+        #expect(try repo.aee("hooks", "install").stdout == "\(hooks(repo))pre-push.legacy is already git aee's hook, which pre-commit's pre-push hook runs first\n")
+        try installPreCommit(repo, counter: framework, commit: false)
+        #expect(try push(repo).status == 0)
+        #expect((counted(gates), counted(framework)) == (1, 1))
+        try repo.write("FAIL", "x\n")
+        try repo.git("add", "FAIL")
+        try repo.git("commit", "-q", "-m", "fails the gate")
+        let before = try remoteHead(repo)
+        #expect(try push(repo).status != 0)
+        #expect(try remoteHead(repo) == before)
+        #expect(counted(gates) == 2)
+        #expect(try repo.aee("hooks", "uninstall").stdout == "Removed \(hooks(repo))pre-push.legacy\n")
+        #expect(!FileManager.default.fileExists(atPath: hooks(repo) + "pre-push.legacy"))
+        #expect(try push(repo).status == 0, "pre-commit's hook alone")
+        #expect((counted(gates), counted(framework)) == (2, 3))
+
+        // pre-commit's first: ours goes where pre-commit runs it, and pre-commit installed again changes nothing.
+        #expect(try repo.aee("hooks", "install").stdout == "Installed \(hooks(repo))pre-push.legacy, which pre-commit's pre-push hook runs first\n")
+        try installPreCommit(repo, counter: framework, commit: false)
+        try repo.git("rm", "-q", "FAIL")
+        try repo.write("passes.txt", "a tree not judged before\n")
+        try repo.git("add", "passes.txt")
+        try repo.git("commit", "-q", "-m", "passes")
+        #expect(try push(repo).status == 0)
+        #expect((counted(gates), counted(framework)) == (3, 4))
+
+        // An earlier git aee moved pre-commit's hook aside as its chained one; pre-commit installed again then put ours
+        // in its pre-push.legacy, and each ran the other: pre-commit stopped every push. Installing ours puts it right.
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        try FileManager.default.moveItem(atPath: hooks(repo) + "pre-push", toPath: hooks(repo) + "pre-push.aee-chained")
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../hooks/pre-push").path,
+                                         toPath: hooks(repo) + "pre-push")
+        try installPreCommit(repo, counter: framework, commit: false)
+        try repo.write("more.txt", "more\n")
+        try repo.git("add", "more.txt")
+        try repo.git("commit", "-q", "-m", "more")
+        #expect(try push(repo).status != 0, "the loop an earlier version left")
+        #expect(try repo.aee("hooks", "install").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: hooks(repo) + "pre-push.aee-chained"))
+        let (gatesBefore, frameworkBefore) = (counted(gates), counted(framework))
+        #expect(try push(repo).status == 0)
+        #expect((counted(gates), counted(framework)) == (gatesBefore + 1, frameworkBefore + 1))
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

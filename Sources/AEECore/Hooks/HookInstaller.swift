@@ -28,6 +28,15 @@ public struct HookInstaller {
 
     var hook: String { directory + "pre-push" }
     var chained: String { directory + HookScript.chainedName }
+    /// Where the pre-commit framework's own pre-push hook keeps the hook it found there, and runs it first.
+    var legacy: String { directory + "pre-push.legacy" }
+
+    /// Where git aee's hook is, or goes: `pre-push`, or `pre-push.legacy` when `pre-push` is the pre-commit
+    /// framework's. That is pre-commit's own way of chaining, which its `install`, run again, leaves alone; moved
+    /// aside by ours instead, its hook and ours ran each other, and pre-commit stopped every push.
+    public var place: String {
+        FileManager.default.contents(atPath: hook).map { Self.isPreCommits(String(decoding: $0, as: UTF8.self)) } == true ? legacy : hook
+    }
 
     public func install(force: Bool) throws -> Outcome {
         return try doing("install the pre-push hook") {
@@ -37,22 +46,24 @@ public struct HookInstaller {
                     throw RepositoryError.fileSystem(path: directory, reason: "cannot create the hooks directory")
                 }
             }
+            try untangle()
+            let place = place
             var outcome = Outcome.installed
-            if let existing = manager.contents(atPath: hook) {
+            if let existing = manager.contents(atPath: place) {
                 let text = String(decoding: existing, as: UTF8.self)
                 if text == HookScript.prePush { return .alreadyInstalled }
                 if HookScript.earlier.contains(text) {
                     outcome = .updated
                 } else if !isOurs(existing) {
-                    guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: hook, chained: chained) }
-                    if !force, dependsOnItsName(text) { throw HookError.nameDependent(hook) }
-                    try move(hook, to: chained)
+                    guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: place, chained: chained) }
+                    if !force, dependsOnItsName(text) { throw HookError.nameDependent(place) }
+                    try move(place, to: chained)
                     outcome = .installedChaining
                 } else if !force {
-                    throw HookError.edited(hook)
+                    throw HookError.edited(place)
                 }
             }
-            try write(HookScript.prePush, to: hook)
+            try write(HookScript.prePush, to: place)
             return outcome
         }
     }
@@ -61,15 +72,40 @@ public struct HookInstaller {
     /// `install` replaces one only with `force`.
     public func uninstall(force: Bool) throws -> Outcome {
         return try doing("uninstall the pre-push hook") {
-            guard let existing = FileManager.default.contents(atPath: hook) else { return .nothingToRemove }
+            let place = place
+            guard let existing = FileManager.default.contents(atPath: place) else {
+                if place == legacy { throw HookError.notInstalled(hook) }
+                return .nothingToRemove
+            }
             guard isOurs(existing) else { throw HookError.notInstalled(hook) }
             let text = String(decoding: existing, as: UTF8.self)
-            if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(hook) }
-            guard unlink(hook) == 0 else { throw RepositoryError.fileSystem(path: hook, reason: String(cString: strerror(errno))) }
+            if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(place) }
+            guard unlink(place) == 0 else { throw RepositoryError.fileSystem(path: place, reason: String(cString: strerror(errno))) }
             guard FileManager.default.fileExists(atPath: chained) else { return .removed }
-            try move(chained, to: hook)
+            try move(chained, to: place)
             return .removedRestoring
         }
+    }
+
+    /// Puts right what an earlier git aee made of a pre-commit framework's pre-push hook: chained aside as ours'
+    /// `pre-push.aee-chained`, it goes back to `pre-push` and ours to `pre-push.legacy` (where a later `pre-commit
+    /// install` would have moved it, closing the loop); a copy left aside once that happened goes.
+    private func untangle() throws {
+        let manager = FileManager.default
+        guard let aside = manager.contents(atPath: chained), Self.isPreCommits(String(decoding: aside, as: UTF8.self)),
+              let current = manager.contents(atPath: hook) else { return }
+        if isOurs(current), !manager.fileExists(atPath: legacy) {
+            // Ours is copied first and pre-commit's renamed over it, so that a push at any moment finds a hook.
+            try write(String(decoding: current, as: UTF8.self), to: legacy)
+            try move(chained, to: hook)
+        } else if Self.isPreCommits(String(decoding: current, as: UTF8.self)), manager.contents(atPath: legacy).map(isOurs) == true {
+            guard unlink(chained) == 0 else { throw RepositoryError.fileSystem(path: chained, reason: String(cString: strerror(errno))) }
+        }
+    }
+
+    /// Whether a hook is the one the pre-commit framework (https://pre-commit.com) writes.
+    static func isPreCommits(_ script: String) -> Bool {
+        script.contains("# File generated by pre-commit: https://pre-commit.com")
     }
 
     /// Whether a hook's script finds what it runs from its own name, itself or in a file beside it that it sources

@@ -12,16 +12,20 @@ enum HooksCommand: Command {
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let installing = arguments.positionals[0] == "install"
         let installer = try context.workspace().hookInstaller(force: !installing || arguments.flag("force"))
-        let hook = installer.directory + "pre-push"
         switch arguments.positionals[0] {
         case "install":
-            switch try installer.install(force: arguments.flag("force")) {
-            case .alreadyInstalled: context.terminal.print("\(hook) is already git aee's hook")
-            case .updated: context.terminal.print("Updated \(hook) to the current version of git aee's hook")
-            case .installedChaining: context.terminal.print("Installed \(hook); the hook that was there is kept as \(installer.directory)pre-push.aee-chained and runs first")
-            default: context.terminal.print("Installed \(hook)")
+            let outcome = try installer.install(force: arguments.flag("force"))
+            let hook = installer.place
+            // Beside the pre-commit framework's hook, which runs ours first: said, so that nobody looks for ours in pre-push.
+            let run = hook == installer.directory + "pre-push" ? "" : ", which pre-commit's pre-push hook runs first"
+            switch outcome {
+            case .alreadyInstalled: context.terminal.print("\(hook) is already git aee's hook\(run)")
+            case .updated: context.terminal.print("Updated \(hook) to the current version of git aee's hook\(run)")
+            case .installedChaining: context.terminal.print("Installed \(hook)\(run); the hook that was there is kept as \(installer.directory)pre-push.aee-chained and runs first")
+            default: context.terminal.print("Installed \(hook)\(run)")
             }
         case "uninstall":
+            let hook = installer.place
             let outcome = try installer.uninstall(force: arguments.flag("force"))
             if outcome == .nothingToRemove {
                 context.terminal.print("There is no pre-push hook in \(installer.directory)")
