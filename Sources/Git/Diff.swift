@@ -3,34 +3,48 @@ extension Repository {
     /// Subtrees with the same id on both sides are never opened, so the cost follows the size of the change,
     /// not of the trees: one work item in a 100,000-file repository reads a handful of trees.
     public func changedPaths(from old: OID?, to new: OID) throws -> [String] {
-        var paths: [String] = []
-        try collectChanges(from: old, to: new, prefix: "", into: &paths)
-        return paths.sorted()
+        var change = TreeChange()
+        try collectChanges(from: old, to: new, prefix: "", into: &change)
+        return change.paths.sorted()
     }
 
-    private func collectChanges(from old: OID?, to new: OID?, prefix: String, into paths: inout [String]) throws {
+    /// The directories of tree `old` that tree `new` has no more as directories (removed, or now a file or a link),
+    /// sorted: what a checkout from one to the other removes, with whatever untracked files they hold.
+    public func directoriesGone(from old: OID, to new: OID) throws -> [String] {
+        var change = TreeChange()
+        try collectChanges(from: old, to: new, prefix: "", into: &change)
+        return change.directoriesGone.sorted()
+    }
+
+    private struct TreeChange {
+        var paths: [String] = []
+        var directoriesGone: [String] = []
+    }
+
+    private func collectChanges(from old: OID?, to new: OID?, prefix: String, into change: inout TreeChange) throws {
         guard old != new else { return }
         var before: [String: TreeEntry] = [:]
         for entry in try old.map(entries(ofTree:)) ?? [] { before[entry.name] = entry }
         for entry in try new.map(entries(ofTree:)) ?? [] {
-            try compare(before.removeValue(forKey: entry.name), entry, path: prefix + entry.name, into: &paths)
+            try compare(before.removeValue(forKey: entry.name), entry, path: prefix + entry.name, into: &change)
         }
         for entry in before.values {
-            try compare(entry, nil, path: prefix + entry.name, into: &paths)
+            try compare(entry, nil, path: prefix + entry.name, into: &change)
         }
     }
 
     /// One name on both sides: a file (or submodule, or symlink) that differs is a changed path; a directory on
     /// either side is walked for what it holds.
-    private func compare(_ old: TreeEntry?, _ new: TreeEntry?, path: String, into paths: inout [String]) throws {
+    private func compare(_ old: TreeEntry?, _ new: TreeEntry?, path: String, into change: inout TreeChange) throws {
         guard old != new else { return }
         let oldFile = old.map { !$0.isTree } ?? false
         let newFile = new.map { !$0.isTree } ?? false
-        if oldFile || newFile { paths.append(path) }
+        if oldFile || newFile { change.paths.append(path) }
         let oldTree = old?.isTree == true ? old?.oid : nil
         let newTree = new?.isTree == true ? new?.oid : nil
+        if oldTree != nil, newTree == nil { change.directoriesGone.append(path) }
         if oldTree != nil || newTree != nil {
-            try collectChanges(from: oldTree, to: newTree, prefix: path + "/", into: &paths)
+            try collectChanges(from: oldTree, to: newTree, prefix: path + "/", into: &change)
         }
     }
 }

@@ -454,6 +454,50 @@ struct RunTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "SUCCEEDED")
     }
 
+    @Test("--merge where the task turns a folder holding untracked or ignored files into a file is refused as git refuses it, before a file is touched, exit 4")
+    func mergeWouldLoseUntracked() throws {
+        for inside in ["notes.txt", "build/out.o"] {
+            let repo = try calculatorRepository()
+            try repo.write("dir/a.txt", "a\n")
+            try repo.git("add", "dir/a.txt")
+            try repo.git("commit", "-q", "-m", "a folder")
+            try repo.write("dir/" + inside, "mine\n")
+            if inside.hasPrefix("build/") { try repo.write(".git/info/exclude", "build/\n") }
+            let before = try repo.git("rev-parse", "main")
+            let status = try repo.git("status", "--porcelain", "--ignored")
+            let agent = try repo.executor("folder-to-file", "rm -rf dir; echo file > dir; \(fixCalculator)")
+            let outcome = try repo.aee("task", "A file now", "--agent", agent, "--merge")
+            #expect(outcome.status == 4, "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("error: cannot fast-forward main: the task removes the folder dir, which holds files git does not track (or ignores); move them away"), "\(outcome.stderr)")
+            #expect(try repo.git("rev-parse", "main") == before)
+            #expect(try repo.git("status", "--porcelain", "--ignored") == status, "nothing touched")
+            // git says the same of the same merge.
+            let id = try repo.onlyTaskID()
+            let theirs = try repo.run("/usr/bin/git", ["merge", "--ff-only", "aee/\(id)"])
+            #expect(theirs.status != 0 && theirs.stderr.contains("would lose untracked files"), "\(theirs.stderr)")
+        }
+    }
+
+    @Test("--merge whose checkout fails half-way (a file it cannot replace) puts back the files it wrote and leaves the branch, exit 4",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr"), "chattr is not installed"))
+    func mergeStoppedHalfWay() throws {
+        let repo = try calculatorRepository()
+        try repo.write("z/last.txt", "last\n")
+        try repo.git("add", "z/last.txt")
+        try repo.git("commit", "-q", "-m", "a file checked out after calc.sh")
+        let before = try repo.git("rev-parse", "main")
+        let agent = try repo.executor("two-files", "\(fixCalculator); echo changed > z/last.txt")
+        // The checkout writes calc.sh, then cannot replace z/last.txt.
+        let immutable = repo.directory.appendingPathComponent("z/last.txt").path
+        try #require(try repo.run("/usr/bin/chattr", ["+i", immutable]).status == 0)
+        defer { _ = try? repo.run("/usr/bin/chattr", ["-i", immutable]) }
+        let outcome = try repo.aee("task", "Two files", "--agent", agent, "--merge")
+        #expect(outcome.status == 4, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("error: cannot fast-forward main: its files could not be updated ("), "\(outcome.stderr)")
+        #expect(try repo.git("rev-parse", "main") == before)
+        #expect(try repo.git("status", "--porcelain") == "", "calc.sh put back")
+    }
+
     @Test("a run that stops on an error after its first commits exits 2 with its task BLOCKED, not 128 ('nothing written')")
     func errorAfterCommits() throws {
         let repo = try calculatorRepository()

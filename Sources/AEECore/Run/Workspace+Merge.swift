@@ -44,6 +44,7 @@ extension Workspace {
                 let locked = { (error: GitError) in
                     RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
                 }
+                try refuseLosingUntracked(from: current, to: tip, branch: branch, task: record.id)
                 do {
                     try repository.checkout(tip, mode: .safe)
                 } catch let error as GitError where error.isConflict {
@@ -52,6 +53,10 @@ extension Workspace {
                     // The files are written before the index, which could not be.
                     try putBack(current, after: tip, writingIndex: false)
                     throw locked(error)
+                } catch let error as GitError {
+                    // Whatever else stopped the checkout half-way: the files it wrote go back, the branch stays.
+                    try? putBack(current, after: tip, writingIndex: false)
+                    throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "its files could not be updated (\(error.message)); they were put back")
                 }
                 do {
                     try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
@@ -67,6 +72,18 @@ extension Workspace {
             throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "it is checked out in another worktree")
         } else {
             try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
+        }
+    }
+
+    /// Refuses, as git does ("would lose untracked files"), when a folder the task's tree no longer has (removed, or
+    /// now a file) holds files git does not track, ignored ones too: a checkout would remove the tracked ones and
+    /// then fail on the folder, half-way.
+    private func refuseLosingUntracked(from current: OID, to tip: OID, branch: String, task: TaskID) throws {
+        let gone = try repository.directoriesGone(from: try repository.commit(current).tree, to: try repository.commit(tip).tree)
+        guard !gone.isEmpty else { return }
+        let untracked = try repository.ignoredPaths(andUntracked: true)
+        if let folder = gone.first(where: { folder in untracked.contains { $0.hasPrefix(folder + "/") } }) {
+            throw RepositoryError.cannotFastForward(branch: branch, task: task, reason: "the task removes the folder \(folder), which holds files git does not track (or ignores); move them away")
         }
     }
 
