@@ -85,7 +85,7 @@ struct StoryTests {
         }
     }
 
-    @Test("diff --stat prints what git's does: binary sizes with counts aligned to Bin, graphs scaled to 80 columns, long names cut, renames within a folder and of one, a mode change, an empty file")
+    @Test("diff --stat prints what git's does: binary sizes with counts aligned to Bin, graphs scaled to 80 columns, long names cut, renames within a folder and of one, a mode change, an empty file, a name with a line break")
     func diffStatAsGitPrintsIt() throws {
         let repo = try calculatorRepository(fixed: true)
         let long = String(repeating: "deep/", count: 14) + "a-name-long-enough-to-be-cut.txt"
@@ -99,7 +99,7 @@ struct StoryTests {
         let agent = try repo.executor("stats", """
             seq 1 400 > many.txt; echo two >> '\(long)'; mv src/module/old-name.swift src/module/new-name.swift
             echo 'line 31' >> src/module/new-name.swift; printf '\\000PNG%0500d' 0 > image.png; printf '\\000new' > new.bin
-            chmod +x run.sh; : > empty.txt; mv docs manual
+            chmod +x run.sh; : > empty.txt; mv docs manual; echo x > "$(printf 'new\\nline.txt')"
             """)
         #expect(try repo.aee("task", "Stats", "--agent", agent).status == 0)
         let id = try repo.onlyTaskID()
@@ -108,7 +108,7 @@ struct StoryTests {
         let theirs = try repo.git("diff", "--stat", base, "aee/\(id)", "--", ".", ":!.aee")
         #expect(ours.status == 0 && ours.stdout == theirs, "ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs)")
         #expect(theirs.contains("Bin 304 -> 504 bytes") && theirs.contains("src/module/{old-name.swift => new-name.swift}")
-                && theirs.contains("{docs => manual}/guide.md") && theirs.contains("..."),
+                && theirs.contains("{docs => manual}/guide.md") && theirs.contains("...") && theirs.contains(#""new\nline.txt""#),
                 "the cases are there: \(theirs)")
     }
 
