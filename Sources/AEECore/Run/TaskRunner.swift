@@ -62,10 +62,6 @@ public final class TaskRunner {
             let plan = try settings.catalog.plan(metadata.gates)
             try settings.refuseSelfReview(plan)
             try workspace.requireTrust(settings.projectCommands(gates: plan))
-            // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
-            // again when this clone resumes the task (another clone that fetches it has to approve it first). A
-            // convenience only: when another run holds the config's lock, the next run records it.
-            if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
             try workspace.requireWorkspaceFolder(for: id, workspaces: options.here ? 0 : settings.candidates.count)
             try workspace.requireFilters()
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
@@ -137,6 +133,11 @@ public final class TaskRunner {
     /// Sets the run up in its workspace and runs the loop (for a resumed run: from the attempt the dead run left, with
     /// the task's events before the takeover); a failure on the way leaves the task BLOCKED, not RUNNING.
     private func execute(_ id: TaskID, store: TaskStore, gates: [Gate], resuming: (unfinished: AttemptProgress?, events: [TaskEvent])?) throws -> RunResult {
+        // The user's own agent goes into the task's records, to be used again; approved here, it is not asked for
+        // again when this clone resumes the task (another clone that fetches it has to approve it first). Written
+        // once the run has its claim, so that a refused run leaves the config as it was. A convenience only: when
+        // another run holds the config's lock, the next run records it.
+        if settings.agentIsTrusted, let agent = settings.agent.approvable { try? workspace.approve(.agent(agent)) }
         let main = workspace.repository
         let heartbeat = try remote.map { remote in
             LeaseHeartbeat(repository: main.commonDirectory, remote: remote.name, id: id, seconds: settings.leaseSeconds, identity: try workspace.identity())
