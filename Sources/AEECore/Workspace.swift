@@ -39,6 +39,10 @@ public final class Workspace {
             throw RepositoryError.unsupportedRepository(extension: String(error.message.dropFirst("unsupported extension name ".count)))
         }
         let settings = Settings(commandLine: CommandLineConfig(environment: environment), files: try repository.configuration())
+        // libgit2 reads SHA-1 object names only (it is told the extension is known, so that `sha1` opens).
+        if let format = try settings.string("extensions.objectformat"), format.lowercased() != "sha1" {
+            throw RepositoryError.unsupportedRepository(extension: "extensions.objectformat")
+        }
         return Workspace(repository: repository, settings: settings, environment: environment)
     }
 

@@ -13,6 +13,9 @@ enum LibGit2 {
         aee_defer_certificates(0)
         // git itself does not re-hash objects it reads; doing so here only makes reads slower.
         _ = aee_git_set_strict_hash_verification(0)
+        // libgit2 1.5 knows no `extensions.objectFormat` and refuses every repository that sets it, `sha1` (git's
+        // `init --object-format=sha1`) too: accepted here, its value is checked where git aee opens the repository.
+        _ = aee_git_accept_extension("objectformat")
     }()
 
     /// Loads, once, before a remote is reached, the CA certificates libgit2's start-up would have loaded; nil when

@@ -111,6 +111,17 @@ struct RepositoryStateTests {
         #expect(outcome.stderr == "fatal: the repository uses SHA-256 object names, which git aee cannot read yet (its libgit2 reads SHA-1 repositories only)\n")
     }
 
+    @Test("a repository that names its object format SHA-1 (git init --object-format=sha1, format version 1) is read as any other")
+    func namedSHA1() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("config", "core.repositoryformatversion", "1")
+        try repo.git("config", "extensions.objectFormat", "sha1")
+        let outcome = try repo.aee("task", "Works", "--agent", "true")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try repo.aee("list").stdout.contains("SUCCEEDED"))
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a dotfiles set-up: git --git-dir=<bare> --work-tree=<dir> aee works, gates and hook included")
     func separateWorkTree() throws {
         let scratch = try Scratch("home", initialize: false)
