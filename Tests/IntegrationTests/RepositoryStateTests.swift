@@ -27,7 +27,7 @@ struct RepositoryStateTests {
         #expect(try repo.fsckIsClean())
     }
 
-    @Test("a detached HEAD: the task starts at that commit and records no branch")
+    @Test("a detached HEAD: the task starts at that commit and records no branch; --merge is refused before anything runs")
     func detachedHead() throws {
         let repo = try Scratch()
         try repo.commitFile()
@@ -37,6 +37,17 @@ struct RepositoryStateTests {
         let record = try repo.json(try repo.aee("show", id, "--json").stdout)
         #expect(record["base_commit"] as? String == (try repo.git("rev-parse", "HEAD")).trimmingCharacters(in: .newlines))
         #expect(record["base_branch"] is NSNull)
+        // --merge has no branch to move: refused before the task exists, not after its run; run <id> --merge the same.
+        let refs = try repo.refs()
+        let marker = repo.root.appendingPathComponent("agent-ran").path
+        let merged = try repo.aee("task", "Merge me", "--agent", "touch '\(marker)'", "--merge")
+        #expect(merged.status == 128 && merged.stderr.hasPrefix("fatal: the task would start on a detached HEAD, so --merge has no branch to fast-forward\n"), "\(merged.stderr)")
+        #expect(try repo.refs() == refs && !FileManager.default.fileExists(atPath: marker))
+        try repo.git("checkout", "-q", "main")
+        #expect(try repo.aee("approve", id).status == 0)
+        let run = try repo.aee("run", id, "--agent", "touch '\(marker)'", "--merge")
+        #expect(run.status == 128 && run.stderr.hasPrefix("fatal: task \(id) started on a detached HEAD, so --merge has no branch to fast-forward\n"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
     @Test("a linked worktree sees and writes the same tasks")

@@ -17,6 +17,8 @@ public enum RunError: AEEError, Equatable {
     case cannotResume(TaskID, reason: String)
     /// Attempts side by side (`--attempts`, `--agents`) with an option they do not go with.
     case attemptsWith(String)
+    /// `--merge` with no branch to move: the task starts (or started, `id`) on a detached HEAD.
+    case mergeWithoutBranch(TaskID?)
 
     public var description: String {
         switch self {
@@ -44,6 +46,8 @@ public enum RunError: AEEError, Equatable {
             "task \(id) is run by \(owner), which this machine cannot check"
         case .cannotResume(let id, let reason):
             "cannot resume task \(id): \(reason)"
+        case .mergeWithoutBranch(let id):
+            (id.map { "task \($0) started" } ?? "the task would start") + " on a detached HEAD, so --merge has no branch to fast-forward"
         }
     }
 }

@@ -65,6 +65,10 @@ public final class TaskRunner {
             try workspace.requireWorkspaceFolder(for: id, workspaces: options.here ? 0 : settings.candidates.count)
             try workspace.requireFilters()
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
+            // Said now, not after the whole run.
+            if options.merge, try (id.map { try workspace.store.record(of: $0).baseBranch } ?? workspace.repository.head().branchName) == nil {
+                throw RunError.mergeWithoutBranch(id)
+            }
             if options.here {
                 let changed = try workspace.repository.changedPaths()
                 if !changed.isEmpty { throw RepositoryError.dirtyWorkTree(paths: changed) }
