@@ -66,6 +66,8 @@ extension ConfigError {
             commit == nil ? "'git aee init' writes a starter" : nil
         case .selfReview(let gate, _):
             "name another agent for the review in .aee/config.json ('agent': {'review': ...}), or set 'allow_self_review': true on gate '\(gate)'"
+        case .gateProgramMissing(let gate, _):
+            "install it, or change the gate's command (.aee/config.json, or 'git config aee.gate.\(gate).run CMD'); it would fail every iteration"
         default:
             nil
         }

@@ -22,6 +22,20 @@ struct ShellCommandTests {
         #expect(ShellCommand.programs(line) == expected)
     }
 
+    @Test("the program a line starts with, unless a builtin, keyword or expansion comes first (which may set PATH)",
+          arguments: [
+              ("no-such-prog --check", "no-such-prog" as String?),
+              ("CI=1 pytest -q && echo ok", "pytest"),
+              ("if make check; then exit 0; fi", "make"),
+              (". venv/bin/activate && pytest", nil),
+              ("export PATH=$PWD/bin:$PATH; mytool", nil),
+              ("\"$TOOL\" run", nil),
+              ("./check.sh", "./check.sh"),
+          ])
+    func leadingProgram(line: String, expected: String?) {
+        #expect(ShellCommand.leadingProgram(line) == expected)
+    }
+
     @Test("what is wrong is said precisely: not on PATH, does not exist, not executable; ~/ is the home directory")
     func problems() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("aee-shell-\(UUID().uuidString)").path + "/"

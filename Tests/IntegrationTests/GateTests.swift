@@ -112,6 +112,27 @@ struct GateTests {
         #expect(unknown.stderr.hasPrefix("fatal: unknown gate 'nope' (known: a, doctor)"))
     }
 
+    @Test("a task whose gate starts with a program not on PATH is refused before its agent runs; one that sets PATH first, or runs a script the task writes, is left to the run")
+    func gateProgramMissing() throws {
+        let repo = try repository(gates: ["tests": #"{"run": "no-such-tool-anywhere --check"}"#, "venv": #"{"run": ". ./env.sh && in-env-tool"}"#,
+                                          "written": #"{"run": "./written-by-the-task.sh"}"#], defaults: ["tests"])
+        let refs = try repo.refs()
+        let marker = repo.root.appendingPathComponent("agent-ran").path
+        let refused = try repo.aee("task", "Anything", "--agent", "touch '\(marker)'")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: gate 'tests' runs 'no-such-tool-anywhere', which is not on PATH\nhint: install it, or change the gate's command"), "\(refused.stderr)")
+        #expect(try repo.refs() == refs && !FileManager.default.fileExists(atPath: marker), "nothing written, no agent paid")
+        try repo.write("env.sh", "PATH=\"$PWD/tools:$PATH\"\n")
+        try repo.write("tools/in-env-tool", "#!/bin/sh\nexit 0\n")
+        try repo.git("add", "-A")
+        try repo.git("update-index", "--chmod=+x", "tools/in-env-tool")
+        try repo.git("commit", "-q", "-m", "a tool the gate finds once env.sh has set PATH")
+        try repo.git("checkout", "-q", "--", ".")
+        let task = try repo.executor("writer", "printf '#!/bin/sh\\nexit 0\\n' > written-by-the-task.sh; chmod +x written-by-the-task.sh")
+        let ran = try repo.aee("task", "Write it", "--agent", task, "--gate", "venv", "--gate", "written")
+        #expect(ran.status == 0, "\(ran.stderr)")
+    }
+
     @Test("doctor finds conflict markers and commands missing from PATH")
     func doctor() throws {
         let repo = try repository(gates: ["tool": #"{"run": "no-such-tool-anywhere --check"}"#], defaults: ["doctor"])

@@ -13,6 +13,8 @@ public enum ConfigError: AEEError, Equatable {
     case untrustedCommands([UntrustedCommand], commit: String?)
     /// A review gate whose reviewing agent is the one that executes (`agent`), without `allow_self_review`.
     case selfReview(gate: String, agent: String)
+    /// A gate whose command runs a program that is not on PATH: it could never pass.
+    case gateProgramMissing(gate: String, program: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum ConfigError: AEEError, Equatable {
                 + " to run commands you have not approved:" + commands.map { "\n    \($0)" }.joined()
         case .selfReview(let gate, let agent):
             "gate '\(gate.quotedInMessage)' would have the agent that does the work ('\(agent.quotedInMessage)') review it"
+        case .gateProgramMissing(let gate, let program):
+            "gate '\(gate.quotedInMessage)' runs '\(program.quotedInMessage)', which is not on PATH"
         }
     }
 }

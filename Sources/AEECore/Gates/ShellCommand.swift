@@ -17,17 +17,24 @@ enum ShellCommand {
     /// The first word of each simple command (split at `;`, `&`, `|`, newlines and parentheses outside quotes), past
     /// variable assignments and keywords; builtins and words the shell computes (`$x`, `` `...` ``, quoted) left out.
     static func programs(_ line: String) -> [String] {
-        var programs: [String] = []
-        for segment in segments(line) {
-            var words = segment[...]
-            while let first = words.first, leadingKeywords.contains(first) || isAssignment(first) || isRedirection(first) {
-                words = words.dropFirst()
-            }
-            guard let first = words.first, !nonCommandKeywords.contains(first), !builtins.contains(first),
-                  let lead = first.first, !"$`\"'(".contains(lead) else { continue }
-            programs.append(first)
+        segments(line).compactMap(program(of:))
+    }
+
+    /// The program the line's first simple command runs; nil when that is a builtin, a keyword or an expansion,
+    /// which may change what the rest finds (`. venv/bin/activate && pytest`).
+    static func leadingProgram(_ line: String) -> String? {
+        segments(line).first.flatMap(program(of:))
+    }
+
+    /// The program a simple command (its words) runs, past keywords, assignments and redirections.
+    private static func program(of segment: [String]) -> String? {
+        var words = segment[...]
+        while let first = words.first, leadingKeywords.contains(first) || isAssignment(first) || isRedirection(first) {
+            words = words.dropFirst()
         }
-        return programs
+        guard let first = words.first, !nonCommandKeywords.contains(first), !builtins.contains(first),
+              let lead = first.first, !"$`\"'(".contains(lead) else { return nil }
+        return first
     }
 
     /// What is wrong with running `program` from `root` with `path` as PATH (`~/` meaning `home`); nil when it can run.

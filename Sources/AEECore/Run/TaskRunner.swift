@@ -61,6 +61,7 @@ public final class TaskRunner {
         let plan = try doing("check the task's gates") {
             let plan = try settings.catalog.plan(metadata.gates)
             try settings.refuseSelfReview(plan)
+            try refuseMissingGatePrograms(plan)
             try workspace.requireTrust(settings.projectCommands(gates: plan))
             try workspace.requireWorkspaceFolder(for: id, workspaces: options.here ? 0 : settings.candidates.count)
             try workspace.requireFilters()
@@ -77,6 +78,18 @@ public final class TaskRunner {
         }
         checked = (metadata, id, plan)
         return plan
+    }
+
+    /// Refuses a gate that could never pass, before an agent is paid to try: the program its command starts with is
+    /// a name not on PATH. (A path, `./check.sh`, may be one the task itself writes; what follows a first command
+    /// may be found on a PATH that command sets: both are left to the run.)
+    private func refuseMissingGatePrograms(_ plan: [Gate]) throws {
+        let path = workspace.environment["PATH"] ?? ""
+        for gate in plan {
+            guard let program = gate.definition.run.flatMap(ShellCommand.leadingProgram), !program.contains("/"),
+                  ShellCommand.locate(program, path: path) == nil else { continue }
+            throw ConfigError.gateProgramMissing(gate: gate.name, program: program)
+        }
     }
 
     /// Claims the task (APPROVED, QUEUED or BLOCKED -> RUNNING) and runs it to the end. An attempt that a run
