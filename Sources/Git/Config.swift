@@ -19,6 +19,17 @@ public final class Config {
         return Self.value(of: entry!.pointee)
     }
 
+    /// Whether the value of `key` in force comes from a file shared beyond this repository (the user's global or
+    /// XDG file, or the system's); nil when it is not set.
+    public func isShared(_ key: String) throws -> Bool? {
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        let result = git_config_get_entry(&entry, pointer, key)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_config_get_entry")
+        defer { git_config_entry_free(entry) }
+        return [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL].contains(entry!.pointee.level)
+    }
+
     /// An entry's value, `true` for a key written with no `=`.
     static func value(of entry: git_config_entry) -> String {
         entry.value.map { String(cString: $0) } ?? "true"

@@ -338,6 +338,33 @@ struct HookTests {
         #expect((counted(gates), counted(framework)) == (gatesBefore + 1, frameworkBefore + 1))
     }
 
+    @Test("core.hooksPath from the global config: install says the hook now runs in every repository using it; a SHA-256 one, which git aee cannot read, pushes with a line saying it was not gated")
+    func sharedHooksDirectory() throws {
+        let repo = try Scratch()
+        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        let shared = repo.root.appendingPathComponent("shared-hooks").path
+        try repo.git("config", "--global", "core.hooksPath", shared)
+        try repo.commitFile()
+        let install = try repo.aee("hooks", "install")
+        #expect(install.status == 0 && install.stdout == "Installed \(shared)/pre-push\n", "\(install.stdout)")
+        #expect(install.stderr.hasPrefix("warning: core.hooksPath comes from your global git config: \(shared)/ holds the hooks of every repository that uses it"), "\(install.stderr)")
+        #expect(install.stderr.contains("hint: to guard this repository alone, give it its own: git config core.hooksPath .git/hooks"))
+
+        let other = repo.root.appendingPathComponent("sha256").path, remote = repo.root.appendingPathComponent("sha256.git").path
+        for arguments in [["init", "-q", "--object-format=sha256", "-b", "main", other], ["init", "-q", "--bare", "--object-format=sha256", remote],
+                          ["-C", other, "commit", "-q", "--allow-empty", "-m", "first"]] {
+            #expect(try repo.run("/usr/bin/git", arguments).status == 0)
+        }
+        let pushed = try repo.run("/usr/bin/git", ["-C", other, "push", "-q", remote, "main"])
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        #expect(pushed.stderr.contains("git aee: not gated: the repository uses SHA-256 object names"), "\(pushed.stderr)")
+
+        // Its own core.hooksPath: no word of sharing.
+        try repo.git("config", "core.hooksPath", ".git/hooks")
+        let own = try repo.aee("hooks", "install")
+        #expect(own.status == 0 && own.stderr.isEmpty, "\(own.stderr)")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

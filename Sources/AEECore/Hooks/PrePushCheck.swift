@@ -64,6 +64,14 @@ extension Workspace {
         }
     }
 
+    /// Whether the hooks directory is shared by other repositories: `core.hooksPath` set in the user's global (or
+    /// the system's) git config, not by this repository or `git -c`.
+    public func hooksDirectoryIsShared() throws -> Bool {
+        try doing("read core.hooksPath") {
+            try settings.commandLine.value("core.hooksPath") == nil && settings.files.isShared("core.hooksPath") == true
+        }
+    }
+
     /// The effective hooks directory, ending with `/`: `core.hooksPath` (relative to the working tree root) or the
     /// common git directory's `hooks` (git's `git rev-parse --git-path hooks`).
     func hooksDirectory() throws -> String {

@@ -24,6 +24,10 @@ enum HooksCommand: Command {
             case .installedChaining: context.terminal.print("Installed \(hook)\(run); the hook that was there is kept as \(installer.directory)pre-push.aee-chained and runs first")
             default: context.terminal.print("Installed \(hook)\(run)")
             }
+            if try context.workspace().hooksDirectoryIsShared() {
+                context.terminal.warning("core.hooksPath comes from your global git config: \(installer.directory) holds the hooks of every repository that uses it, and this one now runs in each (one without .aee/config.json passes)")
+                context.terminal.hint("to guard this repository alone, give it its own: git config core.hooksPath .git/hooks, then install again")
+            }
         case "uninstall":
             let hook = installer.place
             let outcome = try installer.uninstall(force: arguments.flag("force"))
@@ -57,7 +61,17 @@ enum HookCommand: Command {
             return 0
         }
         ProcessGroups.shared.killOnInterrupt()
-        let check = try context.workspace().checkPush(try PushedRef.parse(input))
+        let workspace: Workspace
+        do {
+            workspace = try context.workspace()
+        } catch let error as RepositoryError {
+            // A repository git aee cannot read (SHA-256) has no gates of its: the hook, in a hooks directory shared
+            // with it (a global core.hooksPath), stays out of its way.
+            guard case .unsupportedRepository = error else { throw error }
+            context.terminal.stderr("git aee: not gated: \(error)")
+            return 0
+        }
+        let check = try workspace.checkPush(try PushedRef.parse(input))
         ProcessGroups.shared.dieIfInterrupted()
         if !check.skipped.isEmpty {
             let names = check.skipped.map { $0.remoteRef.replacingPrefix("refs/heads/", with: "") }
