@@ -36,13 +36,15 @@ struct BadInputTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["title"] as? String == "Line one\n\nAEE-Task: forged\nAEE-State: SUCCEEDED")
     }
 
-    @Test("a malformed or wrong-typed config names the key and writes nothing: the working tree's for gate, a commit's for a task")
+    @Test("a malformed or wrong-typed config names the key (or the line and column; a trailing comma too) and writes nothing: the working tree's for gate, a commit's for a task")
     func badConfig() throws {
         let repo = try Scratch()
         try repo.commitFile()
         let before = try repo.refs()
         let cases: [(String, String)] = [
-            ("{ not json", "fatal: .aee/config.json: not valid JSON\n"),
+            ("{ not json", "fatal: .aee/config.json: not valid JSON: line 1, column 3: expected a key in double quotes\n"),
+            ("{\"version\": 1,\n \"default_gates\": [],\n}\n", "fatal: .aee/config.json: not valid JSON: line 3, column 1: a comma before '}'\n"),
+            ("{\"version\": 1\n", "fatal: .aee/config.json: not valid JSON: line 2, column 1: the document ends where ',' or '}' was expected\n"),
             (#"{"version": 1, "max_iterations": "ten"}"#, "fatal: .aee/config.json: 'max_iterations': expected a whole number\n"),
             (#"{"version": 1, "gates": {"tests": {"run": 5}}}"#, "fatal: .aee/config.json: 'gates.tests.run': expected a string\n"),
             (#"{"version": 1, "max_iteration": 3}"#, "fatal: .aee/config.json: 'max_iteration': unknown key"),
@@ -66,7 +68,7 @@ struct BadInputTests {
         let committed = try repo.refs()
         let outcome = try repo.aee("task", "x", "--draft")
         #expect(outcome.status == 128)
-        #expect(outcome.stderr == "fatal: \(head):.aee/config.json: not valid JSON\n", "\(outcome.stderr)")
+        #expect(outcome.stderr == "fatal: \(head):.aee/config.json: not valid JSON: line 1, column 3: expected a key in double quotes\n", "\(outcome.stderr)")
         #expect(try repo.refs() == committed)
     }
 

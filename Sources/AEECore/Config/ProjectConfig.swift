@@ -237,7 +237,7 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
     /// The config `commit` holds, or nil when it has none; errors name the file as `<commit>:.aee/config.json`.
     static func load(commit: OID, in repository: Repository) throws -> ProjectConfig? {
         guard let bytes = try repository.blob(at: path, inTree: try repository.commit(commit).tree) else { return nil }
-        return try JSONInput.decode(ProjectConfig.self, from: bytes, file: "\(commit.hex.prefix(12)):\(path)")
+        return try JSONInput.decode(ProjectConfig.self, from: bytes, file: "\(commit.hex.prefix(12)):\(path)", strict: true)
     }
 
     public static func load(workingDirectory: String) throws -> ProjectConfig? {
@@ -246,6 +246,6 @@ public struct ProjectConfig: Codable, Equatable, Sendable {
             if FileManager.default.fileExists(atPath: file) { throw RepositoryError.fileSystem(path: path, reason: "cannot be read") }
             return nil
         }
-        return try JSONInput.decode(ProjectConfig.self, from: Array(data), file: path)
+        return try JSONInput.decode(ProjectConfig.self, from: Array(data), file: path, strict: true)
     }
 }

@@ -9,15 +9,26 @@ enum JSONInput {
     /// Deeper than any record we write; deeper input is refused before Foundation's recursive parser sees it.
     static let maximumDepth = 64
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
+    /// `strict`: a file people edit by hand and other tools read too (the team's config), held to JSON's grammar,
+    /// which Foundation's parser is not (it takes a trailing comma).
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String, strict: Bool = false) throws -> T {
         if let problem = nestingProblem(bytes) {
             throw ConfigError.invalidFile(file: file, key: "", reason: problem)
+        }
+        if strict, let problem = JSONSyntax.problem(in: bytes) {
+            throw ConfigError.invalidFile(file: file, key: "", reason: "\(notJSON): \(problem)")
         }
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             var (key, reason) = explain(error)
-            if key.isEmpty, reason == notJSON, let number = unfitNumber(in: bytes, as: type) { (key, reason) = number }
+            if key.isEmpty, reason == notJSON {
+                if let number = unfitNumber(in: bytes, as: type) {
+                    (key, reason) = number
+                } else if let problem = JSONSyntax.problem(in: bytes) {
+                    reason = "\(notJSON): \(problem)"
+                }
+            }
             throw ConfigError.invalidFile(file: file, key: key, reason: reason)
         }
     }
