@@ -54,7 +54,8 @@ extension Repository {
 
     /// The tree `git add -A && git write-tree` would write for the working tree (untracked files that are not
     /// ignored included), computed on an in-memory copy of the index: the index file is never written.
-    /// Changed files are written as blobs, as `git add` would.
+    /// Changed files are written as blobs, as `git add` would. In a sparse checkout it is the tree of the files that
+    /// are there (those it leaves out count as deleted): the tree a gate run there sees, never one it did not.
     public func workingTreeTree() throws -> OID {
         try withIndex { index in
             // The repository's index object is shared within this process; reload so it reflects the file, then
@@ -173,6 +174,23 @@ extension Repository {
         return staged
     }
 
+    /// Whether the working tree is a sparse checkout: the index marks some file skip-worktree, which the working
+    /// tree leaves out. (What `workingTreeTree` and staging see is the files that are there.)
+    public func isSparse() throws -> Bool {
+        try withIndex { index in
+            try check(git_index_read(index, 0), "git_index_read")
+            return (0..<git_index_entrycount(index)).contains { position in
+                git_index_get_byindex(index, position).map { UInt32($0.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0 } ?? false
+            }
+        }
+    }
+
+    /// Whether `index` marks `path` skip-worktree: a sparse checkout leaves the file out of the working tree.
+    static func skipsWorktree(_ path: UnsafePointer<CChar>, in index: OpaquePointer) -> Bool {
+        guard let entry = git_index_get_bypath(index, path, 0) else { return false }
+        return UInt32(entry.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0
+    }
+
     /// git's ignore rules for this working tree: its `.gitignore` files, `info/exclude`, and `core.excludesFile`
     /// (by default `$XDG_CONFIG_HOME/git/ignore`).
     private func ignoreRules() throws -> IgnoreRules {
@@ -254,11 +272,16 @@ extension Repository {
         var list: OpaquePointer?
         try check(git_status_list_new(&list, pointer, &options), "git_status_list_new")
         defer { git_status_list_free(list) }
-        return (0..<git_status_list_entrycount(list)).compactMap { index in
-            guard let entry = git_status_byindex(list, index)?.pointee else { return nil }
-            let delta = entry.index_to_workdir ?? entry.head_to_index
-            guard let file = delta?.pointee.new_file.path else { return nil }
-            return String(cString: file)
+        return try withIndex { index in
+            (0..<git_status_list_entrycount(list)).compactMap { position in
+                guard let entry = git_status_byindex(list, position)?.pointee else { return nil }
+                // A sparse checkout's file outside its cone is missing on purpose, which git does not call a change.
+                if entry.head_to_index == nil, entry.status.rawValue & GIT_STATUS_WT_DELETED.rawValue != 0,
+                   let file = entry.index_to_workdir?.pointee.old_file.path, Self.skipsWorktree(file, in: index) { return nil }
+                let delta = entry.index_to_workdir ?? entry.head_to_index
+                guard let file = delta?.pointee.new_file.path else { return nil }
+                return String(cString: file)
+            }
         }
     }
 }

@@ -114,6 +114,8 @@ extension RepositoryError {
             "it belongs to another user; to trust it as git does: git config --global --add safe.directory '\(path.quotedInMessage)'"
         case .dirtyWorkTree:
             "commit or stash your changes, or run without --here (the task then gets a workspace of its own)"
+        case .sparseHere:
+            "run without --here: the task then gets a workspace of its own, with every file"
         case .cannotFastForward(_, let task, _):
             "the result stays on the task's branch; merge it yourself: git merge aee/\(task)"
         default:

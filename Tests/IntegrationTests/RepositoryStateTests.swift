@@ -50,6 +50,40 @@ struct RepositoryStateTests {
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    @Test("a sparse checkout: no local change is made of the files it leaves out; gate judges the files that are there and files that tree, the hook judges a pushed commit whole; --merge and --here are refused, not half-done")
+    func sparseCheckout() throws {
+        let repo = try Scratch()
+        let remote = repo.root.appendingPathComponent("origin.git").path
+        try repo.git("init", "-q", "--bare", remote)
+        try repo.git("remote", "add", "origin", remote)
+        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        try repo.write("in/i.txt", "in\n")
+        try repo.write("out/o.txt", "out\n")
+        try repo.write(".aee/config.json", #"{"version": 1, "gates": {"whole": {"run": "test -f out/o.txt"}}, "default_gates": ["whole"]}"# + "\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "two folders")
+        try repo.git("sparse-checkout", "set", "in", ".aee")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("out").path))
+
+        let agent = try repo.executor("outside", "echo more >> out/o.txt")
+        let task = try repo.aee("task", "Outside the cone", "--agent", agent, "--merge")
+        #expect(!task.stderr.contains("local change"), "\(task.stderr)")
+        #expect(task.status == 4, "\(task.stderr)")
+        #expect(task.stderr.contains("error: cannot fast-forward main: the working tree is a sparse checkout, which git aee does not update as git does"), "\(task.stderr)")
+        #expect(try repo.git("log", "-1", "--format=%s", "main") == "two folders\n")
+        #expect(try repo.git("status", "--porcelain") == "")
+        let here = try repo.aee("task", "Here", "--agent", agent, "--here")
+        #expect(here.status == 128 && here.stderr.hasPrefix("fatal: --here runs the task in this working tree, a sparse checkout"), "\(here.stderr)")
+
+        // The gate sees no out/ here, and says so under the tree of what is there, not HEAD's.
+        let gate = try repo.aee("gate", "--json")
+        #expect(gate.status == 1)
+        #expect(try repo.json(gate.stdout)["tree"] as? String != (try repo.git("rev-parse", "HEAD^{tree}").trimmingCharacters(in: .newlines)))
+        #expect(try repo.aee("hooks", "install").status == 0)
+        let pushed = try repo.run("/usr/bin/git", ["push", "-q", "origin", "main"])
+        #expect(pushed.status == 0, "the pushed commit, out/ included, passes: \(pushed.stderr)")
+    }
+
     @Test("a linked worktree sees and writes the same tasks")
     func linkedWorktree() throws {
         let repo = try Scratch()

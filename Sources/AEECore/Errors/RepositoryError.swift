@@ -15,6 +15,8 @@ public enum RepositoryError: AEEError, Equatable {
     case git(GitError, doing: String)
     case fileSystem(path: String, reason: String)
     case dirtyWorkTree(paths: [String])
+    /// `--here` in a sparse checkout, whose commits would take the files outside it as deleted.
+    case sparseHere
     case cannotFastForward(branch: String, task: TaskID, reason: String)
 
     public var description: String {
@@ -41,6 +43,8 @@ public enum RepositoryError: AEEError, Equatable {
             "\(path): \(reason)"
         case .dirtyWorkTree(let paths):
             "--here needs a clean working tree; \(paths.count) path\(paths.count == 1 ? " differs" : "s differ"): " + paths.prefix(5).map(\.escapedForTerminal).joined(separator: ", ") + (paths.count > 5 ? ", ..." : "")
+        case .sparseHere:
+            "--here runs the task in this working tree, a sparse checkout: its commits would delete the files outside it"
         case .cannotFastForward(let branch, _, let reason):
             "cannot fast-forward \(branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch): \(reason)"
         }

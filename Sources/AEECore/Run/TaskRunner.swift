@@ -71,6 +71,7 @@ public final class TaskRunner {
                 throw RunError.mergeWithoutBranch(id)
             }
             if options.here {
+                if try workspace.repository.isSparse() { throw RepositoryError.sparseHere }
                 let changed = try workspace.repository.changedPaths()
                 if !changed.isEmpty { throw RepositoryError.dirtyWorkTree(paths: changed) }
             }

@@ -44,6 +44,10 @@ extension Workspace {
                 let locked = { (error: GitError) in
                     RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
                 }
+                if try repository.isSparse() {
+                    // libgit2 takes the files a sparse checkout leaves out as deleted; git updates only their entries.
+                    throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the working tree is a sparse checkout, which git aee does not update as git does")
+                }
                 try refuseLosingUntracked(from: current, to: tip, branch: branch, task: record.id)
                 do {
                     try repository.checkout(tip, mode: .safe)
