@@ -365,6 +365,23 @@ struct HookTests {
         #expect(own.status == 0 && own.stderr.isEmpty, "\(own.stderr)")
     }
 
+    @Test("uninstall takes away the hooks folder install made (core.hooksPath naming one that was not there), and leaves one that was")
+    func madeFolderGoes() throws {
+        let repo = try Scratch()
+        try repo.commitFile()
+        try repo.git("config", "core.hooksPath", ".myhooks")
+        let folder = repo.directory.appendingPathComponent(".myhooks").path
+        #expect(try repo.aee("hooks", "install").status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder + "/pre-push"))
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: folder), "the folder install made")
+        #expect(try repo.git("status", "--porcelain", "--ignored") == "")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(try repo.aee("hooks", "install").status == 0)
+        #expect(try repo.aee("hooks", "uninstall").status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder), "the user's own folder stays")
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

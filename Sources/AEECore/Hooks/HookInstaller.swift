@@ -11,6 +11,8 @@ import Glibc
 public struct HookInstaller {
     /// The effective hooks directory, with a trailing slash (git's `git rev-parse --git-path hooks`).
     public let directory: String
+    /// Where `install` notes that it made the directory, so that `uninstall` takes away what it added, the folder too.
+    let madeNote: String
 
     public enum Outcome: Equatable, Sendable {
         case installed
@@ -45,6 +47,9 @@ public struct HookInstaller {
                 do { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                     throw RepositoryError.fileSystem(path: directory, reason: "cannot create the hooks directory")
                 }
+                let note = URL(fileURLWithPath: madeNote)
+                try? manager.createDirectory(at: note.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try? Data(directory.utf8).write(to: note)
             }
             try untangle()
             let place = place
@@ -81,7 +86,11 @@ public struct HookInstaller {
             let text = String(decoding: existing, as: UTF8.self)
             if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(place) }
             guard unlink(place) == 0 else { throw RepositoryError.fileSystem(path: place, reason: String(cString: strerror(errno))) }
-            guard FileManager.default.fileExists(atPath: chained) else { return .removed }
+            guard FileManager.default.fileExists(atPath: chained) else {
+                // The folder `install` made goes too once nothing else is in it (rmdir refuses one that is not empty).
+                if FileManager.default.contents(atPath: madeNote) == Data(directory.utf8), rmdir(directory) == 0 { unlink(madeNote) }
+                return .removed
+            }
             try move(chained, to: place)
             return .removedRestoring
         }

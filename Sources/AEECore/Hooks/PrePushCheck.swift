@@ -60,7 +60,7 @@ extension Workspace {
                 let path = String(directory.dropFirst(root.count)) + "pre-push"
                 if try repository.isTracked(path) { throw HookError.tracked(path) }
             }
-            return HookInstaller(directory: directory)
+            return HookInstaller(directory: directory, madeNote: repository.commonDirectory + "aee/hooks-directory-made")
         }
     }
 
