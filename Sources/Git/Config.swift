@@ -11,23 +11,23 @@ public final class Config {
     /// The last value of `key`, or nil when it is not set. A key written with no `=` (`[core] autocrlf`) is true to
     /// git, and reads as `true` here, where libgit2 would give an empty string.
     public func string(_ key: String) throws -> String? {
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        let result = git_config_get_entry(&entry, pointer, key)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_config_get_entry")
-        defer { git_config_entry_free(entry) }
-        return Self.value(of: entry!.pointee)
+        try entry(key) { Self.value(of: $0) }
     }
 
     /// Whether the value of `key` in force comes from a file shared beyond this repository (the user's global or
     /// XDG file, or the system's); nil when it is not set.
     public func isShared(_ key: String) throws -> Bool? {
+        try entry(key) { [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL].contains($0.level) }
+    }
+
+    /// What `body` reads of the entry in force for `key`; nil when it is not set.
+    private func entry<T>(_ key: String, _ body: (git_config_entry) -> T) throws -> T? {
         var entry: UnsafeMutablePointer<git_config_entry>?
         let result = git_config_get_entry(&entry, pointer, key)
         if result == GIT_ENOTFOUND.rawValue { return nil }
         try check(result, "git_config_get_entry")
         defer { git_config_entry_free(entry) }
-        return [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL].contains(entry!.pointee.level)
+        return body(entry!.pointee)
     }
 
     /// An entry's value, `true` for a key written with no `=`.

@@ -7,10 +7,7 @@ struct HookTests {
     /// in `counter`, and the hook installed; PATH finds this build's git-aee.
     func pushable(counter: String) throws -> Scratch {
         let repo = try Scratch()
-        let remote = repo.root.appendingPathComponent("origin.git").path
-        try repo.git("init", "-q", "--bare", remote)
-        try repo.git("remote", "add", "origin", remote)
-        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        try repo.addOrigin()
         try repo.write(".aee/config.json", #"{"version": 1, "gates": {"check": {"run": "echo run >> \#(counter); test ! -e FAIL"}}, "default_gates": ["check"]}"# + "\n")
         try repo.git("add", ".aee/config.json")
         try repo.git("commit", "-q", "-m", "config")
@@ -341,7 +338,7 @@ struct HookTests {
     @Test("core.hooksPath from the global config: install says the hook now runs in every repository using it; a SHA-256 one, which git aee cannot read, pushes with a line saying it was not gated")
     func sharedHooksDirectory() throws {
         let repo = try Scratch()
-        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        repo.putOnPath()
         let shared = repo.root.appendingPathComponent("shared-hooks").path
         try repo.git("config", "--global", "core.hooksPath", shared)
         try repo.commitFile()

@@ -53,10 +53,7 @@ struct RepositoryStateTests {
     @Test("a sparse checkout: no local change is made of the files it leaves out; gate judges the files that are there and files that tree, the hook judges a pushed commit whole; --merge and --here are refused, not half-done")
     func sparseCheckout() throws {
         let repo = try Scratch()
-        let remote = repo.root.appendingPathComponent("origin.git").path
-        try repo.git("init", "-q", "--bare", remote)
-        try repo.git("remote", "add", "origin", remote)
-        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
+        try repo.addOrigin()
         try repo.write("in/i.txt", "in\n")
         try repo.write("out/o.txt", "out\n")
         try repo.write(".aee/config.json", #"{"version": 1, "gates": {"whole": {"run": "test -f out/o.txt"}}, "default_gates": ["whole"]}"# + "\n")

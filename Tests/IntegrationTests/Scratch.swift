@@ -126,6 +126,18 @@ final class Scratch {
 }
 
 extension Scratch {
+    /// This build's git-aee put on PATH, where the hooks git runs find it.
+    func putOnPath() {
+        environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + environment["PATH"]!
+    }
+
+    /// A bare repository beside this one made its `origin` (for pushes through the hook), and git-aee on PATH.
+    func addOrigin() throws {
+        try git("init", "-q", "--bare", root.appendingPathComponent("origin.git").path)
+        try git("remote", "add", "origin", root.appendingPathComponent("origin.git").path)
+        putOnPath()
+    }
+
     /// Where workspaces go with the scratch HOME and no `aee.workspaceRoot`.
     var workspaceRoot: String { root.appendingPathComponent("home/.cache/git-aee/workspaces").path }
 

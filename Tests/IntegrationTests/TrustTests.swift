@@ -83,17 +83,14 @@ struct TrustTests {
     @Test("the pre-push hook does not run a command that came with a pull until it is approved")
     func hookAfterPull() throws {
         let repo = try untrustedRepository()
-        let origin = repo.root.appendingPathComponent("origin.git").path
-        try repo.git("init", "-q", "--bare", origin)
-        try repo.git("remote", "add", "origin", origin)
+        try repo.addOrigin()
         try repo.aee("trust")
-        repo.environment["PATH"] = URL(fileURLWithPath: Scratch.binary).deletingLastPathComponent().path + ":" + repo.environment["PATH"]!
         #expect(try repo.aee("hooks", "install").status == 0)
         #expect(try repo.run("/usr/bin/git", ["push", "-q", "origin", "HEAD:main"]).status == 0)
 
         // A teammate's clone changes the gate; this clone pulls it.
         let other = repo.root.appendingPathComponent("other")
-        try repo.git("clone", "-q", "-b", "main", origin, other.path, in: repo.root)
+        try repo.git("clone", "-q", "-b", "main", repo.root.appendingPathComponent("origin.git").path, other.path, in: repo.root)
         let marker = repo.root.appendingPathComponent("ran").path
         let config = try String(contentsOf: other.appendingPathComponent(".aee/config.json"), encoding: .utf8)
         try Data(config.replacingOccurrences(of: #""run": "./test.sh""#, with: #""run": "touch '\#(marker)'; ./test.sh""#).utf8)
