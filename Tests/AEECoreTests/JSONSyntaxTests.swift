@@ -11,6 +11,12 @@ struct JSONSyntaxTests {
         #expect(JSONSyntax.problem(in: Array(text.utf8)) == nil)
     }
 
+    @Test("a byte-order mark before the document is passed over, as jq and Python pass it; a second one is not")
+    func byteOrderMark() {
+        #expect(JSONSyntax.problem(in: [0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8)) == nil)
+        #expect(JSONSyntax.problem(in: [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF] + Array("{}".utf8)) != nil)
+    }
+
     @Test("what it does not is named with its line and column", arguments: [
         ("{\"a\": 1,}", "line 1, column 9: a comma before '}'"),
         ("{\n  \"gates\": [\"a\",\n  ]\n}", "line 3, column 3: a comma before ']'"),

@@ -29,6 +29,8 @@ struct ShellCommandTests {
               ("if make check; then exit 0; fi", "make"),
               (". venv/bin/activate && pytest", nil),
               ("export PATH=$PWD/bin:$PATH; mytool", nil),
+              ("PATH=\"$PWD/tools:$PATH\" mycheck", nil),
+              ("retry() { \"$@\" || \"$@\"; }; retry true", nil),
               ("\"$TOOL\" run", nil),
               ("./check.sh", "./check.sh"),
           ])

@@ -60,6 +60,9 @@ struct BadInputTests {
             #expect(outcome.stderr.split(separator: "\n").count == 1, "one line: \(outcome.stderr)")
         }
         #expect(try repo.refs() == before)
+        // A byte-order mark that some editors write is no mistake.
+        try repo.write(".aee/config.json", "\u{FEFF}" + #"{"version": 1, "gates": {"ok": {"run": "true"}}, "default_gates": ["ok"]}"#)
+        #expect(try repo.aee("gate").status == 0)
         // A task reads the config of the commit it starts from, and names that commit.
         try repo.write(".aee/config.json", "{ not json")
         try repo.git("add", ".aee/config.json")

@@ -112,7 +112,7 @@ struct GateTests {
         #expect(unknown.stderr.hasPrefix("fatal: unknown gate 'nope' (known: a, doctor)"))
     }
 
-    @Test("a task whose gate starts with a program not on PATH is refused before its agent runs; one that sets PATH first, or runs a script the task writes, is left to the run")
+    @Test("a task whose gate starts with a program not on PATH is refused before its agent runs; one whose PATH is set (env, first command, assignment), a function, or a script the task writes is left to the run")
     func gateProgramMissing() throws {
         let repo = try repository(gates: ["tests": #"{"run": "no-such-tool-anywhere --check"}"#, "venv": #"{"run": ". ./env.sh && in-env-tool"}"#,
                                           "written": #"{"run": "./written-by-the-task.sh"}"#], defaults: ["tests"])
@@ -128,8 +128,14 @@ struct GateTests {
         try repo.git("update-index", "--chmod=+x", "tools/in-env-tool")
         try repo.git("commit", "-q", "-m", "a tool the gate finds once env.sh has set PATH")
         try repo.git("checkout", "-q", "--", ".")
+        // A PATH given in the gate's env, or set on its line, and a function the line defines, are the run's to find.
+        try repo.git("config", "aee.gate.assigned.run", #"PATH="$PWD/tools:$PATH" in-env-tool"#)
+        try repo.git("config", "aee.gate.function.run", #"retry() { "$@" || "$@"; }; retry true"#)
+        let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""gates": {"#, with: #""gates": {"envpath": {"run": "in-env-tool", "env": {"PATH": "\#(repo.directory.path)/tools:/usr/bin:/bin"}}, "#))
+        try repo.git("commit", "-q", "-am", "a gate with its own PATH")
         let task = try repo.executor("writer", "printf '#!/bin/sh\\nexit 0\\n' > written-by-the-task.sh; chmod +x written-by-the-task.sh")
-        let ran = try repo.aee("task", "Write it", "--agent", task, "--gate", "venv", "--gate", "written")
+        let ran = try repo.aee("task", "Write it", "--agent", task, "--gate", "venv", "--gate", "written", "--gate", "envpath", "--gate", "assigned", "--gate", "function")
         #expect(ran.status == 0, "\(ran.stderr)")
     }
 

@@ -20,10 +20,12 @@ enum ShellCommand {
         segments(line).compactMap(program(of:))
     }
 
-    /// The program the line's first simple command runs; nil when that is a builtin, a keyword or an expansion,
-    /// which may change what the rest finds (`. venv/bin/activate && pytest`).
+    /// The program the line's first simple command runs, as the user's PATH finds it; nil when that may be found
+    /// otherwise: a builtin, a keyword or an expansion first (`. venv/bin/activate && pytest`), PATH set for it
+    /// (`PATH=tools:$PATH check`), or a function the line defines.
     static func leadingProgram(_ line: String) -> String? {
-        segments(line).first.flatMap(program(of:))
+        guard let first = segments(line).first, !line.contains("()"), !first.contains(where: { $0.hasPrefix("PATH=") }) else { return nil }
+        return program(of: first)
     }
 
     /// The program a simple command (its words) runs, past keywords, assignments and redirections.

@@ -8,6 +8,8 @@ struct JSONSyntax {
     /// `line L, column C: what is wrong` for the first place `bytes` is not JSON, or nil when it is.
     static func problem(in bytes: [UInt8]) -> String? {
         var syntax = JSONSyntax(bytes: bytes)
+        // A byte-order mark, which some editors write, is no part of the document (RFC 8259 lets a reader ignore it).
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { syntax.index = 3 }
         do {
             syntax.skipSpace()
             try syntax.value(depth: 0)

@@ -82,11 +82,12 @@ public final class TaskRunner {
     }
 
     /// Refuses a gate that could never pass, before an agent is paid to try: the program its command starts with is
-    /// a name not on PATH. (A path, `./check.sh`, may be one the task itself writes; what follows a first command
-    /// may be found on a PATH that command sets: both are left to the run.)
+    /// a name not on the PATH it runs with (its `env`'s, else the user's). (A path, `./check.sh`, may be one the task
+    /// itself writes; what follows a first command, or an assignment, may be found on a PATH set there: both are left
+    /// to the run.)
     private func refuseMissingGatePrograms(_ plan: [Gate]) throws {
-        let path = workspace.environment["PATH"] ?? ""
         for gate in plan {
+            let path = gate.definition.env["PATH"] ?? workspace.environment["PATH"] ?? ""
             guard let program = gate.definition.run.flatMap(ShellCommand.leadingProgram), !program.contains("/"),
                   ShellCommand.locate(program, path: path) == nil else { continue }
             throw ConfigError.gateProgramMissing(gate: gate.name, program: program)
