@@ -8,17 +8,17 @@ extension Repository {
         return change.paths.sorted()
     }
 
-    /// The directories of tree `old` that tree `new` has no more as directories (removed, or now a file or a link),
-    /// sorted: what a checkout from one to the other removes, with whatever untracked files they hold.
-    public func directoriesGone(from old: OID, to new: OID) throws -> [String] {
+    /// The directories of tree `old` that tree `new` has as a file, a link or a submodule instead, sorted: a checkout
+    /// from one to the other must remove each, with whatever untracked files it holds.
+    public func directoriesReplaced(from old: OID, to new: OID) throws -> [String] {
         var change = TreeChange()
         try collectChanges(from: old, to: new, prefix: "", into: &change)
-        return change.directoriesGone.sorted()
+        return change.directoriesReplaced.sorted()
     }
 
     private struct TreeChange {
         var paths: [String] = []
-        var directoriesGone: [String] = []
+        var directoriesReplaced: [String] = []
     }
 
     private func collectChanges(from old: OID?, to new: OID?, prefix: String, into change: inout TreeChange) throws {
@@ -42,7 +42,7 @@ extension Repository {
         if oldFile || newFile { change.paths.append(path) }
         let oldTree = old?.isTree == true ? old?.oid : nil
         let newTree = new?.isTree == true ? new?.oid : nil
-        if oldTree != nil, newTree == nil { change.directoriesGone.append(path) }
+        if oldTree != nil, newFile { change.directoriesReplaced.append(path) }
         if oldTree != nil || newTree != nil {
             try collectChanges(from: oldTree, to: newTree, prefix: path + "/", into: &change)
         }

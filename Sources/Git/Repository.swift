@@ -26,8 +26,21 @@ public final class Repository {
         if let workTree, !workTree.isEmpty {
             try check(git_repository_set_workdir(pointer, workTree, 0), "git_repository_set_workdir")
         }
+        try repository.readWorktreeConfig()
         ExternalFilters.register(for: repository)
         return repository
+    }
+
+    /// libgit2 1.5 does not read `config.worktree` (what `git config --worktree` and `git sparse-checkout` write):
+    /// added here, when `extensions.worktreeConfig` says so, above the repository's own file, as git reads it.
+    private func readWorktreeConfig() throws {
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, pointer), "git_repository_config")
+        defer { git_config_free(config) }
+        var enabled: Int32 = 0
+        let path = gitDirectory + "config.worktree"
+        guard git_config_get_bool(&enabled, config, "extensions.worktreeconfig") == 0, enabled != 0, access(path, F_OK) == 0 else { return }
+        try check(git_config_add_file_ondisk(config, path, GIT_CONFIG_LEVEL_APP, pointer, 0), "git_config_add_file_ondisk")
     }
 
     /// Opens the repository at `path` (or, `searching`, at or above it), ignoring the environment.
@@ -35,7 +48,9 @@ public final class Repository {
         _ = LibGit2.ready
         var pointer: OpaquePointer?
         try check(git_repository_open_ext(&pointer, path, searching ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil), "git_repository_open_ext")
-        return Repository(pointer: pointer!)
+        let repository = Repository(pointer: pointer!)
+        try repository.readWorktreeConfig()
+        return repository
     }
 
     public var isBare: Bool { git_repository_is_bare(pointer) != 0 }

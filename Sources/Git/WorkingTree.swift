@@ -174,17 +174,6 @@ extension Repository {
         return staged
     }
 
-    /// Whether the working tree is a sparse checkout: the index marks some file skip-worktree, which the working
-    /// tree leaves out. (What `workingTreeTree` and staging see is the files that are there.)
-    public func isSparse() throws -> Bool {
-        try withIndex { index in
-            try check(git_index_read(index, 0), "git_index_read")
-            return (0..<git_index_entrycount(index)).contains { position in
-                git_index_get_byindex(index, position).map { UInt32($0.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0 } ?? false
-            }
-        }
-    }
-
     /// Whether `index` marks `path` skip-worktree: a sparse checkout leaves the file out of the working tree.
     static func skipsWorktree(_ path: UnsafePointer<CChar>, in index: OpaquePointer) -> Bool {
         guard let entry = git_index_get_bypath(index, path, 0) else { return false }

@@ -150,6 +150,8 @@ extension RunError {
             "'git aee cancel \(id)' ends the task; its branches keep the work so far"
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
+        case .mergeIntoSparseCheckout:
+            "leave out --merge, and merge the task's branch with git once it has run: git merge --ff-only aee/<id>"
         case .mergeWithoutBranch(let id):
             id == nil ? "check out the branch to merge into first, or leave out --merge (the result stays on the task's branch)"
                       : "leave out --merge: the result stays on the task's branch, for you to merge where you want it"

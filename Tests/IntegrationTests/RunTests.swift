@@ -454,7 +454,7 @@ struct RunTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "SUCCEEDED")
     }
 
-    @Test("--merge where the task turns a folder holding untracked or ignored files into a file is refused as git refuses it, before a file is touched, exit 4")
+    @Test("--merge where the task turns a folder holding untracked or ignored files into a file is refused as git refuses it, before a file is touched, exit 4; a folder removed, or holding empty folders only, merges as with git")
     func mergeWouldLoseUntracked() throws {
         for inside in ["notes.txt", "build/out.o"] {
             let repo = try calculatorRepository()
@@ -468,13 +468,30 @@ struct RunTests {
             let agent = try repo.executor("folder-to-file", "rm -rf dir; echo file > dir; \(fixCalculator)")
             let outcome = try repo.aee("task", "A file now", "--agent", agent, "--merge")
             #expect(outcome.status == 4, "\(outcome.stderr)")
-            #expect(outcome.stderr.contains("error: cannot fast-forward main: the task removes the folder dir, which holds files git does not track (or ignores); move them away"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("error: cannot fast-forward main: the task makes the folder dir a file, and it holds files git does not track (or ignores); move them away"), "\(outcome.stderr)")
             #expect(try repo.git("rev-parse", "main") == before)
             #expect(try repo.git("status", "--porcelain", "--ignored") == status, "nothing touched")
             // git says the same of the same merge.
             let id = try repo.onlyTaskID()
             let theirs = try repo.run("/usr/bin/git", ["merge", "--ff-only", "aee/\(id)"])
             #expect(theirs.status != 0 && theirs.stderr.contains("would lose untracked files"), "\(theirs.stderr)")
+        }
+        // Where git goes on, so does --merge: a folder only removed keeps what git does not track; empty folders go.
+        for (agent, left) in [("rm -rf dir", "dir/build/out.o"), ("rm -rf dir; echo file > dir", "")] {
+            let repo = try calculatorRepository()
+            try repo.write("dir/a.txt", "a\n")
+            try repo.git("add", "dir/a.txt")
+            try repo.git("commit", "-q", "-m", "a folder")
+            if left.isEmpty {
+                try FileManager.default.createDirectory(atPath: repo.directory.appendingPathComponent("dir/empty/deeper").path, withIntermediateDirectories: true)
+            } else {
+                try repo.write(left, "mine\n")
+                try repo.write(".git/info/exclude", "build/\n")
+            }
+            let outcome = try repo.aee("task", "No folder", "--agent", try repo.executor("remover", "\(agent); \(fixCalculator)"), "--merge")
+            #expect(outcome.status == 0, "\(agent): \(outcome.stderr)")
+            #expect(try repo.git("status", "--porcelain") == "")
+            #expect(left.isEmpty || FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(left).path), "the ignored file stays, as git leaves it")
         }
     }
 

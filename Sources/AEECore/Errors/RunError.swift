@@ -19,6 +19,8 @@ public enum RunError: AEEError, Equatable {
     case attemptsWith(String)
     /// `--merge` with no branch to move: the task starts (or started, `id`) on a detached HEAD.
     case mergeWithoutBranch(TaskID?)
+    /// `--merge` into a working tree that is a sparse checkout, which git aee does not update as git does.
+    case mergeIntoSparseCheckout
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum RunError: AEEError, Equatable {
             "task \(id) is run by \(owner), which this machine cannot check"
         case .cannotResume(let id, let reason):
             "cannot resume task \(id): \(reason)"
+        case .mergeIntoSparseCheckout:
+            "--merge would update this working tree, a sparse checkout, which git aee does not update as git does"
         case .mergeWithoutBranch(let id):
             (id.map { "task \($0) started" } ?? "the task would start") + " on a detached HEAD, so --merge has no branch to fast-forward"
         }

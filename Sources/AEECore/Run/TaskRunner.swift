@@ -67,11 +67,15 @@ public final class TaskRunner {
             try workspace.requireFilters()
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
             // Said now, not after the whole run.
-            if options.merge, try (id.map { try workspace.store.record(of: $0).baseBranch } ?? workspace.repository.head().branchName) == nil {
-                throw RunError.mergeWithoutBranch(id)
+            if options.merge {
+                let base = try id.map { try workspace.store.record(of: $0).baseBranch } ?? workspace.repository.head().branchName
+                guard let base else { throw RunError.mergeWithoutBranch(id) }
+                if !options.here, try workspace.isSparseCheckout(), try workspace.repository.head().branchName == base {
+                    throw RunError.mergeIntoSparseCheckout
+                }
             }
             if options.here {
-                if try workspace.repository.isSparse() { throw RepositoryError.sparseHere }
+                if try workspace.isSparseCheckout() { throw RepositoryError.sparseHere }
                 let changed = try workspace.repository.changedPaths()
                 if !changed.isEmpty { throw RepositoryError.dirtyWorkTree(paths: changed) }
             }

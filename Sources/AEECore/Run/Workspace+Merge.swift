@@ -1,4 +1,7 @@
 import Git
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -44,7 +47,7 @@ extension Workspace {
                 let locked = { (error: GitError) in
                     RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "git holds it locked (\(error.message)); try again when the other git process is done")
                 }
-                if try repository.isSparse() {
+                if try isSparseCheckout() {
                     // libgit2 takes the files a sparse checkout leaves out as deleted; git updates only their entries.
                     throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the working tree is a sparse checkout, which git aee does not update as git does")
                 }
@@ -79,15 +82,46 @@ extension Workspace {
         }
     }
 
-    /// Refuses, as git does ("would lose untracked files"), when a folder the task's tree no longer has (removed, or
-    /// now a file) holds files git does not track, ignored ones too: a checkout would remove the tracked ones and
-    /// then fail on the folder, half-way.
+    /// Whether the working tree is a sparse checkout (`core.sparseCheckout`): the files outside it are not there, and
+    /// libgit2 takes them as deleted.
+    func isSparseCheckout() throws -> Bool {
+        try settings.bool("core.sparseCheckout") == true
+    }
+
+    /// Refuses, as git does ("would lose untracked files"), when a folder the task's tree has as a file instead holds
+    /// files git does not track, ignored ones too: a checkout would remove the tracked ones and then fail on the
+    /// folder, half-way. (A folder only removed keeps them, as git keeps them.)
     private func refuseLosingUntracked(from current: OID, to tip: OID, branch: String, task: TaskID) throws {
-        let gone = try repository.directoriesGone(from: try repository.commit(current).tree, to: try repository.commit(tip).tree)
-        guard !gone.isEmpty else { return }
-        let untracked = try repository.ignoredPaths(andUntracked: true)
-        if let folder = gone.first(where: { folder in untracked.contains { $0.hasPrefix(folder + "/") } }) {
-            throw RepositoryError.cannotFastForward(branch: branch, task: task, reason: "the task removes the folder \(folder), which holds files git does not track (or ignores); move them away")
+        let replaced = try repository.directoriesReplaced(from: try repository.commit(current).tree, to: try repository.commit(tip).tree)
+        guard !replaced.isEmpty else { return }
+        // Folders that hold no file (git removes those as it goes) are nothing to lose.
+        let root = repository.workingDirectory ?? ""
+        let untracked = try repository.ignoredPaths(andUntracked: true).filter { !$0.hasSuffix("/") || Self.holdsFiles(root + $0) }
+        if let folder = replaced.first(where: { folder in untracked.contains { $0.hasPrefix(folder + "/") } }) {
+            throw RepositoryError.cannotFastForward(branch: branch, task: task, reason: "the task makes the folder \(folder) a file, and it holds files git does not track (or ignores); move them away")
+        }
+        // git removes the empty folders in them as it goes; libgit2 stops on them.
+        for folder in replaced { Self.removeEmptyFolders(in: root + folder) }
+    }
+
+    /// Removes the folders under `folder` that hold no file, deepest first.
+    private static func removeEmptyFolders(in folder: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            var info = stat()
+            let path = folder + "/" + name
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            removeEmptyFolders(in: path)
+            rmdir(path)
+        }
+    }
+
+    /// Whether `folder`, or a folder in it, holds anything but folders.
+    private static func holdsFiles(_ folder: String) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return true }
+        return names.contains { name in
+            var info = stat()
+            let path = folder + "/" + name
+            return lstat(path, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR || holdsFiles(path)
         }
     }
 
