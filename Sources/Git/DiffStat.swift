@@ -112,6 +112,7 @@ struct DiffStat {
         return "..." + rest
     }
 
+    /// Characters, where git counts a name's bytes (and so may cut one beyond ASCII in two).
     private static func width(of text: some StringProtocol) -> Int { text.count }
 
     private static func padded(_ text: String, _ width: Int) -> String {

@@ -179,8 +179,8 @@ extension Repository {
     /// The rows of `--stat`: each file's lines added and deleted (a binary file's sizes), a file that became a link
     /// (or the other way), which the diff holds as a deletion and an addition, as one row.
     static func diffStat(of diff: OpaquePointer, _ quoting: PathQuoting) throws -> DiffStat {
-        var files: [DiffStat.File] = []
-        var lastPath: String?, lastStatus = GIT_DELTA_UNMODIFIED
+        // Each change's lines and sizes (a binary file shows its sizes), before a typechange's two halves are one.
+        var changes: [StatChange] = []
         for index in 0..<git_diff_num_deltas(diff) {
             var patch: OpaquePointer?
             try check(git_patch_from_diff(&patch, diff, index), "git_patch_from_diff")
@@ -188,23 +188,46 @@ extension Repository {
             guard let delta = git_patch_get_delta(patch)?.pointee else { continue }
             var context = 0, added = 0, deleted = 0
             try check(git_patch_line_stats(&context, &added, &deleted, patch), "git_patch_line_stats")
-            let binary = delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0
             let old = delta.old_file.path.map { String(cString: $0) } ?? "", new = delta.new_file.path.map { String(cString: $0) } ?? old
-            var file = DiffStat.File(name: quoting.quoted(new), added: binary ? Int(delta.new_file.size) : added,
-                                     deleted: binary ? Int(delta.old_file.size) : deleted, binary: binary)
-            if delta.status == GIT_DELTA_RENAMED || delta.status == GIT_DELTA_COPIED {
-                file.name = DiffStat.renameName(from: old, to: new, quoting)
+            let renamed = delta.status == GIT_DELTA_RENAMED || delta.status == GIT_DELTA_COPIED
+            // The same content (a mode change) has no sizes to show, as git shows none.
+            let same = OID(delta.old_file.id) == OID(delta.new_file.id)
+            var change = StatChange(name: renamed ? DiffStat.renameName(from: old, to: new, quoting) : quoting.quoted(new), path: new,
+                                    status: delta.status, added: added, deleted: deleted,
+                                    newSize: same ? 0 : Int(delta.new_file.size), oldSize: same ? 0 : Int(delta.old_file.size),
+                                    binary: delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0)
+            if let last = changes.last, last.path == new, Set([delta.status, last.status]) == [GIT_DELTA_DELETED, GIT_DELTA_ADDED] {
+                changes.removeLast()
+                change = delta.status == GIT_DELTA_ADDED ? StatChange(typechange: last, then: change) : StatChange(typechange: change, then: last)
             }
-            if new == lastPath, Set([delta.status, lastStatus]) == [GIT_DELTA_DELETED, GIT_DELTA_ADDED], var typechange = files.popLast() {
-                typechange.binary = typechange.binary || file.binary
-                typechange.added += file.added
-                typechange.deleted += file.deleted
-                file = typechange
-            }
-            files.append(file)
-            (lastPath, lastStatus) = (new, delta.status)
+            changes.append(change)
         }
-        return DiffStat(files: files)
+        return DiffStat(files: changes.map(\.file))
+    }
+}
+
+/// One change's counts for `--stat`: its lines, and its sizes, which a binary file shows instead.
+private struct StatChange {
+    var name: String
+    var path: String
+    var status: git_delta_t
+    var added: Int, deleted: Int
+    var newSize: Int, oldSize: Int
+    var binary: Bool
+
+    init(name: String, path: String, status: git_delta_t, added: Int, deleted: Int, newSize: Int, oldSize: Int, binary: Bool) {
+        (self.name, self.path, self.status) = (name, path, status)
+        (self.added, self.deleted, self.newSize, self.oldSize, self.binary) = (added, deleted, newSize, oldSize, binary)
+    }
+
+    /// A file turned into a link (or the other way), which the diff holds as the deletion `gone` and the addition `came`.
+    init(typechange gone: StatChange, then came: StatChange) {
+        self.init(name: came.name, path: came.path, status: GIT_DELTA_TYPECHANGE, added: gone.added + came.added, deleted: gone.deleted + came.deleted,
+                  newSize: came.newSize, oldSize: gone.oldSize, binary: gone.binary || came.binary)
+    }
+
+    var file: DiffStat.File {
+        DiffStat.File(name: name, added: binary ? newSize : added, deleted: binary ? oldSize : deleted, binary: binary)
     }
 }
 

@@ -85,7 +85,7 @@ struct StoryTests {
         }
     }
 
-    @Test("diff --stat prints what git's does: binary sizes with counts aligned to Bin, graphs scaled to 80 columns, long names cut, renames within a folder and of one, a mode change, an empty file, a name with a line break")
+    @Test("diff --stat prints what git's does: binary sizes with counts aligned to Bin, graphs scaled to 80 columns, long names cut, renames within a folder and of one, a mode change, an empty file, a name with a line break, a binary file turned into a link, a binary file's mode change")
     func diffStatAsGitPrintsIt() throws {
         let repo = try calculatorRepository(fixed: true)
         let long = String(repeating: "deep/", count: 14) + "a-name-long-enough-to-be-cut.txt"
@@ -94,12 +94,15 @@ struct StoryTests {
         try repo.write("image.png", "\u{0}PNG" + String(repeating: "x", count: 300))
         try repo.write("run.sh", "echo hi\n")
         try repo.write("docs/guide.md", "# A guide\n")
+        try repo.write("blob.bin", "\u{0}" + String(repeating: "b", count: 2999))
+        try repo.write("mode.bin", "\u{0}" + String(repeating: "m", count: 499))
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "files")
         let agent = try repo.executor("stats", """
             seq 1 400 > many.txt; echo two >> '\(long)'; mv src/module/old-name.swift src/module/new-name.swift
             echo 'line 31' >> src/module/new-name.swift; printf '\\000PNG%0500d' 0 > image.png; printf '\\000new' > new.bin
             chmod +x run.sh; : > empty.txt; mv docs manual; echo x > "$(printf 'new\\nline.txt')"
+            rm blob.bin; ln -s target-name blob.bin; chmod +x mode.bin
             """)
         #expect(try repo.aee("task", "Stats", "--agent", agent).status == 0)
         let id = try repo.onlyTaskID()
@@ -108,7 +111,9 @@ struct StoryTests {
         let theirs = try repo.git("diff", "--stat", base, "aee/\(id)", "--", ".", ":!.aee")
         #expect(ours.status == 0 && ours.stdout == theirs, "ours\n\(ours.stdout)\(ours.stderr)\ngit's\n\(theirs)")
         #expect(theirs.contains("Bin 304 -> 504 bytes") && theirs.contains("src/module/{old-name.swift => new-name.swift}")
-                && theirs.contains("{docs => manual}/guide.md") && theirs.contains("...") && theirs.contains(#""new\nline.txt""#),
+                && theirs.contains("{docs => manual}/guide.md") && theirs.contains("...") && theirs.contains(#""new\nline.txt""#)
+                && theirs.contains("Bin 3000 -> 11 bytes")
+                && theirs.split(separator: "\n").contains { $0.hasPrefix(" mode.bin ") && $0.hasSuffix("| Bin") },
                 "the cases are there: \(theirs)")
     }
 
