@@ -44,12 +44,17 @@ public struct HookInstaller {
         return try doing("install the pre-push hook") {
             let manager = FileManager.default
             if !manager.fileExists(atPath: directory) {
+                // The first folder made, for `uninstall`: the folders above the hooks directory may be new too.
+                var top = String(directory.dropLast())
+                while let slash = top.lastIndex(of: "/"), slash != top.startIndex, !manager.fileExists(atPath: String(top[..<slash])) {
+                    top = String(top[..<slash])
+                }
                 do { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                     throw RepositoryError.fileSystem(path: directory, reason: "cannot create the hooks directory")
                 }
                 let note = URL(fileURLWithPath: madeNote)
                 try? manager.createDirectory(at: note.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try? Data(directory.utf8).write(to: note)
+                try? Data((directory + "\n" + top).utf8).write(to: note)
             }
             try untangle()
             let place = place
@@ -87,13 +92,25 @@ public struct HookInstaller {
             if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(place) }
             guard unlink(place) == 0 else { throw RepositoryError.fileSystem(path: place, reason: String(cString: strerror(errno))) }
             guard FileManager.default.fileExists(atPath: chained) else {
-                // The folder `install` made goes too once nothing else is in it (rmdir refuses one that is not empty).
-                if FileManager.default.contents(atPath: madeNote) == Data(directory.utf8), rmdir(directory) == 0 { unlink(madeNote) }
+                removeMadeFolders()
                 return .removed
             }
             try move(chained, to: place)
             return .removedRestoring
         }
+    }
+
+    /// Removes the folders `install` made, up from the hooks directory, once nothing else is in them (rmdir refuses
+    /// one that is not empty).
+    private func removeMadeFolders() {
+        guard let note = FileManager.default.contents(atPath: madeNote),
+              case let lines = String(decoding: note, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+              lines.count == 2, lines[0] == directory, directory.hasPrefix(lines[1] + "/") else { return }
+        var folder = String(directory.dropLast())
+        while rmdir(folder) == 0, folder != lines[1], let slash = folder.lastIndex(of: "/") {
+            folder = String(folder[..<slash])
+        }
+        if access(directory, F_OK) != 0 { unlink(madeNote) }
     }
 
     /// Puts right what an earlier git aee made of a pre-commit framework's pre-push hook: chained aside as ours'
