@@ -150,6 +150,8 @@ extension RunError {
             "'git aee cancel \(id)' ends the task; its branches keep the work so far"
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
+        case .sharedThroughRemote(let id, let remote):
+            "--remote \(remote.quotedInMessage) claims it there first: git aee run \(id) --remote \(remote.quotedInMessage) (resume takes it too)"
         case .mergeIntoSparseCheckout:
             "leave out --merge, and merge the task's branch with git once it has run: git merge --ff-only aee/<id>"
         case .mergeWithoutBranch(let id):
@@ -165,7 +167,7 @@ extension TaskError {
     var advice: String? {
         switch self {
         case .onlyOnRemote(let id, let remote):
-            "make it local first: git branch aee/\(id) \(remote.quotedInMessage)/aee/\(id) ('git aee run \(id)' does that itself)"
+            "make it local first: git branch aee/\(id) \(remote.quotedInMessage)/aee/\(id) ('git aee run \(id) --remote \(remote.quotedInMessage)' does that itself)"
         case .ambiguous:
             "type more characters of the id"
         case .unknown:

@@ -24,7 +24,7 @@ extension Scratch {
 
 @Suite("workers on several clones sharing one remote")
 struct RemoteTests {
-    @Test("a teammate's shared task is seen in a fresh clone: list (marked), show, log, prefixes; run takes it from the remote, and only it, once its checks pass")
+    @Test("a teammate's shared task is seen in a fresh clone: list (marked), show, log, prefixes; run refuses it without --remote (a worker there would run it again), and with it takes it from the remote, and only it, once its checks pass")
     func teammatesTasks() throws {
         let repo = try calculatorRepository()
         let clone = try repo.sharedThroughRemote(clones: 2)[1]
@@ -38,7 +38,7 @@ struct RemoteTests {
         #expect(try repo.aee("list", "--local", in: clone).stdout == "")
         let shown = try repo.aee("show", String(id.prefix(4)), in: clone)
         #expect(shown.status == 0, "\(shown.stderr)")
-        #expect(shown.stdout.contains("branch     origin/aee/\(id) (only on origin; 'git aee run \(id)' takes it from there)"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("branch     origin/aee/\(id) (only on origin; 'git aee run \(id) --remote origin' takes it from there)"), "\(shown.stdout)")
         #expect(try repo.aee("log", id, in: clone).stdout.contains("queued"))
         // Changing it needs it here; running it takes it from the remote and runs it as any other.
         let cancel = try repo.aee("cancel", id, in: clone)
@@ -48,16 +48,21 @@ struct RemoteTests {
         // (Its fetch may move remote-tracking refs, as git fetch does.)
         let ownRefs = { try repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/aee", "refs/notes", in: clone) }
         let refsBefore = try ownRefs()
+        // Run here alone, it would be run again by a worker there: it is run through the remote, which it claims first.
+        let alone = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
+        #expect(alone.status == 128 && alone.stderr == "fatal: task \(id) is shared through origin, where a worker may run it too; run it through origin\nhint: --remote origin claims it there first: git aee run \(id) --remote origin (resume takes it too)\n", "\(alone.stderr)")
         repo.environment["AEE_TRUST"] = nil
-        let refused = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
+        let refused = try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner"), in: clone)
         repo.environment["AEE_TRUST"] = "1"
         #expect(refused.status == 128 && refused.stderr.contains("asks to run commands you have not approved"), "\(refused.stderr)")
         #expect(try ownRefs() == refsBefore)
-        let ran = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
+        let ran = try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner"), in: clone)
         #expect(ran.status == 0, "\(ran.stderr)")
-        #expect(ran.stderr.contains("hint: task \(id) came from origin"), "\(ran.stderr)")
         let local = try repo.aee("list", "--local", in: clone).stdout
         #expect(local.contains("\(id)  SUCCEEDED") && !local.contains(other), "\(local)")
+        #expect(try repo.remoteGit("show", "aee/\(id):.aee/tasks/\(id)/task.json").contains("SUCCEEDED"), "the remote has its end: no worker there runs it again")
+        // The clone that queued it is refused the same, rather than run it beside the remote's workers.
+        #expect(try repo.aee("run", other, "--agent", exampleAgent("learner")).status == 128)
     }
 
     @Test("3 clones with workers against one bare remote: each task runs exactly once and every record ends on the remote")
@@ -420,6 +425,26 @@ extension RemoteTests {
         #expect(try repo.remoteGit("for-each-ref", "refs/heads/aee") == branches)
         #expect(branches.components(separatedBy: "-attempt-").count == (fixed ? 1 : 4), "\(branches)")
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
+    }
+
+    @Test("a worker whose run lost its task to a teammate's force-push back to QUEUED runs it again, as a new claim, and only then goes idle")
+    func workerRunsRequeued() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let (agent, marks) = try repo.threeItemAgent()
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try repo.remoteGit("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines)
+        let worker = try repo.start(["worker", "--remote", "origin", "--agent", agent, "--idle-exit", "3", "--poll", "1"])
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/in-b") })
+        try repo.git("fetch", "-q", "origin", in: clone)
+        try repo.git("push", "-q", "--force", "origin", "\(queued):refs/heads/aee/\(id)", in: clone)
+        let child = try String(contentsOfFile: marks + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(child)!, SIGTERM)
+        #expect(waitUntil(seconds: 60) { !worker.isRunning }, "the worker went idle and exited")
+        #expect(try repo.remoteGit("show", "aee/\(id):.aee/tasks/\(id)/task.json").contains("SUCCEEDED"), "run again once it was QUEUED again")
+        let events = try repo.remoteGit("log", "--first-parent", "--format=%(trailers:key=AEE-Event,valueonly)", "aee/\(id)").split(separator: "\n")
+        #expect(events.filter { $0 == "started" }.count == 1 && !events.contains("resumed"), "one new claim on top of the force-push: \(events)")
     }
 
     @Test("a teammate force-pushes a running task's branch back to QUEUED: the run stops (exit 5), its clone takes the remote's story and keeps its own aside; the next run is a new claim")

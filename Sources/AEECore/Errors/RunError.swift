@@ -19,6 +19,8 @@ public enum RunError: AEEError, Equatable {
     case attemptsWith(String)
     /// `--merge` with no branch to move: the task starts (or started, `id`) on a detached HEAD.
     case mergeWithoutBranch(TaskID?)
+    /// `run` or `resume` without `--remote` of a task shared through `remote`, where a worker may run it too.
+    case sharedThroughRemote(TaskID, remote: String)
     /// `--merge` into a working tree that is a sparse checkout, which git aee does not update as git does.
     case mergeIntoSparseCheckout
 
@@ -48,6 +50,8 @@ public enum RunError: AEEError, Equatable {
             "task \(id) is run by \(owner), which this machine cannot check"
         case .cannotResume(let id, let reason):
             "cannot resume task \(id): \(reason)"
+        case .sharedThroughRemote(let id, let remote):
+            "task \(id) is shared through \(remote.quotedInMessage), where a worker may run it too; run it through \(remote.quotedInMessage)"
         case .mergeIntoSparseCheckout:
             "--merge would update this working tree, a sparse checkout, which git aee does not update as git does"
         case .mergeWithoutBranch(let id):

@@ -50,6 +50,15 @@ public final class Worker {
     let launch: (TaskID, _ resume: Bool) -> Subprocess
     let events: (WorkerEvent) -> Void
     let rescanSeconds = 30.0
+    /// The exit status of a run that wrote nothing (git's fatal).
+    static let wroteNothing: Int32 = 128
+    /// How long a task whose runs wrote nothing waits before it is tried again: from the first pause, doubled each
+    /// time, to the last.
+    static let retryPauseSeconds = 30.0...600.0
+
+    static func retryPause(after times: Int) -> Double {
+        min(retryPauseSeconds.lowerBound * Double(1 << min(max(times - 1, 0), 10)), retryPauseSeconds.upperBound)
+    }
 
     public init(workspace: Workspace, options: WorkerOptions, launch: @escaping (TaskID, _ resume: Bool) -> Subprocess, events: @escaping (WorkerEvent) -> Void) {
         self.workspace = workspace
@@ -74,9 +83,10 @@ public final class Worker {
             let finished = try FinishedRuns()
             ProcessGroups.shared.wake(finished.wakeDescriptor)
             var running: Set<TaskID> = []
-            // The tip each task had when a run was last started for it: a run that could not claim it (an error, say)
-            // is not started again until the task changes.
-            var tried: [TaskID: OID] = [:]
+            // Runs that wrote nothing (refused, or the remote out of reach: exit 128), by task: its tip then, how many
+            // in a row, and when the last started. Such a task is tried again once it changes, or after a pause that
+            // doubles each time (up to `retryPauseSeconds.upperBound`); a run that did write something clears this.
+            var tried: [TaskID: (tip: OID, times: Int, at: Double)] = [:]
             var snapshot: Set<TaskID>?
             var idleSince = Subprocess.now()
             // The task branches inotify said moved since the last look; nil: read them all (at the start, and every
@@ -87,6 +97,7 @@ public final class Worker {
                 let ended = finished.take()
                 for (id, exitCode) in ended {
                     running.remove(id)
+                    if exitCode != Self.wroteNothing { tried[id] = nil }
                     events(.finished(id, record: try? workspace.store.record(of: id), exitCode: exitCode))
                     idleSince = Subprocess.now()
                 }
@@ -114,14 +125,19 @@ public final class Worker {
                     }
                     if Subprocess.now() - readAll >= rescanSeconds { moved = nil }
                     if moved == nil { readAll = Subprocess.now() }
-                    var queued = try queue.ready(moved: moved) { events(.problem($0)) }.filter { !running.contains($0.record.id) && tried[$0.record.id] != $0.tip }
+                    let ready = try queue.ready(moved: moved) { events(.problem($0)) }.filter { !running.contains($0.record.id) }
+                    var queued = ready.filter { entry in
+                        guard let last = tried[entry.record.id], last.tip == entry.tip else { return true }
+                        return Subprocess.now() - last.at >= Self.retryPause(after: last.times)
+                    }
                     if options.once {
                         if snapshot == nil { snapshot = Set(queued.map(\.record.id)) }
                         queued = queued.filter { snapshot!.contains($0.record.id) }
                     }
                     if running.isEmpty && queued.isEmpty {
                         if options.once { return }
-                        if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
+                        // A task waiting to be tried again is still queued: the worker is not idle.
+                        if ready.isEmpty, let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                     }
                     var starting = queued.prefix(max(0, options.jobs - running.count))
                     if !starting.isEmpty {
@@ -134,7 +150,8 @@ public final class Worker {
                     }
                     for entry in starting {
                         running.insert(entry.record.id)
-                        tried[entry.record.id] = entry.tip
+                        let times = tried[entry.record.id].map { $0.tip == entry.tip ? $0.times + 1 : 1 } ?? 1
+                        tried[entry.record.id] = (entry.tip, times, Subprocess.now())
                         finished.start(launch(entry.record.id, entry.abandoned), for: entry.record.id)
                     }
                 }

@@ -38,6 +38,16 @@ extension Workspace {
         }
     }
 
+    /// The remote task `id` is shared through: one whose copy of its branch this clone fetched (or pushed); nil for a
+    /// task of this clone alone.
+    public func sharingRemote(of id: TaskID) throws -> String? {
+        return try doing("find where task \(id) is shared") {
+            try repository.references(matching: "refs/remotes/*/aee/\(id)").first.map {
+                String($0.name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
+            }
+        }
+    }
+
     /// Makes local the task branches last fetched from `remote` that have none here: `id`'s, or all.
     public func adoptTasks(from remote: String, only id: TaskID? = nil) throws {
         try doing("make the tasks of \(remote) local") { try TaskRemote(name: remote, repository: repository).adopt(id) }

@@ -68,24 +68,21 @@ enum RunCommand: Command {
 
     /// The task the first argument names, its record, and what makes its branches local once the run's checks have
     /// passed (so that a refused run leaves none behind): with `--remote` the task branches are fetched first, since
-    /// the task may have been queued on another clone, and the remote's new ones are made local, as a worker needs
-    /// them; a task a teammate shared is fetched afresh, and only its own branches are made local.
+    /// the task may have been queued on another clone, and the task's own are made local. A task shared through a
+    /// remote is refused without `--remote`: run here alone, it would run again in a worker there.
     static func task(_ arguments: ParsedArguments, _ context: Context) throws -> NamedTask {
         let workspace = try context.workspace()
         var makeLocal: () throws -> Void = {}
         if let remote = arguments.value("remote") {
             context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
-            makeLocal = { try workspace.adoptTasks(from: remote) }
         }
         let id = try context.task(arguments.positionals[0])
-        if case .remote(let remote) = try workspace.store.place(of: id), arguments.value("remote") != remote {
-            // A task a teammate shared: its branch is fetched afresh and made local, to run as any other.
-            context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
-            context.terminal.hint("task \(id) came from \(remote.escapedForTerminal); '--remote \(remote.escapedForTerminal)' shares the run there as it goes")
-            makeLocal = { [makeLocal] in
-                try makeLocal()
-                try workspace.adoptTasks(from: remote, only: id)
-            }
+        // A task shared through a remote is claimed there, or a worker of another clone runs it too.
+        if arguments.value("remote") == nil, let remote = try workspace.sharingRemote(of: id) {
+            throw RunError.sharedThroughRemote(id, remote: remote)
+        }
+        if let remote = arguments.value("remote") {
+            makeLocal = { try workspace.adoptTasks(from: remote, only: id) }
         }
         return NamedTask(id: id, record: try workspace.store.record(of: id), makeLocal: makeLocal)
     }

@@ -136,7 +136,7 @@ enum ShowCommand: Command {
         case .branch(.diverged(let remote)):
             "aee/\(id) (differs from \(remote.escapedForTerminal)/aee/\(id), neither containing the other: 'git aee sync \(remote.escapedForTerminal) --settle' takes \(remote.escapedForTerminal)'s)"
         case .merged: "none (deleted; the record is read from HEAD's history)"
-        case .remote(let remote): "\(remote.escapedForTerminal)/aee/\(id) (only on \(remote.escapedForTerminal); 'git aee run \(id)' takes it from there)"
+        case .remote(let remote): "\(remote.escapedForTerminal)/aee/\(id) (only on \(remote.escapedForTerminal); 'git aee run \(id) --remote \(remote.escapedForTerminal)' takes it from there)"
         }
     }
 }

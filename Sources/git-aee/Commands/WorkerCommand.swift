@@ -61,7 +61,7 @@ enum WorkerCommand: Command {
                         context.terminal.print(RunCommand.summary(of: record, reason: nil, palette: palette))
                         context.terminal.flush()
                     } else {
-                        context.terminal.warning("task \(id): its run ended with status \(exitCode.map(String.init) ?? "by a signal") and left it \(record?.state.rawValue ?? "unreadable")")
+                        context.terminal.warning("task \(id): its run ended \(exitCode.map { "with status \($0)" } ?? "by a signal") and left it \(record?.state.rawValue ?? "unreadable")")
                     }
                 case .pruned(let entries):
                     for entry in entries { if let line = PruneCommand.line(for: entry, dryRun: false) { context.terminal.print(line) } }
