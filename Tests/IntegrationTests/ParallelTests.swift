@@ -294,7 +294,11 @@ struct AttemptRaceTests {
         let outcome = try repo.aee("task", "Fix it", "--agents", "\(first),\(second)", "--max-cost", "0.6")
         #expect(outcome.status == 1, "\(outcome.stderr)")
         let id = try repo.onlyTaskID()
-        #expect(try repo.artifact(id, "task.json")["exit_reason"] as? String == "budget")
+        let record = try repo.artifact(id, "task.json")
+        #expect(record["exit_reason"] as? String == "budget")
+        // The end names what all spent, not what one attempt knew of when it stopped.
+        let spent = try #require((record["usage"] as? [String: Any])?["cost_usd"] as? Double)
+        #expect(record["exit_detail"] as? String == "the agents reported $\(String(format: "%.2f", spent)), over the $0.60 allowed", "\(record)")
         // Alone, each spent 0.50 of the 0.60; together they passed it, which stopped them before their gates.
         let attempts = try #require(try repo.artifact(id, "iterations/1/attempts.json")["attempts"] as? [[String: Any]])
         #expect(attempts.contains { $0["outcome"] as? String == "budget" }, "\(attempts)")

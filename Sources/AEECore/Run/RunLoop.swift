@@ -235,7 +235,9 @@ final class RunLoop {
     private func finish(_ reason: ExitReason, detail: String?) throws -> RunResult {
         // A detail may quote an agent's or a CLI's words, which go into a commit message and the record (redacted as
         // written) and into what the run returns (redacted here).
-        let detail = detail.map(context.redactor.redact)
+        var detail = detail.map(context.redactor.redact)
+        // Attempts side by side each judged the budget on what was known when they did: the end says what all spent.
+        if reason == .budget, let over = try store.record(of: id).overBudget { detail = over }
         let (_, final) = try store.transition(id, to: reason.state, kind: .finished(reason, cause: detail), note: detail,
                                               identity: try context.workspace.identity(), redactor: context.redactor) { record in
             record.exitReason = reason
