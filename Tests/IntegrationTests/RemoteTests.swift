@@ -427,6 +427,22 @@ extension RemoteTests {
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
     }
 
+    @Test("sync removes the lease a run that died left here, once the task has ended (another clone finished it)")
+    func staleLeaseGoes() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try repo.git("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines)
+        // The lease of a run killed here: it stays behind, as no heartbeat is left to remove it.
+        try repo.git("update-ref", "refs/aee/leases/\(id)", queued)
+        #expect(try repo.aee("sync", "origin").status == 0)
+        #expect(try repo.git("for-each-ref", "refs/aee/leases") != "", "kept while the task has not ended")
+        #expect(try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner")).status == 0)
+        try repo.git("update-ref", "refs/aee/leases/\(id)", queued)
+        #expect(try repo.aee("sync", "origin").status == 0)
+        #expect(try repo.git("for-each-ref", "refs/aee/leases") == "")
+    }
+
     @Test("a worker whose run lost its task to a teammate's force-push back to QUEUED runs it again, as a new claim, and only then goes idle")
     func workerRunsRequeued() throws {
         let repo = try calculatorRepository(fixed: true)

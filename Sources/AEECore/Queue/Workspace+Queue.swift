@@ -34,7 +34,14 @@ extension Workspace {
     public func syncTasks(from remote: String, settle: Bool = false) throws -> [(divergence: TaskRemote.Divergence, kept: String?)] {
         return try doing("sync the tasks of \(remote)") {
             let tasks = try TaskRemote(name: remote, repository: repository)
-            return try tasks.sync(adopting: false).map { ($0, settle ? try tasks.settle($0) : nil) }
+            let diverged = try tasks.sync(adopting: false).map { ($0, settle ? try tasks.settle($0) : nil) }
+            // A lease left here by a run that died (kill -9) on a task another clone has since ended.
+            for (ref, lease) in try repository.references(matching: "refs/aee/leases/*") {
+                guard let id = TaskID(String(ref.dropFirst("refs/aee/leases/".count))),
+                      (try? store.record(of: id))?.state.isFinal == true else { continue }
+                try? repository.deleteReference(ref, expecting: lease)
+            }
+            return diverged
         }
     }
 
