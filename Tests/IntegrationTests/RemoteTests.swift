@@ -427,6 +427,21 @@ extension RemoteTests {
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
     }
 
+    @Test("sync does not push again an end the remote had, when a teammate has since moved the branch back there")
+    func rewoundNotPushedAgain() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let clone = try repo.sharedThroughRemote(clones: 2)[1]
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try repo.remoteGit("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines)
+        #expect(try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner")).status == 0)
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)") == (try repo.git("rev-parse", "aee/\(id)")), "the run delivered its end")
+        try repo.git("fetch", "-q", "origin", in: clone)
+        try repo.git("push", "-q", "--force", "origin", "\(queued):refs/heads/aee/\(id)", in: clone)
+        let synced = try repo.aee("sync", "origin")
+        #expect(synced.status == 0 && !synced.stdout.contains("pushed its end"), "\(synced.stdout)")
+        #expect(try repo.remoteGit("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines) == queued, "the teammate's rewind stands")
+    }
+
     @Test("sync removes the lease a run that died left here, once the task has ended (another clone finished it)")
     func staleLeaseGoes() throws {
         let repo = try calculatorRepository(fixed: true)
