@@ -247,6 +247,29 @@ struct RunTests {
         #expect(agent["output_dropped_bytes"] as? Int == 8_388_608 + 1)
     }
 
+    @Test("a task canceled while its attempt runs keeps what that attempt's calls spent in its usage")
+    func canceledKeepsCost() throws {
+        let repo = try calculatorRepository()
+        let marks = repo.root.path
+        let agent = try repo.agentScript("spends", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+                echo '{"work_items": [{"id": "a", "title": "A"}], "cost_usd": 0.25}' > "$AEE_OUTPUT_FILE"; exit 0
+            fi
+            touch '\(marks)/executing'; sleep 300 & wait
+            """)
+        let run = try repo.start(["task", "Spend then stop", "--agent", "'\(agent)'"])
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
+        let id = try repo.onlyTaskID()
+        #expect(try repo.aee("cancel", id).status == 0)
+        run.waitUntilExit()
+        let record = try repo.artifact(id, "task.json")
+        #expect(record["state"] as? String == "CANCELED")
+        #expect((record["usage"] as? [String: Any])?["cost_usd"] as? Double == 0.25, "\(record)")
+        #expect(try repo.aee("show", id).stdout.contains("usage      $0.25"))
+    }
+
     @Test("the task's own time limit ends it as timeout; reported costs past --max-cost end it as budget")
     func timeoutAndBudget() throws {
         let slow = try calculatorRepository()

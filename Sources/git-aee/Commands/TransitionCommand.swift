@@ -2,11 +2,12 @@ import AEECore
 
 /// What `approve` and `cancel` share: resolve the task, make the move, report it.
 enum TransitionCommand {
-    static func move(_ arguments: ParsedArguments, _ context: Context, to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil) throws -> Int32 {
+    static func move(_ arguments: ParsedArguments, _ context: Context, to state: TaskState, reason: String? = nil) throws -> Int32 {
         let workspace = try context.workspace()
         let id = try context.task(arguments.positionals[0])
         let identity = try workspace.identity()
-        let (before, record) = try workspace.store.transition(id, to: state, kind: kind, note: note, identity: identity)
+        let (before, record) = state == .canceled ? try workspace.cancel(id, reason: reason, identity: identity)
+                                                  : try workspace.store.transition(id, to: state, identity: identity)
         // A run in progress finds out at once rather than at its next step.
         if before == .running, state == .canceled {
             switch try workspace.stopOwner(of: id) {
@@ -52,6 +53,6 @@ enum CancelCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws -> Int32 {
         let reason = arguments.value("reason")
-        return try TransitionCommand.move(arguments, context, to: .canceled, kind: .canceled(reason: reason), note: reason.map { "Reason: \($0)" })
+        return try TransitionCommand.move(arguments, context, to: .canceled, reason: reason)
     }
 }
