@@ -427,6 +427,19 @@ extension RemoteTests {
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
     }
 
+    @Test("a worker without --remote leaves a task shared through a remote to the workers there, and says so")
+    func localWorkerLeavesSharedTasks() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        let shared = try repo.aee("task", "Shared", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let own = try repo.aee("task", "Mine", "--queue").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let worker = try repo.aee("worker", "--once", "--agent", exampleAgent("learner"))
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(worker.stderr.contains("task \(shared) is shared through origin: left to a worker with --remote origin"), "\(worker.stderr)")
+        #expect(try repo.artifact(own, "task.json")["state"] as? String == "SUCCEEDED")
+        #expect(try repo.artifact(shared, "task.json")["state"] as? String == "QUEUED")
+    }
+
     @Test("sync does not push again an end the remote had, when a teammate has since moved the branch back there")
     func rewoundNotPushedAgain() throws {
         let repo = try calculatorRepository(fixed: true)

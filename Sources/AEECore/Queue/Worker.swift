@@ -125,7 +125,16 @@ public final class Worker {
                     }
                     if Subprocess.now() - readAll >= rescanSeconds { moved = nil }
                     if moved == nil { readAll = Subprocess.now() }
-                    let ready = try queue.ready(moved: moved) { events(.problem($0)) }.filter { !running.contains($0.record.id) }
+                    let ready = try queue.ready(moved: moved) { events(.problem($0)) }.filter { entry in
+                        guard !running.contains(entry.record.id) else { return false }
+                        // A task shared through a remote is claimed there, by a worker with --remote; run here alone,
+                        // it would run there too.
+                        guard remote == nil, let shared = try? workspace.sharingRemote(of: entry.record.id) else { return true }
+                        if reported.insert("shared \(entry.record.id)").inserted {
+                            events(.problem("task \(entry.record.id) is shared through \(shared): left to a worker with --remote \(shared)"))
+                        }
+                        return false
+                    }
                     var queued = ready.filter { entry in
                         guard let last = tried[entry.record.id], last.tip == entry.tip else { return true }
                         return Subprocess.now() - last.at >= Self.retryPause(after: last.times)
