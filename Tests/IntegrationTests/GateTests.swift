@@ -132,10 +132,13 @@ struct GateTests {
         try repo.git("config", "aee.gate.assigned.run", #"PATH="$PWD/tools:$PATH" in-env-tool"#)
         try repo.git("config", "aee.gate.function.run", #"retry() { "$@" || "$@"; }; retry true"#)
         let config = try String(contentsOf: repo.directory.appendingPathComponent(".aee/config.json"), encoding: .utf8)
-        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""gates": {"#, with: #""gates": {"envpath": {"run": "in-env-tool", "env": {"PATH": "\#(repo.directory.path)/tools:/usr/bin:/bin"}}, "#))
+        try repo.write(".aee/config.json", config.replacingOccurrences(of: #""gates": {"#, with: #""gates": {"envpath": {"run": "in-env-tool", "env": {"PATH": "\#(repo.directory.path)/tools:/usr/bin:/bin"}}, "relative": {"run": "in-env-tool", "env": {"PATH": "tools:/usr/bin:/bin"}}, "#))
         try repo.git("commit", "-q", "-am", "a gate with its own PATH")
         let task = try repo.executor("writer", "printf '#!/bin/sh\\nexit 0\\n' > written-by-the-task.sh; chmod +x written-by-the-task.sh")
-        let ran = try repo.aee("task", "Write it", "--agent", task, "--gate", "venv", "--gate", "written", "--gate", "envpath", "--gate", "assigned", "--gate", "function")
+        // From a folder below the top too: a relative PATH entry is found from the top of the tree the gate runs in.
+        try repo.write("sub/notes.txt", "below\n")
+        let ran = try repo.aee("task", "Write it", "--agent", task, "--gate", "venv", "--gate", "written", "--gate", "envpath", "--gate", "assigned",
+                               "--gate", "function", "--gate", "relative", in: repo.directory.appendingPathComponent("sub"))
         #expect(ran.status == 0, "\(ran.stderr)")
     }
 

@@ -50,7 +50,7 @@ struct RemoteTests {
         let refsBefore = try ownRefs()
         // Run here alone, it would be run again by a worker there: it is run through the remote, which it claims first.
         let alone = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
-        #expect(alone.status == 128 && alone.stderr == "fatal: task \(id) is shared through origin, where a worker may run it too; run it through origin\nhint: --remote origin claims it there first: git aee run \(id) --remote origin (resume takes it too)\n", "\(alone.stderr)")
+        #expect(alone.status == 128 && alone.stderr == "fatal: task \(id) is shared through origin, where a worker may run it too; run it through origin\nhint: --remote origin claims it there first: git aee run \(id) --remote origin (or, for a run that died, git aee resume \(id) --remote origin)\n", "\(alone.stderr)")
         repo.environment["AEE_TRUST"] = nil
         let refused = try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner"), in: clone)
         repo.environment["AEE_TRUST"] = "1"
@@ -61,8 +61,13 @@ struct RemoteTests {
         let local = try repo.aee("list", "--local", in: clone).stdout
         #expect(local.contains("\(id)  SUCCEEDED") && !local.contains(other), "\(local)")
         #expect(try repo.remoteGit("show", "aee/\(id):.aee/tasks/\(id)/task.json").contains("SUCCEEDED"), "the remote has its end: no worker there runs it again")
-        // The clone that queued it is refused the same, rather than run it beside the remote's workers.
+        // The clone that queued it is refused the same, rather than run it beside the remote's workers, also through
+        // another remote (where no worker of origin's would see the claim).
         #expect(try repo.aee("run", other, "--agent", exampleAgent("learner")).status == 128)
+        try repo.git("init", "-q", "--bare", repo.root.appendingPathComponent("elsewhere.git").path)
+        try repo.git("remote", "add", "elsewhere", repo.root.appendingPathComponent("elsewhere.git").path)
+        let elsewhere = try repo.aee("run", other, "--remote", "elsewhere", "--agent", exampleAgent("learner"))
+        #expect(elsewhere.status == 128 && elsewhere.stderr.hasPrefix("fatal: task \(other) is shared through origin"), "\(elsewhere.stderr)")
     }
 
     @Test("3 clones with workers against one bare remote: each task runs exactly once and every record ends on the remote")

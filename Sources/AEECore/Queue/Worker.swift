@@ -129,7 +129,7 @@ public final class Worker {
                         guard !running.contains(entry.record.id) else { return false }
                         // A task shared through a remote is claimed there, by a worker with --remote; run here alone,
                         // it would run there too.
-                        guard remote == nil, let shared = try? workspace.sharingRemote(of: entry.record.id) else { return true }
+                        guard remote == nil, let shared = (try? workspace.sharingRemotes(of: entry.record.id))?.first else { return true }
                         if reported.insert("shared \(entry.record.id)").inserted {
                             events(.problem("task \(entry.record.id) is shared through \(shared): left to a worker with --remote \(shared)"))
                         }
@@ -145,8 +145,9 @@ public final class Worker {
                     }
                     if running.isEmpty && queued.isEmpty {
                         if options.once { return }
-                        // A task waiting to be tried again is still queued: the worker is not idle.
-                        if ready.isEmpty, let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
+                        // A task waiting to be tried again counts as nothing to do: one refused for good (a gate
+                        // that cannot run) would otherwise keep an --idle-exit worker (a CI job) alive for ever.
+                        if let idle = options.idleExitSeconds, Subprocess.now() - idleSince >= idle { return }
                     }
                     var starting = queued.prefix(max(0, options.jobs - running.count))
                     if !starting.isEmpty {

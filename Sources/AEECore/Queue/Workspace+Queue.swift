@@ -45,13 +45,13 @@ extension Workspace {
         }
     }
 
-    /// The remote task `id` is shared through: one whose copy of its branch this clone fetched (or pushed); nil for a
-    /// task of this clone alone.
-    public func sharingRemote(of id: TaskID) throws -> String? {
+    /// The remotes task `id` is shared through: those configured here whose copy of its branch this clone fetched (or
+    /// pushed); none for a task of this clone alone.
+    public func sharingRemotes(of id: TaskID) throws -> [String] {
         return try doing("find where task \(id) is shared") {
-            try repository.references(matching: "refs/remotes/*/aee/\(id)").first.map {
+            try repository.references(matching: "refs/remotes/*/aee/\(id)").map {
                 String($0.name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
-            }
+            }.filter { (try? repository.remoteURL($0)) != nil }
         }
     }
 

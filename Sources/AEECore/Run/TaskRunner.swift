@@ -90,8 +90,11 @@ public final class TaskRunner {
     /// itself writes; what follows a first command, or an assignment, may be found on a PATH set there: both are left
     /// to the run.)
     private func refuseMissingGatePrograms(_ plan: [Gate]) throws {
+        let root = workspace.repository.workingDirectory ?? ""
         for gate in plan {
-            let path = gate.definition.env["PATH"] ?? workspace.environment["PATH"] ?? ""
+            // Relative entries as the gate finds them: from the top of the tree it runs in.
+            let path = (gate.definition.env["PATH"] ?? workspace.environment["PATH"] ?? "").split(separator: ":", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("/") ? String($0) : root + $0 }.joined(separator: ":")
             guard let program = gate.definition.run.flatMap(ShellCommand.leadingProgram), !program.contains("/"),
                   ShellCommand.locate(program, path: path) == nil else { continue }
             throw ConfigError.gateProgramMissing(gate: gate.name, program: program)

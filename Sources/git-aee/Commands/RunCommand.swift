@@ -78,7 +78,8 @@ enum RunCommand: Command {
         }
         let id = try context.task(arguments.positionals[0])
         // A task shared through a remote is claimed there, or a worker of another clone runs it too.
-        if arguments.value("remote") == nil, let remote = try workspace.sharingRemote(of: id) {
+        let sharing = try workspace.sharingRemotes(of: id)
+        if let remote = sharing.first, !sharing.contains(arguments.value("remote") ?? "") {
             throw RunError.sharedThroughRemote(id, remote: remote)
         }
         if let remote = arguments.value("remote") {
