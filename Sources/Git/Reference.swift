@@ -42,6 +42,17 @@ extension Repository {
     }
 
     /// Every ref whose name matches the glob, with the object it resolves to.
+    /// Whether `ref` ever pointed at `oid`, as its reflog remembers (false where git keeps no reflog for it).
+    public func refLogHolds(_ ref: String, _ oid: OID) throws -> Bool {
+        var log: OpaquePointer?
+        try check(git_reflog_read(&log, pointer, ref), "git_reflog_read")
+        defer { git_reflog_free(log) }
+        return (0..<git_reflog_entrycount(log)).contains { index in
+            guard let entry = git_reflog_entry_byindex(log, index), let id = git_reflog_entry_id_new(entry) else { return false }
+            return OID(id.pointee) == oid
+        }
+    }
+
     public func references(matching glob: String) throws -> [(name: String, target: OID)] {
         var iterator: OpaquePointer?
         try check(git_reference_iterator_glob_new(&iterator, pointer, glob), "git_reference_iterator_glob_new")

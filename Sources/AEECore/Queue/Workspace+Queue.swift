@@ -84,7 +84,10 @@ extension Workspace {
             let tasks = try TaskRemote(name: remote, repository: repository)
             var updates: [(ref: String, target: OID?)] = [], ends: [TaskID] = []
             for (id, local) in try store.tips().sorted(by: { $0.key.rawValue < $1.key.rawValue }) where undelivered.contains(id) {
+                // The remote's copy was at this end once (the run pushed it, or a fetch saw it): someone moved it back
+                // there since, which is theirs to undo, not this clone's.
                 guard let theirs = try repository.resolveReference(tasks.tracking(id.branch)), theirs != local,
+                      try !repository.refLogHolds(tasks.tracking(id.branch), local),
                       try repository.isAncestor(theirs, of: local),
                       let record = try? store.record(of: id, at: local), record.state.isFinal || record.state == .blocked else { continue }
                 updates.append((id.branch, local))
