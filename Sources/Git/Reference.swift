@@ -44,12 +44,17 @@ extension Repository {
     /// Every ref whose name matches the glob, with the object it resolves to.
     /// Whether `ref` ever pointed at `oid`, as its reflog remembers (false where git keeps no reflog for it).
     public func refLogHolds(_ ref: String, _ oid: OID) throws -> Bool {
+        try refLog(ref).contains { $0.target == oid }
+    }
+
+    /// The entries of `ref`'s reflog, newest first: what it was moved to, and why; none where git keeps no reflog.
+    public func refLog(_ ref: String) throws -> [(target: OID, message: String)] {
         var log: OpaquePointer?
         try check(git_reflog_read(&log, pointer, ref), "git_reflog_read")
         defer { git_reflog_free(log) }
-        return (0..<git_reflog_entrycount(log)).contains { index in
-            guard let entry = git_reflog_entry_byindex(log, index), let id = git_reflog_entry_id_new(entry) else { return false }
-            return OID(id.pointee) == oid
+        return (0..<git_reflog_entrycount(log)).compactMap { index in
+            guard let entry = git_reflog_entry_byindex(log, index), let id = git_reflog_entry_id_new(entry) else { return nil }
+            return (OID(id.pointee), git_reflog_entry_message(entry).map { String(cString: $0) } ?? "")
         }
     }
 

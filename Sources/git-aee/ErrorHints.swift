@@ -151,7 +151,7 @@ extension RunError {
         case .attemptExists(let id, _):
             "'git aee cancel \(id)' ends the task; the branch keeps that run's commits"
         case .sharedThroughRemote(let id, let remote):
-            "--remote \(remote.quotedInMessage) claims it there first: git aee run \(id) --remote \(remote.quotedInMessage) (or, for a run that died, git aee resume \(id) --remote \(remote.quotedInMessage))"
+            "--remote \(remote.quotedInMessage) claims it there first: git aee run \(id) --remote \(remote.quotedInMessage) (or, for a run that died, git aee resume \(id) --remote \(remote.quotedInMessage)); to keep it to this clone instead: git update-ref -d refs/remotes/\(remote)/aee/\(id)"
         case .mergeIntoSparseCheckout:
             "leave out --merge, and merge the task's branch with git once it has run: git merge --ff-only aee/<id>"
         case .mergeWithoutBranch(let id):

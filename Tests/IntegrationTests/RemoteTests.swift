@@ -50,7 +50,7 @@ struct RemoteTests {
         let refsBefore = try ownRefs()
         // Run here alone, it would be run again by a worker there: it is run through the remote, which it claims first.
         let alone = try repo.aee("run", id, "--agent", exampleAgent("learner"), in: clone)
-        #expect(alone.status == 128 && alone.stderr == "fatal: task \(id) is shared through origin, where a worker may run it too; run it through origin\nhint: --remote origin claims it there first: git aee run \(id) --remote origin (or, for a run that died, git aee resume \(id) --remote origin)\n", "\(alone.stderr)")
+        #expect(alone.status == 128 && alone.stderr == "fatal: task \(id) is shared through origin, where a worker may run it too; run it through origin\nhint: --remote origin claims it there first: git aee run \(id) --remote origin (or, for a run that died, git aee resume \(id) --remote origin); to keep it to this clone instead: git update-ref -d refs/remotes/origin/aee/\(id)\n", "\(alone.stderr)")
         repo.environment["AEE_TRUST"] = nil
         let refused = try repo.aee("run", id, "--remote", "origin", "--agent", exampleAgent("learner"), in: clone)
         repo.environment["AEE_TRUST"] = "1"
@@ -432,12 +432,16 @@ extension RemoteTests {
         #expect(try repo.aee("sync", "origin").stdout == "", "nothing more to push")
     }
 
-    @Test("a worker without --remote leaves a task shared through a remote to the workers there, and says so")
+    @Test("a worker without --remote leaves a task shared through a remote to the workers there, and says so; a backup pushed with git push shares nothing")
     func localWorkerLeavesSharedTasks() throws {
         let repo = try calculatorRepository(fixed: true)
         _ = try repo.sharedThroughRemote(clones: 1)
         let shared = try repo.aee("task", "Shared", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let own = try repo.aee("task", "Mine", "--queue").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A backup of every branch, by git push, shares nothing with workers.
+        try repo.git("init", "-q", "--bare", repo.root.appendingPathComponent("backup.git").path)
+        try repo.git("remote", "add", "backup", repo.root.appendingPathComponent("backup.git").path)
+        try repo.git("push", "-q", "backup", "--all")
         let worker = try repo.aee("worker", "--once", "--agent", exampleAgent("learner"))
         #expect(worker.status == 0, "\(worker.stderr)")
         #expect(worker.stderr.contains("task \(shared) is shared through origin: left to a worker with --remote origin"), "\(worker.stderr)")

@@ -45,11 +45,15 @@ extension Workspace {
         }
     }
 
-    /// The remotes task `id` is shared through: those configured here whose copy of its branch this clone fetched (or
-    /// pushed); none for a task of this clone alone.
+    /// The remotes task `id` is shared through: those configured here whose copy of its branch git aee pushed (`--push`,
+    /// a run with `--remote`) or a fetch brought; none for a task of this clone alone. A copy that only your own `git
+    /// push` made (a backup: `git push mirror --all`) shares nothing; where git keeps no reflog, any copy counts.
     public func sharingRemotes(of id: TaskID) throws -> [String] {
         return try doing("find where task \(id) is shared") {
-            try repository.references(matching: "refs/remotes/*/aee/\(id)").map {
+            try repository.references(matching: "refs/remotes/*/aee/\(id)").filter { tracking in
+                let log = (try? repository.refLog(tracking.name)) ?? []
+                return log.isEmpty || log.contains { !$0.message.hasPrefix("update by push") }
+            }.map {
                 String($0.name.dropFirst("refs/remotes/".count).dropLast("/aee/\(id)".count))
             }.filter { (try? repository.remoteURL($0)) != nil }
         }
