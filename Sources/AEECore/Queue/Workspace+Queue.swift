@@ -64,30 +64,16 @@ extension Workspace {
         try doing("make the tasks of \(remote) local") { try TaskRemote(name: remote, repository: repository).adopt(id) }
     }
 
-    /// The tasks that ended (or are BLOCKED) here with an end `remote` did not have when this clone last saw it: what
-    /// `deliverEndedTasks` may push after the fetch. Read before the fetch, so that a branch someone moved back there
-    /// since (a force-push) is not taken for one whose run could not reach it, and moved forward again.
-    public func undeliveredEnds(to remote: String) throws -> Set<TaskID> {
-        return try doing("find the ends not pushed to \(remote)") {
-            let tasks = try TaskRemote(name: remote, repository: repository)
-            return Set(try store.tips().compactMap { id, local in
-                guard let theirs = try repository.resolveReference(tasks.tracking(id.branch)), theirs != local,
-                      let record = try? store.record(of: id, at: local), record.state.isFinal || record.state == .blocked else { return nil }
-                return id
-            })
-        }
-    }
-
     /// Pushes to `remote` the task branches here that are ahead of its copy and whose run is over (ended, or
     /// BLOCKED): a run whose last pushes failed while the remote was out of reach leaves its end here alone, with no
     /// run left to push it. Their leases there go too, and their attempt branches there become what they are here.
     /// Each push only moves the remote's branch forward from where it was last fetched; returns the task branches
-    /// pushed. (After `syncTasks`, which fetches; only the tasks `undeliveredEnds` named before it.)
-    public func deliverEndedTasks(to remote: String, undelivered: Set<TaskID>) throws -> [String] {
+    /// pushed. (After `syncTasks`, which fetches.)
+    public func deliverEndedTasks(to remote: String) throws -> [String] {
         return try doing("push the ended tasks to \(remote)") {
             let tasks = try TaskRemote(name: remote, repository: repository)
             var updates: [(ref: String, target: OID?)] = [], ends: [TaskID] = []
-            for (id, local) in try store.tips().sorted(by: { $0.key.rawValue < $1.key.rawValue }) where undelivered.contains(id) {
+            for (id, local) in try store.tips().sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 // The remote's copy was at this end once (the run pushed it, or a fetch saw it): someone moved it back
                 // there since, which is theirs to undo, not this clone's.
                 guard let theirs = try repository.resolveReference(tasks.tracking(id.branch)), theirs != local,

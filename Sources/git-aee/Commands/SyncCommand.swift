@@ -15,12 +15,11 @@ enum SyncCommand: Command {
         let remote = arguments.positionals[0]
         // A teammate's new task stays the remote's (list marks it): a branch here would let a worker without
         // --remote run it without claiming it there.
-        let undelivered = try context.workspace().undeliveredEnds(to: remote)
         let results = try context.workspace().syncTasks(from: remote, settle: arguments.flag("settle"))
         for (divergence, kept) in results {
             if let kept { context.terminal.print("\(divergence.name): took \(remote.escapedForTerminal)'s; this clone's is kept at \(kept)") }
         }
-        for branch in try context.workspace().deliverEndedTasks(to: remote, undelivered: undelivered) {
+        for branch in try context.workspace().deliverEndedTasks(to: remote) {
             context.terminal.print("\(branch): pushed its end to \(remote.escapedForTerminal), which its run could not reach")
         }
         return context.report(results.filter { $0.kept == nil }.map(\.divergence), remote: remote) ? 1 : 0
