@@ -87,6 +87,9 @@ public final class Worker {
             // in a row, and when the last started. Such a task is tried again once it changes, or after a pause that
             // doubles each time (up to `retryPauseSeconds.upperBound`); a run that did write something clears this.
             var tried: [TaskID: (tip: OID, times: Int, at: Double)] = [:]
+            // Whether a task is shared through a remote (which one), looked at once per tip: the look reads refs and
+            // a reflog, too much to do for every queued task at every wake.
+            var sharing: [TaskID: (tip: OID, remote: String?)] = [:]
             var snapshot: Set<TaskID>?
             var idleSince = Subprocess.now()
             // The task branches inotify said moved since the last look; nil: read them all (at the start, and every
@@ -126,14 +129,18 @@ public final class Worker {
                     if Subprocess.now() - readAll >= rescanSeconds { moved = nil }
                     if moved == nil { readAll = Subprocess.now() }
                     let ready = try queue.ready(moved: moved) { events(.problem($0)) }.filter { entry in
-                        guard !running.contains(entry.record.id) else { return false }
+                        let id = entry.record.id
+                        guard !running.contains(id) else { return false }
                         // A task shared through a remote is claimed there, by a worker with --remote; run here alone,
                         // it would run there too.
-                        guard remote == nil, let shared = (try? workspace.sharingRemotes(of: entry.record.id))?.first else { return true }
-                        if reported.insert("shared \(entry.record.id)").inserted {
-                            events(.problem("task \(entry.record.id) is shared through \(shared): left to a worker with --remote \(shared)"))
+                        guard remote == nil else { return true }
+                        if sharing[id]?.tip != entry.tip {
+                            sharing[id] = (entry.tip, (try? workspace.sharingRemotes(of: id))?.first)
+                            if let shared = sharing[id]?.remote {
+                                events(.problem("task \(id) is shared through \(shared): left to a worker with --remote \(shared)"))
+                            }
                         }
-                        return false
+                        return sharing[id]?.remote == nil
                     }
                     var queued = ready.filter { entry in
                         guard let last = tried[entry.record.id], last.tip == entry.tip else { return true }
