@@ -175,7 +175,7 @@ extension Repository {
     }
 
     /// Whether `index` marks `path` skip-worktree: a sparse checkout leaves the file out of the working tree.
-    static func skipsWorktree(_ path: UnsafePointer<CChar>, in index: OpaquePointer) -> Bool {
+    private static func skipsWorktree(_ path: UnsafePointer<CChar>, in index: OpaquePointer) -> Bool {
         guard let entry = git_index_get_bypath(index, path, 0) else { return false }
         return UInt32(entry.pointee.flags_extended) & GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue != 0
     }

@@ -68,9 +68,9 @@ public final class TaskRunner {
             if metadata.runMode == .interactive, approve == nil { throw RunError.interactiveNeedsTerminal }
             // Said now, not after the whole run.
             if options.merge {
-                let base = try id.map { try workspace.store.record(of: $0).baseBranch } ?? workspace.repository.head().branchName
-                guard let base else { throw RunError.mergeWithoutBranch(id) }
-                if !options.here, try workspace.isSparseCheckout(), try workspace.repository.head().branchName == base {
+                let current = try workspace.repository.head().branchName
+                guard let base = try id.map({ try workspace.store.record(of: $0).baseBranch }) ?? current else { throw RunError.mergeWithoutBranch(id) }
+                if !options.here, try workspace.isSparseCheckout(), current == base {
                     throw RunError.mergeIntoSparseCheckout
                 }
             }

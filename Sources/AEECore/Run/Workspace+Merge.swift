@@ -106,22 +106,23 @@ extension Workspace {
 
     /// Removes the folders under `folder` that hold no file, deepest first.
     private static func removeEmptyFolders(in folder: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-            var info = stat()
-            let path = folder + "/" + name
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
-            removeEmptyFolders(in: path)
-            rmdir(path)
+        for entry in entries(of: folder) ?? [] where entry.isFolder {
+            removeEmptyFolders(in: entry.path)
+            rmdir(entry.path)
         }
     }
 
     /// Whether `folder`, or a folder in it, holds anything but folders.
     private static func holdsFiles(_ folder: String) -> Bool {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return true }
-        return names.contains { name in
+        entries(of: folder)?.contains { !$0.isFolder || holdsFiles($0.path) } ?? true
+    }
+
+    /// What `folder` holds, each with whether it is a folder (a link to one is not); nil when it cannot be read.
+    private static func entries(of folder: String) -> [(path: String, isFolder: Bool)]? {
+        (try? FileManager.default.contentsOfDirectory(atPath: folder))?.map { name in
             var info = stat()
             let path = folder + "/" + name
-            return lstat(path, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR || holdsFiles(path)
+            return (path, lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
         }
     }
 
