@@ -59,6 +59,41 @@ struct ContainmentTests {
         #expect(try repo.json(try repo.aee("show", id, "--json").stdout)["state"] as? String == "BLOCKED", "the interruption was not recorded")
     }
 
+    @Test("a second Ctrl-C ends the grace: an agent that ignores the first is killed at once, and the task still records the interruption; through a worker too",
+          arguments: ["task", "worker"])
+    func secondInterrupt(through: String) throws {
+        let repo = try calculatorRepository()
+        // A grace no test waits out: only the second Ctrl-C can end the run.
+        try repo.git("config", "aee.killGraceSeconds", "3600")
+        let marks = repo.root.path
+        let agent = try repo.executor("stubborn", """
+            trap '' INT TERM
+            setsid sleep 1000 &
+            echo $! > '\(marks)/child'
+            touch '\(marks)/executing'
+            while :; do sleep 0.05; done
+            """)
+        let process = through == "task"
+            ? try repo.start(["task", "Slow", "--agent", agent])
+            : try repo.start(["worker", "--agent", agent])
+        if through == "worker" { _ = try repo.queue(1) }
+        #expect(waitUntil { FileManager.default.fileExists(atPath: marks + "/executing") })
+        kill(process.processIdentifier, SIGINT)
+        // Later than git's passing on of the same Ctrl-C: a second one.
+        usleep(800_000)
+        kill(process.processIdentifier, SIGINT)
+        let ended = waitUntil(seconds: 60) { !process.isRunning }
+        if !ended { process.terminate() }
+        #expect(ended, "the second Ctrl-C did not end it")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "exit \(process.terminationStatus)")
+        #expect(processIsGone(try repo.mark("child")))
+        let record = try repo.artifact(try repo.onlyTaskID(), "task.json")
+        #expect(record["state"] as? String == "BLOCKED", "the interruption was not recorded: \(record["state"] ?? "")")
+        #expect(record["exit_reason"] as? String == "interrupted")
+        #expect(try repo.fsckIsClean())
+    }
+
     /// Starts `git aee gate` on a gate that runs `handler` on SIGINT (`$MARKS` is `marks`) and waits, sends git aee
     /// SIGINT once the gate runs, and returns what it printed and how it ended.
     func interruptGate(handler: String, marks: String) throws -> (repo: Scratch, process: Process, printed: String) {

@@ -10,12 +10,19 @@ import Glibc
 public final class ProcessGroups: Sendable {
     public static let shared = ProcessGroups()
 
-    /// Leaders of the running commands, with their tags.
-    private let calls = Mutex<[pid_t: String]>([:])
+    /// A running command: its tag, and whether it is a git aee run, which passes a second interrupt on itself.
+    private struct Call {
+        let tag: String
+        let relaysInterrupts: Bool
+    }
+
+    /// Leaders of the running commands.
+    private let calls = Mutex<[pid_t: Call]>([:])
     private let counter = Atomic<Int>(0)
     private let received = Atomic<Int32>(0)
-    /// When the first interrupt came (monotonic seconds).
-    private let receivedAt = Mutex<Double>(0)
+    /// When the last interrupt that counted came (monotonic seconds), and how many have.
+    private let interrupts = Mutex<(at: Double, count: Int)>((0, 0))
+    private let hurried = Atomic<Bool>(false)
     private let wakers = Mutex<[Int32]>([])
     /// Set once, from the main thread, before any command runs.
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
@@ -33,10 +40,10 @@ public final class ProcessGroups: Sendable {
         "\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 
-    func insert(_ pid: pid_t, tag: String) {
-        calls.withLock { $0[pid] = tag }
+    func insert(_ pid: pid_t, tag: String, relaysInterrupts: Bool) {
+        calls.withLock { $0[pid] = Call(tag: tag, relaysInterrupts: relaysInterrupts) }
         // An interrupt that landed while the command was being started must still reach it.
-        if interruption != nil { killpg(pid, forwardedSignal) }
+        if interruption != nil { killpg(pid, hurriesCommand(relayingInterrupts: relaysInterrupts) ? SIGKILL : forwardedSignal) }
     }
 
     func remove(_ pid: pid_t) { calls.withLock { _ = $0.removeValue(forKey: pid) } }
@@ -50,6 +57,12 @@ public final class ProcessGroups: Sendable {
         return signal == 0 ? nil : signal
     }
 
+    /// Whether a command is to be killed at once rather than given its grace: after a second interrupt, unless it is
+    /// a git aee run, which was passed the second interrupt and does the same below itself.
+    func hurriesCommand(relayingInterrupts: Bool) -> Bool {
+        !relayingInterrupts && hurried.load(ordering: .acquiring)
+    }
+
     /// What commands are sent when git aee is interrupted: SIGINT and SIGTERM as they came (a CLI agent stops
     /// cleanly on either), SIGTERM for a hang-up; never SIGKILL first. Each command then has its grace period.
     var forwardedSignal: Int32 {
@@ -58,7 +71,7 @@ public final class ProcessGroups: Sendable {
     }
 
     /// On SIGINT, SIGTERM or SIGHUP: the running commands are asked to stop and given their grace, then git aee dies
-    /// of the same signal, as a shell expects. A second signal kills everything at once.
+    /// of the same signal, as a shell expects. A second signal kills them at once, a third git aee too.
     public func killOnInterrupt() {
         handleInterrupts { [self] signal in
             while !calls.withLock({ $0.isEmpty }) { usleep(20_000) }
@@ -87,7 +100,9 @@ public final class ProcessGroups: Sendable {
 
     /// On SIGINT, SIGTERM or SIGHUP: forward the signal to every running command and remember it, so the caller
     /// can record the interruption and exit itself; each command's own loop kills what is left after its grace.
-    /// A second signal kills everything at once, git aee included.
+    /// A second signal ends the grace: what the commands started is killed at once (a git aee run is passed the
+    /// signal again and does the same), and the caller still records how it stopped, which takes milliseconds. A
+    /// third kills everything at once, git aee included.
     public func interceptInterrupts() {
         handleInterrupts { _ in }
     }
@@ -113,6 +128,25 @@ public final class ProcessGroups: Sendable {
     /// Signals closer together than this are one interrupt (a person's second Ctrl-C takes longer).
     static let sameInterruptSeconds = 0.5
 
+    /// A second interrupt: every git aee run below is passed it, everything else below is killed.
+    private func hurry(_ signal: Int32) {
+        hurried.store(true, ordering: .releasing)
+        let relaying = calls.withLock { $0.filter(\.value.relaysInterrupts) }
+        let table = ProcessTable.read()
+        var spared = Set(relaying.keys)
+        for (leader, call) in relaying { spared.formUnion(table.members(leader: leader, tag: call.tag)) }
+        for (leader, _) in relaying { kill(leader, signal) }
+        for pid in table.descendants(of: [getpid()]) where !spared.contains(pid) { kill(pid, SIGKILL) }
+        wakeSleepers()
+    }
+
+    private func wakeSleepers() {
+        wakers.withLock { $0.forEach { descriptor in
+            var byte: UInt8 = 1
+            _ = write(descriptor, &byte, 1)
+        } }
+    }
+
     /// SIGKILL to every process below this one.
     private static func killEverythingBelow() {
         for pid in ProcessTable.read().descendants(of: [getpid()]) { kill(pid, SIGKILL) }
@@ -125,14 +159,22 @@ public final class ProcessGroups: Sendable {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [self] in
                 let now = Subprocess.now()
-                let first = receivedAt.withLock { at in
-                    if at == 0 { at = now }
-                    return at
+                // One Ctrl-C can come twice: git, running git-aee for `git aee`, passes on the SIGINT the terminal
+                // sent to both of them. Only one that comes later is another Ctrl-C.
+                let count = interrupts.withLock { last -> Int in
+                    if last.count > 0 && now - last.at < Self.sameInterruptSeconds { return 0 }
+                    last = (now, last.count + 1)
+                    return last.count
                 }
-                guard received.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged else {
-                    // One Ctrl-C can come twice: git, running git-aee for `git aee`, passes on the SIGINT the terminal
-                    // sent to both of them. Only one that comes later is a second Ctrl-C.
-                    if now - first < Self.sameInterruptSeconds { return }
+                switch count {
+                case 0:
+                    return
+                case 1:
+                    received.store(signal, ordering: .releasing)
+                case 2:
+                    hurry(signal)
+                    return
+                default:
                     Self.killEverythingBelow()
                     Self.die(of: signal)
                 }
@@ -142,16 +184,13 @@ public final class ProcessGroups: Sendable {
                 // Each process of a command's group, and each that left it with the command's tag, gets the signal
                 // once; what they started in groups of their own is theirs to pass it on to (a git aee run does),
                 // and is asked by the command's own loop when the command ends.
-                for (leader, tag) in running {
+                for (leader, call) in running {
                     killpg(leader, forwarded)
-                    for member in table.members(leader: leader, tag: tag, withDescendants: false) where table.entries[member]?.group != leader {
+                    for member in table.members(leader: leader, tag: call.tag, withDescendants: false) where table.entries[member]?.group != leader {
                         kill(member, forwarded)
                     }
                 }
-                wakers.withLock { $0.forEach { descriptor in
-                    var byte: UInt8 = 1
-                    _ = write(descriptor, &byte, 1)
-                } }
+                wakeSleepers()
                 finish(signal)
             }
             source.resume()

@@ -72,6 +72,9 @@ public struct Subprocess: Sendable {
     /// How long what a command started has, once asked to stop (SIGTERM, or the user's SIGINT), before SIGKILL.
     public var graceSeconds = Subprocess.defaultGraceSeconds
     public static let defaultGraceSeconds = 5.0
+    /// Whether the command is a git aee run, which is passed a second interrupt and stops what is below it itself,
+    /// rather than being killed with all it started.
+    public var relaysInterrupts = false
     /// The environment variable that tags every process a command starts, so that one which left its group and its
     /// parent (a `setsid` daemon whose parent died) is still found.
     static let tagVariable = "AEE_CALL"
@@ -100,7 +103,7 @@ public struct Subprocess: Sendable {
             throw error
         }
         close(writeEnd)
-        ProcessGroups.shared.insert(pid, tag: tag)
+        ProcessGroups.shared.insert(pid, tag: tag, relaysInterrupts: relaysInterrupts)
         defer { ProcessGroups.shared.remove(pid) }
 
         var tail = OutputTail(cap: outputCap)
@@ -168,7 +171,7 @@ public struct Subprocess: Sendable {
                         phase = .stopping(until: until, signal: SIGTERM)
                     }
                 }
-                if case .stopping = phase, now >= until {
+                if case .stopping = phase, now >= until || ProcessGroups.shared.hurriesCommand(relayingInterrupts: relaysInterrupts) {
                     _ = signalMembers(SIGKILL)
                     phase = .draining(until: now + 0.5)
                 }

@@ -49,6 +49,7 @@ enum WorkerCommand: Command {
                 command.capturesStandardError = false
                 // Asked to stop, a run gives its agent and gates their own grace, then records how it stopped.
                 command.graceSeconds = 120
+                command.relaysInterrupts = true
                 return command
             },
             events: { event in
