@@ -119,6 +119,13 @@ extension ResumeTests {
             """)
         let (run, orphan, id) = try killMidCall(repo, agent: agent)
         #expect(FileManager.default.fileExists(atPath: "/proc/\(orphan)"), "the dead run's agent outlives it, until a run takes the task over")
+        // What a user looks at first says the run is gone and what to type.
+        let status = try repo.aee("status")
+        #expect(status.stdout.contains("pid \(run.processIdentifier) (gone)"), "\(status.stdout)")
+        #expect(status.stderr.contains("hint: the run of \(id) is gone (killed, or its machine restarted); 'git aee resume \(id)' continues it"), "\(status.stderr)")
+        let shown = try repo.aee("show", id).stdout
+        #expect(shown.contains("run        pid \(run.processIdentifier) on "), "\(shown)")
+        #expect(shown.contains(", gone ('git aee resume \(id)' continues it)"), "\(shown)")
 
         let resumed = try repo.aee("resume", id)
         #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -33,6 +33,11 @@ enum ShowCommand: Command {
             ("updated", record.updatedAt.description),
         ]
         if let detail = record.exitDetail { rows.insert(("why", TaskTitle.oneLine(detail, limit: 10_000)), at: 3) }
+        if record.state == .running {
+            let owner = try workspace.owner(of: record.id)
+            let gone = owner.liveness == .gone ? ", gone ('git aee resume \(record.id)' continues it)" : ""
+            rows.insert(("run", owner.description.escapedForTerminal + gone), at: 3)
+        }
         // The agent its last run was started with, which `run` uses again.
         if let agent = try workspace.rememberedAgent(of: record.id) {
             let index = rows.firstIndex { $0.0 == "gates" }.map { $0 + 1 } ?? rows.count

@@ -28,6 +28,9 @@ enum StatusCommand: Command {
             return 0
         }
         for line in lines(of: status, palette: try context.palette()) { context.terminal.print(line) }
+        for run in status.running where !run.alive {
+            context.terminal.hint("the run of \(run.task.id) is gone (killed, or its machine restarted); 'git aee resume \(run.task.id)' continues it")
+        }
         if status.queued.isEmpty && status.running.isEmpty && status.recent.isEmpty {
             context.terminal.hint("no tasks yet; 'git aee task \"...\" --queue' queues one")
         }
