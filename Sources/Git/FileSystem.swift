@@ -4,6 +4,9 @@ import Glibc
 
 /// `rm -rf path`, never following a symlink; nothing to do when it does not exist.
 public func removeRecursively(_ path: String) throws {
+    // Without a trailing `/`, which would make lstat follow a link standing there: the link goes, not what it names.
+    var path = path
+    while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if info.st_mode & S_IFMT == S_IFDIR {
@@ -12,6 +15,23 @@ public func removeRecursively(_ path: String) throws {
         for name in directoryEntries(path) { try removeRecursively(path + "/" + name) }
     }
     guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
+}
+
+/// Makes `path` and the `levels - 1` directories above it real directories: what stands at one of them that is not
+/// (a link, which would lead writes elsewhere, or a file) is removed first, the link itself, never what it names.
+public func makeRealDirectory(_ path: String, levels: Int) throws {
+    var path = path
+    while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    for depth in stride(from: levels - 1, through: 0, by: -1) where components.count - depth > 1 {
+        let place = components.dropLast(depth).joined(separator: "/")
+        var info = stat()
+        if lstat(place, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFDIR { continue }
+            try removeRecursively(place)
+        }
+        guard mkdir(place, 0o777) == 0 || errno == EEXIST else { throw GitError(systemCall: "mkdir", path: place) }
+    }
 }
 
 /// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it. The temporary
@@ -27,7 +47,7 @@ public func replaceFile(_ path: String, with bytes: [UInt8]) throws {
 }
 
 /// Whether `path` is a symbolic link (whether or not what it names exists).
-func isLink(_ path: String) -> Bool {
+public func isLink(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
 }

@@ -157,3 +157,58 @@ struct WorkspacePoolTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+@Suite("links an agent puts where git aee keeps its files beside the checkout")
+struct PlantedLinkTests {
+    /// What the agent does first (`$S` is git aee's state folder for the workspace, `$U` the user's git directory as
+    /// the alternates name it, `$C` the folder of the call's files); the calculator is fixed on its second call.
+    static let plants = [
+        "pool": #"cp -a "$S" ../.state/.pool-1 && ln -s "$(dirname "$U")" ../.pool-1; cp -a "$S" ../.state/.pool-2 && ln -s "$U" ../.pool-2"#,
+        "state": #"mv "$S" "$S.moved" && ln -s "$U" "$S""#,
+        "git directory": #"mv "$S/git" "$S/git.moved" && ln -s "$U" "$S/git""#,
+        "index": #"rm -f "$S/index" && ln -s "$U/index" "$S/index""#,
+        "baseline": #"rm -rf "$S/baseline" && ln -s "$U" "$S/baseline""#,
+        "calls": #"rm -rf "$C" && ln -s "$(dirname "$U")" "$C""#,
+        "hard link": #"rm -f "$C/prompt.txt" "$C/task.json" && ln "$(dirname "$U")/draft.txt" "$C/prompt.txt" && ln "$U/config" "$C/task.json""#,
+    ]
+
+    @Test("nothing is written or removed through them: the user's files, index, config, HEAD, hooks and refs stay as they were, and the next task runs",
+          arguments: plants.keys.sorted())
+    func nothingThroughPlantedLinks(plant: String) throws {
+        let repo = try calculatorRepository()
+        try repo.write("draft.txt", "my unsaved work\n")
+        try repo.write("staged.txt", "staged\n")
+        try repo.git("add", "staged.txt")
+        let gitDirectory = repo.directory.path + "/.git"
+        func looks() throws -> [String] {
+            let hooks = try FileManager.default.contentsOfDirectory(atPath: gitDirectory + "/hooks").sorted().joined(separator: " ")
+            return [try repo.git("status", "--porcelain", "--untracked-files=all"), try repo.git("diff", "--cached"), hooks,
+                    try String(contentsOfFile: gitDirectory + "/HEAD", encoding: .utf8),
+                    try String(contentsOfFile: repo.directory.path + "/draft.txt", encoding: .utf8),
+                    try repo.git("rev-parse", "refs/heads/main")]
+        }
+        let config = { try String(contentsOfFile: gitDirectory + "/config", encoding: .utf8).split(separator: "\n").filter { !$0.contains("trusted") && $0 != "[aee]" } }
+        let before = try looks()
+        let configBefore = try config()
+        let agent = try repo.executor("planter", """
+            S="../.state/$AEE_TASK_ID"; C="$(dirname "$AEE_TASK_FILE")"
+            U="$(sed 's#/objects$##' "$S/git/objects/info/alternates")"
+            if [ ! -e '\(repo.root.path)/home/planted' ]; then
+              touch '\(repo.root.path)/home/planted'
+              \(Self.plants[plant]!)
+              exit 0
+            fi
+            \(fixCalculator)
+            """)
+        let first = try repo.aee("task", "Plant", "--agent", agent)
+        #expect(first.status == 0 || first.status == 1 || first.status == 2, "\(first.stderr)")
+        let next = try repo.aee("task", "Next", "--agent", try repo.executor("plain", fixCalculator))
+        #expect(next.status == 0, "\(next.stderr)")
+        let after = try looks()
+        let names = ["status", "staged", "hooks", "HEAD", "draft.txt", "refs"]
+        for (index, name) in names.enumerated() { #expect(after[index] == before[index], "\(name) changed: \(after[index])") }
+        let configAfter = try config()
+        #expect(configAfter == configBefore, "\(configAfter)")
+        #expect(try repo.fsckIsClean())
+    }
+}

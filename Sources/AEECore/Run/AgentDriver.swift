@@ -1,3 +1,4 @@
+import Git
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -65,6 +66,13 @@ struct AgentDriver {
 
     func run(stage: AgentStage, task: TaskRecord, iteration: Int, workItem: WorkItem?, context: FailureContext?, taskDeadline: Double?,
              review: (plan: [WorkItem], diff: String)? = nil) throws -> Call {
+        // The folder is beside the checkout, in the agent's reach: a link an earlier call put there, at it or at
+        // `.calls`, would take these files (and the agent's next prompt) anywhere.
+        do {
+            try makeRealDirectory(scratch, levels: 2)
+        } catch {
+            throw RepositoryError.fileSystem(path: scratch, reason: "cannot be made for the agent's files")
+        }
         let files = (task: scratch + "task.json", workItem: scratch + "work_item.json", context: scratch + "context.json",
                      prompt: scratch + "prompt.txt", output: scratch + "output.json", diff: scratch + "change.diff")
         try write(try CanonicalJSON.encode(task), to: files.task)
@@ -219,11 +227,10 @@ struct AgentDriver {
     /// Scratch files for one call: rewritten in place (a new file per call costs a new inode, slow on a busy
     /// file system), never through a symlink an agent left there, and not synced to disk as Foundation's writer does.
     private func write(_ bytes: [UInt8], to path: String) throws {
-        var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        if fd < 0 && errno == ELOOP {
-            unlink(path)
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
+        // A file of its own, never one written through: what stands at the name may be a link or a hard link (to a
+        // file of the user's) that the last call made.
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RepositoryError.fileSystem(path: path, reason: "cannot be written for the agent") }
         defer { close(fd) }
         var offset = 0

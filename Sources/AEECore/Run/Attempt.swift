@@ -242,7 +242,10 @@ struct Attempt {
         let message = CommitMessage(task: record.id, event: TaskEvent.Kind.workItemEnded(iteration: number, workItem: item.id, status: .done).name,
                                     state: .running, title: item.title,
                                     trailers: [("AEE-Iteration", String(number)), ("AEE-Work-Item", item.id)])
-        guard FileManager.default.createFile(atPath: messageFile, contents: Data(message.text.utf8)) else {
+        do {
+            // Made anew: the agent may have left a link (or a hard link) at the name, to a file of the user's.
+            try replaceFile(messageFile, with: Array(message.text.utf8))
+        } catch {
             throw RepositoryError.fileSystem(path: messageFile, reason: "cannot be written for the commit hooks")
         }
         let results = try hooks.run(in: workspace.root, indexFile: workspace.indexFile, messageFile: messageFile,

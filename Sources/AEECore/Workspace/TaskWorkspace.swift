@@ -38,7 +38,7 @@ struct TaskWorkspace {
         // git aee ran tasks in linked worktrees under .git/aee before it had workspaces; such a worktree of the task
         // is removed (its files were the last run's, which every commit of the task's keeps).
         try main.removeWorktree(name: "aee-\(id)", path: main.commonDirectory + "aee/worktrees/\(id)")
-        if FileManager.default.contents(atPath: location.readyMarker) == Self.layout,
+        if !location.removeLinks(), FileManager.default.contents(atPath: location.readyMarker) == Self.layout,
            let workspace = try? reopen(for: id, in: main, at: commit, location: location, pooled: false) {
             return workspace
         }
@@ -245,6 +245,9 @@ struct TaskWorkspace {
     /// git aee left it. Throws `damaged` when the agent removed or broke the workspace itself.
     func collectAgentWork(startedAt tip: OID, main: Repository, redactor: Redactor) throws -> AgentGitWork {
         if isUsersWorkingTree { return AgentGitWork(commits: nil, undone: []) }
+        if let link = location.linkInPlace() {
+            throw WorkspaceError.damaged(path: root, reason: "the agent put a link at \(link), where git aee keeps its own files")
+        }
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw WorkspaceError.damaged(path: root, reason: "the agent removed it")
@@ -392,7 +395,9 @@ struct TaskWorkspace {
     /// Removes the workspace at `location`, whatever state it is in.
     static func remove(_ location: WorkspaceLocation) throws {
         do {
-            // The marker first: a crash half-way leaves a workspace that is made again, never one taken as whole.
+            // The links an agent may have put in git aee's places first, so nothing is removed through one; then the
+            // marker: a crash half-way leaves a workspace that is made again, never one taken as whole.
+            location.removeLinks()
             unlink(location.readyMarker)
             try removeRecursively(location.root)
             try removeRecursively(location.state)

@@ -40,6 +40,33 @@ struct WorkspaceLocation {
     /// The workspaces of ended tasks this one may be made from, and is given back to.
     let pool: WorkspacePool
 
+    /// git aee's places for the workspace, from the repository's folder down, each ending without `/`: an agent can
+    /// reach them (they are beside its checkout), and a link it put at one would have git aee write (or remove)
+    /// through it, into the user's repository.
+    private var places: [String] {
+        let folder = String(repositoryFolder.dropLast())
+        let calls = String(callFiles.dropLast())
+        return [folder, folder + "/.state", String(state.dropLast()), gitDirectory, index, baselineDirectory, readyMarker,
+                folder + "/.calls", calls, String(root.dropLast())]
+    }
+
+    /// The first of git aee's places for the workspace where a link stands, or nil.
+    func linkInPlace() -> String? {
+        places.first(where: isLink)
+    }
+
+    /// Removes every link that stands at one of git aee's places (the link, never what it names), outermost first, so
+    /// that nothing below is reached through one; returns whether there was any.
+    @discardableResult
+    func removeLinks() -> Bool {
+        var found = false
+        for place in places where isLink(place) {
+            unlink(place)
+            found = true
+        }
+        return found
+    }
+
     /// The task's workspace, or (`beside` 2 or more) one of those where work items run beside the first; a dot is
     /// no character of an id, so the name is no other task's.
     init(id: TaskID, repositoryFolder: String, beside: Int = 1, poolSize: Int = 0) {

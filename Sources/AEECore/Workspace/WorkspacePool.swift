@@ -35,6 +35,11 @@ struct WorkspacePool {
         guard size > 0 else { return false }
         return locked {
             for slot in slots where access(slot.readyMarker, F_OK) == 0 {
+                // One with a link where git aee keeps its files was not given back by git aee: an agent made it.
+                if slot.linkInPlace() != nil {
+                    try? TaskWorkspace.remove(slot)
+                    continue
+                }
                 unlink(slot.readyMarker)
                 if rename(slot.state, location.state) == 0, rename(slot.root, location.root) == 0 {
                     return true
@@ -91,7 +96,7 @@ struct WorkspacePool {
     /// What `body` returns, run holding the pool's lock; nil without the lock (a file system without `flock`), so
     /// that nothing is pooled there.
     private func locked<T>(_ body: () -> T) -> T? {
-        let descriptor = open(folder + ".state/pool.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(folder + ".state/pool.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return nil }
