@@ -40,6 +40,18 @@ struct RedactorTests {
         #expect(redactor.redact("before \(secret) after") == "before [redacted: \(kind)] after")
     }
 
+    @Test("an AWS secret key in the quotes a shell's export or JSON puts around it, as printed and inside the JSON that keeps the output")
+    func quotedAWSSecret() throws {
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        for printed in ["export AWS_SECRET_ACCESS_KEY=\"\(key)\"", "{\"aws_secret_access_key\": \"\(key)\"}", "aws_secret_access_key = '\(key)'"] {
+            #expect(!redactor.redact(printed).contains("EXAMPLEKEY"), "\(printed)")
+            let kept = redactor.redact(json: try CanonicalJSON.encode(["output_tail": printed]))
+            #expect(!String(decoding: kept, as: UTF8.self).contains("EXAMPLEKEY"), "\(printed)")
+            let twice = redactor.redact(json: try CanonicalJSON.encode(["output_tail": String(decoding: try CanonicalJSON.encode(["said": printed]), as: UTF8.self)]))
+            #expect(!String(decoding: twice, as: UTF8.self).contains("EXAMPLEKEY"), "\(printed)")
+        }
+    }
+
     @Test("words that merely contain a key's prefix are not keys; firstSecret names what redact would replace")
     func notKeys() {
         for text in ["desk-navigation-container", "task-management-service-v2", "the-ask-for-more-context-here"] {

@@ -58,7 +58,8 @@ public struct Redactor: Sendable {
         Shape(name: "openai key", markers: ["sk-"]) { #/\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}/# },
         Shape(name: "github token", markers: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"]) { #/(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/# },
         Shape(name: "aws key", markers: ["akia", "asia"]) { #/(?:AKIA|ASIA)[0-9A-Z]{16}/# },
-        Shape(name: "aws secret", markers: ["aws_secret_access_key"]) { #/(?i:aws_secret_access_key)["']?\s*[:=]\s*["']?[A-Za-z0-9\/+=]{40}/# },
+        // In quotes as a shell's `export` or JSON writes it, which JSON holding that text escapes (`\"`, `\\\"`).
+        Shape(name: "aws secret", markers: ["aws_secret_access_key"]) { #/(?i:aws_secret_access_key)(?:\\{0,3}["'])?\s*[:=]\s*(?:\\{0,3}["'])?[A-Za-z0-9\/+=]{40}/# },
         Shape(name: "slack token", markers: ["xox"]) { #/xox[abposr]-[A-Za-z0-9\-]{10,}/# },
         Shape(name: "slack webhook", markers: ["hooks.slack.com"]) { #/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/]+/# },
         Shape(name: "google key", markers: ["aiza"]) { #/AIza[0-9A-Za-z_\-]{35}/# },
