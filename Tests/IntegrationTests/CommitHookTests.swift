@@ -170,7 +170,7 @@ struct CommitHookTests {
         }
     }
 
-    @Test("a secret in the task's title, or in the titles of an agent's plan, reaches no commit: not the summary, the records or a message")
+    @Test("a secret in the task's title, or in the titles or ids of an agent's plan, reaches no commit: not the summary, the records, a file name or a message")
     func redactedTitles() throws {
         let repo = try calculatorRepository()
         let key = "sk-ant-api03-" + String(repeating: "y", count: 40)
@@ -178,7 +178,7 @@ struct CommitHookTests {
         let agent = try repo.agentScript("planner", """
             #!/bin/sh
             if [ "$AEE_STAGE" = plan ]; then
-              echo '{"work_items": [{"id": "one", "title": "use '"$MY_SERVICE_PASSWORD"' and \(leakedToken)"}]}' > "$AEE_OUTPUT_FILE"; exit 0
+              echo '{"work_items": [{"id": "one", "title": "use '"$MY_SERVICE_PASSWORD"' and \(leakedToken)"}, {"id": "'"$MY_SERVICE_PASSWORD"'", "title": "two"}, {"id": "\(leakedToken)", "title": "three"}]}' > "$AEE_OUTPUT_FILE"; exit 0
             fi
             if [ -n "${AEE_CONTEXT_FILE:-}" ]; then \(fixCalculator); fi
             """)
@@ -188,7 +188,8 @@ struct CommitHookTests {
         #expect(try repo.artifact(id, "task.json")["title"] as? String == "Fix it with [redacted: environment]")
         let summary = try #require(try repo.artifact(id, "iterations/1/work_items_summary.json")["work_items"] as? [[String: Any]])
         #expect(summary.first?["title"] as? String == "use [redacted: environment] and [redacted: github token]", "\(summary)")
-        let everything = try repo.git("log", "--all", "-p")
+        #expect(summary.map { $0["id"] as? String } == ["one", "item-2", "item-3"], "\(summary)")
+        let everything = try repo.git("log", "--all", "-p") + repo.git("for-each-ref")
         #expect(!everything.contains(key) && !everything.contains(leakedToken))
     }
 }

@@ -194,7 +194,7 @@ struct Attempt {
                         problems.append("the plan has \(proposed.count) work items; the first \(Self.maxWorkItems) are kept")
                         proposed = Array(proposed.prefix(Self.maxWorkItems))
                     }
-                    let sanitized = WorkItem.sanitized(proposed)
+                    let sanitized = WorkItem.sanitized(proposed) { [redactor = context.redactor] in redactor.firstSecret(in: $0) != nil }
                     items = sanitized.items
                     problems += sanitized.notes
                     if items.isEmpty { problems.append("the plan has no work items") }

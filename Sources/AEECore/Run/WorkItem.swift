@@ -42,9 +42,10 @@ public struct WorkItem: Codable, Equatable, Sendable {
     }
 
     /// The items an agent proposed, made safe: unusable ids replaced by `item-<n>`, duplicates renamed, titles folded
-    /// to one line, dependencies kept only where they name an earlier item (by the id the agent gave it). Returns the
+    /// to one line, dependencies kept only where they name an earlier item (by the id the agent gave it). An id that
+    /// `isSecret` is replaced too: ids go where nothing is redacted (file names, trailers, branch names). Returns the
     /// items and a note for every change.
-    static func sanitized(_ proposed: [Proposal]) -> (items: [WorkItem], notes: [String]) {
+    static func sanitized(_ proposed: [Proposal], isSecret: (String) -> Bool = { _ in false }) -> (items: [WorkItem], notes: [String]) {
         var items: [WorkItem] = []
         var notes: [String] = []
         var used = Set<String>()
@@ -52,9 +53,14 @@ public struct WorkItem: Codable, Equatable, Sendable {
         var given: [String: String] = [:]
         for (index, item) in proposed.enumerated() {
             var id = item.id ?? ""
-            if !isSafeID(id) || used.contains(id) {
+            let secret = isSecret(id)
+            if !isSafeID(id) || used.contains(id) || secret {
                 let replacement = (1...).lazy.map { "item-\(index + $0)" }.first { !used.contains($0) }!
-                if let original = item.id { notes.append("work item id '\(original.escapedForTerminal)' replaced by '\(replacement)'") }
+                if secret {
+                    notes.append("work item id \(index + 1) looks like a secret; replaced by '\(replacement)'")
+                } else if let original = item.id {
+                    notes.append("work item id '\(original.escapedForTerminal)' replaced by '\(replacement)'")
+                }
                 id = replacement
             }
             used.insert(id)
