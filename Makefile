@@ -24,20 +24,21 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
+# A Debian package for the tests, installed only when its command is missing: $(call debian-tool,COMMAND,PACKAGE,WHAT IS SKIPPED).
+define debian-tool
+	@if ! command -v $(1) >/dev/null 2>&1; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "installing $(2)"; \
+		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; } \
+			|| echo "warning: could not install $(2); $(3) are skipped"; \
+	fi
+endef
+
 # Installed only when missing; a test whose tool could not be installed says so and is skipped.
 test-tools: python-venv
-	@if ! command -v git-lfs >/dev/null 2>&1; then \
-		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-		echo "installing git-lfs"; \
-		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git-lfs >/dev/null; } \
-			|| echo "warning: could not install git-lfs; the tests that drive it are skipped"; \
-	fi
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-		echo "installing chromium (headless, for the report's tests)"; \
-		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-			|| echo "warning: could not install chromium; the tests that render the report in a browser are skipped"; \
-	fi
+	$(call debian-tool,git-lfs,git-lfs,the tests that drive it)
+	$(call debian-tool,chromium,chromium,the tests that render the report in a browser)
+	$(call debian-tool,strace,strace,the tests that kill git aee at a chosen system call)
 	@if [ ! -x "$(TOOLS)/bin/pre-commit" ]; then \
 		echo "installing pre-commit into $(TOOLS)"; \
 		python3 -m venv "$(TOOLS)" && "$(TOOLS)/bin/pip" install -q --disable-pip-version-check pre-commit \

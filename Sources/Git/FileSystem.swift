@@ -36,10 +36,10 @@ public func makeRealDirectory(_ path: String, levels: Int) throws {
 
 /// Replaces `path` with `bytes` through a temporary file and a rename, so no reader sees half of it. The temporary
 /// file is made anew, never written through whatever (a link) stood at its name.
-public func replaceFile(_ path: String, with bytes: [UInt8]) throws {
+public func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o666) throws {
     let temporary = path + ".aee-new"
     try removeRecursively(temporary)
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
     guard fd >= 0 else { throw GitError(systemCall: "open", path: temporary) }
     defer { close(fd) }
     try writeAll(bytes, to: fd, path: temporary)

@@ -8,6 +8,22 @@ enum TestTools {
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         return directories.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
+
+    /// strace, where it is installed and may trace (a container can forbid ptrace).
+    static let strace: String? = {
+        guard let strace = path(of: "strace"), let scratch = try? Scratch(initialize: false) else { return nil }
+        return (try? scratch.run(strace, ["-o", "/dev/null", "/bin/true"]))?.status == 0 ? strace : nil
+    }()
+}
+
+extension Scratch {
+    /// Runs git-aee with `arguments` and kills it (SIGKILL) at its `when`-th call of `syscall` (on `path` only, when
+    /// given), as a crash at that moment would.
+    func aee(killedAt syscall: String, when: Int, path: String? = nil, _ arguments: String...) throws -> Outcome {
+        let strace = try #require(TestTools.strace)
+        return try run(strace, ["-f", "-qq", "-o", "/dev/null", "-e", "trace=\(syscall)", "-e", "inject=\(syscall):signal=KILL:when=\(when)"]
+                       + (path.map { ["-P", $0] } ?? []) + [Self.binary] + arguments)
+    }
 }
 
 /// A token of GitHub's shape, which the redaction knows.

@@ -380,6 +380,41 @@ struct HookTests {
         #expect(FileManager.default.fileExists(atPath: folder), "the user's own folder stays")
     }
 
+    @Test("a kill -9 at any step of hooks install or uninstall leaves a pre-push that guards the push (the user's or git aee's), and install run again finishes",
+          .enabled(if: TestTools.strace != nil, "strace is not installed (make test installs it) or may not trace"),
+          arguments: ["rename", "link", "unlink", "openat"])
+    func killedInstall(syscall: String) throws {
+        let user = "#!/bin/sh\necho original hook\nexit 1\n"
+        for when in 1...4 {
+            let repo = try Scratch()
+            try repo.git("commit", "-q", "--allow-empty", "-m", "init")
+            let hooks = repo.directory.appendingPathComponent(".git/hooks").path
+            try user.write(toFile: hooks + "/pre-push", atomically: true, encoding: .utf8)
+            chmod(hooks + "/pre-push", 0o755)
+            func guarded(_ step: String) {
+                let hook = (try? String(contentsOfFile: hooks + "/pre-push", encoding: .utf8)) ?? ""
+                let listing = ((try? FileManager.default.contentsOfDirectory(atPath: hooks)) ?? []).sorted()
+                #expect(FileManager.default.isExecutableFile(atPath: hooks + "/pre-push") && (hook == user || hook.contains("git aee")),
+                        "\(step), killed at \(syscall) #\(when): no hook guards the push: \(listing)")
+            }
+            _ = try repo.aee(killedAt: syscall, when: when, "hooks", "install")
+            guarded("install")
+            let again = try repo.aee("hooks", "install")
+            #expect(again.status == 0, "\(syscall) #\(when): \(again.stderr)")
+            #expect(try String(contentsOfFile: hooks + "/pre-push", encoding: .utf8).contains("git aee"))
+            #expect(try String(contentsOfFile: hooks + "/pre-push.aee-chained", encoding: .utf8) == user)
+            _ = try repo.aee(killedAt: syscall, when: when, "hooks", "uninstall")
+            guarded("uninstall")
+            // Run again unless the killed one got to the end.
+            if try String(contentsOfFile: hooks + "/pre-push", encoding: .utf8) != user {
+                #expect(try repo.aee("hooks", "uninstall").status == 0)
+            }
+            #expect(try String(contentsOfFile: hooks + "/pre-push", encoding: .utf8) == user)
+            let left = try FileManager.default.contentsOfDirectory(atPath: hooks).filter { !$0.hasSuffix(".sample") }
+            #expect(left == ["pre-push"], "\(syscall) #\(when): \(left)")
+        }
+    }
+
     @Test("a pre-push hook that was there keeps running, first, on the same input")
     func chainsExistingHook() throws {
         let counter = counterPath()

@@ -1,3 +1,4 @@
+import Git
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -65,9 +66,12 @@ public struct HookInstaller {
                 if HookScript.earlier.contains(text) {
                     outcome = .updated
                 } else if !isOurs(existing) {
-                    guard !manager.fileExists(atPath: chained) else { throw HookError.chainOccupied(hook: place, chained: chained) }
+                    // The same hook aside is what an install stopped half-way left: it goes on from there.
+                    if let aside = manager.contents(atPath: chained), aside != existing { throw HookError.chainOccupied(hook: place, chained: chained) }
                     if !force, dependsOnItsName(text) { throw HookError.nameDependent(place) }
-                    try move(place, to: chained)
+                    // Kept aside under a second name before ours replaces it in one rename: stopped at any moment,
+                    // the install leaves a `pre-push` that guards the push, the user's or ours.
+                    try keepAside(place, as: chained)
                     outcome = .installedChaining
                 } else if !force {
                     throw HookError.edited(place)
@@ -90,13 +94,14 @@ public struct HookInstaller {
             guard isOurs(existing) else { throw HookError.notInstalled(hook) }
             let text = String(decoding: existing, as: UTF8.self)
             if text != HookScript.prePush, !HookScript.earlier.contains(text), !force { throw HookError.edited(place) }
-            guard unlink(place) == 0 else { throw RepositoryError.fileSystem(path: place, reason: String(cString: strerror(errno))) }
-            guard FileManager.default.fileExists(atPath: chained) else {
-                removeMadeFolders()
-                return .removed
+            // The chained hook renamed over ours, in one step: no moment without a hook.
+            if FileManager.default.fileExists(atPath: chained) {
+                try move(chained, to: place)
+                return .removedRestoring
             }
-            try move(chained, to: place)
-            return .removedRestoring
+            guard unlink(place) == 0 else { throw RepositoryError.fileSystem(path: place, reason: String(cString: strerror(errno))) }
+            removeMadeFolders()
+            return .removed
         }
     }
 
@@ -163,11 +168,26 @@ public struct HookInstaller {
 
     /// Written beside the target and renamed over it, so git never runs half a hook.
     private func write(_ text: String, to path: String) throws {
-        let temporary = path + ".aee-tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)),
-              chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
+        do {
+            try replaceFile(path, with: Array(text.utf8), mode: 0o755)
+        } catch {
             throw RepositoryError.fileSystem(path: path, reason: "cannot be written")
+        }
+    }
+
+    /// A second name for the hook at `path` (a hard link: the same file, its mode and owner kept), or, where the
+    /// file system has none, a copy with its mode.
+    private func keepAside(_ path: String, as aside: String) throws {
+        unlink(aside)
+        if link(path, aside) == 0 { return }
+        var info = stat()
+        guard let bytes = FileManager.default.contents(atPath: path), stat(path, &info) == 0 else {
+            throw RepositoryError.fileSystem(path: path, reason: "cannot be read")
+        }
+        do {
+            try replaceFile(aside, with: Array(bytes), mode: info.st_mode & 0o7777)
+        } catch {
+            throw RepositoryError.fileSystem(path: aside, reason: "cannot be written")
         }
     }
 }
