@@ -33,9 +33,26 @@ extension Repository {
             options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
             options.callbacks.credentials = acquireCredential
             try withStringArray(refspecs) { array in
-                _ = try check(git_remote_fetch(remote, &array, &options, "aee: fetch"), "git_remote_fetch")
+                // A ref's lock that a killed process left (a `git aee sync` killed mid-update) would fail every fetch
+                // that moves that ref: one grown stale is removed and the fetch tried again, once per lock.
+                var cleared: Set<String> = []
+                while true {
+                    let result = git_remote_fetch(remote, &array, &options, "aee: fetch")
+                    guard result < 0, let lock = Self.lockFile(in: GitError(code: result, function: "git_remote_fetch").message),
+                          lock.hasPrefix(commonDirectory), cleared.insert(lock).inserted, clearStaleLocks([lock]) else {
+                        _ = try check(result, "git_remote_fetch")
+                        return
+                    }
+                }
             }
         }
+    }
+
+    /// The lock file libgit2 names in a "failed to lock file '<path>' for writing" message.
+    static func lockFile(in message: String) -> String? {
+        guard let start = message.firstRange(of: "lock file '")?.upperBound, let end = message[start...].firstIndex(of: "'") else { return nil }
+        let path = String(message[start..<end])
+        return path.hasSuffix(".lock") ? path : nil
     }
 
     /// Pushes `updates` to remote `name`, each a compare-and-swap: a ref moves only if it still has the value

@@ -33,7 +33,7 @@ extension Repository {
     }
 
     /// Waits for each of `locks` to go or grow stale, and removes the stale ones; false when one stays fresh.
-    private func clearStaleLocks(_ locks: [String]) -> Bool {
+    func clearStaleLocks(_ locks: [String]) -> Bool {
         let deadline = Self.monotonicNow() + Self.staleLockSeconds + 0.5
         while Self.monotonicNow() < deadline {
             var stale: [String] = []

@@ -486,6 +486,24 @@ extension RemoteTests {
         #expect(try repo.git("for-each-ref", "refs/aee/leases") == "")
     }
 
+    @Test("a ref lock a killed sync left under the remote's refs no longer fails every fetch from it: once stale, it is removed, and sync, resume and workers go on")
+    func staleFetchLock() throws {
+        let repo = try calculatorRepository(fixed: true)
+        _ = try repo.sharedThroughRemote(clones: 1)
+        let id = try repo.aee("task", "Make calc add", "--queue", "--push", "origin").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try repo.git("rev-parse", "aee/\(id)").trimmingCharacters(in: .newlines)
+        // A run on another clone holds a lease on the remote, which the next fetch brings here.
+        try repo.remoteGit("update-ref", "refs/aee/leases/\(id)", queued)
+        let lock = repo.directory.path + "/.git/refs/aee/remotes/origin/leases/\(id).lock"
+        try FileManager.default.createDirectory(atPath: (lock as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "\(queued)\n".write(toFile: lock, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: lock)
+        let synced = try repo.aee("sync", "origin")
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(try repo.git("rev-parse", "refs/aee/remotes/origin/leases/\(id)").trimmingCharacters(in: .newlines) == queued)
+    }
+
     @Test("a worker whose run lost its task to a teammate's force-push back to QUEUED runs it again, as a new claim, and only then goes idle")
     func workerRunsRequeued() throws {
         let repo = try calculatorRepository(fixed: true)
