@@ -1,3 +1,5 @@
+import CLibGit2
+
 extension Repository {
     /// The paths that differ between two trees (added, changed, deleted, or with a new mode), sorted.
     /// Subtrees with the same id on both sides are never opened, so the cost follows the size of the change,
@@ -46,5 +48,30 @@ extension Repository {
         if oldTree != nil || newTree != nil {
             try collectChanges(from: oldTree, to: newTree, prefix: path + "/", into: &change)
         }
+    }
+}
+
+extension Repository {
+    /// Of `paths`, those whose file in the working tree is as commit `commit` has it (its content through the
+    /// filters, and its mode), or absent where the commit has none.
+    public func pathsAsInWorkingTree(_ commit: OID, among paths: [String]) throws -> Set<String> {
+        guard !paths.isEmpty else { return [] }
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        var differing: Set<String> = []
+        try withTree(try self.commit(commit).tree) { tree in
+            try withStringArray(paths) { array in
+                options.pathspec = array
+                var diff: OpaquePointer?
+                try check(git_diff_tree_to_workdir(&diff, pointer, tree, &options), "git_diff_tree_to_workdir")
+                defer { git_diff_free(diff) }
+                for position in 0..<git_diff_num_deltas(diff) {
+                    guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+                    for file in [delta.old_file, delta.new_file] where file.path != nil { differing.insert(String(cString: file.path)) }
+                }
+            }
+        }
+        return Set(paths).subtracting(differing)
     }
 }

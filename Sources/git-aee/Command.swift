@@ -24,6 +24,16 @@ final class Context {
         if let opened { return opened }
         let workspace = try Workspace.open(environment: environment)
         workspace.trustsAllCommands = trustsAllCommands
+        switch workspace.recoverInterruptedFastForward() {
+        case .putBack(let branch, let task):
+            terminal.warning("git aee was stopped while it fast-forwarded \(branch) to task \(task): the files it had written were put back as \(branch) has them")
+            terminal.hint("'git merge --ff-only aee/\(task)' moves \(branch) to the task's commit")
+        case .leftAsItIs(let branch, let task, let paths):
+            terminal.warning("git aee was stopped while it fast-forwarded \(branch) to task \(task), and these files are neither as \(branch) nor as the task has them: \(paths.prefix(5).joined(separator: ", "))\(paths.count > 5 ? " and \(paths.count - 5) more" : "")")
+            terminal.hint("'git status' shows them; \(branch) did not move, and 'git diff aee/\(task)' shows what the task's commit has")
+        case nil:
+            break
+        }
         opened = workspace
         return workspace
     }

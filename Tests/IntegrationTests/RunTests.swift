@@ -538,6 +538,35 @@ struct RunTests {
         #expect(try repo.git("status", "--porcelain") == "", "calc.sh put back")
     }
 
+    @Test("kill -9 of --merge after it wrote the task's files, before it moved the branch: the next git aee puts the files back as the branch has them and says so; files changed since are left, and named",
+          .enabled(if: TestTools.strace != nil, "strace is not installed (make test installs it) or may not trace"),
+          arguments: [false, true])
+    func mergeKilledBeforeTheBranch(changedSince: Bool) throws {
+        let repo = try calculatorRepository()
+        let before = try repo.git("rev-parse", "main")
+        let agent = try repo.executor("fixer", fixCalculator)
+        // Killed as it opens the branch's lock: the files and the index are the task's by then.
+        _ = try repo.aee(killedAt: "openat", when: 1, path: repo.directory.path + "/.git/refs/heads/main.lock", "task", "Fix", "--agent", agent, "--merge")
+        #expect(try repo.git("rev-parse", "main") == before)
+        #expect(try repo.git("status", "--porcelain") != "", "the kill came before the files were written")
+        let id = try repo.onlyTaskID()
+        if changedSince { try repo.write("calc.sh", "edited by hand\n") }
+        let status = try repo.aee("status")
+        #expect(status.status == 0)
+        if changedSince {
+            #expect(status.stderr.contains("warning: git aee was stopped while it fast-forwarded main to task \(id), and these files are neither as main nor as the task has them: calc.sh"), "\(status.stderr)")
+            #expect(try String(contentsOfFile: repo.directory.path + "/calc.sh", encoding: .utf8) == "edited by hand\n")
+        } else {
+            #expect(status.stderr.contains("warning: git aee was stopped while it fast-forwarded main to task \(id): the files it had written were put back as main has them"), "\(status.stderr)")
+            #expect(status.stderr.contains("hint: 'git merge --ff-only aee/\(id)' moves main to the task's commit"), "\(status.stderr)")
+            #expect(try repo.git("status", "--porcelain") == "")
+            _ = try repo.git("merge", "-q", "--ff-only", "aee/\(id)")
+            #expect(try repo.git("rev-parse", "main") == repo.git("rev-parse", "aee/\(id)"))
+        }
+        #expect(!(try repo.aee("status").stderr.contains("warning")), "said once")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a run that stops on an error after its first commits exits 2 with its task BLOCKED, not 128 ('nothing written')")
     func errorAfterCommits() throws {
         let repo = try calculatorRepository()

@@ -52,6 +52,10 @@ extension Workspace {
                     throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "the working tree is a sparse checkout, which git aee does not update as git does")
                 }
                 try refuseLosingUntracked(from: current, to: tip, branch: branch, task: record.id)
+                // Until the branch has moved: a kill between the files and the ref would leave the files the task's
+                // and the branch where it was, which the next git aee puts right.
+                let journal = try beginFastForward(branch: branch, from: current, to: tip, task: record.id)
+                defer { endFastForward(journal) }
                 do {
                     try repository.checkout(tip, mode: .safe)
                 } catch let error as GitError where error.isConflict {
@@ -79,6 +83,63 @@ extension Workspace {
             throw RepositoryError.cannotFastForward(branch: branch, task: record.id, reason: "it is checked out in another worktree")
         } else {
             try repository.updateReference(branch, to: tip, expecting: current, reflogMessage: "aee: fast-forward to task \(record.id)")
+        }
+    }
+
+    /// Written in the git directory while a fast-forward updates this working tree, and held locked: `<branch>`,
+    /// `<from>`, `<to>` and `<task>`, a line each.
+    var fastForwardJournal: String { repository.gitDirectory + "aee-fast-forward" }
+
+    /// Writes the journal of a fast-forward about to update the files, and returns it opened and locked.
+    private func beginFastForward(branch: String, from current: OID, to tip: OID, task: TaskID) throws -> Int32 {
+        do {
+            try replaceFile(fastForwardJournal, with: Array("\(branch)\n\(current.hex)\n\(tip.hex)\n\(task)\n".utf8))
+        } catch {
+            throw RepositoryError.fileSystem(path: fastForwardJournal, reason: "cannot be written")
+        }
+        let descriptor = Glibc.open(fastForwardJournal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor >= 0 { flock(descriptor, LOCK_EX) }
+        return descriptor
+    }
+
+    private func endFastForward(_ descriptor: Int32) {
+        unlink(fastForwardJournal)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// A fast-forward of `--merge` that git aee was killed in, between writing the task's files and moving the branch.
+    public enum InterruptedFastForward: Equatable {
+        /// The files were put back as the branch has them.
+        case putBack(branch: String, task: String)
+        /// Some files are neither the branch's nor the task's (changed since, or written half-way): left as they are.
+        case leftAsItIs(branch: String, task: String, paths: [String])
+    }
+
+    /// Puts right a fast-forward a kill stopped in this working tree: when every file it changes is still either as
+    /// the branch has it or as the task's commit has it, they all go back to the branch's, index included, so the
+    /// working tree matches its branch again (which did not move); else nothing is touched and the files are named.
+    /// Nil when there is none, or it is under way in another process.
+    public func recoverInterruptedFastForward() -> InterruptedFastForward? {
+        let descriptor = Glibc.open(fastForwardJournal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        defer { unlink(fastForwardJournal) }
+        let lines = String(decoding: FileManager.default.contents(atPath: fastForwardJournal) ?? Data(), as: UTF8.self).split(separator: "\n").map(String.init)
+        guard lines.count == 4, let from = OID(hex: lines[1]), let to = OID(hex: lines[2]),
+              // A branch that moved (to the task's commit: the fast-forward finished) or is not checked out here
+              // any more leaves nothing to put right.
+              (try? repository.resolveReference(lines[0])) == from, (try? repository.head().branchName) == lines[0],
+              let paths = try? repository.changedPaths(from: try repository.commit(from).tree, to: try repository.commit(to).tree) else { return nil }
+        let (branch, task) = (String(lines[0].dropFirst("refs/heads/".count)), lines[3])
+        do {
+            let settled = try repository.pathsAsInWorkingTree(to, among: paths).union(try repository.pathsAsInWorkingTree(from, among: paths))
+            let unsettled = paths.filter { !settled.contains($0) }
+            guard unsettled.isEmpty else { return .leftAsItIs(branch: branch, task: task, paths: unsettled) }
+            try repository.checkout(from, paths: paths, mode: .force)
+            return .putBack(branch: branch, task: task)
+        } catch {
+            return .leftAsItIs(branch: branch, task: task, paths: paths)
         }
     }
 
