@@ -193,11 +193,11 @@ public final class Workspace {
             if !force, FileManager.default.fileExists(atPath: file) { throw ConfigError.configExists(file: ProjectConfig.path) }
             let (config, marker) = StarterConfig.guess(workingDirectory: root)
             do {
-                try FileManager.default.createDirectory(atPath: root + ".aee", withIntermediateDirectories: true)
+                try makeRealDirectory(root + ".aee", levels: 0)
                 // Written to a temporary file and renamed, so a crash never leaves half a config.
-                try Data(try CanonicalJSON.encode(config)).write(to: URL(fileURLWithPath: file), options: .atomic)
-            } catch let error as CocoaError {
-                throw RepositoryError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.code))")
+                try replaceFile(file, with: try CanonicalJSON.encode(config))
+            } catch let error as GitError {
+                throw RepositoryError.fileSystem(path: ProjectConfig.path, reason: "cannot be written (\(error.reason))")
             }
             // Commands the user just had written for them are theirs: approved, so the next run does not ask.
             _ = try trustProjectCommands()

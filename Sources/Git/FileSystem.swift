@@ -17,17 +17,22 @@ public func removeRecursively(_ path: String) throws {
     guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
 }
 
-/// Makes `path` and the `levels - 1` directories above it real directories: what stands at one of them that is not
-/// (a link, which would lead writes elsewhere, or a file) is removed first, the link itself, never what it names.
+/// Makes `path` a directory, with the directories above it that are missing; it and the `levels - 1` above it must
+/// be real ones: what stands at one of them that is not (a link, which would lead writes elsewhere, or a file) is
+/// removed first, the link itself, never what it names.
 public func makeRealDirectory(_ path: String, levels: Int) throws {
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     let components = path.split(separator: "/", omittingEmptySubsequences: false)
-    for depth in stride(from: levels - 1, through: 0, by: -1) where components.count - depth > 1 {
+    for depth in stride(from: components.count - 2, through: 0, by: -1) {
         let place = components.dropLast(depth).joined(separator: "/")
         var info = stat()
         if lstat(place, &info) == 0 {
-            if info.st_mode & S_IFMT == S_IFDIR { continue }
+            if info.st_mode & S_IFMT == S_IFDIR || (depth >= levels && stat(place, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR) { continue }
+            guard depth < levels else {
+                errno = ENOTDIR
+                throw GitError(systemCall: "mkdir", path: place)
+            }
             try removeRecursively(place)
         }
         guard mkdir(place, 0o777) == 0 || errno == EEXIST else { throw GitError(systemCall: "mkdir", path: place) }

@@ -33,6 +33,11 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         message = "\(path): \(String(cString: strerror(errno)))"
     }
 
+    /// The message without the path it starts with, for one that names the path itself (a system call's reason).
+    public var reason: String {
+        message.split(separator: ": ").last.map(String.init) ?? message
+    }
+
     /// The refusals the core acts on, for a repository that is not libgit2's to report them the same way (the
     /// in-memory one the core's tests run on).
     public enum Refusal {

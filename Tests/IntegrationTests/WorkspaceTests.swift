@@ -205,7 +205,7 @@ struct WorkspaceTests {
         #expect(record["iteration"] as? Int == 2)
         let first = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["agent"] as? [String: Any])
         #expect(first["status"] as? String == "failed")
-        #expect((first["output_tail"] as? String)?.contains("the agent removed it") == true)
+        #expect((first["output_tail"] as? String)?.contains("it was removed while the agent ran") == true)
         #expect(try repo.fsckIsClean())
     }
 

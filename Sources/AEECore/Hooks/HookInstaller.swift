@@ -170,8 +170,8 @@ public struct HookInstaller {
     private func write(_ text: String, to path: String) throws {
         do {
             try replaceFile(path, with: Array(text.utf8), mode: 0o755)
-        } catch {
-            throw RepositoryError.fileSystem(path: path, reason: "cannot be written")
+        } catch let error as GitError {
+            throw RepositoryError.fileSystem(path: path, reason: "cannot be written (\(error.reason))")
         }
     }
 
@@ -186,8 +186,8 @@ public struct HookInstaller {
         }
         do {
             try replaceFile(aside, with: Array(bytes), mode: info.st_mode & 0o7777)
-        } catch {
-            throw RepositoryError.fileSystem(path: aside, reason: "cannot be written")
+        } catch let error as GitError {
+            throw RepositoryError.fileSystem(path: aside, reason: "cannot be written (\(error.reason))")
         }
     }
 }

@@ -250,10 +250,10 @@ struct TaskWorkspace {
         }
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            throw WorkspaceError.damaged(path: root, reason: "the agent removed it")
+            throw WorkspaceError.damaged(path: root, reason: "it was removed while the agent ran")
         }
         guard stat(location.gitDirectory + "/objects", &info) == 0 else {
-            throw WorkspaceError.damaged(path: root, reason: "the agent removed its git directory")
+            throw WorkspaceError.damaged(path: root, reason: "its git directory was removed while the agent ran")
         }
         do {
             var commits: OID?
