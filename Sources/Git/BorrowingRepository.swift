@@ -104,8 +104,8 @@ extension Repository {
 
         var found: [(oid: git_oid, type: git_object_t, data: [UInt8])] = []
         var seen: Set<OID> = []
-        var pending: [(OID, git_object_t)] = [(tip, GIT_OBJECT_COMMIT)]
-        while let (oid, type) = pending.popLast() {
+        var pending: [(OID, git_object_t, GitFile?)] = [(tip, GIT_OBJECT_COMMIT, nil)]
+        while let (oid, type, file) = pending.popLast() {
             guard seen.insert(oid).inserted else { continue }
             var raw = oid.raw
             if git_odb_exists(target, &raw) != 0 { continue }
@@ -117,12 +117,12 @@ extension Repository {
             switch type {
             case GIT_OBJECT_COMMIT:
                 guard let links = ObjectCheck.commit(data) else { return "commit \(oid.hex) is malformed" }
-                pending += [(links.tree, GIT_OBJECT_TREE)] + links.parents.map { ($0, GIT_OBJECT_COMMIT) }
+                pending += [(links.tree, GIT_OBJECT_TREE, nil)] + links.parents.map { ($0, GIT_OBJECT_COMMIT, nil) }
             case GIT_OBJECT_TREE:
-                guard let entries = ObjectCheck.tree(data) else { return "tree \(oid.hex) is malformed" }
+                guard let entries = ObjectCheck.tree(data) else { return "tree \(oid.hex) is malformed, or names a file git refuses" }
                 pending += entries
             default:
-                break
+                if let problem = file?.problem(in: data) { return "blob \(oid.hex): \(problem)" }
             }
             if type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_BLOB, let reason = screen(oid, type == GIT_OBJECT_COMMIT, data) { return reason }
             found.append((raw, type, data))

@@ -166,12 +166,27 @@ extension Repository {
             }
             if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
                 try check(git_index_remove_bypath(index, raw), "git_index_remove_bypath")
+            } else if refusedByFsck(path) {
+                staged.refused.append(path)
+                continue
             } else {
                 try check(git_index_add_bypath(index, raw), "git_index_add_bypath")
             }
             staged.changed.append(path)
         }
         return staged
+    }
+
+    /// Whether the file at `path` would make a tree `git fsck --strict` rejects (and a server checking pushes
+    /// refuses): a name git on macOS or Windows takes for `.git`, a `.gitmodules` or `.gitattributes` that is a link
+    /// or holds what fsck refuses (`GitFile.problem`). `git add` takes these on Linux; git aee leaves them out.
+    private func refusedByFsck(_ path: String) -> Bool {
+        let parts = path.split(separator: "/").map { Array($0.utf8) }
+        if parts.contains(where: GitFile.isDotGit) { return true }
+        guard let last = parts.last, let file = GitFile(name: last) else { return false }
+        let full = (workingDirectory ?? "") + path
+        guard !isLink(full), let content = readFile(full) else { return true }
+        return file.problem(in: content) != nil
     }
 
     /// Whether `index` marks `path` skip-worktree: a sparse checkout leaves the file out of the working tree.

@@ -119,6 +119,31 @@ struct HostileInputTests {
         try repo.git("update-ref", "refs/heads/\(branch)", commit)
     }
 
+    @Test("files git fsck --strict rejects (a .gitmodules URL that reads as an option, a .gitattributes line over 2,048 bytes, a name macOS takes for .git) are not committed, left or committed by the agent: fsck stays clean, the gates do not see them, the record names them",
+          arguments: [false, true])
+    func fsckRejectedFiles(agentCommits: Bool) throws {
+        let repo = try calculatorRepository(gates: #""tests": {"run": "./test.sh && test ! -e .gitmodules && test ! -e .gitattributes"}"#)
+        let agent = try repo.executor("fsck-bait", """
+            printf '[submodule "x"]\\n\\tpath = x\\n\\turl = --upload-pack=touch /tmp/aee-pwned\\n' > .gitmodules
+            python3 -c 'print("*.c text # " + "a" * 3000)' > .gitattributes
+            mkdir -p "$(printf '.g\\342\\200\\214it')" && echo x > "$(printf '.g\\342\\200\\214it')/config"
+            \(agentCommits ? "git add -A && git commit -q -m bait" : "")
+            \(fixCalculator)
+            """)
+        let (id, _) = try repo.succeed(agent: agent)
+        let fsck = try repo.run("/usr/bin/git", ["fsck", "--strict", "--no-progress"])
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+        let tree = try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)")
+        #expect(!tree.contains(".gitmodules") && !tree.contains(".gitattributes") && !tree.contains("config\n"), "\(tree)")
+        let report = try repo.artifact(id, "iterations/1/work_item_task.json")
+        if agentCommits {
+            let undone = (report["undone_git_changes"] as? [String]) ?? []
+            #expect(undone.contains { $0.hasPrefix("the agent's commits were not kept: ") }, "\(undone)")
+        }
+        let refused = (report["refused_changes"] as? [String]) ?? []
+        #expect(refused.contains(".gitmodules") && refused.contains(".gitattributes") && refused.count == 3, "\(refused)")
+    }
+
     @Test("an agent attacking paths, trailers and memory: ids made safe, no forged trailer, nothing written outside, output capped")
     func hostileAgent() throws {
         let repo = try calculatorRepository()

@@ -367,7 +367,7 @@ struct RunTests {
         #expect(item["files_changed"] as? [String] == ["calc.sh", "calc.sh.d/calc.sh", "new.txt", "test.sh"])
         #expect(item["refused_changes"] as? [String] == [".aee/config.json"])
         let shown = try repo.aee("show", id).stdout
-        #expect(shown.contains("\n       put back (git aee's records): .aee/config.json\n"), "\(shown)")
+        #expect(shown.contains("\n       put back (git aee's records, or files git fsck refuses): .aee/config.json\n"), "\(shown)")
         #expect(try repo.git("ls-tree", "-r", "--name-only", first.trimmingCharacters(in: .whitespacesAndNewlines)).contains("calc.sh.d/calc.sh\n"))
         // Not even a dangling object: every tree written is one a commit uses.
         #expect(try repo.git("fsck", "--strict", "--no-progress") == "")

@@ -214,16 +214,16 @@ struct TaskWorkspace {
     }
 
     /// After `commit` (whose tree is `tree`) wrote the files `records`: writes them into `.aee/` and the index (a
-    /// few files, where a checkout would visit every file), puts back what an agent changed there, and moves HEAD
-    /// to the commit.
+    /// few files, where a checkout would visit every file), puts back what an agent changed there and the other
+    /// changes refused (files `git fsck --strict` rejects), so the gates see the commit's tree, and moves HEAD to it.
     func follow(_ commit: OID, tree: OID, records: [String], refused: [String]) throws {
         if refused.isEmpty {
             try repository.syncFiles(records, to: tree)
         } else {
-            // Anything may be on disk there (symlinks, directories for files): a forced checkout of `.aee` copes
-            // with all of it. It reloads the index first, so the staged entries are written before.
+            // Anything may be on disk there (symlinks, directories for files): a forced checkout copes with all of
+            // it. It reloads the index first, so the staged entries are written before.
             try repository.writeIndex()
-            try repository.checkout(commit, paths: [".aee"], mode: .force)
+            try repository.checkout(commit, paths: [".aee"] + refused.filter { $0 != ".aee" && !$0.hasPrefix(".aee/") }, mode: .force)
         }
         if isUsersWorkingTree { return try repository.detachHead(at: commit) }
         try repository.setBranch(branch, to: commit)

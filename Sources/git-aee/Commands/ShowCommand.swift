@@ -128,7 +128,7 @@ enum ShowCommand: Command {
 
     /// What was not taken from a work item's agent, a line of paths for each kind, in words for a person.
     static func keptOut(_ kept: TaskStory.KeptOut) -> [(String, [String])] {
-        [("refused by commit hook", kept.refusingHooks), ("put back (git aee's records)", kept.putBack),
+        [("refused by commit hook", kept.refusingHooks), ("put back (git aee's records, or files git fsck refuses)", kept.putBack),
          ("undone in its git directory", kept.undone), ("left out (repositories with no commit)", kept.leftOut)].filter { !$0.1.isEmpty }
     }
 
