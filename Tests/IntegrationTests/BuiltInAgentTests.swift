@@ -159,6 +159,47 @@ struct BuiltInAgentTests {
         #expect(left.isEmpty, "left running: \(left)")
     }
 
+    @Test("an agent call that overruns aee.agentTimeout is recorded as timed out, in those words, not in the CLI's last event", arguments: AgentUnderTest.all.filter(\.runsCommands))
+    func agentTimeout(_ agent: AgentUnderTest) throws {
+        let (project, _) = try agentRepository(agent)
+        try project.git("config", "aee.agentTimeout", "10")
+        let outcome = try project.aee("task", "Make calc.sh add, hang", "--agent", agent.name, "--model", agent.model, "--max-iterations", "1", "--json")
+        let id = try #require(try project.json(outcome.stdout)["id"] as? String)
+        let files = try project.git("ls-tree", "-r", "--name-only", "aee/\(id)", ".aee/tasks/\(id)/iterations/1/").split(separator: "\n")
+        let item = try #require(files.first { $0.contains("/work_item_") && $0.hasSuffix(".json") })
+        let report = try #require(try project.json(try project.git("show", "aee/\(id):\(item)"))["agent"] as? [String: Any])
+        #expect(report["status"] as? String == "timed_out", "\(report)")
+        #expect((report["failure"] as? [String: Any])?["message"] as? String == "timed out after 10 s", "\(report)")
+        #expect(processesRunning("sleep 86399", under: project.root.path).isEmpty)
+    }
+
+    @Test("Ctrl-C mid-call: exit 130, the call recorded as killed by the interrupt (Claude Code exits 0 on it), the task BLOCKED interrupted", arguments: AgentUnderTest.all.filter(\.runsCommands))
+    func interruptedCall(_ agent: AgentUnderTest) throws {
+        let (project, _) = try agentRepository(agent)
+        let process = try project.start(["task", "Make calc.sh add, hang", "--agent", agent.name, "--model", agent.model])
+        #expect(waitUntil(seconds: 60) { !processesRunning("sleep 86399", under: project.root.path).isEmpty })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let id = try project.onlyTaskID()
+        #expect(try project.artifact(id, "task.json")["exit_reason"] as? String == "interrupted")
+        let files = try project.git("ls-tree", "-r", "--name-only", "aee/\(id)", ".aee/tasks/\(id)/iterations/1/").split(separator: "\n")
+        let item = try #require(files.first { $0.contains("/work_item_") && $0.hasSuffix(".json") })
+        let report = try #require(try project.json(try project.git("show", "aee/\(id):\(item)"))["agent"] as? [String: Any])
+        #expect(report["status"] as? String == "killed", "\(report)")
+        #expect((report["failure"] as? [String: Any])?["message"] as? String == "stopped: git aee was interrupted (SIGINT (2))", "\(report)")
+    }
+
+    @Test("no API key at all ends the task at once with agent_error, not after three tries", arguments: AgentUnderTest.all.filter { ["codex", "mini-swe-agent"].contains($0.name) })
+    func missingKey(_ agent: AgentUnderTest) throws {
+        let (project, _) = try agentRepository(agent)
+        project.environment["OPENAI_API_KEY"] = nil
+        let outcome = try project.aee("task", "Make calc.sh add", "--agent", agent.name, "--model", agent.model, "--json")
+        let record = try project.json(outcome.stdout)
+        #expect(record["exit_reason"] as? String == "agent_error", "\(record)")
+        #expect(record["iteration"] as? Int == 1, "the missing key was retried: \(record["exit_detail"] ?? "")")
+    }
+
     @Test("an endpoint that cannot be reached, or refuses the key, ends the task at once with agent_error and the CLI's words",
           arguments: AgentUnderTest.all, [ModelBehaviour.unreachable, .refusingKeys])
     func modelUnavailable(_ agent: AgentUnderTest, _ behaviour: ModelBehaviour) throws {
@@ -239,6 +280,22 @@ struct BuiltInAgentChoiceTests {
         #expect(outcome.status == 128)
         #expect(outcome.stderr.hasPrefix("fatal: the agent codex runs 'codex', which is not on PATH\nhint: install the Codex CLI"), "\(outcome.stderr)")
         #expect(try repo.refs() == before)
+    }
+
+    @Test("mini-swe-agent without a model is refused before anything is written (it would stop at once); MSWEA_MODEL_NAME or its global .env names one")
+    func miniNeedsAModel() throws {
+        let repo = try calculatorRepository()
+        try repo.standIn("mini", "exit 0")
+        let refs = try repo.refs()
+        let refused = try repo.aee("task", "Fix it", "--agent", "mini-swe-agent")
+        #expect(refused.status == 128)
+        #expect(refused.stderr.hasPrefix("fatal: the agent mini-swe-agent needs a model"), "\(refused.stderr)")
+        #expect(try repo.refs() == refs)
+        #expect(try repo.aee("task", "Fix it", "--agent", "mini-swe-agent", "--max-iterations", "1", environment: ["MSWEA_MODEL_NAME": "openai/gpt-5.5"]).status != 128)
+        let config = repo.root.appendingPathComponent("home/mini-swe-agent")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "MSWEA_MODEL_NAME='openai/gpt-5.5'\n".write(to: config.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        #expect(try repo.aee("task", "Fix it", "--agent", "mini-swe-agent", "--max-iterations", "1").status != 128)
     }
 
     @Test("aider without a model is refused (it would pick a provider by whichever key it finds); with one it is the model it is told")

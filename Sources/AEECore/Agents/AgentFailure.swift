@@ -23,7 +23,9 @@ public struct AgentFailure: Codable, Equatable, Sendable {
     /// else `agent` (rate limits, overloads and dropped streams pass; the next iteration tries again).
     static func fromAPI(_ message: String) -> AgentFailure {
         let lowered = message.lowercased()
-        let refused = ["401", "403", "unauthorized", "forbidden", "invalid api key", "invalid x-api-key", "authentication", "/login"]
+        // A key that is not there at all is the commonest first-run mistake: no call can do better either.
+        let refused = ["401", "403", "unauthorized", "forbidden", "invalid api key", "invalid x-api-key", "authentication", "/login",
+                       "missing environment variable", "missing credentials", "api_key client option must be set", "no api key"]
         let unreachable = ["connection refused", "econnrefused", "enotfound", "error sending request", "connection error", "unable to connect",
                            "connection failed", "name or service not known"]
         return AgentFailure(kind: (refused + unreachable).contains { lowered.contains($0) } ? .api : .agent, message: message)

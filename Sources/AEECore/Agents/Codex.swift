@@ -49,7 +49,7 @@ struct Codex: AgentCLI {
         } else if output.exitCode == 2 || (turns.isEmpty && output.exitCode != 0 && !output.timedOut) {
             let words = (output.exitCode == 2 ? CLIOutputText.refusal(output.bytes) : CLIOutputText.lastWords(output.bytes)) ?? "exited with status \(output.exitCode.map(String.init) ?? "?")"
             reading.message = words
-            reading.failure = AgentFailure(kind: output.exitCode == 2 ? .usage : .agent, message: words)
+            reading.failure = output.exitCode == 2 ? AgentFailure(kind: .usage, message: words) : AgentFailure.fromAPI(words)
         } else if call.stage != .execute {
             let key = AnswerText.key(for: call.stage)
             reading.result = output.files[Self.lastMessageFile].flatMap { AnswerText.json(in: String(decoding: $0, as: UTF8.self), having: key) }

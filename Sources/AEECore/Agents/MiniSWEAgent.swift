@@ -6,6 +6,20 @@ struct MiniSWEAgent: AgentCLI {
     let installHint = "pip install mini-swe-agent"
     static let trajectoryFile = "trajectory.json"
 
+    /// Without a model on its command line, in its config, `MSWEA_MODEL_NAME` or its global `.env`, mini stops at
+    /// once ("No default model set").
+    func namesModel(arguments: [String], environment: [String: String], root: String) -> Bool {
+        if arguments.contains(where: { ["-m", "--model", "-c", "--config"].contains($0) || $0.hasPrefix("--model=") || $0.hasPrefix("--config=") }) { return true }
+        if environment["MSWEA_MODEL_NAME"].map({ !$0.isEmpty }) == true { return true }
+        let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? environment["HOME"].map { $0 + "/.config" }
+        guard let directory = environment["MSWEA_GLOBAL_CONFIG_DIR"] ?? configHome.map({ $0 + "/mini-swe-agent" }),
+              let text = try? String(contentsOfFile: directory + "/.env", encoding: .utf8) else { return false }
+        return text.split(whereSeparator: \.isNewline).contains { line in
+            let words = line.drop { $0 == " " }
+            return (words.hasPrefix("MSWEA_MODEL_NAME=") || words.hasPrefix("export MSWEA_MODEL_NAME=")) && !line.hasSuffix("=") && !line.hasSuffix("=''") && !line.hasSuffix("=\"\"")
+        }
+    }
+
     func invocation(for call: AgentCLICall) -> AgentCLIInvocation? {
         guard call.stage == .execute else { return nil }
         var invocation = AgentCLIInvocation(arguments: ["-y", "--exit-immediately", "-t", Self.task(call), "-o", call.scratch + Self.trajectoryFile])

@@ -145,7 +145,11 @@ struct AgentDriver {
             process.graceSeconds = driver.graceSeconds
             process.stopRequested = driver.stopRequested
             let outcome = try process.run()
-            let status: AgentReport.Status = outcome.timedOut ? .timedOut : outcome.exitCode == 0 ? .done : outcome.exitCode == nil ? .killed : .failed
+            // Stopped by an interrupt of git aee, an exit 0 says the CLI stopped cleanly (Claude Code does), not that
+            // it did its work.
+            let interrupted = outcome.stopped && !outcome.timedOut && ProcessGroups.shared.interruption != nil
+            let status: AgentReport.Status = outcome.timedOut ? .timedOut : interrupted || outcome.exitCode == nil ? .killed
+                : outcome.exitCode == 0 ? .done : .failed
             let tail = OutputTail.suffix(AgentDriver.artifactTail, of: outcome.output)
             let report = AgentReport(status: status, exitCode: outcome.exitCode, durationMilliseconds: Int(outcome.seconds * 1000),
                                      outputTail: String(decoding: tail, as: UTF8.self),
@@ -196,9 +200,36 @@ struct AgentDriver {
             report.outputDroppedBytes = message.utf8.count - words.count
         }
         report.failure = reading.failure
+        if reading.failure.map({ $0.kind == .agent }) ?? true, let ending = Self.ending(of: outcome, status: report.status, timeout: launch.timeout) {
+            // How git aee or a signal ended the call says more than the CLI's last words on the way out (an event of
+            // its stream, a warning, a placeholder); not more than a failure it told apart (its API, its flags).
+            report.failure = AgentFailure(kind: .agent, message: ending)
+        }
         report.permissionDenials = reading.denials.isEmpty ? nil : reading.denials
         return Call(report: report, result: reading.result, hitTaskDeadline: launch.hitsTaskDeadline && outcome.timedOut, usage: reading.usage,
                     stream: outcome.output)
+    }
+
+    /// Why a call that git aee or a signal ended stopped, in words: nil for one that ended by itself.
+    static func ending(of outcome: Subprocess.Outcome, status: AgentReport.Status, timeout: Double) -> String? {
+        switch status {
+        case .timedOut:
+            return "timed out after \(Int(timeout.rounded())) s"
+        case .killed:
+            if let signal = ProcessGroups.shared.interruption, outcome.stopped { return "stopped: git aee was interrupted (\(signalName(signal)))" }
+            // Stopped otherwise by git aee, it was for what its output said (it gave up on its API), which the
+            // reading tells.
+            return outcome.stopped ? nil : outcome.signal.map { "killed by \(signalName($0))" }
+        default:
+            return nil
+        }
+    }
+
+    /// `SIGKILL (9)`, or the number alone for a signal without a common name.
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGABRT: "SIGABRT", SIGKILL: "SIGKILL",
+                                      SIGSEGV: "SIGSEGV", SIGPIPE: "SIGPIPE", SIGTERM: "SIGTERM", SIGBUS: "SIGBUS"]
+        return names[signal].map { "\($0) (\(signal))" } ?? "signal \(signal)"
     }
 
     /// The names at the top of the workspace that begin with one of `prefixes`.

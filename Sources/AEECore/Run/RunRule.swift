@@ -46,7 +46,9 @@ struct RunRule {
             }
             if let overBudget { return (.stop(.budget, detail: overBudget), counts) }
             if counts.agentFailures >= maxAgentFailures {
-                let words = failure.agent?.outputTail.split(whereSeparator: \.isNewline).last.map { ": " + String($0).excerpt(200) } ?? ""
+                // Why the CLI failed, when its output told (or git aee stopped it), else its last line.
+                let words = (failure.agent?.failure?.message ?? failure.agent?.outputTail.split(whereSeparator: \.isNewline).last.map(String.init))
+                    .map { ": " + $0.excerpt(200) } ?? ""
                 // A failure that ends the run at once (the agent cannot be run, or its model's API cannot be used) is
                 // one failure, however it counts towards the limit.
                 let times = failure.agent?.endsTheRun == true ? "failed"
@@ -77,7 +79,10 @@ extension TaskRecord {
 extension FailureContext {
     /// One line on what failed: the agent at a stage, or the gates that did not pass.
     var summary: String {
-        if let agent { return "the agent \(agent.status.replacingUnderscores) at the \(agent.stage) stage" }
+        if let agent {
+            let how = ["killed": "was killed", "timed_out": "timed out"][agent.status] ?? agent.status.replacingUnderscores
+            return "the agent \(how) at the \(agent.stage) stage"
+        }
         if let conflicts, !conflicts.isEmpty {
             return "work items run side by side conflicted: " + conflicts.map {
                 "\($0.workItem)" + ($0.with.isEmpty ? "" : " with \($0.with.joined(separator: ", "))") + " in \($0.files.prefix(3).joined(separator: ", "))"
