@@ -567,6 +567,24 @@ struct RunTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("a task whose recording fails before its run claims it (a full disk at each of its first writes) is taken back: exit 128 leaves no task a worker would run later",
+          .enabled(if: TestTools.strace != nil, "strace is not installed (make test installs it) or may not trace"),
+          arguments: [false, true])
+    func failedRecordingTakenBack(queue: Bool) throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.executor("fixer", fixCalculator)
+        for when in 1...4 {
+            // Each record step ends in the rename of its ref's lock: the when-th one fails as on a full disk.
+            let outcome = try repo.run(try #require(TestTools.strace), ["-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
+                                                                         "-e", "inject=rename:error=ENOSPC:when=\(when)", Scratch.binary, "task", "Fix",
+                                                                         "--agent", agent] + (queue ? ["--queue"] : []))
+            guard outcome.status == 128 else { continue }
+            #expect(outcome.stderr.contains("No space left on device"), "\(outcome.stderr)")
+            #expect(try repo.git("for-each-ref", "refs/heads/aee") == "", "write #\(when) failed, and a task was left: \(outcome.stderr)")
+        }
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("a run that stops on an error after its first commits exits 2 with its task BLOCKED, not 128 ('nothing written')")
     func errorAfterCommits() throws {
         let repo = try calculatorRepository()

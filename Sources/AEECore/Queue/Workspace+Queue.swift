@@ -10,8 +10,14 @@ extension Workspace {
             let remote = try push.map { try TaskRemote(name: $0, repository: repository) }
             _ = try GateCatalog(config: try projectConfig(), settings: settings).plan(metadata.gates)
             let (record, identity) = try createTask(title: title, metadata: metadata)
-            try store.transition(record.id, to: .approved, identity: identity)
-            let (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
+            let queued: TaskRecord
+            do {
+                try store.transition(record.id, to: .approved, identity: identity)
+                (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
+            } catch {
+                takeBackUnstarted(record.id)
+                throw error
+            }
             // A new id: nobody else can have the branch, so only an unreachable remote stops this; the task is then
             // taken back, so that the refusal leaves nothing behind.
             do {
@@ -25,6 +31,14 @@ extension Workspace {
             }
             return (queued, identity)
         }
+    }
+
+    /// Removes task `id`, which this process has just created, when a step after that failed before any run claimed
+    /// it (DRAFT, APPROVED or QUEUED, on this clone only): the command's failure then leaves nothing behind.
+    public func takeBackUnstarted(_ id: TaskID) {
+        guard let tip = try? store.tip(of: id), let record = try? store.record(of: id, at: tip),
+              [.draft, .approved, .queued].contains(record.state) else { return }
+        try? repository.deleteReference(id.branch, expecting: tip)
     }
 
     /// Fetches the task branches from `remote` and fast-forwards the local ones (what a run with `--remote` does

@@ -75,7 +75,14 @@ enum TaskCommand: Command {
                 context.terminal.hint("\(local.count) local change\(local.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(them) first to include \(them)")
             }
         }
-        try workspace.store.transition(record.id, to: .approved, identity: identity)
-        return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
+        // Until its run has claimed it, the task is this command's alone: a failure before that (a full disk) takes
+        // it back, so that a command that failed leaves no task a worker would run later.
+        do {
+            try workspace.store.transition(record.id, to: .approved, identity: identity)
+            return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
+        } catch {
+            workspace.takeBackUnstarted(record.id)
+            throw error
+        }
     }
 }
