@@ -7,14 +7,51 @@ public func removeRecursively(_ path: String) throws {
     // Without a trailing `/`, which would make lstat follow a link standing there: the link goes, not what it names.
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if info.st_mode & S_IFMT == S_IFDIR {
-        // A directory made read-only (a Go module cache does that) must be writable for its entries to go.
-        if info.st_mode & S_IRWXU != S_IRWXU { chmod(path, info.st_mode | S_IRWXU) }
-        for name in directoryEntries(path) { try removeRecursively(path + "/" + name) }
+    let slash = path.lastIndex(of: "/")
+    let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let directory = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard directory >= 0 else {
+        if errno == ENOENT { return }
+        throw GitError(systemCall: "open", path: parent)
     }
-    guard remove(path) == 0 || errno == ENOENT else { throw GitError(systemCall: "remove", path: path) }
+    defer { close(directory) }
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    try removeEntry(name.utf8CString.map { $0 }, in: directory, path: path)
+}
+
+/// Removes `name` (its bytes, NUL-terminated: a name need not be UTF-8) in the open directory `directory` (`path`
+/// names it in errors), and all it holds: each level opened from the one above, so a tree deeper than a path can
+/// name (PATH_MAX) goes too, and a link is never followed.
+private func removeEntry(_ name: [CChar], in directory: Int32, path: String) throws {
+    var info = stat()
+    guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+    let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+    if isDirectory {
+        // A directory made read-only (a Go module cache does that) must be writable for its entries to go.
+        if info.st_mode & S_IRWXU != S_IRWXU { fchmodat(directory, name, info.st_mode | S_IRWXU, 0) }
+        let inner = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard inner >= 0 else { throw GitError(systemCall: "open", path: path) }
+        defer { close(inner) }
+        for entry in rawDirectoryEntries(inner) {
+            try removeEntry(entry, in: inner, path: path + "/" + String(decoding: entry.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+    guard unlinkat(directory, name, isDirectory ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT else {
+        throw GitError(systemCall: "remove", path: path)
+    }
+}
+
+/// The names in the open directory `descriptor` but `.` and `..`, as bytes, NUL-terminated.
+private func rawDirectoryEntries(_ descriptor: Int32) -> [[CChar]] {
+    let copy = dup(descriptor)
+    guard copy >= 0, let directory = fdopendir(copy) else { return [] }
+    defer { closedir(directory) }
+    var names: [[CChar]] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) }) }
+        if name != [46] && name != [46, 46] { names.append(name + [0]) }
+    }
+    return names
 }
 
 /// Makes `path` a directory, with the directories above it that are missing; it and the `levels - 1` above it must

@@ -144,6 +144,26 @@ struct HostileInputTests {
         #expect(refused.contains(".gitmodules") && refused.contains(".gitattributes") && refused.count == 3, "\(refused)")
     }
 
+    @Test("folders nested deeper than a path can name (40 of 200 characters): the task still ends as its gates say, and the workspace goes, deep folders and all")
+    func deeperThanAPath() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.executor("deep", """
+            python3 -c 'import os
+            for i in range(40): os.mkdir("d" * 200); os.chdir("d" * 200)
+            open("leaf", "w").write("x")'
+            \(fixCalculator)
+            """)
+        let (id, record) = try repo.succeed(agent: agent)
+        #expect(record["state"] as? String == "SUCCEEDED")
+        #expect(!(try repo.git("ls-tree", "-r", "--name-only", "aee/\(id)").contains("leaf")))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: repo.workspaceRoot).map { repo.workspaceRoot + "/" + $0 }
+        for folder in folders {
+            let left = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "repository" && !$0.hasPrefix(".") }
+            #expect(left.isEmpty, "\(left)")
+        }
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("an agent attacking paths, trailers and memory: ids made safe, no forged trailer, nothing written outside, output capped")
     func hostileAgent() throws {
         let repo = try calculatorRepository()

@@ -21,8 +21,13 @@ struct Doctor {
         var problems: [String] = []
         if let repository = workingTree {
             if try repository.hasConflicts() { problems.append("unmerged paths in the index: finish or abort the merge") }
-            for file in try repository.changedPaths() where hasConflictMarkers(root + file) {
-                problems.append("\(file): conflict markers")
+            do {
+                for file in try repository.changedPaths() where hasConflictMarkers(root + file) {
+                    problems.append("\(file): conflict markers")
+                }
+            } catch let error as GitError where !error.isOutOfSpace {
+                // What git cannot read in the tree (a path longer than it takes) is a problem of the tree's.
+                problems.append("the working tree cannot be read as git reads it: \(error.message.excerpt(200))")
             }
         }
         for gate in catalog.gates.values.sorted(by: { $0.name < $1.name }) {

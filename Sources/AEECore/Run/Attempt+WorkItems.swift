@@ -251,7 +251,7 @@ extension Attempt {
         }
         (tip, tipTree, record) = (commit, try repository.commit(commit).tree, change.record)
         for index in order { try context.store.deleteBranch(TaskID.itemBranch(of: branch, items[index].id), expecting: ended[index]!) }
-        try state.taskWorkspace.move(to: tip)
+        try state.taskWorkspace.move(to: tip, orMakeAgainFor: context.id, from: context.workspace.repository)
         ignoredAfterStaging = nil
         return conflicts
     }

@@ -130,7 +130,7 @@ struct Attempt {
                                      events: { [events = context.events] in events(.gate($0)) })
         if report.results.contains(where: { $0.usage != nil }) {
             // What the reviewing agent left in the workspace is nobody's work: the next work item starts clean.
-            try state.taskWorkspace.move(to: tip)
+            try state.taskWorkspace.move(to: tip, orMakeAgainFor: context.id, from: context.workspace.repository)
             for result in report.results { if let usage = result.usage { add(usage) } }
         }
         if let signal = ProcessGroups.shared.interruption { return .stopped(.interrupted, detail: "signal \(signal) while the gates ran") }

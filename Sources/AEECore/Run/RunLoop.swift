@@ -204,7 +204,7 @@ final class RunLoop {
             // A passing attempt is the task's own history now; only failed ones keep a branch (there too).
             try store.deleteBranch(attempt.branch, expecting: attempt.tip)
         }
-        try state.taskWorkspace.move(to: merge)
+        try state.taskWorkspace.move(to: merge, orMakeAgainFor: id, from: context.workspace.repository)
         context.events(.iterationEnded(iteration: attempt.number, end: end))
         return change.record
     }

@@ -192,6 +192,18 @@ struct TaskWorkspace {
         try repository.publishIndex()
     }
 
+    /// `move(to:)`, or, when what an agent left cannot be checked out over (a folder nested deeper than git takes a
+    /// path), task `id`'s workspace removed and made again at `commit` from `main`: it held nothing of the task's
+    /// that its commits do not.
+    mutating func move(to commit: OID, orMakeAgainFor id: TaskID, from main: Repository) throws {
+        do {
+            try move(to: commit)
+        } catch let error as GitError where !error.isOutOfSpace && !isUsersWorkingTree {
+            try Self.remove(location)
+            self = try Self.open(for: id, in: main, at: commit, location: location)
+        }
+    }
+
     /// Stages what the agent changed as `git add -A` would, leaving `.aee/` as the last commit had it (the changes
     /// there are refused). `tree(adding:)` then makes the commit's tree.
     /// What the agent left and git cannot stage (a required filter failing on it, a path libgit2 refuses) fails
