@@ -66,7 +66,7 @@ struct RunRuleTests {
         #expect(counts.agentFailures == 3)
     }
 
-    @Test("the agent failing max_failures times ends the run agent_error, quoting its last line; one that cannot be helped ends it at once")
+    @Test("the agent failing max_failures times ends the run agent_error, quoting why its CLI failed or else its last line; one that cannot be helped ends it at once")
     func agentError() {
         let (once, counts) = rule.after(iteration: 1, .failed(agent()), overBudget: nil, counts: .init())
         #expect(once == .next)
@@ -76,7 +76,7 @@ struct RunRuleTests {
         let (missing, _) = rule.after(iteration: 1, .failed(agent(exitCode: 127)), overBudget: nil, counts: .init())
         #expect(missing == .stop(.agentError, detail: "the agent failed: no such model"))
         let refused = AgentFailure(kind: .api, message: "invalid x-api-key")
-        #expect(rule.after(iteration: 1, .failed(agent(failure: refused)), overBudget: nil, counts: .init()).0 == .stop(.agentError, detail: "the agent failed: no such model"))
+        #expect(rule.after(iteration: 1, .failed(agent(failure: refused)), overBudget: nil, counts: .init()).0 == .stop(.agentError, detail: "the agent failed: invalid x-api-key"))
         let busy = AgentFailure(kind: .agent, message: "overloaded")
         #expect(rule.after(iteration: 1, .failed(agent(failure: busy)), overBudget: nil, counts: .init()).0 == .next)
     }
