@@ -172,6 +172,11 @@ struct UsageTests {
         #expect(String(decoding: try CanonicalJSON.compact(total), as: UTF8.self) == #"{"cost_usd":0.306,"turns":3}"#)
         #expect(String(decoding: try CanonicalJSON.compact(Usage.unknown + .unknown), as: UTF8.self) == #"{"cost_usd":null,"turns":null}"#)
         #expect(Usage(reportedCost: -1, turns: -2) == .unknown)
+        // A CLI's floating-point sum is taken to the 1e-12 dollar.
+        #expect(Usage(reportedCost: 0.39751200000000003, turns: nil).costUSD == Decimal(string: "0.397512"))
+        #expect(Usage(reportedCost: 0.1 + 0.2, turns: nil).costUSD == Decimal(string: "0.3"))
+        #expect(Usage(reportedCost: 0.0000001234, turns: nil).costUSD == Decimal(string: "0.0000001234"))
+        #expect(Usage(reportedCost: 123456.789, turns: nil).costUSD == Decimal(string: "123456.789"))
     }
 
     @Test("amounts read in cents, and under a cent with the decimals they need")

@@ -90,10 +90,22 @@ struct ExecutionResult: Decodable {
 }
 
 extension Usage {
-    /// Usage as an agent reported it; negative or absurd figures are unknown.
+    /// Usage as an agent reported it; negative or absurd figures are unknown. A cost is taken to the 1e-12 dollar:
+    /// a CLI that adds prices up in binary floating point reports 0.39751200000000003 for 0.397512.
     init(reportedCost costUSD: Double?, turns: Int?) {
-        self.init(costUSD: costUSD.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e12 ? Decimal(string: String($0)) : nil },
+        self.init(costUSD: costUSD.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e12 ? Self.exactCost($0) : nil },
                   turns: turns.flatMap { $0 >= 0 ? $0 : nil })
+    }
+
+    /// `cost` as the decimal it reads as, rounded half up to 12 decimals.
+    static func exactCost(_ cost: Double) -> Decimal? {
+        let text = String(cost)
+        guard !text.contains("e"), let point = text.firstIndex(of: "."), text.distance(from: point, to: text.endIndex) > 13 else {
+            return Decimal(string: text)
+        }
+        let kept = text.index(point, offsetBy: 13)
+        guard let rounded = Decimal(string: String(text[..<kept])) else { return nil }
+        return text[kept] >= "5" ? rounded + Decimal(string: "0.000000000001")! : rounded
     }
 }
 
