@@ -437,6 +437,7 @@ struct RunTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let id = try repo.onlyTaskID()
         #expect(try repo.git("rev-parse", "main") == (try repo.git("rev-parse", "aee/\(id)")))
+        #expect(outcome.stdout.hasSuffix("main fast-forwarded to \(try repo.git("rev-parse", "main").prefix(12))\n"), "\(outcome.stdout)")
         #expect(try repo.git("status", "--porcelain") == "")
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".aee/tasks/\(id)/task.json").path))
         // Merged, its branch may go; `show` reads the record from HEAD and does not name a branch that is not there.

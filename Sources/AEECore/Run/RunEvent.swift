@@ -33,4 +33,6 @@ public struct RunResult: Sendable {
     public let keptBecause: String?
     /// Why `--merge` could not fast-forward the base branch (the task itself succeeded).
     public let mergeError: (any AEEError)?
+    /// The commit `--merge` fast-forwarded the base branch to.
+    public var merged: String?
 }

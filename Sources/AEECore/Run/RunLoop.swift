@@ -255,13 +255,17 @@ final class RunLoop {
             (kept, keptBecause) = (workspace.root, reason)
         }
         var mergeError: (any AEEError)?
+        var merged: String?
         if reason == .done, context.options.merge {
             do {
                 try context.workspace.fastForward(final, to: tip, here: workspace.isUsersWorkingTree)
+                merged = tip.hex
             } catch let error as any AEEError {
                 mergeError = error
             }
         }
-        return RunResult(record: final, reason: reason, keptWorkspace: kept, keptBecause: keptBecause, mergeError: mergeError)
+        var result = RunResult(record: final, reason: reason, keptWorkspace: kept, keptBecause: keptBecause, mergeError: mergeError)
+        result.merged = merged
+        return result
     }
 }

@@ -177,6 +177,10 @@ enum RunCommand: Command {
             if let hint = refused.hint { context.terminal.hint(hint) }
             return Status.mergeRefused
         }
+        if let tip = result.merged, let branch = record.baseBranch, !arguments.flag("json") {
+            // As `git merge` says it: the user's branch moved.
+            context.terminal.print("\(branch.replacingPrefix("refs/heads/", with: "")) fast-forwarded to \(tip.prefix(12))")
+        }
         if result.reason == .interrupted, let signal = ProcessGroups.shared.interruption { return 128 + signal }
         switch record.state {
         case .succeeded: return 0
