@@ -126,6 +126,7 @@ extension ResumeTests {
         let shown = try repo.aee("show", id).stdout
         #expect(shown.contains("run        pid \(run.processIdentifier) on "), "\(shown)")
         #expect(shown.contains(", gone ('git aee resume \(id)' continues it)"), "\(shown)")
+        #expect(shown.contains("\niteration  1 of 20, under way\n"), "counted as status counts it: \(shown)")
 
         let resumed = try repo.aee("resume", id)
         #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -17,6 +17,7 @@ enum ShowCommand: Command {
             return 0
         }
         let palette = try context.palette()
+        let story = try workspace.store.story(of: record.id)
         let base = record.baseCommit.map { commit in
             String(commit.prefix(12)) + (record.baseBranch.map { " (\($0.hasPrefix("refs/heads/") ? String($0.dropFirst(11)) : $0))" } ?? " (detached)")
         } ?? "(none: the repository had no commits)"
@@ -24,7 +25,7 @@ enum ShowCommand: Command {
             ("task", record.id.rawValue),
             ("title", TaskTitle.oneLine(record.title, limit: 10_000)),
             ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.rawValue))" } ?? "")),
-            ("iteration", "\(record.iteration) of \(record.metadata.maxIterations)"),
+            ("iteration", try iteration(of: record, story: story)),
             ("mode", record.metadata.runMode.rawValue),
             ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),
             ("branch", try branch(of: record.id, context)),
@@ -57,7 +58,6 @@ enum ShowCommand: Command {
         for (key, value) in rows {
             context.terminal.print(key + String(repeating: " ", count: 11 - key.count) + value)
         }
-        let story = try workspace.store.story(of: record.id)
         let changed = (try? workspace.change(of: record.id, paths: [], format: .nameOnly).isEmpty == false) ?? true
         // The ref whose history holds the attempts: the task's branch, or the remote's copy of it; a merged task's
         // attempts are in HEAD's history, under its merge.
@@ -73,6 +73,14 @@ enum ShowCommand: Command {
     /// The iterations, a line each with their work items, what an agent that stopped them said, and their gates
     /// below, then how long the task took and how to see its change (when it made one); nothing for a task that has
     /// not run.
+    /// The iterations ended, of the most allowed; one under way, or stopped before its end (an interrupt, a
+    /// crash), is the one counted, as `status` and the run's summary count it.
+    static func iteration(of record: TaskRecord, story: TaskStory) throws -> String {
+        let of = "of \(record.metadata.maxIterations)"
+        guard story.iterations.last.map({ $0.end == nil }) == true else { return "\(record.iteration) \(of)" }
+        return "\(record.iteration + 1) \(of), " + (record.state == .running ? "under way" : "stopped before its end")
+    }
+
     static func lines(of story: TaskStory, id: TaskID, changed: Bool, graphed: String?) -> [String] {
         guard !story.iterations.isEmpty else { return [] }
         var lines = ["", "iterations"]
