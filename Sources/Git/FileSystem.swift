@@ -32,13 +32,17 @@ private func removeEntry(_ name: [CChar], in directory: Int32, path: String) thr
         let inner = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard inner >= 0 else { throw GitError(systemCall: "open", path: path) }
         defer { close(inner) }
-        for entry in rawDirectoryEntries(inner) {
-            try removeEntry(entry, in: inner, path: path + "/" + String(decoding: entry.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        for entry in rawDirectoryEntries(inner) { try removeEntry(entry, in: inner, path: path + "/" + entryName(entry)) }
     }
     guard unlinkat(directory, name, isDirectory ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT else {
         throw GitError(systemCall: "remove", path: path)
     }
+}
+
+/// A name `rawDirectoryEntries` read, as text (bytes that are not UTF-8 replaced), for a message or a caller that
+/// works with names as text.
+private func entryName(_ entry: [CChar]) -> String {
+    String(decoding: entry.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// The names in the open directory `descriptor` but `.` and `..`, as bytes, NUL-terminated.
@@ -112,14 +116,10 @@ func readFile(_ path: String) -> [UInt8]? {
 
 /// The names in directory `path` (without `.` and `..`); none when it cannot be read.
 func directoryEntries(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
+    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { return [] }
+    defer { close(descriptor) }
+    return rawDirectoryEntries(descriptor).map(entryName).sorted()
 }
 
 /// Whether directory `path` holds nothing but `kept` (and `.`, `..`); it stops at the first other name, so a full

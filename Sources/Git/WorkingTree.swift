@@ -166,15 +166,19 @@ extension Repository {
             }
             if delta.new_file.flags & GIT_DIFF_FLAG_EXISTS.rawValue == 0 {
                 try check(git_index_remove_bypath(index, raw), "git_index_remove_bypath")
-            } else if refusedByFsck(path) {
-                staged.refused.append(path)
-                continue
+                staged.changed.append(path)
             } else {
-                try check(git_index_add_bypath(index, raw), "git_index_add_bypath")
+                try add(path, to: index, into: &staged)
             }
-            staged.changed.append(path)
         }
         return staged
+    }
+
+    /// Stages the file at `path`, unless `git fsck --strict` would reject it: then it is refused.
+    private func add(_ path: String, to index: OpaquePointer, into staged: inout StagedChanges) throws {
+        guard !refusedByFsck(path) else { return staged.refused.append(path) }
+        try check(git_index_add_bypath(index, path), "git_index_add_bypath")
+        staged.changed.append(path)
     }
 
     /// Whether the file at `path` would make a tree `git fsck --strict` rejects (and a server checking pushes
@@ -208,11 +212,7 @@ extension Repository {
         let name = isDirectory ? String(path.dropLast()) : path
         guard let root = workingDirectory else { return }
         guard !rules.isIgnored(name, isDirectory: isDirectory) else { return staged.ignored.append(path) }
-        guard isDirectory else {
-            try check(git_index_add_bypath(index, name), "git_index_add_bypath")
-            staged.changed.append(name)
-            return
-        }
+        guard isDirectory else { return try add(name, to: index, into: &staged) }
         if access(root + name + "/.git", F_OK) == 0 { return try stageEmbeddedRepository(name, in: index, into: &staged) }
         for entry in directoryEntries(root + name) where entry != ".git" {
             var info = stat()

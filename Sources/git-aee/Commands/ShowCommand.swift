@@ -25,7 +25,7 @@ enum ShowCommand: Command {
             ("task", record.id.rawValue),
             ("title", TaskTitle.oneLine(record.title, limit: 10_000)),
             ("state", palette.state(record.state) + (record.exitReason.map { " (\($0.rawValue))" } ?? "")),
-            ("iteration", try iteration(of: record, story: story)),
+            ("iteration", iteration(of: record, story: story)),
             ("mode", record.metadata.runMode.rawValue),
             ("gates", record.metadata.gates.joined(separator: ", ").escapedForTerminal),
             ("branch", try branch(of: record.id, context)),
@@ -75,7 +75,7 @@ enum ShowCommand: Command {
     /// not run.
     /// The iterations ended, of the most allowed; one under way, or stopped before its end (an interrupt, a
     /// crash), is the one counted, as `status` and the run's summary count it.
-    static func iteration(of record: TaskRecord, story: TaskStory) throws -> String {
+    static func iteration(of record: TaskRecord, story: TaskStory) -> String {
         let of = "of \(record.metadata.maxIterations)"
         guard story.iterations.last.map({ $0.end == nil }) == true else { return "\(record.iteration) \(of)" }
         return "\(record.iteration + 1) \(of), " + (record.state == .running ? "under way" : "stopped before its end")
