@@ -486,7 +486,7 @@ extension RemoteTests {
         #expect(try repo.git("for-each-ref", "refs/aee/leases") == "")
     }
 
-    @Test("a ref lock a killed sync left under the remote's refs no longer fails every fetch from it: once stale, it is removed, and sync, resume and workers go on")
+    @Test("a ref lock a killed sync left under the remote's refs no longer fails every fetch from it: once stale, it is removed and sync fetches (resume and workers fetch the same way)")
     func staleFetchLock() throws {
         let repo = try calculatorRepository(fixed: true)
         _ = try repo.sharedThroughRemote(clones: 1)
