@@ -1,23 +1,30 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// libgit2 and what it uses, linked into the program from Debian's static libraries (libgit2-dev depends on their
+// packages). Loaded dynamically, they cost every command about 2.5 ms before main, about what `git status` takes: the
+// loader binds some 4,300 of their symbols eagerly, most of them OpenSSL's (libssh2's). libgit2 goes in whole, as no
+// object of ours comes after it on the linker's command line. mbedTLS stays shared, so that
+// Sources/CSystem/certificates.c can stand in front of its certificate parser; Debian ships gssapi only shared.
+let libgit2: [LinkerSetting] = [.unsafeFlags([
+    "--whole-archive", "-l:libgit2.a", "--no-whole-archive",
+    "-Bstatic", "-lssh2", "-lhttp_parser", "-lpcre2-8", "-lcrypto", "-lz",
+    "-Bdynamic", "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-l:libgssapi_krb5.so.2",
+].flatMap { ["-Xlinker", $0] })]
+
 let package = Package(
     name: "git-aee",
     products: [
         .executable(name: "git-aee", targets: ["git-aee"]),
     ],
     targets: [
-        // libgit2 from the system (Debian: libgit2-dev), found through pkg-config.
-        .systemLibrary(
-            name: "CLibGit2",
-            pkgConfig: "libgit2",
-            providers: [.apt(["libgit2-dev"])]
-        ),
+        // libgit2 from the system (Debian: libgit2-dev), linked in (see `libgit2` below).
+        .systemLibrary(name: "CLibGit2", providers: [.apt(["libgit2-dev"])]),
         // glibc extensions Swift's Glibc module does not export (pipe2, posix_spawn chdir and closefrom).
         // DWARF 4, so that valgrind 3.19 (Debian 12), which the benchmarks use to count instructions, can read it.
         .target(name: "CSystem", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // The only code that touches libgit2's C API.
-        .target(name: "Git", dependencies: ["CLibGit2", "CSystem"]),
+        .target(name: "Git", dependencies: ["CLibGit2", "CSystem"], linkerSettings: libgit2),
         // Tasks, their state machine, the store in git, configuration.
         .target(name: "AEECore", dependencies: ["Git", "CSystem"]),
         // Parsing and printing only.
