@@ -13,7 +13,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         self.code = code
         self.function = function
         if let last = git_error_last(), let text = last.pointee.message {
-            self.message = String(cString: text).trimmingTrailingNewlines()
+            // mbedTLS explains a refused certificate in several lines: an error is one line.
+            self.message = String(cString: text).trimmingTrailingNewlines().split(separator: "\n").joined(separator: "; ")
         } else {
             self.message = "libgit2 error \(code)"
         }
@@ -65,6 +66,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A checkout would overwrite local changes.
     public var isConflict: Bool { code == GIT_ECONFLICT.rawValue }
     public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
+    /// A remote refused the certificate or the credentials: trying again cannot go through.
+    public var isRefusedAccess: Bool { code == GIT_ECERTIFICATE.rawValue || code == GIT_EAUTH.rawValue }
     /// A write failed because its file system is full (or over quota): libgit2 and this wrapper end such a message
     /// with the system's text for it.
     public var isOutOfSpace: Bool {

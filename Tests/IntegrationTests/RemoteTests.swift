@@ -547,3 +547,44 @@ extension RemoteTests {
         #expect(try repo.fsckIsClean())
     }
 }
+
+/// openssl's command, where installed: it serves TLS with a certificate no CA signed.
+let openssl = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") ? "/usr/bin/openssl" : nil
+
+extension RemoteTests {
+    @Test("an https remote: the TLS handshake runs, and a certificate no CA signed is refused by name, in one line, at the first try",
+          .enabled(if: openssl != nil))
+    func untrustedCertificate() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let key = repo.root.appendingPathComponent("key.pem").path, certificate = repo.root.appendingPathComponent("certificate.pem").path
+        #expect(try repo.run(openssl!, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                        "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=elsewhere.example"]).status == 0)
+        let port = try closedPort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: openssl!)
+        server.arguments = ["s_server", "-accept", "\(port)", "-cert", certificate, "-key", key, "-www", "-quiet"]
+        server.standardInput = FileHandle.nullDevice
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        for _ in 0..<200 where try repo.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]).status != 0 { usleep(25_000) }
+        try repo.git("remote", "add", "tls", "https://127.0.0.1:\(port)/calc.git")
+        let synced = try repo.aee("sync", "tls")
+        #expect(synced.status == 128)
+        #expect(synced.stderr.hasPrefix("fatal: could not fetch from tls: the SSL certificate is invalid"), "\(synced.stderr)")
+        // mbedTLS gives each of the two faults a line of its own.
+        #expect(synced.stderr.contains("does not match with the expected CN; The certificate is not correctly signed by the trusted CA\nhint: "),
+                "one line: \(synced.stderr)")
+        // No waiting for the remote to come back, as for one out of reach: a refused certificate stays refused.
+        if let strace = TestTools.strace {
+            let log = repo.root.appendingPathComponent("connect.log").path
+            _ = try repo.run(strace, ["-f", "-qq", "-o", log, "-e", "trace=connect", Scratch.binary, "sync", "tls"])
+            let connects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("htons(\(port))") }
+            #expect(connects.count == 1, "\(connects)")
+        }
+    }
+}

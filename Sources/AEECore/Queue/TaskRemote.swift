@@ -175,7 +175,7 @@ public struct TaskRemote {
     /// Pauses between tries of a remote that cannot be reached: about 6 s in all before giving up.
     static let backoffSeconds = [0.2, 0.4, 0.8, 1.6, 3.2]
 
-    /// Runs `operation`, trying again with backoff while the remote cannot be reached.
+    /// Runs `operation`, trying again with backoff while the remote cannot be reached (not when it refused access).
     func retrying<T>(_ what: String, _ operation: () throws -> T) throws -> T {
         // Once the remote was out of reach, each later try is one until it answers again: a run goes on meanwhile,
         // and waiting out the pauses at every commit made a three-item run take a minute.
@@ -191,7 +191,7 @@ public struct TaskRemote {
                     pushed.outOfReach = true
                     throw RemoteError.failed(name, action: what, reason: "there is no repository at \(path)")
                 }
-                guard let pause = pauses.popFirst() else {
+                guard !error.isRefusedAccess, let pause = pauses.popFirst() else {
                     pushed.outOfReach = true
                     throw RemoteError.failed(name, action: what, reason: error.message)
                 }
