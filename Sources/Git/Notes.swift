@@ -22,26 +22,26 @@ extension Repository {
         return try note(on: object, inNotesCommit: commit)
     }
 
-    /// Sets the note on `object`, replacing any there, in a notes commit with `message` (libgit2 would write its
-    /// own, "Notes added by 'git_note_create' from libgit2"). The notes ref moves only from the tip the note was
-    /// added to, so a concurrent writer makes this throw `isModified` rather than lose the other's note.
+    /// Sets the note on `object`, replacing any there, in a notes commit with `message`. The tree is written here,
+    /// as git and libgit2 write it (libgit2's own call would also leave a commit of its own message behind, for gc).
+    /// The notes ref moves only from the tip the note was added to, so a concurrent writer makes this throw
+    /// `isModified` rather than lose the other's note.
     public func setNote(_ text: String, on object: OID, in notesRef: String, signature: Signature, message: String) throws {
         let parent = try resolveReference(notesRef)
-        var raw = object.raw
-        var added = git_oid()
-        var blob = git_oid()
-        try signature.withHandle { signature -> Void in
-            if let parent {
-                try withCommit(parent) { parentCommit -> Void in
-                    try check(git_note_commit_create(&added, &blob, pointer, parentCommit, signature, signature, &raw, text, 1), "git_note_commit_create")
-                }
-            } else {
-                try check(git_note_commit_create(&added, &blob, pointer, nil, signature, signature, &raw, text, 1), "git_note_commit_create")
-            }
-        }
-        // The same tree and parent under git aee's message; libgit2's commit is left for gc, referenced by nothing.
-        let tree = try commit(OID(added)).tree
+        let root = try parent.map { try commit($0).tree }
+        let tree = try writeTree(base: root, applying: [TreeUpdate(path: try notePath(of: object, in: root), blob: try writeBlob(Array(text.utf8)))])
         let notes = try writeCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature, committer: signature, message: message)
         try updateReference(notesRef, to: notes, expecting: parent, reflogMessage: "aee: " + message.prefix { $0 != "\n" })
+    }
+
+    /// Where the note on `object` goes in the notes tree `root`: under the fan-out folders it already has (`ab/`,
+    /// then `ab/cd/`, named by the id's leading digits), at the deepest, named by the rest of the id.
+    private func notePath(of object: OID, in root: OID?) throws -> String {
+        var folders = "", rest = Substring(object.hex)
+        while let root, rest.count > 2, try entry(at: folders + rest.prefix(2), inTree: root)?.isTree == true {
+            folders += rest.prefix(2) + "/"
+            rest = rest.dropFirst(2)
+        }
+        return folders + rest
     }
 }
