@@ -66,8 +66,12 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A checkout would overwrite local changes.
     public var isConflict: Bool { code == GIT_ECONFLICT.rawValue }
     public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
-    /// A remote refused the certificate or the credentials: trying again cannot go through.
-    public var isRefusedAccess: Bool { code == GIT_ECERTIFICATE.rawValue || code == GIT_EAUTH.rawValue }
+    /// A remote refused the certificate or the credentials: trying again cannot go through. (libgit2 also says
+    /// GIT_EAUTH when an ssh connection broke before any key was offered: that one may.)
+    public var isRefusedAccess: Bool {
+        code == GIT_ECERTIFICATE.rawValue
+            || code == GIT_EAUTH.rawValue && !message.hasPrefix("Failed to retrieve list of SSH authentication methods")
+    }
     /// A write failed because its file system is full (or over quota): libgit2 and this wrapper end such a message
     /// with the system's text for it.
     public var isOutOfSpace: Bool {

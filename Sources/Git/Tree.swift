@@ -95,23 +95,26 @@ extension Repository {
     /// Writes the tree that is `base` (or an empty tree) with `updates` applied.
     /// Only the trees along the changed paths are rebuilt, so the cost follows the depth and width of those paths, not the size of the repository.
     public func writeTree(base: OID?, applying updates: [TreeUpdate]) throws -> OID {
-        let baseTree = try base ?? writeEmptyTree()
-        return try withTree(baseTree) { handle in
-            var oid = git_oid()
-            // The C strings must stay alive for the whole call, so they are duplicated and freed after it.
-            let paths = updates.map { strdup($0.path)! }
-            defer { paths.forEach { free($0) } }
-            var raw = zip(updates, paths).map { update, path in
-                git_tree_update(
-                    action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
-                    id: update.blob?.raw ?? git_oid(),
-                    filemode: update.isTree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB,
-                    path: UnsafePointer(path)
-                )
-            }
-            try check(git_tree_create_updated(&oid, pointer, handle, raw.count, &raw), "git_tree_create_updated")
-            return OID(oid)
+        // No base: libgit2 starts from nothing, without writing an empty tree that nothing would refer to.
+        guard let base else { return try writeTree(baseHandle: nil, applying: updates) }
+        return try withTree(base) { try writeTree(baseHandle: $0, applying: updates) }
+    }
+
+    private func writeTree(baseHandle: OpaquePointer?, applying updates: [TreeUpdate]) throws -> OID {
+        var oid = git_oid()
+        // The C strings must stay alive for the whole call, so they are duplicated and freed after it.
+        let paths = updates.map { strdup($0.path)! }
+        defer { paths.forEach { free($0) } }
+        var raw = zip(updates, paths).map { update, path in
+            git_tree_update(
+                action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
+                id: update.blob?.raw ?? git_oid(),
+                filemode: update.isTree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB,
+                path: UnsafePointer(path)
+            )
         }
+        try check(git_tree_create_updated(&oid, pointer, baseHandle, raw.count, &raw), "git_tree_create_updated")
+        return OID(oid)
     }
 
     public func writeEmptyTree() throws -> OID {
