@@ -3,8 +3,8 @@ import PackageDescription
 
 // libgit2 and what it uses, linked into the program from Debian's static libraries (libgit2-dev depends on their
 // packages). Loaded dynamically, they cost every command about 2.5 ms before main, about what `git status` takes: the
-// loader binds some 4,300 of their symbols eagerly, most of them OpenSSL's (libssh2's). libgit2 goes in whole, as no
-// object of ours comes after it on the linker's command line. mbedTLS stays shared, so that
+// loader binds some 4,300 of their symbols eagerly, most of them OpenSSL's (libssh2's). libgit2 goes in whole, so that
+// what it brings in does not hang on where SwiftPM puts these flags among our objects. mbedTLS stays shared, so that
 // Sources/CSystem/certificates.c can stand in front of its certificate parser; Debian ships gssapi only shared.
 let libgit2: [LinkerSetting] = [.unsafeFlags([
     "--whole-archive", "-l:libgit2.a", "--no-whole-archive",

@@ -70,9 +70,6 @@ enum ShowCommand: Command {
         return 0
     }
 
-    /// The iterations, a line each with their work items, what an agent that stopped them said, and their gates
-    /// below, then how long the task took and how to see its change (when it made one); nothing for a task that has
-    /// not run.
     /// The iterations ended, of the most allowed; one under way, or stopped before its end (an interrupt, a
     /// crash), is the one counted, as `status` and the run's summary count it.
     static func iteration(of record: TaskRecord, story: TaskStory) -> String {
@@ -81,6 +78,9 @@ enum ShowCommand: Command {
         return "\(record.iteration + 1) \(of), " + (record.state == .running ? "under way" : "stopped before its end")
     }
 
+    /// The iterations, a line each with their work items, what an agent that stopped them said, and their gates
+    /// below, then how long the task took and how to see its change (when it made one); nothing for a task that has
+    /// not run.
     static func lines(of story: TaskStory, id: TaskID, changed: Bool, graphed: String?) -> [String] {
         guard !story.iterations.isEmpty else { return [] }
         var lines = ["", "iterations"]
