@@ -2,15 +2,13 @@
  *
  * Debian's libgit2 is built with mbedTLS, whose start-up (git_libgit2_init) parses the system's whole CA bundle:
  * 52 million instructions, about 6 ms, half of what a git aee command costs before it does anything, paid by every
- * command although almost none opens a TLS connection. This definition of mbedTLS's parse function comes first in
- * the process's symbol lookup (an executable's own symbols do), so libgit2's call reaches it: while git aee
- * initialises libgit2 it only notes the bundle's path; before a remote is reached, aee_git_load_certificates (in the
- * CLibGit2 shim) has libgit2 load that path for real through GIT_OPT_SET_SSL_CERT_LOCATIONS, which calls this again
- * with deferral off, and that call goes on to mbedTLS's own function. A libgit2 built with OpenSSL never calls it.
- * A libgit2 whose default is a directory of certificates parses it with mbedTLS's path function, deferred the same
- * way (that function parses each file through the file function, which must not be deferred then). */
-#define _GNU_SOURCE
-#include <dlfcn.h>
+ * command although almost none opens a TLS connection. The link wraps mbedTLS's parse functions (Package.swift:
+ * `--wrap`), so libgit2's calls reach these: while git aee initialises libgit2 they only note the bundle's path;
+ * before a remote is reached, aee_git_load_certificates (in the CLibGit2 shim) has libgit2 load that path for real
+ * through GIT_OPT_SET_SSL_CERT_LOCATIONS, which calls these again with deferral off, and they go on to mbedTLS's own
+ * functions. A libgit2 built with OpenSSL never calls them. A libgit2 whose default is a directory of certificates
+ * parses it with mbedTLS's path function, deferred the same way (that function parses each file through the file
+ * function, but from inside mbedTLS, where the wrap does not reach: it is never deferred then). */
 #include <stdlib.h>
 #include <string.h>
 #include "csystem.h"
@@ -19,26 +17,23 @@ static int deferring = 0;
 static char *deferred_file = NULL;
 static char *deferred_directory = NULL;
 
-/* While deferring, notes `path` in `*noted`; else calls mbedTLS's own `function`. */
-static int parse_or_defer(const char *function, char **noted, void *chain, const char *path) {
-    if (deferring) {
-        free(*noted);
-        *noted = path ? strdup(path) : NULL;
-        return 0;
-    }
-    int (*parse)(void *, const char *) = (int (*)(void *, const char *))dlsym(RTLD_NEXT, function);
-    /* -0x2900, MBEDTLS_ERR_X509_FILE_IO_ERROR: what mbedTLS answers for a file it cannot read. */
-    return parse ? parse(chain, path) : -0x2900;
+int __real_mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int __real_mbedtls_x509_crt_parse_path(void *chain, const char *path);
+
+/* While deferring, notes `path` in `*noted` and returns 1; else 0. */
+static int note_if_deferring(char **noted, const char *path) {
+    if (!deferring) return 0;
+    free(*noted);
+    *noted = path ? strdup(path) : NULL;
+    return 1;
 }
 
-__attribute__((visibility("default")))
-int mbedtls_x509_crt_parse_file(void *chain, const char *path) {
-    return parse_or_defer("mbedtls_x509_crt_parse_file", &deferred_file, chain, path);
+int __wrap_mbedtls_x509_crt_parse_file(void *chain, const char *path) {
+    return note_if_deferring(&deferred_file, path) ? 0 : __real_mbedtls_x509_crt_parse_file(chain, path);
 }
 
-__attribute__((visibility("default")))
-int mbedtls_x509_crt_parse_path(void *chain, const char *path) {
-    return parse_or_defer("mbedtls_x509_crt_parse_path", &deferred_directory, chain, path);
+int __wrap_mbedtls_x509_crt_parse_path(void *chain, const char *path) {
+    return note_if_deferring(&deferred_directory, path) ? 0 : __real_mbedtls_x509_crt_parse_path(chain, path);
 }
 
 void aee_defer_certificates(int defer) {
