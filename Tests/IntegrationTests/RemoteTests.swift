@@ -587,4 +587,46 @@ extension RemoteTests {
             #expect(connects.count == 1, "\(connects)")
         }
     }
+
+    @Test("an http remote that asks for a password or Kerberos (Negotiate) is refused in one line that says so, at the first try")
+    func passwordRemote() throws {
+        let repo = try calculatorRepository(fixed: true)
+        let port = try closedPort()
+        let script = """
+            import http.server
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", "Negotiate")
+                    self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+            http.server.HTTPServer(("127.0.0.1", \(port)), Handler).serve_forever()
+            """
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-c", script]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        for _ in 0..<200 where try repo.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]).status != 0 { usleep(25_000) }
+        try repo.git("remote", "add", "locked", "http://127.0.0.1:\(port)/calc.git")
+        let refs = try repo.git("for-each-ref")
+        let synced = try repo.aee("sync", "locked")
+        #expect(synced.status == 128)
+        #expect(synced.stderr.hasPrefix("fatal: could not fetch from locked: the remote asks for a password or a Kerberos ticket; git aee authenticates with ssh-agent keys only\nhint: "),
+                "\(synced.stderr)")
+        #expect(try repo.git("for-each-ref") == refs)
+        if let strace = TestTools.strace {
+            let log = repo.root.appendingPathComponent("connect.log").path
+            _ = try repo.run(strace, ["-f", "-qq", "-o", log, "-e", "trace=connect", Scratch.binary, "sync", "locked"])
+            let connects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("htons(\(port))") }
+            // libgit2 asks again once with the challenge in hand: two requests, no waiting and trying over.
+            #expect(connects.count <= 2, "\(connects)")
+        }
+    }
 }
