@@ -39,9 +39,9 @@ extension Repository {
         for name in ["info", "objects/info"] where mkdir(directory + name, 0o777) != 0 && errno != EEXIST {
             throw GitError(systemCall: "mkdir", path: directory + name)
         }
-        try replaceFile(directory + "objects/info/alternates", with: Array((commonDirectory + "objects\n").utf8))
+        try replaceFileIfChanged(directory + "objects/info/alternates", with: Array((commonDirectory + "objects\n").utf8))
         for name in ["info/exclude", "info/attributes"] {
-            if let bytes = readFile(commonDirectory + name) { try replaceFile(directory + name, with: bytes) } else { unlink(directory + name) }
+            if let bytes = readFile(commonDirectory + name) { try replaceFileIfChanged(directory + name, with: bytes) } else { unlink(directory + name) }
         }
         let fresh = directory + "config.aee-new"
         try removeRecursively(fresh)

@@ -92,6 +92,13 @@ public func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o66
     guard rename(temporary, path) == 0 else { throw GitError(systemCall: "rename", path: path) }
 }
 
+/// `replaceFile`, unless `path` is a file holding `bytes` already (not a link): settings written anew at every
+/// run are mostly what they were, and a file's creation and rename cost more than reading it.
+public func replaceFileIfChanged(_ path: String, with bytes: [UInt8]) throws {
+    guard readFile(path) != bytes else { return }
+    try replaceFile(path, with: bytes)
+}
+
 /// Whether `path` is a symbolic link (whether or not what it names exists).
 public func isLink(_ path: String) -> Bool {
     var info = stat()

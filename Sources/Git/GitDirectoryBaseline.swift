@@ -5,9 +5,10 @@ import Glibc
 
 /// The files of a borrowing repository's git directory that say how git behaves there (config, info/exclude,
 /// info/attributes, alternates), as git aee wrote them, so that what a program changed in them can be found and
-/// undone. Held in memory for a run; the copies on disk serve only to name the config keys that changed.
+/// undone. Held in memory for a run, never read back from disk, where a program could change it; `directory` holds
+/// only the copies a restore writes to name the config keys that changed.
 public struct GitDirectoryBaseline: Sendable {
-    /// The directory holding the copies.
+    /// The directory for the copies a restore compares with.
     public let directory: String
     /// Each file's bytes, by name; a file that should not exist is absent.
     let contents: [String: [UInt8]]
@@ -23,18 +24,12 @@ public struct GitDirectoryBaseline: Sendable {
     static let directories = ["hooks", "info", "objects", "objects/info"]
     public static let globalConfig = "global-config"
 
-    /// The files as they are now in `gitDirectory`, copied into `directory`.
-    public init(savingFrom gitDirectory: String, into directory: String) throws {
+    /// The files as they are now in `gitDirectory`; `directory` is where a restore puts its copies.
+    public init(of gitDirectory: String, copiesIn directory: String) {
         self.directory = directory
         var contents: [String: [UInt8]] = [:]
         for name in Self.files {
-            let copy = directory + "/" + name.replacingSlashes
-            if let bytes = readFile(gitDirectory + "/" + name) {
-                try replaceFile(copy, with: bytes)
-                contents[name] = bytes
-            } else {
-                unlink(copy)
-            }
+            if let bytes = readFile(gitDirectory + "/" + name) { contents[name] = bytes }
         }
         self.contents = contents
     }

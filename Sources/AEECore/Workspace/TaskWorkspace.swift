@@ -121,7 +121,7 @@ struct TaskWorkspace {
     /// The workspace opened as `repository`, with how git behaves there remembered for the run, and the user's large
     /// files lent to it.
     private static func prepare(_ repository: Repository, for id: TaskID, main: Repository, location: WorkspaceLocation) throws -> TaskWorkspace {
-        let baseline = try GitDirectoryBaseline(savingFrom: location.gitDirectory, into: location.baselineDirectory)
+        let baseline = GitDirectoryBaseline(of: location.gitDirectory, copiesIn: location.baselineDirectory)
         let workspace = TaskWorkspace(repository: repository, root: location.root, location: location, isUsersWorkingTree: false,
                                       branch: id.branch, baseline: baseline, lfs: try lfsStore(of: main, location))
         workspace.lfs?.borrow()
@@ -153,7 +153,7 @@ struct TaskWorkspace {
         let text = "# git aee: the global config of programs run in this workspace; yours is read through these includes.\n[include]\n"
             + files.map { "\tpath = \(Self.configQuoted($0))\n" }.joined()
         do {
-            try replaceFile(location.globalConfig, with: Array(text.utf8))
+            try replaceFileIfChanged(location.globalConfig, with: Array(text.utf8))
         } catch {
             throw RepositoryError.fileSystem(path: location.globalConfig, reason: "cannot be written")
         }
