@@ -171,8 +171,8 @@ public final class Workspace {
         try options.metadata(config: try projectConfig(), settings: settings)
     }
 
-    /// Creates a DRAFT task on `aee/<id>` from the commit HEAD points at.
-    public func createTask(title: String, metadata: TaskMetadata) throws -> (record: TaskRecord, identity: Identity) {
+    /// Creates a DRAFT task on `aee/<id>` from the commit HEAD points at, moved on through `moves` before it appears.
+    public func createTask(title: String, metadata: TaskMetadata, then moves: [TaskStore.Move] = []) throws -> (record: TaskRecord, identity: Identity) {
         return try doing("create the task") {
             _ = try workingDirectory(for: "task")
             let identity = try identity()
@@ -181,7 +181,7 @@ public final class Workspace {
             // The title goes into every commit of the task: a secret typed into it (`"use $API_KEY"`) is redacted
             // once, here, as everything else committed is.
             let title = Redactor(environment: environment).redact(title)
-            return (try store.create(title: title, metadata: metadata, base: base, identity: identity), identity)
+            return (try store.create(title: title, metadata: metadata, base: base, identity: identity, then: moves), identity)
         }
     }
 

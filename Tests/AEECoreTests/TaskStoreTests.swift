@@ -86,6 +86,30 @@ struct TaskStoreTests {
         }
     }
 
+    @Test("moves taken together: a commit and an event each, one move of the branch, and none of them when one is refused",
+          arguments: Backend.allCases)
+    func movesTogether(_ backend: Backend) throws {
+        let (repository, cleanUp) = try backend.make()
+        defer { cleanUp() }
+        let store = TaskStore(repository: repository)
+        let record = try store.create(title: "chain", metadata: testMetadata, base: nil, identity: testIdentity,
+                                      then: [TaskStore.Move(to: .approved), TaskStore.Move(to: .queued)])
+        #expect(record.state == .queued)
+        let queued = try #require(try repository.resolveReference(record.id.branch))
+        let history = try store.history(of: record.id)
+        #expect(history.map(\.event.event) == ["created", "approved", "queued"])
+        // Each event in a commit of its own, each on the one before, the last at the branch's tip.
+        let commits = try history.map { try #require($0.commit.flatMap(OID.init(hex:))) }
+        #expect(Set(commits).count == 3 && commits.last == queued)
+        for (parent, child) in zip(commits, commits.dropFirst()) { #expect(try repository.commit(child).parents == [parent]) }
+        // QUEUED -> RUNNING is allowed, RUNNING -> APPROVED is not: neither is written, the branch stays.
+        #expect(throws: TaskError.illegalTransition(record.id, from: .running, to: .approved)) {
+            try store.transition(record.id, through: [TaskStore.Move(to: .running), TaskStore.Move(to: .approved)], identity: testIdentity)
+        }
+        #expect(try repository.resolveReference(record.id.branch) == queued)
+        #expect(try store.record(of: record.id).state == .queued)
+    }
+
     @Test("a record merged into HEAD whose branch was deleted is still listed and read, but no longer moves", arguments: Backend.allCases)
     func mergedRecord(_ backend: Backend) throws {
         let (repository, cleanUp) = try backend.make()

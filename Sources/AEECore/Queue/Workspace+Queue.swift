@@ -9,24 +9,16 @@ extension Workspace {
             if metadata.runMode == .interactive { throw RunError.interactiveCannotQueue }
             let remote = try push.map { try TaskRemote(name: $0, repository: repository) }
             _ = try GateCatalog(config: try projectConfig(), settings: settings).plan(metadata.gates)
-            let (record, identity) = try createTask(title: title, metadata: metadata)
-            let queued: TaskRecord
-            do {
-                try store.transition(record.id, to: .approved, identity: identity)
-                (_, queued) = try store.transition(record.id, to: .queued, identity: identity)
-            } catch {
-                takeBackUnstarted(record.id)
-                throw error
-            }
+            let (queued, identity) = try createTask(title: title, metadata: metadata, then: [TaskStore.Move(to: .approved), TaskStore.Move(to: .queued)])
             // A new id: nobody else can have the branch, so only an unreachable remote stops this; the task is then
             // taken back, so that the refusal leaves nothing behind.
             do {
                 // A ref the remote refuses (its pre-receive hook) is as much a failure as a remote out of reach.
-                if let refused = try remote?.publish([record.id.branch]).first {
+                if let refused = try remote?.publish([queued.id.branch]).first {
                     throw RemoteError.failed(remote!.name, action: "push to", reason: "it refused \(refused.dropFirst("refs/heads/".count))")
                 }
             } catch RemoteError.failed(let name, _, let reason) {
-                try? repository.deleteReference(record.id.branch, expecting: try store.tip(of: record.id))
+                try? repository.deleteReference(queued.id.branch, expecting: try store.tip(of: queued.id))
                 throw RemoteError.failed(name, action: "queue the task on", reason: reason)
             }
             return (queued, identity)

@@ -224,26 +224,21 @@ public final class TaskRunner {
         let id = record.id
         let identity = try workspace.identity()
         let lost = RunError.alreadyRunning(id, owner: "a worker on another clone", alive: true)
-        switch record.state {
-        case .approved, .blocked:
-            do {
-                try store.transition(id, to: .queued, identity: identity)
-            } catch RemoteError.moved {
-                throw lost
-            }
-        case .queued:
-            break
-        case .running:
-            throw try runningError(id)
-        default:
-            throw RunError.notRunnable(id, record.state)
+        let start = TaskStore.Move(to: .running, kind: .started(ownerClaim)) { record in
+            record.exitReason = nil
+            record.exitDetail = nil
+            record.usage = record.usage ?? .unknown
         }
+        let moves: [TaskStore.Move]
+        switch record.state {
+        case .approved, .blocked: moves = [TaskStore.Move(to: .queued), start]
+        case .queued: moves = [start]
+        case .running: throw try runningError(id)
+        default: throw RunError.notRunnable(id, record.state)
+        }
+        // Queued and started in one move of the branch: another claimant sees the task either before or after both.
         do {
-            try store.transition(id, to: .running, kind: .started(ownerClaim), identity: identity) { record in
-                record.exitReason = nil
-                record.exitDetail = nil
-                record.usage = record.usage ?? .unknown
-            }
+            try store.transition(id, through: moves, identity: identity)
         } catch TaskError.illegalTransition(_, let from, _) where from == .running {
             throw try runningError(id)
         } catch RemoteError.moved {

@@ -239,8 +239,10 @@ public struct TaskStore {
     // MARK: Writing
 
     /// Records a new DRAFT task on a new branch `aee/<id>` that starts at `base` (its commit nil: a root commit, as on
-    /// a branch with no commit yet, which `branch` still names).
-    public func create(title: String, metadata: TaskMetadata, base: (commit: OID?, branch: String?)?, identity: Identity) throws -> TaskRecord {
+    /// a branch with no commit yet, which `branch` still names), moved on through `moves` (a commit each) before the
+    /// branch is made: the task appears in its last state, with every step in its history.
+    public func create(title: String, metadata: TaskMetadata, base: (commit: OID?, branch: String?)?, identity: Identity,
+                       then moves: [Move] = []) throws -> TaskRecord {
         return try doing("record the new task") {
             let title = try TaskTitle.validated(title)
             // A ref is a file: with `refs/heads/aee` present, no `refs/heads/aee/<id>` can exist.
@@ -259,10 +261,12 @@ public struct TaskStore {
                                         baseCommit: base?.commit?.hex, baseBranch: base?.branch, metadata: metadata)
                 let event = TaskEvent(time: identity.timestamp, kind: .created, actor: identity.actor, fromState: nil, toState: .draft)
                 let message = CommitMessage(task: id, event: event.event, state: .draft, title: title)
+                let created = try write(RecordChange(record: record, event: event, message: message), onto: baseTree,
+                                        parents: base?.commit.map { [$0] } ?? [], identity: identity, log: [])
+                let (tip, moved, events) = try write(moves, after: created, record: record, identity: identity, redactor: nil)
                 do {
-                    _ = try commit(RecordChange(record: record, event: event, message: message), onto: baseTree,
-                                   parents: base?.commit.map { [$0] } ?? [], branch: id.branch, expecting: nil, identity: identity)
-                    return record
+                    try publish(tip.commit, on: id.branch, expecting: nil, reflog: "aee: \(([event.event] + events).joined(separator: ", ")) \(id)")
+                    return moved
                 } catch let error as GitError where error.isExists {
                     continue
                 }
@@ -271,40 +275,81 @@ public struct TaskStore {
         }
     }
 
+    /// One move of a task's state: to `state`, recorded as `kind` (nil: the state machine's event for the move), with
+    /// `note`, after `update` has changed the record.
+    public struct Move {
+        var state: TaskState
+        var kind: TaskEvent.Kind? = nil
+        var note: String? = nil
+        var update: (inout TaskRecord) -> Void = { _ in }
+
+        public init(to state: TaskState) { self.state = state }
+
+        init(to state: TaskState, kind: TaskEvent.Kind?, note: String? = nil, update: @escaping (inout TaskRecord) -> Void) {
+            self.state = state
+            self.kind = kind
+            self.note = note
+            self.update = update
+        }
+    }
+
     /// Moves a task to `state`, recording who, when and why (`kind`: the event with its details, where the move has
     /// any); refuses moves the state machine does not allow. Returns the state the move started from and the new record.
     /// A run's moves pass its `redactor`: their note and details may quote an agent or a gate.
     @discardableResult
     public func transition(_ id: TaskID, to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil, identity: Identity,
-                           redactor: Redactor? = nil, updating update: (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
-        return try doing("move task \(id) to \(state)") {
+                           redactor: Redactor? = nil, updating update: @escaping (inout TaskRecord) -> Void = { _ in }) throws -> (from: TaskState, record: TaskRecord) {
+        try transition(id, through: [Move(to: state, kind: kind, note: note, update: update)], identity: identity, redactor: redactor)
+    }
+
+    /// Moves a task through `moves`, one commit each, and its branch once, to the last: the steps are taken together
+    /// or not at all. Returns the state the first move started from and the new record.
+    @discardableResult
+    public func transition(_ id: TaskID, through moves: [Move], identity: Identity, redactor: Redactor? = nil) throws -> (from: TaskState, record: TaskRecord) {
+        return try doing("move task \(id) to \(moves.last?.state.rawValue ?? "where it is")") {
             for attempt in 0..<12 {
                 let location = try location(of: id)
                 if let remote = location.remote { throw TaskError.onlyOnRemote(id, remote: remote) }
                 guard location.branch != nil else { throw TaskError.noBranch(id) }
-                var record = try read(at: location)
-                let from = record.state
-                guard let name = StateMachine.event(from: from, to: state), kind.map({ $0.name == name }) ?? true else {
-                    throw TaskError.illegalTransition(id, from: record.state, to: state)
-                }
-                let event = TaskEvent(time: identity.timestamp, kind: kind ?? TaskEvent.Kind(name: name, details: [:]), actor: identity.actor,
-                                      fromState: record.state, toState: state)
-                record.state = state
-                record.updatedAt = identity.timestamp
-                if state == .canceled { record.exitReason = .canceled }
-                update(&record)
-                let message = CommitMessage(task: id, event: name, state: state, title: record.title, note: redactor.map { note.map($0.redact) } ?? note)
+                let record = try read(at: location)
+                let log = try repository.blob(at: id.eventLogPath, inTree: location.tree) ?? []
+                let (tip, moved, events) = try write(moves, after: (location.commit, location.tree, log), record: record, identity: identity, redactor: redactor)
                 do {
-                    _ = try commit(RecordChange(record: record, event: event, message: message, redactor: redactor), onto: location.tree,
-                                   parents: [location.commit], branch: id.branch, expecting: location.commit, identity: identity)
-                    return (from, record)
+                    try publish(tip.commit, on: id.branch, expecting: location.commit, reflog: "aee: \(events.joined(separator: ", ")) \(id)")
+                    return (record.state, moved)
                 } catch let error as GitError where error.isModified || error.isLocked {
-                    // Another writer moved the branch or holds its lock: read again and re-check the move.
+                    // Another writer moved the branch or holds its lock: read again and re-check the moves.
                     usleep(useconds_t(min(1 << attempt, 200) * 1000))
                 }
             }
             throw TaskError.concurrentUpdate(id)
         }
+    }
+
+    /// The commits of `moves`, each on the one before, from `start` where `record` stands; refuses a move the state
+    /// machine does not allow. Returns the last commit written, the record as it ends and the events' names.
+    private func write(_ moves: [Move], after start: WrittenRecord, record: TaskRecord, identity: Identity,
+                       redactor: Redactor?) throws -> (WrittenRecord, TaskRecord, [String]) {
+        var record = record
+        var tip = start
+        var names: [String] = []
+        for move in moves {
+            let id = record.id
+            guard let name = StateMachine.event(from: record.state, to: move.state), move.kind.map({ $0.name == name }) ?? true else {
+                throw TaskError.illegalTransition(id, from: record.state, to: move.state)
+            }
+            let event = TaskEvent(time: identity.timestamp, kind: move.kind ?? TaskEvent.Kind(name: name, details: [:]), actor: identity.actor,
+                                  fromState: record.state, toState: move.state)
+            record.state = move.state
+            record.updatedAt = identity.timestamp
+            if move.state == .canceled { record.exitReason = .canceled }
+            move.update(&record)
+            let message = CommitMessage(task: id, event: name, state: move.state, title: record.title, note: redactor.map { move.note.map($0.redact) } ?? move.note)
+            tip = try write(RecordChange(record: record, event: event, message: message, redactor: redactor), onto: tip.tree,
+                            parents: [tip.commit], identity: identity, log: tip.log)
+            names.append(name)
+        }
+        return (tip, record, names)
     }
 
     // MARK: Internals
@@ -369,19 +414,34 @@ public struct TaskStore {
     /// a crash at any point leaves either the old branch or the new one, never a half-written record.
     func commit(_ change: RecordChange, onto tree: OID?, parents: [OID], branch: String, expecting expected: OID?, identity: Identity,
                 log: [UInt8]? = nil, makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> OID {
+        let written = try write(change, onto: tree, parents: parents, identity: identity, log: log, makeTree: makeTree)
+        try publish(written.commit, on: branch, expecting: expected, reflog: "aee: \(change.message.event) \(change.record.id)")
+        return written.commit
+    }
+
+    /// A record's commit as written: the commit, its tree, and the event log in it.
+    typealias WrittenRecord = (commit: OID, tree: OID, log: [UInt8])
+
+    /// The objects of `change`'s commit (blobs, the trees along the record's path, the commit), no ref moved.
+    private func write(_ change: RecordChange, onto tree: OID?, parents: [OID], identity: Identity, log: [UInt8]?,
+                       makeTree: (([TreeUpdate]) throws -> OID)? = nil) throws -> WrittenRecord {
         let id = change.record.id
         let log = try log ?? tree.flatMap { try repository.blob(at: id.eventLogPath, inTree: $0) } ?? []
         let redact = { (bytes: [UInt8]) in change.redactor?.redact(json: bytes) ?? bytes }
-        let contents = [redact(try CanonicalJSON.encode(change.record)), log + redact(try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]]
-            + change.artifacts.map { redact($0.bytes) }
+        let newLog = log + redact(try CanonicalJSON.compact(change.event)) + [UInt8(ascii: "\n")]
+        let contents = [redact(try CanonicalJSON.encode(change.record)), newLog] + change.artifacts.map { redact($0.bytes) }
         let updates = try zip(change.paths, contents).map { TreeUpdate(path: $0, blob: try repository.writeBlob($1)) }
         let newTree = try makeTree?(updates) ?? repository.writeTree(base: tree, applying: updates)
         let commit = try repository.writeCommit(tree: newTree, parents: parents, author: identity.author, committer: identity.committer, message: change.message.text)
-        let reflog = "aee: \(change.message.event) \(id)"
+        return (commit, newTree, newLog)
+    }
+
+    /// Moves `branch` from `expected` (nil: creates it) to `commit`, whose objects are written: the one ref update
+    /// that makes a change visible.
+    private func publish(_ commit: OID, on branch: String, expecting expected: OID?, reflog: String) throws {
         defer { afterMoving?() }
         guard let beforeMoving else {
-            try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
-            return commit
+            return try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
         }
         try beforeMoving(branch, commit)
         // The remote has the commit now: the branch here must follow. A fetch beside the run may have brought it here
@@ -389,14 +449,13 @@ public struct TaskStore {
         for attempt in 0..<12 {
             do {
                 try repository.updateReference(branch, to: commit, expecting: expected, reflogMessage: reflog)
-                break
+                return
             } catch let error as GitError where error.isModified || error.isLocked {
-                if try repository.resolveReference(branch) == commit { break }
+                if try repository.resolveReference(branch) == commit { return }
                 if error.isModified || attempt == 11 { throw error }
                 usleep(useconds_t(min(1 << attempt, 200) * 1000))
             }
         }
-        return commit
     }
 
     /// Deletes a branch of a run that is at `expected`, on the remote first when there is one.

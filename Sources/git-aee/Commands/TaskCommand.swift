@@ -65,7 +65,8 @@ enum TaskCommand: Command {
         if let remote = arguments.value("remote") {
             context.report(try workspace.syncTasks(from: remote).map(\.divergence), remote: remote)
         }
-        let (record, identity) = try workspace.createTask(title: title, metadata: metadata)
+        // Approved as it is made: its run claims it at once.
+        let (record, identity) = try workspace.createTask(title: title, metadata: metadata, then: [TaskStore.Move(to: .approved)])
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
         if !arguments.flag("here") {
             // The task starts from HEAD: say what it leaves out, before the user waits for it.
@@ -78,7 +79,6 @@ enum TaskCommand: Command {
         // Until its run has claimed it, the task is this command's alone: a failure before that (a full disk) takes
         // it back, so that a command that failed leaves no task a worker would run later.
         do {
-            try workspace.store.transition(record.id, to: .approved, identity: identity)
             return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
         } catch {
             workspace.takeBackUnstarted(record.id)
