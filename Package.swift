@@ -2,14 +2,16 @@
 import PackageDescription
 
 // libgit2 and what it uses, linked into the program from Debian's static libraries (libgit2-dev depends on their
-// packages). Loaded dynamically, they cost every command a few milliseconds before main, more than `git status` takes: the
-// loader binds some 4,300 of their symbols eagerly, most of them OpenSSL's (libssh2's). libgit2 goes in whole, so that
-// what it brings in does not hang on where SwiftPM puts these flags among our objects. mbedTLS's certificate parsers
-// are wrapped, for Sources/CSystem/certificates.c to stand in front of them. GSSAPI, which Debian ships only shared,
-// is left out: libgit2 never reaches it from git aee (Sources/CSystem/gssapi.c).
+// packages). Loaded dynamically, they cost every command a few milliseconds before main, more than `git status`
+// takes: the loader binds some 4,300 of their symbols eagerly, most of them OpenSSL's (libssh2's). libgit2 goes in
+// whole, so that what it brings in does not hang on where SwiftPM puts these flags among our objects. mbedTLS's
+// certificate parsers and random generator, and libssh2's start-up, are wrapped, for Sources/CSystem/certificates.c
+// and crypto_startup.c to put off until a remote is reached what libgit2 sets up at every start. GSSAPI, which
+// Debian ships only shared, is left out: libgit2 never reaches it from git aee (Sources/CSystem/gssapi.c).
 let libgit2: [LinkerSetting] = [.unsafeFlags([
     "--whole-archive", "-l:libgit2.a", "--no-whole-archive",
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
+    "--wrap=mbedtls_entropy_init", "--wrap=mbedtls_ctr_drbg_seed", "--wrap=mbedtls_ctr_drbg_random", "--wrap=libssh2_init",
     "-Bstatic", "-lssh2", "-lhttp_parser", "-lpcre2-8", "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-lcrypto", "-lz",
     "-Bdynamic",
 ].flatMap { ["-Xlinker", $0] })]
