@@ -560,31 +560,16 @@ extension RemoteTests {
         #expect(try repo.run(openssl!, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                                         "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=elsewhere.example"]).status == 0)
         let port = try closedPort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: openssl!)
-        server.arguments = ["s_server", "-accept", "\(port)", "-cert", certificate, "-key", key, "-www", "-quiet"]
-        server.standardInput = FileHandle.nullDevice
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        for _ in 0..<200 where try repo.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]).status != 0 { usleep(25_000) }
-        try repo.git("remote", "add", "tls", "https://127.0.0.1:\(port)/calc.git")
-        let synced = try repo.aee("sync", "tls")
-        #expect(synced.status == 128)
-        #expect(synced.stderr.hasPrefix("fatal: could not fetch from tls: the SSL certificate is invalid"), "\(synced.stderr)")
-        // mbedTLS gives each of the two faults a line of its own.
-        #expect(synced.stderr.contains("does not match with the expected CN; The certificate is not correctly signed by the trusted CA\nhint: "),
-                "one line: \(synced.stderr)")
-        // No waiting for the remote to come back, as for one out of reach: a refused certificate stays refused.
-        if let strace = TestTools.strace {
-            let log = repo.root.appendingPathComponent("connect.log").path
-            _ = try repo.run(strace, ["-f", "-qq", "-o", log, "-e", "trace=connect", Scratch.binary, "sync", "tls"])
-            let connects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("htons(\(port))") }
-            #expect(connects.count == 1, "\(connects)")
+        try serving(openssl!, ["s_server", "-accept", "\(port)", "-cert", certificate, "-key", key, "-www", "-quiet"], port: port, for: repo) {
+            try repo.git("remote", "add", "tls", "https://127.0.0.1:\(port)/calc.git")
+            let synced = try repo.aee("sync", "tls")
+            #expect(synced.status == 128)
+            #expect(synced.stderr.hasPrefix("fatal: could not fetch from tls: the SSL certificate is invalid"), "\(synced.stderr)")
+            // mbedTLS gives each of the two faults a line of its own.
+            #expect(synced.stderr.contains("does not match with the expected CN; The certificate is not correctly signed by the trusted CA\nhint: "),
+                    "one line: \(synced.stderr)")
+            // No waiting for the remote to come back, as for one out of reach: a refused certificate stays refused.
+            if let connects = try connections(to: port, by: ["sync", "tls"], in: repo) { #expect(connects.count == 1, "\(connects)") }
         }
     }
 
@@ -603,9 +588,25 @@ extension RemoteTests {
                     self.end_headers()
             http.server.HTTPServer(("127.0.0.1", \(port)), Handler).serve_forever()
             """
+        try serving("/usr/bin/env", ["python3", "-c", script], port: port, for: repo) {
+            try repo.git("remote", "add", "locked", "http://127.0.0.1:\(port)/calc.git")
+            let refs = try repo.git("for-each-ref")
+            let synced = try repo.aee("sync", "locked")
+            #expect(synced.status == 128)
+            #expect(synced.stderr.hasPrefix("fatal: could not fetch from locked: the remote asks for a password or a Kerberos ticket; git aee authenticates with ssh-agent keys only\nhint: "),
+                    "\(synced.stderr)")
+            #expect(try repo.git("for-each-ref") == refs)
+            // libgit2 asks again once with the challenge in hand: two requests, no waiting and trying over.
+            if let connects = try connections(to: port, by: ["sync", "locked"], in: repo) { #expect(connects.count <= 2, "\(connects)") }
+        }
+    }
+
+    /// Runs `body` while the server `executable arguments` runs, once it takes connections on 127.0.0.1:`port`.
+    private func serving(_ executable: String, _ arguments: [String], port: Int, for repo: Scratch, _ body: () throws -> Void) throws {
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-c", script]
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = arguments
+        server.standardInput = FileHandle.nullDevice
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
@@ -614,19 +615,14 @@ extension RemoteTests {
             server.waitUntilExit()
         }
         for _ in 0..<200 where try repo.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]).status != 0 { usleep(25_000) }
-        try repo.git("remote", "add", "locked", "http://127.0.0.1:\(port)/calc.git")
-        let refs = try repo.git("for-each-ref")
-        let synced = try repo.aee("sync", "locked")
-        #expect(synced.status == 128)
-        #expect(synced.stderr.hasPrefix("fatal: could not fetch from locked: the remote asks for a password or a Kerberos ticket; git aee authenticates with ssh-agent keys only\nhint: "),
-                "\(synced.stderr)")
-        #expect(try repo.git("for-each-ref") == refs)
-        if let strace = TestTools.strace {
-            let log = repo.root.appendingPathComponent("connect.log").path
-            _ = try repo.run(strace, ["-f", "-qq", "-o", log, "-e", "trace=connect", Scratch.binary, "sync", "locked"])
-            let connects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("htons(\(port))") }
-            // libgit2 asks again once with the challenge in hand: two requests, no waiting and trying over.
-            #expect(connects.count <= 2, "\(connects)")
-        }
+        try body()
+    }
+
+    /// The connections `git aee arguments` opens to `port`, as strace sees them; nil without strace.
+    private func connections(to port: Int, by arguments: [String], in repo: Scratch) throws -> [Substring]? {
+        guard let strace = TestTools.strace else { return nil }
+        let log = repo.root.appendingPathComponent("connect.log").path
+        _ = try repo.run(strace, ["-f", "-qq", "-o", log, "-e", "trace=connect", Scratch.binary] + arguments)
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("htons(\(port))") }
     }
 }

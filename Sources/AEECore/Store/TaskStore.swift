@@ -306,7 +306,7 @@ public struct TaskStore {
     /// or not at all. Returns the state the first move started from and the new record.
     @discardableResult
     public func transition(_ id: TaskID, through moves: [Move], identity: Identity, redactor: Redactor? = nil) throws -> (from: TaskState, record: TaskRecord) {
-        return try doing("move task \(id) to \(moves.last?.state.rawValue ?? "where it is")") {
+        return try doing("move task \(id) to \(moves.map { "\($0.state)" }.joined(separator: ", then "))") {
             for attempt in 0..<12 {
                 let location = try location(of: id)
                 if let remote = location.remote { throw TaskError.onlyOnRemote(id, remote: remote) }
