@@ -105,11 +105,14 @@ public func isLink(_ path: String) -> Bool {
     return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
 }
 
-/// The bytes of `path`, or nil when it cannot be read (missing, a directory).
+/// The bytes of `path`, or nil when it is not a regular file that can be read (missing, a directory, a link, a FIFO
+/// an agent put in its place, whose opening would wait for a writer for ever).
 func readFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65_536)
     while true {

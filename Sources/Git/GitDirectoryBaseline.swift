@@ -61,6 +61,8 @@ extension Repository {
             var keys: [String] = []
             if name == "config" || name == GitDirectoryBaseline.globalConfig, let saved, now != nil {
                 let expected = baseline.directory + "/" + name.replacingSlashes + ".expected"
+                // Nothing else writes the folder: an agent may have removed it, or put something in its place.
+                try makeRealDirectory(baseline.directory, levels: 1)
                 try replaceFile(expected, with: saved)
                 keys = (try? Self.configKeysDiffering(expected, directory + name)) ?? []
             }

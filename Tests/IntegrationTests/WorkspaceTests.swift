@@ -114,6 +114,26 @@ struct WorkspaceTests {
         #expect(try repo.fsckIsClean())
     }
 
+    @Test("an agent that removes git aee's baseline folder and puts a FIFO where a git setting was: its config change is still undone and named, and nothing waits on the FIFO")
+    func baselineRemovedAndFIFO() throws {
+        let repo = try calculatorRepository()
+        let agent = try repo.executor("baseline-remover", """
+            gitdir=$(git rev-parse --absolute-git-dir)
+            rm -rf "$gitdir/../baseline"
+            rm -f "$gitdir/info/exclude" && mkfifo "$gitdir/info/exclude"
+            git config aee.gate.tests.run true
+            \(fixCalculator)
+            """)
+        let (id, _) = try repo.succeed(agent: agent)
+        let undone = try #require(try repo.artifact(id, "iterations/1/work_item_task.json")["undone_git_changes"] as? [String])
+        #expect(undone.contains("config: aee.gate.tests.run changed") && undone.contains("info/exclude changed"), "\(undone)")
+        #expect(try repo.run("/usr/bin/git", ["config", "--get", "aee.gate.tests.run"]).status == 1)
+        // The next task takes the pooled workspace, its settings written anew.
+        let next = try repo.aee("task", "Next", "--agent", try repo.executor("plain", fixCalculator))
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("an agent's own commits stay in the task's history with their messages, count in files_changed, and forge nothing")
     func agentCommits() throws {
         let repo = try calculatorRepository()

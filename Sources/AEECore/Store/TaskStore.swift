@@ -12,8 +12,8 @@ public struct TaskStore {
     /// remote pushes the commit there first, so the branch here never holds a step the remote refused. Throwing
     /// leaves the branch where it was.
     var beforeMoving: ((_ branch: String, _ commit: OID?) throws -> Void)? = nil
-    /// Called once each commit's objects are written and its branch moved (or refused): upkeep that must not fail the
-    /// write, packing loose objects.
+    /// Called once a branch has moved to new commits (or refused to): upkeep that must not fail the write, packing
+    /// loose objects.
     var afterMoving: (() -> Void)? = nil
     /// What earlier listings learnt of the records they read (nil: every listing reads every record whole).
     var listCache: ListCache? = nil

@@ -68,17 +68,17 @@ enum TaskCommand: Command {
         // Approved as it is made: its run claims it at once.
         let (record, identity) = try workspace.createTask(title: title, metadata: metadata, then: [TaskStore.Move(to: .approved)])
         if identity.isFallback { context.terminal.hint(Identity.fallbackHint) }
-        if !arguments.flag("here") {
-            // The task starts from HEAD: say what it leaves out, before the user waits for it.
-            let local = try workspace.localChanges()
-            if !local.isEmpty {
-                let them = local.count == 1 ? "it" : "them"
-                context.terminal.hint("\(local.count) local change\(local.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(them) first to include \(them)")
-            }
-        }
         // Until its run has claimed it, the task is this command's alone: a failure before that (a full disk) takes
         // it back, so that a command that failed leaves no task a worker would run later.
         do {
+            if !arguments.flag("here") {
+                // The task starts from HEAD: say what it leaves out, before the user waits for it.
+                let local = try workspace.localChanges()
+                if !local.isEmpty {
+                    let them = local.count == 1 ? "it" : "them"
+                    context.terminal.hint("\(local.count) local change\(local.count == 1 ? " is" : "s are") not part of the task, which starts from HEAD; commit \(them) first to include \(them)")
+                }
+            }
             return try RunCommand.execute(run, record.id, arguments, context) { try $0.run(record.id) }
         } catch {
             workspace.takeBackUnstarted(record.id)
