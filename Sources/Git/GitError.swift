@@ -14,11 +14,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         self.function = function
         if let last = git_error_last(), let text = last.pointee.message {
             // mbedTLS explains a refused certificate in several lines: an error is one line.
-            let message = String(cString: text).trimmingTrailingNewlines().split(separator: "\n").joined(separator: "; ")
-            // libgit2's words for a server that asks for a password (or Kerberos), which git aee's credentials callback
-            // never gives (Remote.swift): said so that the user knows what to change.
-            self.message = message == "remote authentication required but no callback set"
-                ? "the remote asks for a password or a Kerberos ticket; git aee authenticates with ssh-agent keys only" : message
+            self.message = String(cString: text).trimmingTrailingNewlines().split(separator: "\n").joined(separator: "; ")
         } else {
             self.message = "libgit2 error \(code)"
         }

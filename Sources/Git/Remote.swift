@@ -197,9 +197,13 @@ private final class RejectedRefs {
     var names: [String] = []
 }
 
-/// Credentials for ssh from the user's agent; other kinds (https passwords) are not asked for: git aee never prompts.
+/// Credentials for ssh from the user's agent; other kinds (passwords, Kerberos) are not asked for: git aee never
+/// prompts, and says so in the error (an authentication refusal, which is not tried again).
 private let acquireCredential: git_credential_acquire_cb = { out, _, user, allowed, _ in
-    guard allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else { return GIT_PASSTHROUGH.rawValue }
+    guard allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else {
+        git_error_set_str(Int32(GIT_ERROR_NET.rawValue), "the remote asks for a password or a Kerberos ticket; git aee authenticates with ssh-agent keys only")
+        return GIT_EAUTH.rawValue
+    }
     if let user { return git_credential_ssh_key_from_agent(out, user) }
     return git_credential_ssh_key_from_agent(out, "git")
 }
