@@ -278,14 +278,12 @@ public struct TaskStore {
     /// One move of a task's state: to `state`, recorded as `kind` (nil: the state machine's event for the move), with
     /// `note`, after `update` has changed the record.
     public struct Move {
-        var state: TaskState
-        var kind: TaskEvent.Kind? = nil
-        var note: String? = nil
-        var update: (inout TaskRecord) -> Void = { _ in }
+        let state: TaskState
+        let kind: TaskEvent.Kind?
+        let note: String?
+        let update: (inout TaskRecord) -> Void
 
-        public init(to state: TaskState) { self.state = state }
-
-        init(to state: TaskState, kind: TaskEvent.Kind?, note: String? = nil, update: @escaping (inout TaskRecord) -> Void) {
+        public init(to state: TaskState, kind: TaskEvent.Kind? = nil, note: String? = nil, update: @escaping (inout TaskRecord) -> Void = { _ in }) {
             self.state = state
             self.kind = kind
             self.note = note
