@@ -52,6 +52,9 @@ public enum CheckoutMode: Sendable {
     case force
     /// As `force`, and remove untracked files too (ignored ones stay): exactly the commit, for a workspace git aee owns.
     case exact
+    /// As `exact`, and remove ignored files and repositories inside the tree too: the commit and nothing else, as a
+    /// fresh checkout would be.
+    case pristine
 }
 
 extension Repository {
@@ -79,15 +82,23 @@ extension Repository {
             case .safe: options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
             case .force: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | (paths == nil ? 0 : GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue)
             case .exact: options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
+            case .pristine:
+                options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue | GIT_CHECKOUT_REMOVE_IGNORED.rawValue
             }
             if !writingIndex { options.checkout_strategy |= GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue }
             options.disable_filters = unfiltered ? 1 : 0
             let root = LinkedFiles(root: workingDirectory ?? "")
             if mode != .safe {
                 options.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED.rawValue | GIT_CHECKOUT_NOTIFY_DIRTY.rawValue
-                options.notify_cb = { _, path, baseline, target, workdir, payload in
+                    | (mode == .pristine ? GIT_CHECKOUT_NOTIFY_UNTRACKED.rawValue | GIT_CHECKOUT_NOTIFY_IGNORED.rawValue : 0)
+                options.notify_cb = { why, path, baseline, target, workdir, payload in
                     guard let path, let payload else { return 0 }
-                    Unmanaged<LinkedFiles>.fromOpaque(payload).takeUnretainedValue().unlinkIfWrittenThrough(path, baseline, target, workdir)
+                    let files = Unmanaged<LinkedFiles>.fromOpaque(payload).takeUnretainedValue()
+                    if why == GIT_CHECKOUT_NOTIFY_UNTRACKED || why == GIT_CHECKOUT_NOTIFY_IGNORED {
+                        files.untracked.append(String(cString: path))
+                    } else {
+                        files.unlinkIfWrittenThrough(path, baseline, target, workdir)
+                    }
                     return 0
                 }
                 options.notify_payload = Unmanaged.passUnretained(root).toOpaque()
@@ -96,14 +107,18 @@ extension Repository {
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
-            withExtendedLifetime(root) {}
+            // libgit2 removes what it was told of but a repository inside the tree (an agent's `git init` or clone).
+            for path in root.untracked { try removeRecursively(root.root + path) }
         }
     }
 }
 
-/// The working tree a forced checkout writes into, told of each file it is about to write.
+/// The working tree a forced checkout writes into, told of each file it is about to write, and of each it leaves
+/// untracked or ignored.
 private final class LinkedFiles {
     let root: String
+    /// What the checkout found untracked or ignored (a directory's path ends with `/`).
+    var untracked: [String] = []
     init(root: String) { self.root = root }
 
     /// libgit2 writes a file's new content through a symbolic link standing in its place (one an agent made, or the

@@ -64,8 +64,9 @@ struct TaskWorkspace {
         let workspace = try prepare(repository, for: id, main: main, location: location)
         try repository.clearStaleWorkingTreeLocks()
         _ = try repository.restoreGitDirectory(from: workspace.baseline!, branch: id.branch, at: commit)
-        try workspace.move(to: commit, trustingIndex: pooled)
-        if pooled { try workspace.clearUntracked() }
+        // Between tasks the ignored files and the repositories an agent made inside the tree go too, in the same walk:
+        // nothing of the last task's may change what the next one's gates see.
+        try workspace.move(to: commit, trustingIndex: pooled, removingIgnored: pooled)
         return workspace
     }
 
@@ -184,10 +185,11 @@ struct TaskWorkspace {
     /// build output stay) and puts the workspace's branch there.
     /// `trustingIndex: false` after a crash: git aee's index may then be older or newer than the files (a run killed
     /// while it wrote records), so it is first made the commit's, and every file is compared with it.
-    func move(to commit: OID, trustingIndex: Bool = true) throws {
+    /// `removingIgnored`: the ignored files go too.
+    func move(to commit: OID, trustingIndex: Bool = true, removingIgnored: Bool = false) throws {
         if isUsersWorkingTree { return try repository.checkoutDetached(commit, mode: .force) }
         if !trustingIndex { try repository.resetIndex(to: commit) }
-        try repository.checkout(commit, mode: .exact)
+        try repository.checkout(commit, mode: removingIgnored ? .pristine : .exact)
         try repository.setBranch(branch, to: commit)
         try repository.publishIndex()
     }
@@ -308,18 +310,6 @@ struct TaskWorkspace {
             throw RepositoryError.fileSystem(path: root, reason: "cannot clear ignored files before the gates: \(error.message)")
         }
         return removed
-    }
-
-    /// Removes every file git does not track, ignored ones and repositories inside the tree included: between two
-    /// tasks nothing of the last one's may change what the next one's gates see.
-    private func clearUntracked() throws {
-        do {
-            for path in try repository.ignoredPaths(andUntracked: true) {
-                try removeRecursively(root + (path.hasSuffix("/") ? String(path.dropLast()) : path))
-            }
-        } catch let error as GitError {
-            throw RepositoryError.fileSystem(path: root, reason: "cannot clear what the last task left: \(error.message)")
-        }
     }
 
     /// Makes the checkout's `.git` the file that names the workspace's git directory, whatever stands there (an agent
