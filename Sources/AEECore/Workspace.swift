@@ -18,6 +18,8 @@ public final class Workspace {
     private(set) var configCommitDiffering: OID?
     /// The config of `configCommit` once read: a commit's file cannot change, and a run asks for it several times.
     private var configOfCommit: (commit: OID, config: ProjectConfig?)?
+    /// Branch moves made through this handle's stores, which count loose objects after the first and every 16th.
+    private var moves = 0
 
     init(repository: Repository, settings: Settings, environment: [String: String]) {
         self.repository = repository
@@ -49,7 +51,11 @@ public final class Workspace {
     public var store: TaskStore {
         var store = TaskStore(repository: repository)
         store.listCache = ListCache(path: repository.commonDirectory + "aee/list-cache")
-        store.afterMoving = { [repository, settings] in
+        store.afterMoving = { [self] in
+            // Counting costs about what a move does (it reads a sixteenth of the fan-out directories), and 16 moves
+            // write some hundred objects, so not after every one.
+            defer { moves += 1 }
+            guard moves % 16 == 0 else { return }
             // Upkeep: when it cannot run (a bad aee.autoPack, a full disk) the objects stay loose, for git's own gc.
             guard let threshold = try? Self.autoPackThreshold(settings), threshold > 0 else { return }
             try? repository.packLooseObjects(ifMoreThan: threshold)
