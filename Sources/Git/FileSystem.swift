@@ -114,7 +114,8 @@ func readFile(_ path: String) -> [UInt8]? {
     var info = stat()
     guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
+    // Sized for the whole file and the end-of-file read (settings files are small): zeroing 64 KiB for each costs more.
+    var chunk = [UInt8](repeating: 0, count: min(max(Int(info.st_size) + 1, 256), 65_536))
     while true {
         let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }

@@ -123,7 +123,13 @@ extension Repository {
         var head: OpaquePointer?
         let onBranch = git_reference_lookup(&head, pointer, "HEAD") == 0 && git_reference_symbolic_target(head).map { String(cString: $0) } == branch
         git_reference_free(head)
-        if !onBranch { try check(writingRef("HEAD") { git_repository_set_head(pointer, branch) }, "git_repository_set_head") }
+        // Written as a symbolic ref: `git_repository_set_head` would first open every linked worktree of the repository
+        // (it has none) to see whether one has the branch checked out.
+        if !onBranch {
+            try check(writingRef("HEAD") { git_reference_symbolic_create(&head, pointer, "HEAD", branch, 1, "aee: workspace") },
+                      "git_reference_symbolic_create")
+            git_reference_free(head)
+        }
     }
 
     /// Every ref's name, symbolic ones included.
