@@ -31,14 +31,8 @@ let package = Package(
         .target(name: "Git", dependencies: ["CLibGit2", "CSystem"], linkerSettings: libgit2),
         // Tasks, their state machine, the store in git, configuration.
         .target(name: "AEECore", dependencies: ["Git", "CSystem"]),
-        // Parsing and printing only. Linked at a fixed address (not position-independent): a PIE of this size makes
-        // the loader apply some 58,000 relocations and copy the 200-odd pages they touch at every start, about a
-        // millisecond (a third of `git aee --version`). Only the program's own address is fixed; its libraries, stack
-        // and heap are still randomised, and an agent already runs with the user's rights. Release only: the Makefile
-        // builds it with Swift's libraries linked in, where a debug build calls them shared, across which a fixed
-        // address can break the identity of function pointers.
-        .executableTarget(name: "git-aee", dependencies: ["AEECore"],
-                          linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]),
+        // Parsing and printing only.
+        .executableTarget(name: "git-aee", dependencies: ["AEECore"]),
         // Hostile input for the fuzz tests of both test targets.
         .target(name: "Fuzzing", path: "Tests/Fuzzing"),
         .testTarget(name: "GitTests", dependencies: ["Git"]),
