@@ -18,8 +18,8 @@ Each is measured warm (the default: the task takes the workspace the last task g
 cold (aee.workspacePool=0: every task makes its workspace and removes it), in the same run.
 The git CLI's share is `echo > file && git add -A && git commit -q` in the same repository, which is what a work
 item's commit does; the start is set against `git worktree add --detach` and the fixed cost against that and `git
-worktree remove` of the same repository, what a task's place to work costs with git alone. Medians over --runs
-tasks. Repositories of 100 and --large-files files under --work (benchmarks/work/ by default), the workspaces there
+worktree remove` of the same repository, what a task's place to work costs with git alone, timed once after each
+task (so both meet the machine in the same state). Medians over --runs tasks. Repositories of 100 and --large-files files under --work (benchmarks/work/ by default), the workspaces there
 too (aee.workspaceRoot), on one file system; where that file system makes creating a file slow (a monitored mount),
 both sides pay it, so pick one where `git worktree add` is as fast as it is for users.
 """
@@ -126,15 +126,13 @@ def git_commit_cost(path, runs):
     return statistics.median(samples)
 
 
-def git_worktree_cost(path, work, runs):
-    """`git worktree add --detach`, and that plus `git worktree remove`, of the repository, in ms (medians)."""
+def git_worktree_cost(path, work):
+    """One `git worktree add --detach`, and that plus `git worktree remove`, of the repository, in ms. Timed after
+    each task rather than in a series of its own, so that both see the machine in the same state: on a shared VM
+    `git worktree add` alone moved by a third between two runs of this benchmark."""
     target = os.path.join(work, "bench-worktree")
-    adds, both = [], []
-    for _ in range(runs):
-        add = timed(["git", "worktree", "add", "-q", "--detach", target, "HEAD"], path)
-        adds.append(add)
-        both.append(add + timed(["git", "worktree", "remove", "--force", target], path))
-    return statistics.median(adds), statistics.median(both)
+    add = timed(["git", "worktree", "add", "-q", "--detach", target, "HEAD"], path)
+    return add, add + timed(["git", "worktree", "remove", "--force", target], path)
 
 
 def git_start_cost(path, work, runs):
@@ -169,9 +167,10 @@ def measure(label, files, runs, work, scripts):
     setup(path, files, scripts)
     run(["git", "config", "aee.workspaceRoot", os.path.join(work, "workspaces")], path)
     run_task(path, counts, log)  # warm-up: page cache, the first workspace, given to the pool
-    items, iterations, fixed, totals, starts = [], [], [], [], []
+    items, iterations, fixed, totals, starts, worktrees = [], [], [], [], [], []
     for _ in range(runs):
         total, outside, stamps, start = run_task(path, counts, log)
+        worktrees.append(git_worktree_cost(path, work))
         item_gaps, iteration_gaps = gaps(stamps)
         items += item_gaps
         iterations += iteration_gaps
@@ -182,11 +181,12 @@ def measure(label, files, runs, work, scripts):
     cold_fixed, cold_starts = [], []
     for _ in range(runs):
         _, outside, _, start = run_task(path, counts, log)
+        worktrees.append(git_worktree_cost(path, work))
         cold_fixed.append(outside)
         cold_starts.append(start)
     run(["git", "config", "--unset", "aee.workspacePool"], path)
     git = git_commit_cost(path, max(runs, 5))
-    add, worktree = git_worktree_cost(path, work, max(runs, 3))
+    add, worktree = statistics.median(a for a, _ in worktrees), statistics.median(b for _, b in worktrees)
     same_start = git_start_cost(path, work, max(runs, 3))
     spawn = spawn_cost()
     gap = statistics.median(items)
