@@ -79,6 +79,29 @@ struct PackingTests {
         _ = try repo.git("fsck", "--strict")
     }
 
+    @Test("a long run packs as it goes, counting after every 16th branch move: its loose objects stay near aee.autoPack")
+    func longRun() throws {
+        let repo = try calculatorRepository(fixed: true)
+        try repo.git("config", "aee.autoPack", "20")
+        // Thirty work items in one process: some 450 objects over about 70 moves of the task's branches.
+        let agent = try repo.agentScript("thirty-items", """
+            #!/bin/sh
+            if [ "$AEE_STAGE" = plan ]; then
+              printf '{"work_items": [' > "$AEE_OUTPUT_FILE"; sep=""
+              for i in $(seq 1 30); do printf '%s{"id": "w%d", "title": "item %d"}' "$sep" $i $i >> "$AEE_OUTPUT_FILE"; sep=", "; done
+              printf ']}\n' >> "$AEE_OUTPUT_FILE"; exit 0
+            fi
+            date +%s%N > "item-$(cat "$AEE_WORK_ITEM_FILE" | cksum | cut -d' ' -f1).txt"
+            """)
+        let run = try repo.aee("task", "Thirty items", "--agent", "'\(agent)'")
+        #expect(run.status == 0, "\(run.stderr)")
+        let counts = try objectCounts(repo)
+        // Packed during the run, not only at its first move (when there was nothing to pack), and at most 16 moves'
+        // objects (some 12 each) above the threshold at its end.
+        #expect(counts["in-pack"]! > 300 && counts["count"]! <= 20 + 16 * 12, "\(counts)")
+        #expect(try repo.fsckIsClean())
+    }
+
     @Test("aee.autoPack=0 leaves every object loose, as libgit2 writes it")
     func turnedOff() throws {
         let repo = try Scratch()
