@@ -185,7 +185,7 @@ struct TaskWorkspace {
     /// build output stay) and puts the workspace's branch there.
     /// `trustingIndex: false` after a crash: git aee's index may then be older or newer than the files (a run killed
     /// while it wrote records), so it is first made the commit's, and every file is compared with it.
-    /// `removingIgnored`: the ignored files go too.
+    /// `removingIgnored`: the ignored files and the repositories inside the tree go too.
     func move(to commit: OID, trustingIndex: Bool = true, removingIgnored: Bool = false) throws {
         if isUsersWorkingTree { return try repository.checkoutDetached(commit, mode: .force) }
         if !trustingIndex { try repository.resetIndex(to: commit) }
