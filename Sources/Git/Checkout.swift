@@ -95,7 +95,7 @@ extension Repository {
                     guard let path, let payload else { return 0 }
                     let files = Unmanaged<LinkedFiles>.fromOpaque(payload).takeUnretainedValue()
                     if why == GIT_CHECKOUT_NOTIFY_UNTRACKED || why == GIT_CHECKOUT_NOTIFY_IGNORED {
-                        files.untracked.append(String(cString: path))
+                        files.noteIfRepository(String(cString: path))
                     } else {
                         files.unlinkIfWrittenThrough(path, baseline, target, workdir)
                     }
@@ -107,8 +107,9 @@ extension Repository {
                 if paths != nil { options.paths = array }
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
-            // libgit2 removes what it was told of but a repository inside the tree (an agent's `git init` or clone).
-            for path in root.untracked { try removeRecursively(root.root + path) }
+            // libgit2 removes every untracked and ignored file but a repository inside the tree (an agent's `git init`
+            // or clone). Only what is still one goes: libgit2 also reports a folder it replaces with a tracked file.
+            for path in root.repositories where root.isRepository(path) { try removeRecursively(root.root + path) }
         }
     }
 }
@@ -117,9 +118,26 @@ extension Repository {
 /// untracked or ignored.
 private final class LinkedFiles {
     let root: String
-    /// What the checkout found untracked or ignored (a directory's path ends with `/`).
-    var untracked: [String] = []
+    /// The repositories inside the tree that the checkout found untracked or ignored.
+    var repositories: [String] = []
     init(root: String) { self.root = root }
+
+    func noteIfRepository(_ path: String) {
+        if isRepository(path) { repositories.append(path) }
+    }
+
+    /// Whether `path` is a folder holding `.git`, reached through folders only (never a link, which could lead out
+    /// of the tree).
+    func isRepository(_ path: String) -> Bool {
+        var place = root
+        var info = stat()
+        for component in path.split(separator: "/") {
+            place += component
+            guard lstat(place, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+            place += "/"
+        }
+        return lstat(place + ".git", &info) == 0
+    }
 
     /// libgit2 writes a file's new content through a symbolic link standing in its place (one an agent made, or the
     /// last task left in a pooled workspace) when it does not see the type change itself: into whatever the link

@@ -32,14 +32,17 @@ struct WorkspacePoolTests {
         let repo = try calculatorRepository(gates: #""tests": {"run": "./test.sh && echo built > gate.log && mkdir -p cache && echo x > cache/left && git init -q nested"}"#)
         try repo.write(".gitignore", "*.log\n")
         try repo.write("notes/old.txt", "only in the first task's base\n")
+        try repo.write("shape/inner.txt", "a folder in the first task's base\n")
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "ignore logs")
         let first = try recorder(repo, "first", extra: "echo secret-ish > agent.log; echo new > added.txt")
         let (firstID, _) = try repo.succeed(agent: first)
         #expect(try pooled(repo) == [".pool-1"], "a succeeded task's workspace goes to the pool")
 
-        // The second task starts from another commit: a file removed, one changed.
+        // The second task starts from another commit: a file removed, one changed, a folder turned into a file.
         try repo.git("rm", "-q", "notes/old.txt")
+        try repo.git("rm", "-q", "-r", "shape")
+        try repo.write("shape", "a file in the second task's base\n")
         try repo.write("README", "second base\n")
         try repo.git("add", "-A")
         try repo.git("commit", "-q", "-m", "second base")
