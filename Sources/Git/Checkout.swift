@@ -95,7 +95,7 @@ extension Repository {
                     guard let path, let payload else { return 0 }
                     let files = Unmanaged<LinkedFiles>.fromOpaque(payload).takeUnretainedValue()
                     if why == GIT_CHECKOUT_NOTIFY_UNTRACKED || why == GIT_CHECKOUT_NOTIFY_IGNORED {
-                        files.noteIfRepository(String(cString: path))
+                        files.untracked.append(String(cString: path))
                     } else {
                         files.unlinkIfWrittenThrough(path, baseline, target, workdir)
                     }
@@ -108,8 +108,8 @@ extension Repository {
                 try check(git_checkout_tree(pointer, handle, &options), "git_checkout_tree")
             }
             // libgit2 removes every untracked and ignored file but a repository inside the tree (an agent's `git init`
-            // or clone). Only what is still one goes: libgit2 also reports a folder it replaces with a tracked file.
-            for path in root.repositories where root.isRepository(path) { try removeRecursively(root.root + path) }
+            // or clone). Only what is one once it is done goes: libgit2 also reports a folder it replaced with a file.
+            for path in root.untracked where root.isRepository(path) { try removeRecursively(root.root + path) }
         }
     }
 }
@@ -118,13 +118,9 @@ extension Repository {
 /// untracked or ignored.
 private final class LinkedFiles {
     let root: String
-    /// The repositories inside the tree that the checkout found untracked or ignored.
-    var repositories: [String] = []
+    /// What the checkout found untracked or ignored (a folder's path ends with `/`).
+    var untracked: [String] = []
     init(root: String) { self.root = root }
-
-    func noteIfRepository(_ path: String) {
-        if isRepository(path) { repositories.append(path) }
-    }
 
     /// Whether `path` is a folder holding `.git`, reached through folders only (never a link, which could lead out
     /// of the tree).
